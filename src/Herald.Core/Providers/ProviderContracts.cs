@@ -1,0 +1,61 @@
+using Herald.Core.Messaging;
+using Herald.Core.Phones;
+
+namespace Herald.Core.Providers;
+
+/// <summary>Everything a provider needs to send one message.</summary>
+public sealed record OutboundMessage
+{
+    /// <summary>Herald's message id (the <c>$$MessageID</c>).</summary>
+    public required string MessageId { get; init; }
+
+    /// <summary>The recipient.</summary>
+    public required PhoneNumber To { get; init; }
+
+    /// <summary>The text.</summary>
+    public string? Body { get; init; }
+
+    /// <summary>The message type (otp, txn, default, mkt, test).</summary>
+    public string Type { get; init; } = MessageTypes.Default;
+
+    /// <summary>The sender id, if the caller chose one.</summary>
+    public string? Sender { get; init; }
+
+    /// <summary>The DLT template id.</summary>
+    public string? TemplateId { get; init; }
+
+    /// <summary>The template variables, as the caller gave them.</summary>
+    public string? TemplateVariables { get; init; }
+
+    /// <summary>The campaign id.</summary>
+    public string? CampaignId { get; init; }
+
+    /// <summary>Custom placeholder values, by name or by parameter key.</summary>
+    public IReadOnlyDictionary<string, string> DynamicFields { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>An HTTP exchange with a provider, as shown to people: secrets masked, bodies truncated.</summary>
+public sealed record HttpExchange(ExchangeRequest Request, ExchangeResponse? Response, long ElapsedMs, string? Error);
+
+/// <summary>The request as sent (secrets masked).</summary>
+public sealed record ExchangeRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, string? Body);
+
+/// <summary>The provider's answer (body truncated at 64 KiB).</summary>
+public sealed record ExchangeResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body, bool Truncated);
+
+/// <summary>The result of one send: the outcome and, for HTTP providers, the exchange.</summary>
+public sealed record SendResult(SendOutcome Outcome, HttpExchange? Exchange);
+
+/// <summary>A configured provider that can send.</summary>
+public interface ISmsSender
+{
+    /// <summary>Sends one message and classifies the answer; never throws for a provider failure.</summary>
+    Task<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>A message cannot be sent as configured (a mandatory placeholder has no value, etc.).</summary>
+public sealed class MessageRenderException(string field, string message) : Exception(message)
+{
+    /// <summary>The input that needs fixing, e.g. <c>dynamicFields.Sender</c>.</summary>
+    public string Field { get; } = field;
+}

@@ -1,0 +1,96 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Herald.Storage.Sql;
+
+/// <summary>What differs between the databases Herald runs on.</summary>
+internal interface ISqlDialect
+{
+    string Name { get; }
+    string Description { get; }
+    /// <summary>Column type of an auto-incrementing 64-bit primary key.</summary>
+    string AutoId { get; }
+    /// <summary>Opens a connection ready for use.</summary>
+    ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+    /// <summary>Whether an exception is a unique-constraint violation.</summary>
+    bool IsUniqueViolation(Exception exception);
+    /// <summary>Row lock for a read inside a write transaction ("FOR UPDATE" or nothing).</summary>
+    string ForUpdate { get; }
+    /// <summary>Runs before migrations, inside their transaction (e.g. takes a cluster-wide lock).</summary>
+    string MigrationLock { get; }
+}
+
+internal sealed class SqliteDialect : ISqlDialect
+{
+    private readonly string _connectionString;
+    private readonly string _synchronous;
+
+    public SqliteDialect(string connectionString, string synchronous)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            DefaultTimeout = 30,
+            ForeignKeys = false,
+        };
+        _connectionString = builder.ToString();
+        _synchronous = synchronous;
+        Description = $"sqlite ({builder.DataSource})";
+        var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+
+    public string Name => "sqlite";
+    public string Description { get; }
+    public string AutoId => "INTEGER PRIMARY KEY AUTOINCREMENT";
+    public string ForUpdate => "";
+    public string MigrationLock => "SELECT 1";
+
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA synchronous={_synchronous}; PRAGMA busy_timeout=30000;";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    public bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 19 } sqlite && sqlite.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase);
+}
+
+internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresDialect(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Description = $"postgres ({builder.Host}:{builder.Port}/{builder.Database})";
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    public string Name => "postgres";
+    public string Description { get; }
+    public string AutoId => "BIGSERIAL PRIMARY KEY";
+    public string ForUpdate => "FOR UPDATE";
+    public string MigrationLock => "SELECT pg_advisory_xact_lock(7311540)";
+
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    public bool IsUniqueViolation(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
