@@ -1,0 +1,309 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Herald.Core.Placeholders;
+using Herald.Core.Providers;
+using Herald.Providers.Abstractions;
+
+namespace Herald.Providers.GenericHttp;
+
+/// <summary>CleverTap's "Other (Generic)" HTTP provider: any HTTP SMS API from a form, no code.</summary>
+internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, TimeProvider time) : IProviderKind
+{
+    public const string Name = "generic";
+
+    public string Kind => Name;
+    public string DisplayName => "Other (Generic)";
+
+    public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Error(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list))
+            {
+                errors[field] = list = [];
+            }
+            list.Add(message);
+        }
+
+        GenericHttpSettings? parsed = null;
+        if (settings.ValueKind != JsonValueKind.Object)
+        {
+            Error("settings", "settings must be a JSON object with endpoint, requestType, authentication, headers, bodyType and parameters.");
+        }
+        else
+        {
+            try
+            {
+                parsed = settings.Deserialize(GenericHttpJson.Default.GenericHttpSettings);
+            }
+            catch (JsonException ex)
+            {
+                Error("settings" + JsonPathSuffix(ex.Path), $"settings could not be read: {ex.Message}");
+            }
+        }
+        if (parsed is null)
+        {
+            return Result(null, errors);
+        }
+
+        parsed.RequestType = (parsed.RequestType ?? "").Trim().ToUpperInvariant();
+        if (parsed.RequestType is not ("GET" or "POST"))
+        {
+            Error("settings.requestType", $"requestType '{parsed.RequestType}' is not supported: use GET or POST.");
+        }
+        parsed.BodyType = (parsed.BodyType ?? "").Trim().ToLowerInvariant() switch
+        {
+            "x-www-form-urlencoded" or "application/x-www-form-urlencoded" => "form",
+            "application/json" => "json",
+            var other => other,
+        };
+        if (parsed.BodyType is not ("form" or "json"))
+        {
+            Error("settings.bodyType", $"bodyType '{parsed.BodyType}' is not supported: use form (x-www-form-urlencoded) or json.");
+        }
+        else if (parsed.BodyType == "json" && parsed.RequestType == "GET")
+        {
+            Error("settings.bodyType", "A GET request has no body: use bodyType form (sent as the query string) or requestType POST.");
+        }
+        parsed.ToFormat = (parsed.ToFormat ?? "e164").Trim().ToLowerInvariant();
+        if (parsed.ToFormat is not ("e164" or "digits"))
+        {
+            Error("settings.toFormat", $"toFormat '{parsed.ToFormat}' is not supported: use e164 (+919812345678) or digits (919812345678).");
+        }
+        if (parsed.TimeoutSeconds is < 1 or > 120)
+        {
+            Error("settings.timeoutSeconds", "timeoutSeconds must be between 1 and 120.");
+        }
+
+        ValidateEndpoint(parsed.Endpoint, context, Error);
+        ValidateAuthentication(parsed, Error);
+        ValidateRows(parsed.Headers, "settings.headers", Error);
+        if (parsed.BodyType == "json")
+        {
+            ValidateJsonTemplate(parsed.JsonTemplate, Error);
+        }
+        else
+        {
+            ValidateRows(parsed.Parameters, "settings.parameters", Error);
+        }
+        ValidateResponseRules(parsed.Response, Error);
+
+        var placeholders = new GenericRequestTemplate(parsed).AllPlaceholders().Select(p => p.Placeholder).ToList();
+        if (!placeholders.Any(p => p.System == SystemPlaceholder.To))
+        {
+            Error(parsed.BodyType == "json" ? "settings.jsonTemplate" : "settings.parameters", "$$To must appear in the endpoint, a header or a parameter: it carries the recipient.");
+        }
+        if (!placeholders.Any(p => p.System is SystemPlaceholder.Body or SystemPlaceholder.TemplateId))
+        {
+            Error(parsed.BodyType == "json" ? "settings.jsonTemplate" : "settings.parameters", "$$Body or $$TemplateID must appear: one of them carries the message.");
+        }
+        return Result(JsonSerializer.Serialize(parsed, GenericHttpJson.Default.GenericHttpSettings), errors);
+    }
+
+    public string TransformSecrets(string settings, Func<string, string> transform)
+    {
+        var parsed = Parse(settings);
+        if (!string.IsNullOrEmpty(parsed.Authentication.Password))
+        {
+            parsed.Authentication.Password = transform(parsed.Authentication.Password);
+        }
+        foreach (var row in parsed.Headers.Concat(parsed.Parameters).Where(r => Secrets.IsSecretKey(r.Key) && IsLiteral(r.Value)))
+        {
+            row.Value = transform(row.Value);
+        }
+        return JsonSerializer.Serialize(parsed, GenericHttpJson.Default.GenericHttpSettings);
+    }
+
+    public string KeepMaskedSecrets(string incoming, string existing)
+    {
+        var next = Parse(incoming);
+        var old = Parse(existing);
+        if (next.Authentication.Password == Secrets.Mask)
+        {
+            next.Authentication.Password = old.Authentication.Password;
+        }
+        KeepRows(next.Headers, old.Headers);
+        KeepRows(next.Parameters, old.Parameters);
+        return JsonSerializer.Serialize(next, GenericHttpJson.Default.GenericHttpSettings);
+
+        static void KeepRows(List<KeyValueSetting> next, List<KeyValueSetting> old)
+        {
+            foreach (var row in next.Where(r => r.Value == Secrets.Mask))
+            {
+                var match = old.FirstOrDefault(o => string.Equals(o.Key, row.Key, StringComparison.OrdinalIgnoreCase));
+                if (match is not null)
+                {
+                    row.Value = match.Value;
+                }
+            }
+        }
+    }
+
+    public IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(string settings) =>
+        new GenericRequestTemplate(Parse(settings)).AllPlaceholders()
+            .Where(p => p.Placeholder.IsCustom)
+            .DistinctBy(p => p.Placeholder.Name, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+
+    public ISmsSender CreateSender(ProviderInstance instance) =>
+        new GenericHttpSender(new GenericRequestTemplate(Parse(instance.Settings)), httpClientFactory, time);
+
+    internal static GenericHttpSettings Parse(string settings) =>
+        JsonSerializer.Deserialize(settings, GenericHttpJson.Default.GenericHttpSettings)
+        ?? throw new InvalidOperationException("Stored generic provider settings are empty.");
+
+    private static bool IsLiteral(string value) => PlaceholderTemplate.Parse(value).Tokens.Count == 0;
+
+    private static void ValidateEndpoint(string endpoint, ProviderValidationContext context, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint))
+        {
+            error("settings.endpoint", "endpoint is required: the provider's HTTP endpoint, e.g. https://api.example.com/v1/sms.");
+            return;
+        }
+        var template = PlaceholderTemplate.Parse(endpoint.Trim());
+        if (template.Tokens.Count > 0)
+        {
+            var schemeEnd = template.Text.IndexOf("//", StringComparison.Ordinal);
+            var authorityEnd = schemeEnd < 0 ? -1 : template.Text.IndexOf('/', schemeEnd + 2);
+            if (authorityEnd < 0 || template.Tokens[0].Index < authorityEnd)
+            {
+                error("settings.endpoint", "Placeholders may appear in the endpoint's path and query only, not in its scheme or host.");
+                return;
+            }
+        }
+        var sample = template.Render(_ => "x");
+        if (EndpointRules.Check(sample, context.AllowInsecureLoopback) is { } problem)
+        {
+            error("settings.endpoint", problem);
+        }
+    }
+
+    private static void ValidateAuthentication(GenericHttpSettings settings, Action<string, string> error)
+    {
+        settings.Authentication ??= new AuthenticationSettings();
+        var auth = settings.Authentication;
+        auth.Type = (auth.Type ?? "none").Trim().ToLowerInvariant();
+        switch (auth.Type)
+        {
+            case "none":
+                auth.Username = null;
+                auth.Password = null;
+                break;
+            case "basic":
+                if (string.IsNullOrEmpty(auth.Username))
+                {
+                    error("settings.authentication.username", "Basic authentication needs a username.");
+                }
+                else if (auth.Username.Contains(':', StringComparison.Ordinal))
+                {
+                    error("settings.authentication.username", "A Basic authentication username cannot contain ':'.");
+                }
+                if (string.IsNullOrEmpty(auth.Password))
+                {
+                    error("settings.authentication.password", "Basic authentication needs a password.");
+                }
+                break;
+            default:
+                error("settings.authentication.type", $"authentication type '{auth.Type}' is not supported: use none or basic.");
+                break;
+        }
+    }
+
+    private static void ValidateRows(List<KeyValueSetting>? rows, string field, Action<string, string> error)
+    {
+        if (rows is null)
+        {
+            return;
+        }
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            row.Key = (row.Key ?? "").Trim();
+            row.Value ??= "";
+            if (row.Key.Length == 0)
+            {
+                error($"{field}[{i}].key", "The key is empty: give every row a key, or remove the row.");
+            }
+            else if (!seen.Add(row.Key))
+            {
+                error($"{field}[{i}].key", $"The key '{row.Key}' appears more than once: keep one row per key.");
+            }
+            if (field.EndsWith("headers", StringComparison.Ordinal) && row.Key.Length > 0 && !IsToken(row.Key))
+            {
+                error($"{field}[{i}].key", $"'{row.Key}' is not a valid HTTP header name (letters, digits and -_ only).");
+            }
+            if (row.Value.Contains('\r', StringComparison.Ordinal) || row.Value.Contains('\n', StringComparison.Ordinal))
+            {
+                error($"{field}[{i}].value", "Values cannot contain line breaks.");
+            }
+        }
+    }
+
+    private static bool IsToken(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
+
+    private static void ValidateJsonTemplate(string? template, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(template))
+        {
+            error("settings.jsonTemplate", "bodyType json needs a jsonTemplate, e.g. {\"to\": \"$$To\", \"text\": \"$$Body\"}.");
+            return;
+        }
+        var sample = PlaceholderTemplate.Parse(template).Render(_ => "x");
+        try
+        {
+            if (JsonNode.Parse(sample) is not JsonObject and not JsonArray)
+            {
+                error("settings.jsonTemplate", "jsonTemplate must be a JSON object or array.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            error("settings.jsonTemplate",
+                $"jsonTemplate is not valid JSON once placeholders are substituted ({ex.Message}). Put each placeholder inside a JSON string, e.g. \"to\": \"$$To\".");
+        }
+    }
+
+    private static void ValidateResponseRules(ResponseRules? rules, Action<string, string> error)
+    {
+        if (rules is null)
+        {
+            return;
+        }
+        void Regex(string? pattern, string name)
+        {
+            if (string.IsNullOrEmpty(pattern))
+            {
+                return;
+            }
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            }
+            catch (ArgumentException ex)
+            {
+                error($"settings.response.{name}", $"Not a valid regular expression: {ex.Message}");
+            }
+        }
+        Regex(rules.SuccessPattern, "successPattern");
+        Regex(rules.PermanentFailurePattern, "permanentFailurePattern");
+        Regex(rules.TransientFailurePattern, "transientFailurePattern");
+        Regex(rules.MessageIdPattern, "messageIdPattern");
+        if (!string.IsNullOrEmpty(rules.MessageIdPattern) && !rules.MessageIdPattern.Contains('(', StringComparison.Ordinal))
+        {
+            error("settings.response.messageIdPattern", "messageIdPattern needs a capture group around the id, e.g. \"id\":\"([^\"]+)\".");
+        }
+        if (!string.IsNullOrEmpty(rules.MessageIdPath) && !JsonPath.IsValid(rules.MessageIdPath))
+        {
+            error("settings.response.messageIdPath", "messageIdPath must be a dot path such as data[0].message_id.");
+        }
+    }
+
+    private static string JsonPathSuffix(string? path) => path is null or "$" ? "" : "." + path.TrimStart('$', '.');
+
+    private static ProviderValidation Result(string? settings, Dictionary<string, List<string>> errors) =>
+        new(errors.Count == 0 ? settings : null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+}

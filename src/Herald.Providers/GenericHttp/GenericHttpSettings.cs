@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Herald.Providers.GenericHttp;
+
+/// <summary>The "Other (Generic)" provider form, field for field (seed, DESIGN.md).</summary>
+public sealed class GenericHttpSettings
+{
+    /// <summary>GET or POST. Default POST.</summary>
+    public string RequestType { get; set; } = "POST";
+
+    /// <summary>The HTTP endpoint; https (plain http only to loopback when allowed). Placeholders allowed in path and query.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>None or Basic.</summary>
+    public AuthenticationSettings Authentication { get; set; } = new();
+
+    /// <summary>Headers sent with every request; values may hold placeholders.</summary>
+    public List<KeyValueSetting> Headers { get; set; } = [];
+
+    /// <summary><c>form</c> (x-www-form-urlencoded, default) or <c>json</c>.</summary>
+    public string BodyType { get; set; } = "form";
+
+    /// <summary>Form (or, for GET, query) parameters; values may hold placeholders.</summary>
+    public List<KeyValueSetting> Parameters { get; set; } = [];
+
+    /// <summary>The JSON body when <see cref="BodyType"/> is json; placeholders inside JSON strings.</summary>
+    public string? JsonTemplate { get; set; }
+
+    /// <summary>How <c>$$To</c> is written: <c>e164</c> (default, with +) or <c>digits</c>.</summary>
+    public string ToFormat { get; set; } = "e164";
+
+    /// <summary>How long to wait for an answer. Default 30 s.</summary>
+    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Optional rules that read the answer's body (as Kannel's generic SMSC does).</summary>
+    public ResponseRules? Response { get; set; }
+}
+
+/// <summary>Authentication of a generic provider.</summary>
+public sealed class AuthenticationSettings
+{
+    /// <summary><c>none</c> (default) or <c>basic</c>.</summary>
+    public string Type { get; set; } = "none";
+
+    /// <summary>Basic auth user name.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Basic auth password (a secret: masked in every answer).</summary>
+    public string? Password { get; set; }
+}
+
+/// <summary>A key/value row of the form.</summary>
+public sealed class KeyValueSetting
+{
+    /// <summary>The key.</summary>
+    public string Key { get; set; } = "";
+
+    /// <summary>The value, with placeholders.</summary>
+    public string Value { get; set; } = "";
+}
+
+/// <summary>
+/// Matchers on the answer's body, checked in this order: permanent, transient, success. When a
+/// success pattern is set, a 2xx answer that does not match it is a permanent failure.
+/// </summary>
+public sealed class ResponseRules
+{
+    /// <summary>Regex: a match means the provider took the message.</summary>
+    public string? SuccessPattern { get; set; }
+
+    /// <summary>Regex: a match means a failure that retrying will not fix.</summary>
+    public string? PermanentFailurePattern { get; set; }
+
+    /// <summary>Regex: a match means a failure worth retrying.</summary>
+    public string? TransientFailurePattern { get; set; }
+
+    /// <summary>Where the provider's message id is in a JSON answer, e.g. <c>data[0].message_id</c>.</summary>
+    public string? MessageIdPath { get; set; }
+
+    /// <summary>Regex whose first group is the provider's message id.</summary>
+    public string? MessageIdPattern { get; set; }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GenericHttpSettings))]
+internal sealed partial class GenericHttpJson : JsonSerializerContext;

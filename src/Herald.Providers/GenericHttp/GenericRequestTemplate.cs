@@ -1,0 +1,249 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Herald.Core.Placeholders;
+using Herald.Core.Providers;
+using Herald.Providers.Abstractions;
+
+namespace Herald.Providers.GenericHttp;
+
+/// <summary>A generic provider's settings parsed once into templates, rendered into one request per message.</summary>
+internal sealed class GenericRequestTemplate
+{
+    private readonly PlaceholderTemplate _endpoint;
+    private readonly List<(string Key, PlaceholderTemplate Value)> _headers;
+    private readonly List<(string Key, PlaceholderTemplate Value)> _parameters;
+    private readonly JsonNode? _json;
+
+    public GenericRequestTemplate(GenericHttpSettings settings)
+    {
+        Settings = settings;
+        _endpoint = PlaceholderTemplate.Parse(settings.Endpoint.Trim());
+        _headers = settings.Headers.Select(h => (h.Key, PlaceholderTemplate.Parse(h.Value))).ToList();
+        _parameters = settings.BodyType == "json" ? [] : settings.Parameters.Select(p => (p.Key, PlaceholderTemplate.Parse(p.Value))).ToList();
+        _json = settings.BodyType == "json" && !string.IsNullOrWhiteSpace(settings.JsonTemplate) ? TryParseJson(settings.JsonTemplate) : null;
+        Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds <= 0 ? 30 : settings.TimeoutSeconds);
+    }
+
+    public GenericHttpSettings Settings { get; }
+
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Every placeholder in the endpoint, headers, parameters and JSON template, with the key that holds it.</summary>
+    public IEnumerable<(PlaceholderToken Placeholder, string? HolderKey)> AllPlaceholders()
+    {
+        foreach (var token in _endpoint.Tokens)
+        {
+            yield return (token, null);
+        }
+        foreach (var (key, value) in _headers.Concat(_parameters))
+        {
+            foreach (var token in value.Tokens)
+            {
+                yield return (token, key);
+            }
+        }
+        if (Settings.BodyType == "json" && Settings.JsonTemplate is { } raw)
+        {
+            // Walk the parsed template when it parses; otherwise read the raw text (validation reports the JSON error).
+            if (_json is null)
+            {
+                foreach (var token in PlaceholderTemplate.Parse(raw).Tokens)
+                {
+                    yield return (token, null);
+                }
+            }
+            else
+            {
+                foreach (var (key, template) in JsonStrings(_json, null))
+                {
+                    foreach (var token in template.Tokens)
+                    {
+                        yield return (token, key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Builds the request for one message. Throws <see cref="MessageRenderException"/> when a mandatory placeholder has no value.</summary>
+    public HttpRequestMessage Build(OutboundMessage message, ICollection<string> secrets)
+    {
+        var values = new PlaceholderValues
+        {
+            To = message.To.Format(Settings.ToFormat),
+            Body = message.Body,
+            TemplateId = message.TemplateId,
+            TemplateVariables = message.TemplateVariables,
+            CampaignId = message.CampaignId,
+            MessageId = message.MessageId,
+            Custom = CustomValues(message),
+        };
+        var missing = AllPlaceholders()
+            .Where(p => p.Placeholder.IsCustom && !p.Placeholder.IsOptional && values.Resolve(p.Placeholder, p.HolderKey) is null)
+            .Select(p => p.Placeholder.ToString())
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        if (missing.Count > 0)
+        {
+            var names = string.Join(", ", missing);
+            throw new MessageRenderException($"dynamicFields.{missing[0][2..]}",
+                $"The provider's configuration uses {names} but no value was given: add {(missing.Count == 1 ? "it" : "them")} to dynamicFields (e.g. \"dynamicFields\": {{\"{missing[0][2..]}\": \"...\"}}).");
+        }
+
+        var isGet = Settings.RequestType == "GET";
+        var url = _endpoint.Render(t => Uri.EscapeDataString(values.Resolve(t) ?? ""));
+        var formFields = RenderRows(_parameters, values);
+        if (isGet && formFields.Count > 0)
+        {
+            var query = string.Join("&", formFields.Select(f => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(f.Value)}"));
+            url += (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query;
+        }
+        var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, url);
+        if (!isGet)
+        {
+            request.Content = Settings.BodyType == "json"
+                ? new StringContent(RenderJson(values), Encoding.UTF8, "application/json")
+                : new FormUrlEncodedContent(formFields);
+        }
+        foreach (var (key, value) in RenderRows(_headers, values))
+        {
+            if (Secrets.IsSecretKey(key))
+            {
+                secrets.Add(value);
+            }
+            if (!request.Headers.TryAddWithoutValidation(key, value))
+            {
+                request.Content?.Headers.Remove(key);
+                request.Content?.Headers.TryAddWithoutValidation(key, value);
+            }
+        }
+        foreach (var (key, value) in formFields.Where(f => Secrets.IsSecretKey(f.Key)))
+        {
+            secrets.Add(value);
+        }
+        if (Settings.Authentication is { Type: "basic", Username: { } user, Password: { } password })
+        {
+            secrets.Add(password);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        }
+        return request;
+    }
+
+    private static Dictionary<string, string> CustomValues(OutboundMessage message)
+    {
+        var custom = new Dictionary<string, string>(message.DynamicFields, StringComparer.OrdinalIgnoreCase);
+        if (!string.IsNullOrEmpty(message.Sender))
+        {
+            custom.TryAdd("Sender", message.Sender);
+        }
+        return custom;
+    }
+
+    private static List<KeyValuePair<string, string>> RenderRows(List<(string Key, PlaceholderTemplate Value)> rows, PlaceholderValues values)
+    {
+        var result = new List<KeyValuePair<string, string>>(rows.Count);
+        foreach (var (key, template) in rows)
+        {
+            if (template.SolePlaceholder is { IsOptional: true } sole && values.Resolve(sole, key) is null)
+            {
+                continue; // an optional value that is absent is left out, not sent empty
+            }
+            result.Add(new(key, template.Render(t => values.Resolve(t, key) ?? "")));
+        }
+        return result;
+    }
+
+    private string RenderJson(PlaceholderValues values)
+    {
+        var copy = _json!.DeepClone();
+        Render(copy, null);
+        return copy.ToJsonString();
+
+        void Render(JsonNode node, string? key)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var property in obj.ToList())
+                    {
+                        if (property.Value is JsonValue value && value.TryGetValue<string>(out var text))
+                        {
+                            var template = PlaceholderTemplate.Parse(text);
+                            if (template.SolePlaceholder is { IsOptional: true } sole && values.Resolve(sole, property.Key) is null)
+                            {
+                                obj.Remove(property.Key);
+                                continue;
+                            }
+                            obj[property.Key] = template.Render(t => values.Resolve(t, property.Key) ?? "");
+                        }
+                        else if (property.Value is not null)
+                        {
+                            Render(property.Value, property.Key);
+                        }
+                    }
+                    break;
+                case JsonArray array:
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        if (array[i] is JsonValue value && value.TryGetValue<string>(out var text))
+                        {
+                            array[i] = PlaceholderTemplate.Parse(text).Render(t => values.Resolve(t, key) ?? "");
+                        }
+                        else if (array[i] is { } child)
+                        {
+                            Render(child, key);
+                        }
+                    }
+                    break;
+            }
+        }
+    }
+
+    private static IEnumerable<(string? Key, PlaceholderTemplate Template)> JsonStrings(JsonNode node, string? key)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, child) in obj)
+                {
+                    if (child is not null)
+                    {
+                        foreach (var item in JsonStrings(child, name))
+                        {
+                            yield return item;
+                        }
+                    }
+                }
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    if (child is not null)
+                    {
+                        foreach (var item in JsonStrings(child, key))
+                        {
+                            yield return item;
+                        }
+                    }
+                }
+                break;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                yield return (key, PlaceholderTemplate.Parse(text));
+                break;
+        }
+    }
+
+    private static JsonNode? TryParseJson(string template)
+    {
+        try
+        {
+            return JsonNode.Parse(template);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

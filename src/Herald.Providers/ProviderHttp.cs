@@ -1,0 +1,52 @@
+using Herald.Providers.Abstractions;
+using Herald.Providers.GenericHttp;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.Providers;
+
+/// <summary>The outbound HTTP client every provider uses.</summary>
+public static class ProviderHttp
+{
+    /// <summary>The IHttpClientFactory name.</summary>
+    public const string ClientName = "herald-providers";
+}
+
+/// <summary>Finds a provider kind by name.</summary>
+public interface IProviderKinds
+{
+    /// <summary>Every kind.</summary>
+    IReadOnlyList<IProviderKind> All { get; }
+
+    /// <summary>The kind named <paramref name="kind"/> (case-insensitive), or null.</summary>
+    IProviderKind? Find(string? kind);
+}
+
+internal sealed class ProviderKinds(IEnumerable<IProviderKind> kinds) : IProviderKinds
+{
+    public IReadOnlyList<IProviderKind> All { get; } = kinds.ToList();
+
+    public IProviderKind? Find(string? kind) => All.FirstOrDefault(k => string.Equals(k.Kind, kind?.Trim(), StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>Registers the provider kinds.</summary>
+public static class ProvidersServiceCollectionExtensions
+{
+    /// <summary>Adds every provider kind and the outbound HTTP client.</summary>
+    public static IServiceCollection AddHeraldProviders(this IServiceCollection services)
+    {
+        services.AddHttpClient(ProviderHttp.ClientName, client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan; // each provider applies its own timeout
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("Herald/1.0");
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                MaxConnectionsPerServer = 256,
+            });
+        services.AddSingleton<IProviderKinds, ProviderKinds>();
+        services.AddSingleton<IProviderKind, GenericHttpKind>();
+        return services;
+    }
+}

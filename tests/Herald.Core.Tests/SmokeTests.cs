@@ -1,2 +1,0 @@
-namespace Herald.Core.Tests;
-public class SmokeTests { [Fact] public void Works() => Assert.True(true); }
