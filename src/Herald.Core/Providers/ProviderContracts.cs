@@ -51,6 +51,9 @@ public interface ISmsSender
 {
     /// <summary>Sends one message and classifies the answer; never throws for a provider failure.</summary>
     Task<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Checks, without sending, that the message can be sent as configured; throws <see cref="MessageRenderException"/> naming what is missing.</summary>
+    void Validate(OutboundMessage message);
 }
 
 /// <summary>A message cannot be sent as configured (a mandatory placeholder has no value, etc.).</summary>

@@ -113,6 +113,10 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         {
             row.Value = transform(row.Value);
         }
+        if (!string.IsNullOrEmpty(parsed.JsonTemplate))
+        {
+            parsed.JsonTemplate = JsonTemplateSecrets.Rewrite(parsed.JsonTemplate, (_, value) => transform(value));
+        }
         return JsonSerializer.Serialize(parsed, GenericHttpJson.Default.GenericHttpSettings);
     }
 
@@ -126,6 +130,13 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         }
         KeepRows(next.Headers, old.Headers);
         KeepRows(next.Parameters, old.Parameters);
+        if (!string.IsNullOrEmpty(next.JsonTemplate) && !string.IsNullOrEmpty(old.JsonTemplate))
+        {
+            var kept = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            JsonTemplateSecrets.Rewrite(old.JsonTemplate, (path, value) => { kept.TryAdd(path, value); return null; });
+            next.JsonTemplate = JsonTemplateSecrets.Rewrite(next.JsonTemplate,
+                (path, value) => value == Secrets.Mask && kept.TryGetValue(path, out var secret) ? secret : null);
+        }
         return JsonSerializer.Serialize(next, GenericHttpJson.Default.GenericHttpSettings);
 
         static void KeepRows(List<KeyValueSetting> next, List<KeyValueSetting> old)

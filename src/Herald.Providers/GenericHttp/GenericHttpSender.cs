@@ -9,7 +9,8 @@ namespace Herald.Providers.GenericHttp;
 /// <summary>Sends through a generic provider and classifies its answer.</summary>
 internal sealed class GenericHttpSender(GenericRequestTemplate template, IHttpClientFactory httpClientFactory, TimeProvider time) : ISmsSender
 {
-    private static readonly string[] DefaultIdPaths = ["message_id", "messageId", "id", "data[0].message_id", "data[0].id", "data.id", "data.message_id", "messages[0].id", "result.id"];
+    // Kaleyra-style per-recipient ids first; an echo of Herald's own id is not the provider's id.
+    private static readonly string[] DefaultIdPaths = ["data[0].message_id", "message_id", "messageId", "id", "data[0].id", "data.id", "data.message_id", "messages[0].id", "result.id"];
 
     public async Task<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
@@ -21,12 +22,17 @@ internal sealed class GenericHttpSender(GenericRequestTemplate template, IHttpCl
         var (response, body, exchange, error) = await recorder.SendAsync(client, request, template.Timeout, cancellationToken);
         using (response)
         {
-            var outcome = response is null ? HttpClassification.FromException(error!, template.Timeout) : Classify(response, body);
+            var outcome = response is null ? HttpClassification.FromException(error!, template.Timeout) : Classify(response, body, message.MessageId);
             return new SendResult(outcome, exchange);
         }
     }
 
-    private SendOutcome Classify(HttpResponseMessage response, string body)
+    public void Validate(OutboundMessage message)
+    {
+        using var request = template.Build(message, new List<string>());
+    }
+
+    private SendOutcome Classify(HttpResponseMessage response, string body, string ownId)
     {
         var rules = template.Settings.Response;
         var status = (int)response.StatusCode;
@@ -44,7 +50,7 @@ internal sealed class GenericHttpSender(GenericRequestTemplate template, IHttpCl
             {
                 if (Matches(rules.SuccessPattern, body))
                 {
-                    return new SendOutcome.Accepted(MessageId(body));
+                    return new SendOutcome.Accepted(MessageId(body, ownId));
                 }
                 if (status is >= 200 and < 300)
                 {
@@ -52,10 +58,10 @@ internal sealed class GenericHttpSender(GenericRequestTemplate template, IHttpCl
                 }
             }
         }
-        return HttpClassification.FromStatus(response, body, status is >= 200 and < 300 ? MessageId(body) : null, time);
+        return HttpClassification.FromStatus(response, body, status is >= 200 and < 300 ? MessageId(body, ownId) : null, time);
     }
 
-    private string? MessageId(string body)
+    private string? MessageId(string body, string ownId)
     {
         var rules = template.Settings.Response;
         if (!string.IsNullOrEmpty(rules?.MessageIdPattern))
@@ -76,7 +82,7 @@ internal sealed class GenericHttpSender(GenericRequestTemplate template, IHttpCl
             }
             foreach (var path in DefaultIdPaths)
             {
-                if (JsonPath.Read(document.RootElement, path) is { Length: > 0 } id)
+                if (JsonPath.Read(document.RootElement, path) is { Length: > 0 } id && id != ownId)
                 {
                     return id;
                 }

@@ -84,4 +84,5 @@ public sealed class ResponseRules
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(GenericHttpSettings))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class GenericHttpJson : JsonSerializerContext;

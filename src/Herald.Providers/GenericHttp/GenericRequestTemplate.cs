@@ -104,7 +104,7 @@ internal sealed class GenericRequestTemplate
         if (!isGet)
         {
             request.Content = Settings.BodyType == "json"
-                ? new StringContent(RenderJson(values), Encoding.UTF8, "application/json")
+                ? new StringContent(RenderJson(values, secrets), Encoding.UTF8, "application/json")
                 : new FormUrlEncodedContent(formFields);
         }
         foreach (var (key, value) in RenderRows(_headers, values))
@@ -133,7 +133,16 @@ internal sealed class GenericRequestTemplate
 
     private static Dictionary<string, string> CustomValues(OutboundMessage message)
     {
-        var custom = new Dictionary<string, string>(message.DynamicFields, StringComparer.OrdinalIgnoreCase);
+        // Keys that differ only in case ("sender" and "Sender") are one field: keep the first
+        // non-empty value rather than throwing on the duplicate.
+        var custom = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in message.DynamicFields)
+        {
+            if (!custom.TryGetValue(key, out var existing) || string.IsNullOrEmpty(existing))
+            {
+                custom[key] = value;
+            }
+        }
         if (!string.IsNullOrEmpty(message.Sender))
         {
             custom.TryAdd("Sender", message.Sender);
@@ -155,7 +164,7 @@ internal sealed class GenericRequestTemplate
         return result;
     }
 
-    private string RenderJson(PlaceholderValues values)
+    private string RenderJson(PlaceholderValues values, ICollection<string> secrets)
     {
         var copy = _json!.DeepClone();
         Render(copy, null);
@@ -176,7 +185,12 @@ internal sealed class GenericRequestTemplate
                                 obj.Remove(property.Key);
                                 continue;
                             }
-                            obj[property.Key] = template.Render(t => values.Resolve(t, property.Key) ?? "");
+                            var rendered = template.Render(t => values.Resolve(t, property.Key) ?? "");
+                            if (Secrets.IsSecretKey(property.Key))
+                            {
+                                secrets.Add(rendered); // masked in the exchange, as secret headers and parameters are
+                            }
+                            obj[property.Key] = rendered;
                         }
                         else if (property.Value is not null)
                         {

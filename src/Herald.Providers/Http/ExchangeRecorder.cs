@@ -23,6 +23,8 @@ public sealed class ExchangeRecorder
         {
             _secrets.Add(secret);
             _secrets.Add(Uri.EscapeDataString(secret));
+            // FormUrlEncodedContent writes spaces as '+' and escapes the rest like EscapeDataString
+            _secrets.Add(Uri.EscapeDataString(secret).Replace("%20", "+", StringComparison.Ordinal));
             _secrets.Add(System.Net.WebUtility.UrlEncode(secret));
             _secrets.Add(System.Text.Json.JsonEncodedText.Encode(secret).ToString());
         }
@@ -50,7 +52,9 @@ public sealed class ExchangeRecorder
             }
         }
         var body = request.Content is null ? null : Mask(await request.Content.ReadAsStringAsync(cancellationToken));
-        return new ExchangeRequest(request.Method.Method, Mask(request.RequestUri!.ToString()), headers, body);
+        // AbsoluteUri is the URL as it goes on the wire; ToString() unescapes spaces and non-ASCII,
+        // which would hide an escaped secret from Mask.
+        return new ExchangeRequest(request.Method.Method, Mask(request.RequestUri!.AbsoluteUri), headers, body);
     }
 
     /// <summary>Sends <paramref name="request"/> and returns the answer with the exchange.</summary>

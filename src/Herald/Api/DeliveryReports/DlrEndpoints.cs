@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using System.Text;
+using Herald.Storage;
+using Herald.Storage.Records;
+
+namespace Herald.Api.DeliveryReports;
+
+/// <summary>
+/// <c>POST|GET /dlr/{providerId}/{token}</c>: a provider's callback URL. No API key: the token is
+/// the credential. The raw report is stored before it is acknowledged.
+/// </summary>
+internal static class DlrEndpoints
+{
+    public static IEndpointRouteBuilder MapDeliveryReports(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/dlr/{providerId}/{token}", [HttpMethods.Get, HttpMethods.Post], Receive).AllowAnonymous();
+        return app;
+    }
+
+    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, IProviderStore providers, IDlrInbox inbox,
+        DlrProcessor processor, TimeProvider time, CancellationToken ct)
+    {
+        var provider = await providers.FindAsync(providerId, ct);
+        if (provider is null || provider.Id != providerId || !TokenMatches(provider.CallbackToken, token))
+        {
+            // The same answer whether the provider exists or not.
+            return Problems.NotFound("There is no callback URL here. Copy the callbackUrl shown for the provider.");
+        }
+        string body;
+        try
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            body = await reader.ReadToEndAsync(ct);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Results.Problem(statusCode: 413, title: "Payload too large", detail: "A delivery report body may be at most 1 MiB: send fewer records per callback.");
+        }
+        var item = new DlrInboxItem
+        {
+            ProviderId = provider.Id,
+            ReceivedAt = time.GetUtcNow(),
+            Method = context.Request.Method,
+            ContentType = context.Request.ContentType,
+            Body = body,
+            Query = context.Request.QueryString.Value ?? "",
+        };
+        var id = await inbox.StoreAsync(item, ct);
+        var (status, answer) = await processor.ApplyAsync(item with { Id = id }, ct);
+        return Results.Json(answer, statusCode: status);
+    }
+
+    private static bool TokenMatches(string expected, string given) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
+}

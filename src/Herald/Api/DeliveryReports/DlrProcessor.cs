@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Herald.Core.DeliveryReports;
+using Herald.Hosting;
+using Herald.Storage;
+using Herald.Storage.Records;
+
+namespace Herald.Api.DeliveryReports;
+
+/// <summary>The answer to a callback, in CleverTap's shape.</summary>
+public sealed record DlrAnswer(string Status, int Processed, IReadOnlyList<DlrUnprocessed> Unprocessed, string? Error = null);
+
+/// <summary>One record that could not be applied.</summary>
+public sealed record DlrUnprocessed(string Status, string Code, string Error, JsonNode? Record);
+
+/// <summary>Applies stored delivery reports to messages. Idempotent: the same report twice changes nothing.</summary>
+internal sealed partial class DlrProcessor(IMessageStore messages, IDlrInbox inbox, ILogger<DlrProcessor> logger)
+{
+    /// <summary>Parses and applies one stored report and marks it processed; returns the answer for the sender.</summary>
+    public async Task<(int StatusCode, DlrAnswer Answer)> ApplyAsync(DlrInboxItem item, CancellationToken cancellationToken)
+    {
+        (int, DlrAnswer) result;
+        try
+        {
+            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, ParseQuery(item.Query)));
+            result = (StatusCodes.Status200OK, await ApplyAsync(item.ProviderId, parsed, cancellationToken));
+        }
+        catch (DlrFormatException ex)
+        {
+            result = (StatusCodes.Status400BadRequest, new DlrAnswer("fail", 0, [], ex.Message));
+        }
+        await inbox.MarkProcessedAsync(item.Id, JsonSerializer.Serialize(result.Item2, HeraldJson.Options), cancellationToken);
+        return result;
+    }
+
+    private async Task<DlrAnswer> ApplyAsync(string providerId, DlrParseResult parsed, CancellationToken cancellationToken)
+    {
+        var unprocessed = parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, ParseRecord(u.Record))).ToList();
+        var processed = 0;
+        foreach (var report in parsed.Reports)
+        {
+            var messageId = await CorrelateAsync(providerId, report, cancellationToken);
+            if (messageId is null)
+            {
+                unprocessed.Add(new("fail", "unknown_message",
+                    $"No message of this provider has the id '{report.Reference}'. meta must be the $$MessageID Herald sent.", ParseRecord(report.Raw)));
+                continue;
+            }
+            var note = report.Code is null ? report.Description : $"code {report.Code}{(report.Description is null ? "" : ": " + report.Description)}";
+            if (report.OccurredAt is { } at)
+            {
+                note = note is null ? $"reported at {at:O}" : $"{note} (reported at {at:O})";
+            }
+            var outcome = await messages.TransitionAsync(messageId, new StateChange
+            {
+                Proposed = report.State,
+                Source = "dlr",
+                Event = report.Event,
+                Note = note,
+                Detail = report.Raw,
+            }, cancellationToken);
+            if (!outcome.Found)
+            {
+                unprocessed.Add(new("fail", "unknown_message", $"Message '{messageId}' no longer exists.", ParseRecord(report.Raw)));
+                continue;
+            }
+            LogApplied(logger, messageId, report.Event, outcome.Applied, outcome.State?.ToString() ?? "?");
+            processed++;
+        }
+        var status = unprocessed.Count == 0 ? "success" : processed == 0 ? "fail" : "partial";
+        return new DlrAnswer(status, processed, unprocessed);
+    }
+
+    private async Task<string?> CorrelateAsync(string providerId, DeliveryReport report, CancellationToken cancellationToken)
+    {
+        if (report.CorrelateBy == DlrCorrelation.HeraldMessageId)
+        {
+            var message = await messages.GetAsync(report.Reference, cancellationToken);
+            if (message is not null && message.ProviderId == providerId)
+            {
+                return message.Id;
+            }
+            return report.AlternateProviderMessageId is { } alternate
+                ? await messages.FindByProviderMessageIdAsync(providerId, alternate, cancellationToken)
+                : null;
+        }
+        return await messages.FindByProviderMessageIdAsync(providerId, report.Reference, cancellationToken);
+    }
+
+    private static JsonNode? ParseRecord(string raw)
+    {
+        try
+        {
+            return JsonNode.Parse(raw);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(raw);
+        }
+    }
+
+    private static Dictionary<string, string> ParseQuery(string query) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "DLR {Event} for {MessageId}: applied={Applied}, state={State}")]
+    private static partial void LogApplied(ILogger logger, string messageId, string @event, bool applied, string state);
+}
+
+/// <summary>After a crash, applies reports that were stored but not yet applied.</summary>
+internal sealed partial class DlrRecoveryService(IDlrInbox inbox, DlrProcessor processor, ILogger<DlrRecoveryService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var pending = await inbox.PendingAsync(500, stoppingToken);
+            if (pending.Count == 0)
+            {
+                return;
+            }
+            LogRecovering(logger, pending.Count);
+            foreach (var item in pending)
+            {
+                await processor.ApplyAsync(item, stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applying {Count} delivery reports received before the last stop")]
+    private static partial void LogRecovering(ILogger logger, int count);
+}

@@ -1,0 +1,18 @@
+using Herald.Storage;
+
+namespace Herald.Api.Health;
+
+/// <summary>/healthz (the process answers) and /readyz (the database answers).</summary>
+internal static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet("/readyz", async (IDatabase database, CancellationToken ct) =>
+            await database.PingAsync(ct)
+                ? Results.Ok(new { status = "ready", database = database.Provider })
+                : Results.Json(new { status = "unavailable", database = database.Provider, detail = "The database does not answer." }, statusCode: 503))
+            .AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text;
+using System.Text.Json;
+using Herald.Core.Messaging;
+using Herald.Core.Phones;
+using Herald.Storage;
+using Herald.Storage.Records;
+
+namespace Herald.Api.Messages;
+
+/// <summary>One message with its timeline.</summary>
+public sealed record MessageView(
+    string Id,
+    string To,
+    string? Body,
+    ProviderRef? Provider,
+    string Type,
+    string Source,
+    string Status,
+    string? ProviderMessageId,
+    string? TemplateId,
+    string? CampaignId,
+    string? Sender,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<TimelineEntry>? Timeline);
+
+/// <summary>The provider a message went through.</summary>
+public sealed record ProviderRef(string? Id, string? Nickname);
+
+/// <summary>One timeline event: its new state, or "ignored", with the raw detail.</summary>
+public sealed record TimelineEntry(
+    DateTimeOffset At,
+    string Source,
+    string Event,
+    string? State,
+    string Result,
+    string? Note,
+    JsonElement? Detail);
+
+/// <summary>/api/v1/messages.</summary>
+internal static class MessageEndpoints
+{
+    public static RouteGroupBuilder MapMessages(this RouteGroupBuilder api)
+    {
+        api.MapGet("/messages/{id}", async (string id, IMessageStore messages, CancellationToken ct) =>
+        {
+            var message = await messages.GetAsync(id, ct);
+            if (message is null)
+            {
+                return Problems.NotFound($"No message has the id '{id}'.");
+            }
+            var events = await messages.GetEventsAsync(id, ct);
+            return Results.Ok(View(message, events));
+        });
+
+        api.MapGet("/messages", async (string? status, string? provider, string? to, string? type, string? campaign, int? limit, string? cursor,
+            IMessageStore messages, IProviderStore providers, CancellationToken ct) =>
+        {
+            DeliveryState? state = null;
+            if (status is not null)
+            {
+                if (!DeliveryStates.TryParse(status, out var parsed))
+                {
+                    return Problems.BadRequest("status", $"'{status}' is not a state: use one of {string.Join(", ", DeliveryStates.All.Select(s => s.ToWire()))}.");
+                }
+                state = parsed;
+            }
+            string? providerId = null;
+            if (provider is not null)
+            {
+                var record = await providers.FindAsync(provider, ct);
+                providerId = record?.Id ?? provider; // a removed provider's id still filters its messages
+            }
+            string? toNumber = null;
+            if (to is not null)
+            {
+                if (!PhoneNumber.TryParse(to, null, out var phone, out var error))
+                {
+                    return Problems.BadRequest("to", error!);
+                }
+                toNumber = phone!.E164;
+            }
+            if (limit is < 1 or > 500)
+            {
+                return Problems.BadRequest("limit", "limit must be between 1 and 500.");
+            }
+            string? after = null;
+            if (cursor is not null && !TryDecodeCursor(cursor, out after))
+            {
+                return Problems.BadRequest("cursor", "cursor is not one this API gave out: pass the 'next' value of the previous page.");
+            }
+            var page = await messages.ListAsync(new MessageQuery
+            {
+                Status = state, ProviderId = providerId, To = toNumber, Type = type?.Trim().ToLowerInvariant(), CampaignId = campaign,
+                Limit = limit ?? 50, After = after,
+            }, ct);
+            return Results.Ok(new
+            {
+                items = page.Items.Select(m => View(m, null)),
+                next = page.Next is null ? null : EncodeCursor(page.Next),
+            });
+        });
+        return api;
+    }
+
+    internal static MessageView View(MessageRecord m, IReadOnlyList<MessageEventRecord>? events) => new(
+        m.Id, m.To, m.Body, m.ProviderId is null && m.ProviderNickname is null ? null : new ProviderRef(m.ProviderId, m.ProviderNickname),
+        m.Type, m.Source, m.Status.ToWire(), m.ProviderMessageId, m.TemplateId, m.CampaignId, m.Sender, m.Attempts, m.CreatedAt, m.UpdatedAt,
+        events?.Select(e => new TimelineEntry(e.At, e.Source, e.Event, e.State?.ToWire(),
+            e.State is null ? "recorded" : e.Applied ? e.State.Value.ToWire() : "ignored", e.Note, Detail(e.Detail))).ToList());
+
+    private static JsonElement? Detail(string? detail)
+    {
+        if (string.IsNullOrEmpty(detail))
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(detail);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(detail);
+        }
+    }
+
+    private static string EncodeCursor(string id) => Convert.ToBase64String(Encoding.UTF8.GetBytes("m:" + id)).TrimEnd('=');
+
+    private static bool TryDecodeCursor(string cursor, out string? id)
+    {
+        id = null;
+        try
+        {
+            var padded = cursor.PadRight(cursor.Length + ((4 - (cursor.Length % 4)) % 4), '=');
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+            if (text.StartsWith("m:", StringComparison.Ordinal))
+            {
+                id = text[2..];
+                return true;
+            }
+        }
+        catch (FormatException)
+        {
+            // fall through
+        }
+        return false;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Herald.Api.Providers;
+
+/// <summary>/api/v1/providers: the seed's "Add Provider" form as an API.</summary>
+internal static class ProviderEndpoints
+{
+    public static RouteGroupBuilder MapProviders(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/providers");
+        group.MapGet("/", async (ProviderService providers, CancellationToken ct) => Results.Ok(new { items = await providers.ListAsync(ct) }));
+        group.MapGet("/{id}", async (string id, ProviderService providers, CancellationToken ct) =>
+            await providers.GetAsync(id, ct) is { } view ? Results.Ok(view) : Problems.NotFound($"No provider has the id or nickname '{id}'."));
+        group.MapPost("/", async (ProviderInput input, ProviderService providers, CancellationToken ct) =>
+        {
+            var change = await providers.CreateAsync(input, ct);
+            return change.Errors is { } errors ? Problems.Invalid(errors) : Results.Created($"/api/v1/providers/{change.Provider!.Id}", change.Provider);
+        });
+        group.MapPut("/{id}", async (string id, ProviderInput input, ProviderService providers, CancellationToken ct) =>
+        {
+            var change = await providers.UpdateAsync(id, input, ct);
+            return change.NotFound ? Problems.NotFound($"No provider has the id or nickname '{id}'.")
+                : change.Errors is { } errors ? Problems.Invalid(errors)
+                : Results.Ok(change.Provider);
+        });
+        group.MapDelete("/{id}", async (string id, ProviderService providers, CancellationToken ct) =>
+            await providers.DeleteAsync(id, ct) ? Results.NoContent() : Problems.NotFound($"No provider has the id or nickname '{id}'."));
+        return api;
+    }
+}

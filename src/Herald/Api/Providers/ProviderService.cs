@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Herald.Core.Providers;
+using Herald.Hosting;
+using Herald.Providers;
+using Herald.Providers.Abstractions;
+using Herald.Security;
+using Herald.Storage;
+using Herald.Storage.Records;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Api.Providers;
+
+/// <summary>A provider as the API shows it: secrets masked.</summary>
+public sealed record ProviderView(
+    string Id,
+    string Nickname,
+    string Kind,
+    JsonElement Settings,
+    Uri CallbackUrl,
+    IReadOnlyList<string> CustomPlaceholders,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>The body of POST/PUT /api/v1/providers.</summary>
+public sealed record ProviderInput(string? Nickname, string? Kind, JsonElement Settings);
+
+/// <summary>The result of a create or update: the provider, or the errors by field.</summary>
+internal sealed record ProviderChange(ProviderView? Provider, IReadOnlyDictionary<string, string[]>? Errors, bool NotFound = false);
+
+/// <summary>Provider configuration: validation, secrets at rest, and ready senders.</summary>
+internal sealed class ProviderService(
+    IProviderStore store,
+    IProviderKinds kinds,
+    ISecretProtector protector,
+    IPublicUrls urls,
+    IOptions<HeraldOptions> options,
+    TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Version, ISmsSender Sender)> _senders = new();
+
+    private ProviderValidationContext ValidationContext => new(options.Value.Providers.AllowInsecureLoopback);
+
+    public async Task<IReadOnlyList<ProviderView>> ListAsync(CancellationToken cancellationToken) =>
+        (await store.ListAsync(cancellationToken)).Select(View).ToList();
+
+    public async Task<ProviderView?> GetAsync(string idOrNickname, CancellationToken cancellationToken) =>
+        await store.FindAsync(idOrNickname, cancellationToken) is { } record ? View(record) : null;
+
+    public async Task<ProviderChange> CreateAsync(ProviderInput input, CancellationToken cancellationToken, string? id = null)
+    {
+        var (kind, settings, errors) = Validate(input);
+        if (errors.Count > 0)
+        {
+            return new ProviderChange(null, errors);
+        }
+        var now = time.GetUtcNow();
+        var record = new ProviderRecord
+        {
+            Id = id ?? Ids.NewId("prv"),
+            Nickname = input.Nickname!.Trim(),
+            Kind = kind!.Kind,
+            Settings = kind.TransformSecrets(settings!, protector.Protect),
+            CallbackToken = Ids.NewToken(),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        try
+        {
+            await store.InsertAsync(record, cancellationToken);
+        }
+        catch (DuplicateNicknameException ex)
+        {
+            return new ProviderChange(null, new Dictionary<string, string[]> { ["nickname"] = [ex.Message + " Choose another nickname."] });
+        }
+        return new ProviderChange(View(record), null);
+    }
+
+    public async Task<ProviderChange> UpdateAsync(string idOrNickname, ProviderInput input, CancellationToken cancellationToken)
+    {
+        var existing = await store.FindAsync(idOrNickname, cancellationToken);
+        if (existing is null)
+        {
+            return new ProviderChange(null, null, NotFound: true);
+        }
+        var (kind, settings, errors) = Validate(input);
+        if (errors.Count > 0)
+        {
+            return new ProviderChange(null, errors);
+        }
+        if (string.Equals(kind!.Kind, existing.Kind, StringComparison.OrdinalIgnoreCase))
+        {
+            settings = kind.KeepMaskedSecrets(settings!, Plain(existing));
+        }
+        var record = existing with
+        {
+            Nickname = input.Nickname!.Trim(),
+            Kind = kind.Kind,
+            Settings = kind.TransformSecrets(settings!, protector.Protect),
+            UpdatedAt = time.GetUtcNow(),
+        };
+        try
+        {
+            await store.UpdateAsync(record, cancellationToken);
+        }
+        catch (DuplicateNicknameException ex)
+        {
+            return new ProviderChange(null, new Dictionary<string, string[]> { ["nickname"] = [ex.Message + " Choose another nickname."] });
+        }
+        _senders.TryRemove(record.Id, out _);
+        return new ProviderChange(View(record), null);
+    }
+
+    public async Task<bool> DeleteAsync(string idOrNickname, CancellationToken cancellationToken)
+    {
+        var existing = await store.FindAsync(idOrNickname, cancellationToken);
+        if (existing is null || !await store.DeleteAsync(existing.Id, cancellationToken))
+        {
+            return false;
+        }
+        _senders.TryRemove(existing.Id, out _);
+        return true;
+    }
+
+    /// <summary>A ready sender for a stored provider, rebuilt only when its settings change.</summary>
+    public ISmsSender SenderFor(ProviderRecord record)
+    {
+        if (_senders.TryGetValue(record.Id, out var cached) && cached.Version == record.UpdatedAt)
+        {
+            return cached.Sender;
+        }
+        var kind = KindOf(record);
+        var sender = kind.CreateSender(new ProviderInstance(record.Id, record.Nickname, Plain(record), CallbackUrl(record)));
+        _senders[record.Id] = (record.UpdatedAt, sender);
+        return sender;
+    }
+
+    public Uri CallbackUrl(ProviderRecord record) => urls.CallbackUrl(record.Id, record.CallbackToken);
+
+    public IReadOnlyList<string> CustomPlaceholders(ProviderRecord record) =>
+        KindOf(record).CustomPlaceholders(Plain(record)).Select(p => p.Placeholder.Name).ToList();
+
+    private (IProviderKind? Kind, string? Settings, Dictionary<string, string[]> Errors) Validate(ProviderInput input)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var nickname = input.Nickname?.Trim();
+        if (string.IsNullOrEmpty(nickname))
+        {
+            errors["nickname"] = ["nickname is required: a unique name such as Kaleyra_SMS."];
+        }
+        else if (nickname.Length > 64)
+        {
+            errors["nickname"] = ["nickname is at most 64 characters."];
+        }
+        var kind = kinds.Find(input.Kind ?? "generic");
+        if (kind is null)
+        {
+            errors["kind"] = [$"kind '{input.Kind}' is not supported: use one of {string.Join(", ", kinds.All.Select(k => k.Kind))}."];
+            return (null, null, errors);
+        }
+        if (input.Settings.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            errors["settings"] = ["settings are required: the provider's endpoint, authentication, headers and parameters."];
+            return (kind, null, errors);
+        }
+        var validation = kind.Validate(input.Settings, ValidationContext);
+        foreach (var (field, messages) in validation.Errors)
+        {
+            errors[field] = messages;
+        }
+        return (kind, validation.Settings, errors);
+    }
+
+    private IProviderKind KindOf(ProviderRecord record) =>
+        kinds.Find(record.Kind) ?? throw new InvalidOperationException($"Provider {record.Id} has kind '{record.Kind}', which this Herald does not know.");
+
+    private string Plain(ProviderRecord record) => KindOf(record).TransformSecrets(record.Settings, protector.Unprotect);
+
+    private ProviderView View(ProviderRecord record)
+    {
+        var kind = KindOf(record);
+        var masked = kind.TransformSecrets(record.Settings, _ => Secrets.Mask);
+        using var document = JsonDocument.Parse(masked);
+        return new ProviderView(record.Id, record.Nickname, record.Kind, document.RootElement.Clone(), CallbackUrl(record),
+            CustomPlaceholders(record), record.CreatedAt, record.UpdatedAt);
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Herald.Hosting;
+using Herald.Sandbox;
+using Herald.Storage;
+using Spectre.Console;
+
+namespace Herald.Cli;
+
+/// <summary><c>herald serve</c>: runs the server.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = $"Where to listen, ';'-separated. Default: ASPNETCORE_URLS, else {HeraldServer.DefaultUrls}." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder for the SQLite file, keys and the generated API key. Default: HERALD_DATA_DIR, else ./data." };
+        var sandbox = new Option<bool>("--sandbox") { Description = "Start an in-process simulator and a ready 'Sandbox' provider configured like the seed (allows plain http to loopback). Default: off." };
+        var database = new Option<string?>("--database") { Description = "sqlite or postgres. Default: Herald__Database__Provider, else sqlite." };
+        var connectionString = new Option<string?>("--connection-string") { Description = "Database connection string. Default: Herald__Database__ConnectionString, else the SQLite file in the data folder." };
+        var publicUrl = new Option<string?>("--public-url") { Description = "Base URL providers use to reach Herald (callback URLs). Default: Herald__PublicBaseUrl, else the first listen URL." };
+        var insecure = new Option<bool>("--allow-insecure-loopback") { Description = "Allow plain-http provider endpoints on loopback hosts. Default: Herald__Providers__AllowInsecureLoopback, else off." };
+
+        var command = new Command("serve", "Run the Herald server (API, delivery-report endpoint).")
+        {
+            urls, dataDir, sandbox, database, connectionString, publicUrl, insecure,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new Dictionary<string, string?>();
+            void Set(string key, string? value)
+            {
+                if (!string.IsNullOrWhiteSpace(value))
+                {
+                    settings[key] = value;
+                }
+            }
+            Set("urls", parse.GetValue(urls));
+            Set("Herald:DataDir", parse.GetValue(dataDir));
+            Set("Herald:Database:Provider", parse.GetValue(database));
+            Set("Herald:Database:ConnectionString", parse.GetValue(connectionString));
+            Set("Herald:PublicBaseUrl", parse.GetValue(publicUrl));
+            if (parse.GetValue(sandbox))
+            {
+                settings["Herald:Sandbox:Enabled"] = "true";
+            }
+            if (parse.GetValue(insecure))
+            {
+                settings["Herald:Providers:AllowInsecureLoopback"] = "true";
+            }
+            return await RunAsync(settings, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)
+    {
+        WebApplication app;
+        string? generatedKey;
+        try
+        {
+            app = HeraldServer.Build(settings);
+            generatedKey = await HeraldServer.InitializeAsync(app, cancellationToken);
+        }
+        catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or System.Data.Common.DbException or IOException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]herald could not start:[/] {ex.Message}");
+            return 2;
+        }
+        await using (app)
+        {
+            await app.StartAsync(cancellationToken);
+            var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value;
+            var database = app.Services.GetRequiredService<IDatabase>();
+            var urls = app.Services.GetRequiredService<IPublicUrls>();
+            var grid = new Grid().AddColumn().AddColumn();
+            grid.AddRow("[bold]Listening[/]", Markup.Escape(string.Join(", ", app.Urls)));
+            grid.AddRow("[bold]Public URL[/]", Markup.Escape(urls.BaseUrl.ToString()));
+            grid.AddRow("[bold]Data folder[/]", Markup.Escape(options.DataDir));
+            grid.AddRow("[bold]Database[/]", Markup.Escape(database.Description));
+            if (generatedKey is not null)
+            {
+                grid.AddRow("[bold yellow]Admin API key[/]", $"[yellow]{Markup.Escape(generatedKey)}[/] (shown once; saved in {Markup.Escape(Path.Combine(options.DataDir, "api-key"))})");
+            }
+            if (app.Services.GetService<SandboxService>() is { } sandbox)
+            {
+                var info = await sandbox.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                grid.AddRow("[bold]Sandbox provider[/]", Markup.Escape($"{SandboxService.Nickname} ({info.ProviderId}) -> simulator at {info.SimulatorUrl}"));
+            }
+            AnsiConsole.Write(new Panel(grid).Header("Herald is running").Border(BoxBorder.Rounded));
+            try
+            {
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C
+            }
+            await app.StopAsync(CancellationToken.None);
+        }
+        return 0;
+    }
+}

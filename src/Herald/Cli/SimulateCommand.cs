@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Herald.Simulator;
+using Spectre.Console;
+
+namespace Herald.Cli;
+
+/// <summary><c>herald simulate</c>: a Kaleyra look-alike for sandboxes, tests and benchmarks.</summary>
+internal static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var defaults = new SimulatorOptions();
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => defaults.Urls };
+        var apiKey = new Option<string>("--api-key") { Description = "The api-key header callers must send.", DefaultValueFactory = _ => defaults.ApiKey };
+        var sid = new Option<string>("--sid") { Description = "The sid header (account SID) callers must send.", DefaultValueFactory = _ => defaults.Sid };
+        var dlrDelay = new Option<TimeSpan>("--dlr-delay") { Description = "Delay before each delivery report, jittered ±50% (e.g. 00:00:00.200).", DefaultValueFactory = _ => defaults.DlrDelay };
+        var deliveryRate = new Option<double>("--delivery-rate") { Description = "Share of messages reported delivered (0 to 1); the rest fail with a realistic code.", DefaultValueFactory = _ => defaults.DeliveryRate };
+        var dlrRetries = new Option<int>("--dlr-retries") { Description = "How often a delivery report POST that fails (5xx, connection) is retried.", DefaultValueFactory = _ => defaults.DlrRetryCount };
+        var seed = new Option<int?>("--seed") { Description = "Seed for the random outcomes (repeatable runs). Default: random." };
+
+        var command = new Command("simulate", """
+            Run a Kaleyra look-alike: POST /connector/sms (the seed's "HTTP Endpoint") answers and then posts a
+            CleverTap-format delivery report to the callback_url header. Numbers ending in 0001 fail with 901 (DND),
+            0002 answer 503, 0003 time out, 0004 answer 400, 0005 expire (916), 0006 fail DLT (908), 0007 never report,
+            0009 always deliver, 0429 answer 429. Inspect with GET /_sim/requests, /_sim/callbacks and /_sim/stats.
+            """)
+        {
+            urls, apiKey, sid, dlrDelay, deliveryRate, dlrRetries, seed,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new SimulatorOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                ApiKey = parse.GetValue(apiKey)!,
+                Sid = parse.GetValue(sid)!,
+                DlrDelay = parse.GetValue(dlrDelay),
+                DeliveryRate = parse.GetValue(deliveryRate),
+                DlrRetryCount = parse.GetValue(dlrRetries),
+                Seed = parse.GetValue(seed),
+            };
+            try
+            {
+                options.Validate();
+            }
+            catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]herald simulate:[/] {ex.Message}");
+                return 2;
+            }
+            await using var host = await SimulatorHost.StartAsync(options, cancellationToken);
+            AnsiConsole.MarkupLineInterpolated($"Simulator listening on [bold]{host.BaseUrl}[/] (connector: {host.ConnectorUrl}; api-key {options.ApiKey}, sid {options.Sid}). Ctrl+C stops it.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C
+            }
+            await host.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+}

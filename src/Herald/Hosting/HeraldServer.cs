@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Herald.Api.DeliveryReports;
+using Herald.Api.Health;
+using Herald.Api.Messages;
+using Herald.Api.Providers;
+using Herald.Api.TestSms;
+using Herald.Providers;
+using Herald.Sandbox;
+using Herald.Security;
+using Herald.Sending;
+using Herald.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Hosting;
+
+/// <summary>Builds the Herald web application: services, endpoints and start-up work.</summary>
+public static class HeraldServer
+{
+    /// <summary>The listen URL when none is given.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+
+    /// <summary>
+    /// Builds the application. <paramref name="settings"/> are configuration keys (e.g. <c>urls</c>,
+    /// <c>Herald:DataDir</c>) that win over appsettings and environment variables.
+    /// </summary>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        var environment = new Dictionary<string, string?>();
+        if (Environment.GetEnvironmentVariable("HERALD_DATA_DIR") is { Length: > 0 } dataDir)
+        {
+            environment["Herald:DataDir"] = dataDir;
+        }
+        if (Environment.GetEnvironmentVariable("HERALD_API_KEY") is { Length: > 0 } apiKey)
+        {
+            environment["Herald:ApiKey"] = apiKey;
+        }
+        builder.Configuration.AddInMemoryCollection(environment);
+        builder.Configuration.AddInMemoryCollection(settings);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.Configuration["urls"] = DefaultUrls;
+        }
+
+        var options = builder.Configuration.GetSection(HeraldOptions.Section).Get<HeraldOptions>() ?? new HeraldOptions();
+        options.DataDir = Path.GetFullPath(options.DataDir);
+        if (options.Sandbox.Enabled)
+        {
+            options.Providers.AllowInsecureLoopback = true;
+        }
+        if (options.Database.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
+        {
+            options.Database.ConnectionString = $"Data Source={Path.Combine(options.DataDir, "herald.db")}";
+        }
+        Directory.CreateDirectory(options.DataDir);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        logging?.Invoke(builder.Logging);
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        ConfigureServices(builder.Services, options);
+
+        var app = builder.Build();
+        ConfigurePipeline(app);
+        return app;
+    }
+
+    /// <summary>Creates or migrates the schema and makes sure an admin API key exists; returns a newly generated key, if any.</summary>
+    public static async Task<string?> InitializeAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        _ = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value; // fail fast on invalid options
+        await app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
+        return await app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
+    }
+
+    private static void ConfigureServices(IServiceCollection services, HeraldOptions options)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<HeraldOptions>().Configure(o =>
+        {
+            o.DataDir = options.DataDir;
+            o.PublicBaseUrl = options.PublicBaseUrl;
+            o.ApiKey = options.ApiKey;
+            o.Database = options.Database;
+            o.Providers = options.Providers;
+            o.Sandbox = options.Sandbox;
+            o.MaxRequestBodyBytes = options.MaxRequestBodyBytes;
+        }).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
+
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o => HeraldJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+        services.AddHeraldStorage(options.Database);
+        services.AddHeraldProviders();
+        services.AddDataProtection()
+            .SetApplicationName("Herald")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddSingleton<IPublicUrls, PublicUrls>();
+        services.AddSingleton<ISecretProtector, SecretProtector>();
+        services.AddSingleton<ApiKeyBootstrap>();
+        services.AddSingleton<ProviderService>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<TestSmsService>();
+        services.AddSingleton<DlrProcessor>();
+        services.AddHostedService<DlrRecoveryService>();
+        if (options.Sandbox.Enabled)
+        {
+            services.AddSingleton<SandboxService>();
+            services.AddHostedService(sp => sp.GetRequiredService<SandboxService>());
+        }
+    }
+
+    private static void ConfigurePipeline(WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblemAsync, StatusCodeSelector = StatusFor });
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealth();
+        app.MapDeliveryReports();
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        api.MapProviders();
+        api.MapTestSms();
+        api.MapMessages();
+    }
+
+    private static int StatusFor(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        OperationCanceledException => 499,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    private static async Task WriteProblemAsync(HttpContext context)
+    {
+        var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (413, "Payload too large", "The request body is larger than the 1 MiB limit (Herald:MaxRequestBodyBytes)."),
+            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", Explain(bad)),
+            _ => (500, "Internal error", "Herald hit an unexpected error; the log has the details."),
+        };
+        context.Response.StatusCode = status;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+            Exception = exception,
+        });
+    }
+
+    private static string Explain(BadHttpRequestException exception) => exception.InnerException switch
+    {
+        JsonException json => $"The body is not valid JSON for this endpoint{(json.Path is null ? "" : $" (at {json.Path})")}: {json.Message.Split(" Path:")[0]}",
+        _ => exception.Message,
+    };
+}

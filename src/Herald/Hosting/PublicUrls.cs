@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Hosting;
+
+/// <summary>The URLs Herald gives out: its public base and each provider's callback URL.</summary>
+public interface IPublicUrls
+{
+    /// <summary>The base URL, without a trailing slash.</summary>
+    Uri BaseUrl { get; }
+
+    /// <summary>A provider's delivery-report URL: <c>{base}/dlr/{id}/{token}</c>.</summary>
+    Uri CallbackUrl(string providerId, string token);
+}
+
+internal sealed class PublicUrls(IOptions<HeraldOptions> options, IServer server) : IPublicUrls
+{
+    public Uri BaseUrl
+    {
+        get
+        {
+            if (options.Value.PublicBaseUrl is { } configured)
+            {
+                return new Uri(configured.ToString().TrimEnd('/'));
+            }
+            var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                ?? "http://127.0.0.1:8080";
+            // A wildcard listen address is not a place anyone can call back to.
+            address = address.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+                .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+                .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
+                .Replace("://*", "://127.0.0.1", StringComparison.Ordinal);
+            return new Uri(address.TrimEnd('/'));
+        }
+    }
+
+    public Uri CallbackUrl(string providerId, string token) =>
+        new($"{BaseUrl.ToString().TrimEnd('/')}/dlr/{Uri.EscapeDataString(providerId)}/{Uri.EscapeDataString(token)}");
+}

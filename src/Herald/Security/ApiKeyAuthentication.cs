@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Herald.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Security;
+
+/// <summary>Bearer API keys: <c>Authorization: Bearer hk_...</c>, looked up by SHA-256 hash.</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IApiKeyStore keys,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
+        }
+        var key = header["Bearer ".Length..].Trim();
+        var record = await keys.FindActiveByHashAsync(ApiKeyHash.Of(key), Context.RequestAborted);
+        if (record is null)
+        {
+            return AuthenticateResult.Fail("The API key is unknown or revoked.");
+        }
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, record.Id), new Claim(ClaimTypes.Name, record.Name)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        var failure = Context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Title = "Unauthorized",
+                Detail = failure ?? "Send 'Authorization: Bearer <api key>'. The first start printed the admin key and saved it in the data folder (api-key), or set HERALD_API_KEY.",
+            },
+        });
+    }
+}
+
+/// <summary>How API keys are stored: SHA-256, hex. Keys are random and long, so a slow hash adds nothing.</summary>
+internal static class ApiKeyHash
+{
+    public static string Of(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
