@@ -1,0 +1,40 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.Tests.Infrastructure;
+
+/// <summary>HTTP clients for tests, from IHttpClientFactory like everything else.</summary>
+internal static class TestHttp
+{
+    private static readonly IHttpClientFactory Factory = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+
+    public static HttpClient Create(Uri baseAddress, string? apiKey = null)
+    {
+        var client = Factory.CreateClient();
+        client.BaseAddress = baseAddress;
+        client.Timeout = TimeSpan.FromSeconds(60);
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+        return client;
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it returns a value or the deadline passes.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null)
+    {
+        var deadline = TimeProvider.System.GetTimestamp() + (long)((timeout ?? TimeSpan.FromSeconds(15)).TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+            if (TimeProvider.System.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}

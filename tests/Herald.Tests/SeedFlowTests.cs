@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Herald.Simulator;
+using Herald.Simulator.Inspection;
+using Herald.Tests.Infrastructure;
+
+namespace Herald.Tests;
+
+/// <summary>
+/// The seed's flow end to end, over real HTTP: a generic provider configured exactly as the seed,
+/// a test SMS through the simulator, and the delivery report that comes back.
+/// </summary>
+public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
+{
+    private readonly SimulatorOptions _simulatorOptions = new()
+    {
+        Urls = "http://127.0.0.1:0",
+        ApiKey = "kaleyra-api-key-secret",
+        Sid = "HXIN1234567890",
+        DlrDelay = TimeSpan.FromMilliseconds(30),
+        DeliveryRate = 1.0,
+        DlrRetryBaseDelay = TimeSpan.FromMilliseconds(50),
+        TimeoutHang = TimeSpan.FromSeconds(40),
+        Seed = 7,
+    };
+
+    protected HeraldInstance Herald { get; private set; } = null!;
+    protected SimulatorHost Simulator { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Simulator = await SimulatorHost.StartAsync(_simulatorOptions);
+        Herald = await HeraldInstance.StartAsync(database);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Herald.DisposeAsync();
+        await Simulator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TestSms_SeedConfiguration_IsDeliveredWithDlrOnTimeline()
+    {
+        var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);
+        var providerId = provider["id"]!.GetValue<string>();
+        Assert.StartsWith($"{Herald.BaseUrl.ToString().TrimEnd('/')}/dlr/{providerId}/", provider["callbackUrl"]!.GetValue<string>());
+        Assert.Equal(["Sender", "TYPE", "LongURL"], provider["customPlaceholders"]!.AsArray().Select(p => p!.GetValue<string>()));
+
+        var result = await Herald.TestSmsAsync(providerId, "9812345678");
+
+        Assert.Equal("accepted", result["outcome"]!.GetValue<string>());
+        Assert.Equal("accepted", result["status"]!.GetValue<string>());
+        var request = result["request"]!.AsObject();
+        Assert.Equal("POST", request["method"]!.GetValue<string>());
+        var form = System.Web.HttpUtility.ParseQueryString(request["body"]!.GetValue<string>());
+        Assert.Equal("+919812345678", form["to"]);
+        Assert.Equal("KLRHXA", form["sender"]);
+        Assert.Equal("This is a test message powered by Kaleyra", form["body"]);
+        Assert.Equal(result["messageId"]!.GetValue<string>(), form["message_id"]);
+        Assert.Equal("OTP", form["type"]);
+        Assert.Null(form["template_id"]); // optional and empty: left out, not sent empty
+        Assert.Null(form["campaign_id"]);
+        Assert.Null(form["long_url"]);
+        var headers = request["headers"]!.AsArray().ToDictionary(h => h!["key"]!.GetValue<string>(), h => h!["value"]!.GetValue<string>());
+        Assert.Equal("****", headers["api-key"]);
+        Assert.Equal("****", headers["sid"]);
+        Assert.DoesNotContain(_simulatorOptions.ApiKey, result.ToJsonString());
+        Assert.Equal(200, result["response"]!["status"]!.GetValue<int>());
+
+        var messageId = result["messageId"]!.GetValue<string>();
+        var message = await Herald.WaitForStatusAsync(messageId, "delivered");
+        Assert.Equal("+919812345678", message["to"]!.GetValue<string>());
+        Assert.Equal("test", message["type"]!.GetValue<string>());
+        Assert.EndsWith(":1", message["providerMessageId"]!.GetValue<string>());
+        var timeline = message["timeline"]!.AsArray();
+        Assert.Equal(["queued", "dispatching", "accepted", "delivered"], timeline.Select(e => e!["result"]!.GetValue<string>()));
+        var dlr = timeline.Last()!;
+        Assert.Equal("dlr", dlr["source"]!.GetValue<string>());
+        Assert.Equal(messageId, dlr["detail"]!["meta"]!.GetValue<string>());
+
+        // The simulator saw the real secrets: Herald masks them only in what it shows.
+        var seen = Simulator.Inspector.GetRequests(10).Single(r => r.Path == "/connector/sms");
+        Assert.Equal(_simulatorOptions.ApiKey, seen.Headers["api-key"]);
+    }
+
+    [Theory]
+    [InlineData("9812340001", "accepted", "rejected")]   // DLR failed 901 DND
+    [InlineData("9812340005", "accepted", "expired")]    // DLR failed 916
+    [InlineData("9812340006", "accepted", "rejected")]   // DLR failed 908 DLT
+    [InlineData("9812340004", "permanent-failure", "failed")] // 400 from the endpoint
+    [InlineData("9812340002", "transient-failure", "failed")] // 503: test messages are not retried
+    [InlineData("9812340429", "transient-failure", "failed")] // 429
+    public async Task TestSms_ForcedOutcomeNumbers_EndInTheMappedState(string mobile, string outcome, string finalState)
+    {
+        var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);
+        var result = await Herald.TestSmsAsync(provider["id"]!.GetValue<string>(), mobile);
+        Assert.Equal(outcome, result["outcome"]!.GetValue<string>());
+        if (outcome != "accepted")
+        {
+            Assert.False(string.IsNullOrEmpty(result["reason"]?.GetValue<string>()));
+        }
+        await Herald.WaitForStatusAsync(result["messageId"]!.GetValue<string>(), finalState);
+    }
+
+    [Fact]
+    public async Task MessagesList_FiltersAndPages_WithoutGapsOrDuplicates()
+    {
+        var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);
+        var providerId = provider["id"]!.GetValue<string>();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await Herald.TestSmsAsync(providerId, "981234567" + i))["messageId"]!.GetValue<string>());
+        }
+        var failed = (await Herald.TestSmsAsync(providerId, "9812340004"))["messageId"]!.GetValue<string>();
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await HeraldInstance.ReadObjectAsync(
+                await Herald.Api.GetAsync($"/api/v1/messages?provider=Kaleyra_SMS&limit=2{(cursor is null ? "" : "&cursor=" + cursor)}"), HttpStatusCode.OK);
+            seen.AddRange(page["items"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()));
+            cursor = page["next"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        Assert.Equal(ids.Append(failed).OrderDescending(), seen);
+
+        var failedOnly = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync("/api/v1/messages?status=failed"), HttpStatusCode.OK);
+        Assert.Equal([failed], failedOnly["items"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()));
+        var byNumber = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync("/api/v1/messages?to=%2B919812345672"), HttpStatusCode.OK);
+        Assert.Equal([ids[2]], byNumber["items"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()));
+
+        var badStatus = await Herald.Api.GetAsync("/api/v1/messages?status=lost");
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+        Assert.Contains("queued", await badStatus.Content.ReadAsStringAsync());
+    }
+}
+
+public sealed class SqliteSeedFlowTests() : SeedFlowTests(TestDatabase.Sqlite);
+
+public sealed class PostgresSeedFlowTests() : SeedFlowTests(TestDatabase.Postgres);

@@ -1,0 +1,2 @@
+global using Microsoft.AspNetCore.Builder;
+global using Microsoft.Extensions.Logging;
