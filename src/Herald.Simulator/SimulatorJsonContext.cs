@@ -1,0 +1,16 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Herald.Simulator.Callbacks;
+using Herald.Simulator.Connector;
+using Herald.Simulator.Inspection;
+
+namespace Herald.Simulator;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ConnectorAccepted))]
+[JsonSerializable(typeof(ErrorEnvelope))]
+[JsonSerializable(typeof(CleverTapDlrGroup[]))]
+[JsonSerializable(typeof(RecordedRequest[]))]
+[JsonSerializable(typeof(RecordedCallback[]))]
+[JsonSerializable(typeof(SimulatorStats))]
+internal sealed partial class SimulatorJsonContext : JsonSerializerContext;
