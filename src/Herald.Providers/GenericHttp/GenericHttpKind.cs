@@ -48,6 +48,10 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
             return Result(null, errors);
         }
 
+        // JSON null deserialises to null even where the type says otherwise: default what may be absent.
+        parsed.Endpoint ??= "";
+        parsed.Headers ??= [];
+        parsed.Parameters ??= [];
         parsed.RequestType = (parsed.RequestType ?? "").Trim().ToUpperInvariant();
         if (parsed.RequestType is not ("GET" or "POST"))
         {
@@ -88,6 +92,8 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         {
             ValidateRows(parsed.Parameters, "settings.parameters", Error);
         }
+        parsed.Headers.RemoveAll(r => r is null);
+        parsed.Parameters.RemoveAll(r => r is null);
         ValidateResponseRules(parsed.Response, Error);
 
         var placeholders = new GenericRequestTemplate(parsed).AllPlaceholders().Select(p => p.Placeholder).ToList();
@@ -177,8 +183,9 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         var template = PlaceholderTemplate.Parse(endpoint.Trim());
         if (template.Tokens.Count > 0)
         {
+            // The authority ends at the first '/', '?' or '#' after "//" (https://host?to=$$To has no path, only a query).
             var schemeEnd = template.Text.IndexOf("//", StringComparison.Ordinal);
-            var authorityEnd = schemeEnd < 0 ? -1 : template.Text.IndexOf('/', schemeEnd + 2);
+            var authorityEnd = schemeEnd < 0 ? -1 : template.Text.IndexOfAny(['/', '?', '#'], schemeEnd + 2);
             if (authorityEnd < 0 || template.Tokens[0].Index < authorityEnd)
             {
                 error("settings.endpoint", "Placeholders may appear in the endpoint's path and query only, not in its scheme or host.");
@@ -233,6 +240,11 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
+            if (row is null)
+            {
+                error($"{field}[{i}]", "The row is empty: give it a key and a value, or remove it.");
+                continue;
+            }
             row.Key = (row.Key ?? "").Trim();
             row.Value ??= "";
             if (row.Key.Length == 0)

@@ -66,8 +66,16 @@ internal sealed class GenericHttpSender(GenericRequestTemplate template, IHttpCl
         var rules = template.Settings.Response;
         if (!string.IsNullOrEmpty(rules?.MessageIdPattern))
         {
-            var match = Regex.Match(body, rules.MessageIdPattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
-            return match.Success && match.Groups.Count > 1 ? match.Groups[1].Value : null;
+            try
+            {
+                // The first group that captured something: with alternatives (a(\d+)|b(\d+)) only one of them did.
+                var match = Regex.Match(body, rules.MessageIdPattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+                return match.Success ? match.Groups.Cast<Group>().Skip(1).FirstOrDefault(g => g.Success && g.Length > 0)?.Value : null;
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return null;
+            }
         }
         if (string.IsNullOrWhiteSpace(body) || body.TrimStart() is not ['{' or '[', ..])
         {
@@ -95,6 +103,19 @@ internal sealed class GenericHttpSender(GenericRequestTemplate template, IHttpCl
         return null;
     }
 
-    private static bool Matches(string? pattern, string body) =>
-        !string.IsNullOrEmpty(pattern) && Regex.IsMatch(body, pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+    private static bool Matches(string? pattern, string body)
+    {
+        if (string.IsNullOrEmpty(pattern))
+        {
+            return false;
+        }
+        try
+        {
+            return Regex.IsMatch(body, pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false; // a pattern too slow for this body decides nothing; SendAsync must not throw
+        }
+    }
 }

@@ -65,18 +65,23 @@ public sealed class ExchangeRecorder
         var watch = Stopwatch.StartNew();
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
+        HttpResponseMessage? response = null;
         try
         {
-            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
             var (body, truncated) = await ReadBodyAsync(response.Content, timeoutSource.Token);
             var headers = response.Headers.Concat(response.Content.Headers)
                 .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, MaskHeader(h.Key, v)))).ToList();
             var exchange = new HttpExchange(described, new ExchangeResponse((int)response.StatusCode, headers, Mask(body), truncated), watch.ElapsedMilliseconds, null);
             return (response, body, exchange, null);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        // IOException: the connection dropped while the body was being read (HttpIOException is not an HttpRequestException).
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            var error = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s (timeout)" : ex.Message;
+            response?.Dispose();
+            var error = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s (timeout)"
+                : response is null ? ex.Message
+                : $"the connection failed while reading the HTTP {(int)response.StatusCode} answer: {ex.Message}";
             return (null, "", new HttpExchange(described, null, watch.ElapsedMilliseconds, Mask(error)), ex);
         }
     }

@@ -82,6 +82,7 @@ public static class HttpClassification
     {
         TaskCanceledException or OperationCanceledException => new SendOutcome.Transient($"no answer within {timeout.TotalSeconds:0.#} s (timeout)"),
         HttpRequestException http => new SendOutcome.Transient($"connection failed: {http.Message}"),
+        IOException io => new SendOutcome.Transient($"connection lost while reading the answer: {io.Message}"),
         _ => new SendOutcome.Transient($"send failed: {exception.Message}"),
     };
 
