@@ -156,6 +156,9 @@ public sealed class HeraldInstance : IAsyncDisposable
         return await ReadObjectAsync(response, System.Net.HttpStatusCode.OK);
     }
 
+    public async Task<JsonObject> GetProviderSettingsAsync(string id) =>
+        (await ReadObjectAsync(await Api.GetAsync($"/api/v1/providers/{id}"), System.Net.HttpStatusCode.OK))["settings"]!.AsObject();
+
     public async Task<JsonObject> GetMessageAsync(string id) =>
         await ReadObjectAsync(await Api.GetAsync($"/api/v1/messages/{id}"), System.Net.HttpStatusCode.OK);
 
