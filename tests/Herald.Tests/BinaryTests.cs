@@ -17,7 +17,7 @@ public sealed class BinaryTests
         string key;
         await using (var herald = HeraldProcess.Start(["serve", "--sandbox", "--urls", baseUrl.ToString(), "--data-dir", dataDir]))
         {
-            await herald.WaitForOutputAsync("Sandbox provider");
+            await herald.WaitForOutputAsync("Herald is running");
             key = (await File.ReadAllTextAsync(Path.Combine(dataDir, "api-key"), TestContext.Current.CancellationToken)).Trim();
             Assert.Contains(key, herald.Output);
             if (!OperatingSystem.IsWindows())
@@ -47,7 +47,7 @@ public sealed class BinaryTests
         // A restart keeps the key (not printed again) and the provider.
         await using (var again = HeraldProcess.Start(["serve", "--sandbox", "--urls", baseUrl.ToString(), "--data-dir", dataDir]))
         {
-            await again.WaitForOutputAsync("Sandbox provider");
+            await again.WaitForOutputAsync("Herald is running");
             Assert.DoesNotContain(key, again.Output);
             using var api = TestHttp.Create(baseUrl, key);
             var providers = JsonNode.Parse(await api.GetStringAsync("/api/v1/providers", TestContext.Current.CancellationToken))!["items"]!.AsArray();

@@ -21,7 +21,7 @@ internal interface ISqlDialect
     string MigrationLock { get; }
 }
 
-internal sealed class SqliteDialect : ISqlDialect
+internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
@@ -67,6 +67,14 @@ internal sealed class SqliteDialect : ISqlDialect
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19 } sqlite && sqlite.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase);
+
+    // Pooled connections keep the file (and its -wal/-shm) open after the database is disposed otherwise.
+    public ValueTask DisposeAsync()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
 }
 
 internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable

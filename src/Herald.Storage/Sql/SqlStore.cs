@@ -95,8 +95,21 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
         }
         catch (Exception ex) when (dialect.IsUniqueViolation(ex))
         {
-            throw new DuplicateNicknameException(provider.Nickname);
+            // The id is unique too: only blame the nickname when another provider really holds it.
+            if (await NicknameHeldByAnotherAsync(connection, provider, cancellationToken))
+            {
+                throw new DuplicateNicknameException(provider.Nickname);
+            }
+            throw;
         }
+    }
+
+    private static async Task<bool> NicknameHeldByAnotherAsync(DbConnection connection, ProviderRecord provider, CancellationToken cancellationToken)
+    {
+        var holder = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT id FROM providers WHERE nickname_key = @nicknameKey", new { nicknameKey = NicknameKey(provider.Nickname) },
+            cancellationToken: cancellationToken));
+        return holder is not null && holder != provider.Id;
     }
 
     public async Task<bool> UpdateAsync(ProviderRecord provider, CancellationToken cancellationToken)
@@ -307,8 +320,12 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await Exec(connection, null, """
-            INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES (@Id, @Name, @Prefix, @Hash, @CreatedAt, NULL)
-            """, new { key.Id, key.Name, key.Prefix, key.Hash, CreatedAt = key.CreatedAt.ToUnixTimeMilliseconds() }, cancellationToken);
+            INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES (@Id, @Name, @Prefix, @Hash, @CreatedAt, @RevokedAt)
+            """, new
+        {
+            key.Id, key.Name, key.Prefix, key.Hash, CreatedAt = key.CreatedAt.ToUnixTimeMilliseconds(),
+            RevokedAt = key.RevokedAt?.ToUnixTimeMilliseconds(),
+        }, cancellationToken);
     }
 
     public async Task<ApiKeyRecord?> FindActiveByHashAsync(string hash, CancellationToken cancellationToken)
