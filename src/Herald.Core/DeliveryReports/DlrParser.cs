@@ -32,9 +32,43 @@ public static class DlrParser
                 {
                     return CleverTapDlrFormat.Parse(document.RootElement);
                 }
+                if (KaleyraDlrFormat.Matches(document.RootElement))
+                {
+                    return KaleyraDlrFormat.Parse(document.RootElement);
+                }
             }
         }
+        else if (body.Length > 0 && IsForm(request.ContentType))
+        {
+            var form = ParseForm(request.Body);
+            if (KaleyraDlrFormat.Matches(form))
+            {
+                return KaleyraDlrFormat.Parse(form, request.Body);
+            }
+        }
+        else if (body.Length == 0 && KaleyraDlrFormat.Matches(request.Query))
+        {
+            return KaleyraDlrFormat.Parse(request.Query, string.Join("&", request.Query.Select(q => $"{q.Key}={q.Value}")));
+        }
         throw new DlrFormatException(
-            "The body is not a delivery report Herald reads: send CleverTap's format, a JSON array of {\"event\",\"data\":[{\"ts\",\"meta\",...}]}.");
+            "The body is not a delivery report Herald reads: send CleverTap's format (a JSON array of {\"event\",\"data\":[{\"ts\",\"meta\",...}]}) "
+            + "or Kaleyra's callback fields (id, status, status_details, ref) as a query string, a form or JSON.");
+    }
+
+    private static bool IsForm(string? contentType) =>
+        contentType is null || contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+        || contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase);
+
+    private static Dictionary<string, string> ParseForm(string body)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in body.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var separator = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString((separator < 0 ? pair : pair[..separator]).Replace('+', ' '));
+            var value = separator < 0 ? "" : Uri.UnescapeDataString(pair[(separator + 1)..].Replace('+', ' '));
+            fields.TryAdd(key, value);
+        }
+        return fields;
     }
 }
