@@ -55,7 +55,8 @@ public class DlrParserTests
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
-    [InlineData("status=Delivered&id=abc:1")]
+    [InlineData("status=Bogus&foo=abc:1")]
+    [InlineData("a=b")]
     [InlineData("Delivered")]
     [InlineData("<xml/>")]
     public void Parse_NotJson_ThrowsDescribingExpectedFormat(string body)
@@ -69,7 +70,46 @@ public class DlrParserTests
     [Fact]
     public void Parse_JsonObjectOfOtherShape_ThrowsDlrFormatException()
     {
-        Assert.Throws<DlrFormatException>(() => DlrParser.Parse(Request("""{"id":"abc:1","status":"Delivered"}""")));
+        Assert.Throws<DlrFormatException>(() => DlrParser.Parse(Request("""{"id":"abc:1","state":"Delivered"}""")));
+    }
+
+    [Fact]
+    public void Parse_KaleyraFormWithRef_CorrelatesByHeraldIdWithTheProviderIdAsFallback()
+    {
+        var result = DlrParser.Parse(Request("id=abc%3A1&mobile=919812345678&status=Delivered&status_details=DELIVERED&ref=m1&delivered_at=2026-11-28+10%3A00%3A00", "application/x-www-form-urlencoded"));
+
+        var report = Assert.Single(result.Reports);
+        Assert.Equal("m1", report.Reference);
+        Assert.Equal(DlrCorrelation.HeraldMessageId, report.CorrelateBy);
+        Assert.Equal("abc:1", report.AlternateProviderMessageId);
+        Assert.Equal(Herald.Core.Messaging.DeliveryState.Delivered, report.State);
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero), report.OccurredAt);
+    }
+
+    [Theory]
+    [InlineData("Sent", null, "Sent", null)]
+    [InlineData("Failed", "CON-DND", "Rejected", "901")]
+    [InlineData("Failed", "TEMPLATE-NOT-FOUND", "Rejected", "908")]
+    [InlineData("Undelivered", "EXPIRED", "Expired", "916")]
+    [InlineData("UnDelivered", "MOB-OFF", "Undelivered", "914")]
+    [InlineData("NotSent", null, "Failed", "900")]
+    [InlineData("Failed", "INVALID-SUB", "Failed", "910")]
+    public void Parse_KaleyraJsonWithoutRef_MapsStatusAndTraceCode(string status, string? details, string state, string? code)
+    {
+        var json = details is null ? $$"""{"id":"abc:1","status":"{{status}}"}""" : $$"""{"id":"abc:1","status":"{{status}}","status_details":"{{details}}","extra":{"x":1}}""";
+        var report = Assert.Single(DlrParser.Parse(Request(json)).Reports);
+
+        Assert.Equal(DlrCorrelation.ProviderMessageId, report.CorrelateBy);
+        Assert.Equal("abc:1", report.Reference);
+        Assert.Equal(Enum.Parse<Herald.Core.Messaging.DeliveryState>(state), report.State);
+        Assert.Equal(code, report.Code);
+    }
+
+    [Fact]
+    public void Parse_KaleyraGetQuery_IsRead()
+    {
+        var request = new DlrRequest(null, "", new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["id"] = "abc:1", ["status"] = "Delivered", ["ref"] = "m9" });
+        Assert.Equal("m9", Assert.Single(DlrParser.Parse(request).Reports).Reference);
     }
 
     [Fact]
