@@ -96,7 +96,7 @@ public class DlrParserTests
     [InlineData("Failed", "INVALID-SUB", "Failed", "910")]
     public void Parse_KaleyraJsonWithoutRef_MapsStatusAndTraceCode(string status, string? details, string state, string? code)
     {
-        var json = details is null ? $$"""{"id":"abc:1","status":"{{status}}"}""" : $$"""{"id":"abc:1","status":"{{status}}","status_details":"{{details}}","extra":{"x":1}}""";
+        var json = details is null ? $$"""{"id":"abc:1","status":"{{status}}"}""" : $$"""{"id":"abc:1","status":"{{status}}","status_details":"{{details}}","extra":[1]}""";
         var report = Assert.Single(DlrParser.Parse(Request(json)).Reports);
 
         Assert.Equal(DlrCorrelation.ProviderMessageId, report.CorrelateBy);
