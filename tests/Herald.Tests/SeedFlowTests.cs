@@ -85,6 +85,19 @@ public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal(_simulatorOptions.ApiKey, seen.Headers["api-key"]);
     }
 
+    [Fact]
+    public async Task TestSms_CallbackUrlPlaceholder_SendsTheProvidersOwnCallbackUrl()
+    {
+        var seed = (dynamic)HeraldInstance.SeedProvider("WithPlaceholder", Simulator, _simulatorOptions, "$$CallbackURL");
+        var created = await HeraldInstance.ReadObjectAsync(await Herald.Api.PostAsJsonAsync("/api/v1/providers", (object)seed), HttpStatusCode.Created);
+
+        var result = await Herald.TestSmsAsync(created["id"]!.GetValue<string>(), "9812345678");
+
+        var sentHeader = result["request"]!["headers"]!.AsArray().Single(h => h!["key"]!.GetValue<string>() == "callback_url")!["value"]!.GetValue<string>();
+        Assert.Equal(created["callbackUrl"]!.GetValue<string>(), sentHeader);
+        await Herald.WaitForStatusAsync(result["messageId"]!.GetValue<string>(), "delivered");
+    }
+
     [Theory]
     [InlineData("9812340001", "accepted", "rejected")]   // DLR failed 901 DND
     [InlineData("9812340005", "accepted", "expired")]    // DLR failed 916

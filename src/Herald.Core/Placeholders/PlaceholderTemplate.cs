@@ -18,6 +18,8 @@ public enum SystemPlaceholder
     CampaignId,
     /// <summary><c>$$MessageID</c>: Herald's id for the message, echoed back in reports.</summary>
     MessageId,
+    /// <summary><c>$$CallbackURL</c> (a Herald extension): the provider's own delivery-report URL.</summary>
+    CallbackUrl,
 }
 
 /// <summary>One <c>$$Name</c> occurrence in a template.</summary>
@@ -99,6 +101,7 @@ public sealed partial class PlaceholderTemplate
         "TEMPLATEVARIABLES" => SystemPlaceholder.TemplateVariables,
         "CAMPAIGNID" => SystemPlaceholder.CampaignId,
         "MESSAGEID" => SystemPlaceholder.MessageId,
+        "CALLBACKURL" => SystemPlaceholder.CallbackUrl,
         _ => null,
     };
 

@@ -21,6 +21,9 @@ public sealed record PlaceholderValues
     /// <summary>Herald's message id.</summary>
     public required string MessageId { get; init; }
 
+    /// <summary>The provider's delivery-report URL (<c>$$CallbackURL</c>).</summary>
+    public string? CallbackUrl { get; init; }
+
     /// <summary>Custom replacements (dynamic fields), by placeholder name or by the parameter key that holds it.</summary>
     public IReadOnlyDictionary<string, string> Custom { get; init; } = new Dictionary<string, string>();
 
@@ -39,6 +42,7 @@ public sealed record PlaceholderValues
             SystemPlaceholder.TemplateVariables => TemplateVariables,
             SystemPlaceholder.CampaignId => CampaignId,
             SystemPlaceholder.MessageId => MessageId,
+            SystemPlaceholder.CallbackUrl => CallbackUrl,
             _ => NullIfEmpty(LookupCustom(token.Name)) ?? (holderKey is null ? null : LookupCustom(holderKey)),
         };
         return string.IsNullOrEmpty(value) ? null : value;

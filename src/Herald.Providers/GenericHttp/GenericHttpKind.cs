@@ -165,7 +165,7 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
             .ToList();
 
     public ISmsSender CreateSender(ProviderInstance instance) =>
-        new GenericHttpSender(new GenericRequestTemplate(Parse(instance.Settings)), httpClientFactory, time);
+        new GenericHttpSender(new GenericRequestTemplate(Parse(instance.Settings), instance.CallbackUrl), httpClientFactory, time);
 
     internal static GenericHttpSettings Parse(string settings) =>
         JsonSerializer.Deserialize(settings, GenericHttpJson.Default.GenericHttpSettings)

@@ -16,8 +16,11 @@ internal sealed class GenericRequestTemplate
     private readonly List<(string Key, PlaceholderTemplate Value)> _parameters;
     private readonly JsonNode? _json;
 
-    public GenericRequestTemplate(GenericHttpSettings settings)
+    private readonly Uri? _callbackUrl;
+
+    public GenericRequestTemplate(GenericHttpSettings settings, Uri? callbackUrl = null)
     {
+        _callbackUrl = callbackUrl;
         Settings = settings;
         _endpoint = PlaceholderTemplate.Parse(settings.Endpoint.Trim());
         _headers = settings.Headers.Select(h => (h.Key, PlaceholderTemplate.Parse(h.Value))).ToList();
@@ -78,6 +81,7 @@ internal sealed class GenericRequestTemplate
             TemplateVariables = message.TemplateVariables,
             CampaignId = message.CampaignId,
             MessageId = message.MessageId,
+            CallbackUrl = _callbackUrl?.ToString(),
             Custom = CustomValues(message),
         };
         var missing = AllPlaceholders()

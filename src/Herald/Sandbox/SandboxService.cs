@@ -77,30 +77,20 @@ internal sealed partial class SandboxService(
 
     private async Task<SandboxInfo> EnsureProviderAsync(SimulatorOptions simulator, SimulatorHost host, CancellationToken cancellationToken)
     {
-        var existing = await store.FindAsync(Nickname, cancellationToken);
-        var id = existing?.Id ?? Ids.NewId("prv");
-        // The callback URL is part of the settings (the seed's callback_url header), so the id and token come first.
-        ProviderChange change;
-        if (existing is null)
-        {
-            // Create with a placeholder callback, then write the real one once the token exists.
-            change = await providers.CreateAsync(new ProviderInput(Nickname, "generic", Settings(simulator, host, "https://pending.invalid/")), cancellationToken, id);
-            if (change.Provider is null)
-            {
-                throw new InvalidOperationException("The sandbox provider could not be created: " + string.Join("; ", change.Errors!.SelectMany(e => e.Value)));
-            }
-        }
-        var current = await providers.GetAsync(id, cancellationToken) ?? throw new InvalidOperationException("The sandbox provider vanished.");
-        change = await providers.UpdateAsync(id, new ProviderInput(Nickname, "generic", Settings(simulator, host, current.CallbackUrl.ToString())), cancellationToken);
+        // The simulator's port and key change at every start: keep the provider pointed at this one.
+        var input = new ProviderInput(Nickname, "generic", Settings(simulator, host));
+        var change = await store.FindAsync(Nickname, cancellationToken) is { } existing
+            ? await providers.UpdateAsync(existing.Id, input, cancellationToken)
+            : await providers.CreateAsync(input, cancellationToken);
         if (change.Provider is null)
         {
-            throw new InvalidOperationException("The sandbox provider could not be updated: " + string.Join("; ", change.Errors!.SelectMany(e => e.Value)));
+            throw new InvalidOperationException("The sandbox provider could not be saved: " + string.Join("; ", change.Errors?.SelectMany(e => e.Value) ?? []));
         }
         return new SandboxInfo(change.Provider.Id, change.Provider.CallbackUrl, host.BaseUrl);
     }
 
     /// <summary>The seed's configuration, verbatim, pointed at the simulator.</summary>
-    internal static JsonElement Settings(SimulatorOptions simulator, SimulatorHost host, string callbackUrl) => JsonSerializer.SerializeToElement(new
+    internal static JsonElement Settings(SimulatorOptions simulator, SimulatorHost host) => JsonSerializer.SerializeToElement(new
     {
         requestType = "POST",
         endpoint = host.ConnectorUrl.ToString(),
@@ -110,7 +100,7 @@ internal sealed partial class SandboxService(
             new { key = "api-key", value = simulator.ApiKey },
             new { key = "sid", value = simulator.Sid },
             new { key = "kaleyra-host", value = host.BaseUrl.Authority },
-            new { key = "callback_url", value = callbackUrl },
+            new { key = "callback_url", value = "$$CallbackURL" },
         },
         bodyType = "form",
         parameters = new[]

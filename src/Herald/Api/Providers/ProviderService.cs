@@ -47,7 +47,7 @@ internal sealed class ProviderService(
     public async Task<ProviderView?> GetAsync(string idOrNickname, CancellationToken cancellationToken) =>
         await store.FindAsync(idOrNickname, cancellationToken) is { } record ? View(record) : null;
 
-    public async Task<ProviderChange> CreateAsync(ProviderInput input, CancellationToken cancellationToken, string? id = null)
+    public async Task<ProviderChange> CreateAsync(ProviderInput input, CancellationToken cancellationToken)
     {
         var (kind, settings, errors) = Validate(input);
         if (errors.Count > 0)
@@ -57,7 +57,7 @@ internal sealed class ProviderService(
         var now = time.GetUtcNow();
         var record = new ProviderRecord
         {
-            Id = id ?? Ids.NewId("prv"),
+            Id = Ids.NewId("prv"),
             Nickname = input.Nickname!.Trim(),
             Kind = kind!.Kind,
             Settings = kind.TransformSecrets(settings!, protector.Protect),
