@@ -76,16 +76,18 @@ internal static class ServeCommand
             grid.AddRow("[bold]Public URL[/]", Markup.Escape(urls.BaseUrl.ToString()));
             grid.AddRow("[bold]Data folder[/]", Markup.Escape(options.DataDir));
             grid.AddRow("[bold]Database[/]", Markup.Escape(database.Description));
-            if (generatedKey is not null)
-            {
-                grid.AddRow("[bold yellow]Admin API key[/]", $"[yellow]{Markup.Escape(generatedKey)}[/] (shown once; saved in {Markup.Escape(Path.Combine(options.DataDir, "api-key"))})");
-            }
             if (app.Services.GetService<SandboxService>() is { } sandbox)
             {
                 var info = await sandbox.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
                 grid.AddRow("[bold]Sandbox provider[/]", Markup.Escape($"{SandboxService.Nickname} ({info.ProviderId}) -> simulator at {info.SimulatorUrl}"));
             }
             AnsiConsole.Write(new Panel(grid).Header("Herald is running").Border(BoxBorder.Rounded));
+            if (generatedKey is not null)
+            {
+                // On a line of its own so that it can be copied whole; it is not shown again.
+                AnsiConsole.MarkupLineInterpolated($"[yellow]Admin API key (shown once, saved in {Path.Combine(options.DataDir, "api-key")}):[/]");
+                Console.Out.WriteLine(generatedKey);
+            }
             try
             {
                 await app.WaitForShutdownAsync(cancellationToken);
