@@ -47,6 +47,7 @@ public static class ProvidersServiceCollectionExtensions
             });
         services.AddSingleton<IProviderKinds, ProviderKinds>();
         services.AddSingleton<IProviderKind, GenericHttpKind>();
+        services.AddSingleton<IProviderKind, Kaleyra.KaleyraKind>();
         return services;
     }
 }

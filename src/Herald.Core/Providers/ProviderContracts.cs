@@ -56,6 +56,30 @@ public interface ISmsSender
     void Validate(OutboundMessage message);
 }
 
+/// <summary>
+/// A sender that can carry several messages in one provider request (Kaleyra: up to 100
+/// recipients of the same text). The dispatcher hands it a claimed batch and records one result
+/// per message.
+/// </summary>
+public interface IBatchSmsSender : ISmsSender
+{
+    /// <summary>The most messages one provider request carries; larger batches are split.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>
+    /// Sends <paramref name="messages"/> in as few requests as the provider allows and returns one
+    /// result per message, in the order given. Messages whose content differs (body, sender, type,
+    /// template) go in separate requests; a request that fails as a whole gives its failure to every
+    /// message in it. A message that cannot be sent as configured gets a
+    /// <see cref="Messaging.SendOutcome.Permanent"/> result (what <see cref="ISmsSender.Validate"/> would
+    /// have thrown) instead of failing the batch. Never throws for a provider failure. A cancellation
+    /// before the first request completed throws <see cref="OperationCanceledException"/>; one after
+    /// some requests completed returns their results and <see cref="Messaging.SendOutcome.Transient"/>
+    /// for the other messages (including a request that was in flight), so no answer is lost.
+    /// </summary>
+    Task<IReadOnlyList<SendResult>> SendBatchAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken cancellationToken);
+}
+
 /// <summary>A message cannot be sent as configured (a mandatory placeholder has no value, etc.).</summary>
 public sealed class MessageRenderException(string field, string message) : Exception(message)
 {

@@ -1,0 +1,205 @@
+using System.Text.Json;
+using Herald.Core.Placeholders;
+using Herald.Core.Providers;
+using Herald.Providers.Abstractions;
+
+namespace Herald.Providers.Kaleyra;
+
+/// <summary>The native Kaleyra provider: Kaleyra's SMS API from a handful of settings, no generic form.</summary>
+internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProvider time) : IProviderKind
+{
+    public const string Name = "kaleyra";
+
+    /// <summary>Kaleyra's API hosts (protocols.md §3).</summary>
+    public static readonly IReadOnlyList<string> KnownHosts = ["api.in.kaleyra.io", "api.kaleyra.io", "api.ap.kaleyra.io", "api.eu.kaleyra.io", "api.na.kaleyra.ai"];
+
+    /// <summary>Kaleyra's message types.</summary>
+    public static readonly IReadOnlyList<string> Types = ["OTP", "DEFAULT", "MKT", "TXN"];
+
+    private const string HostList = "api.in.kaleyra.io (India), api.kaleyra.io or api.ap.kaleyra.io (Singapore), api.eu.kaleyra.io (EU), api.na.kaleyra.ai (North America)";
+
+    public string Kind => Name;
+    public string DisplayName => "Kaleyra";
+
+    public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Error(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list))
+            {
+                errors[field] = list = [];
+            }
+            list.Add(message);
+        }
+
+        KaleyraSettings? parsed = null;
+        if (settings.ValueKind != JsonValueKind.Object)
+        {
+            Error("settings", "settings must be a JSON object with apiKey, sid and host (and optionally endpoint, sender, type, entityId, unicode).");
+        }
+        else
+        {
+            try
+            {
+                parsed = settings.Deserialize(KaleyraJson.Default.KaleyraSettings);
+            }
+            catch (JsonException ex)
+            {
+                var path = ex.Path is null or "$" ? "" : "." + ex.Path.TrimStart('$', '.');
+                Error("settings" + path, $"settings could not be read: {ex.Message}");
+            }
+        }
+        if (parsed is null)
+        {
+            return Result(null, errors);
+        }
+
+        // JSON null deserialises to null even where the type says otherwise: default what may be absent.
+        parsed.ApiKey = (parsed.ApiKey ?? "").Trim();
+        if (parsed.ApiKey.Length == 0)
+        {
+            Error("settings.apiKey", "apiKey is required: the API key from Kaleyra's console (Developers > API Keys).");
+        }
+        else if (parsed.ApiKey.Any(char.IsControl))
+        {
+            Error("settings.apiKey", "apiKey cannot contain line breaks or control characters: paste the key exactly as Kaleyra shows it.");
+        }
+
+        parsed.Sid = (parsed.Sid ?? "").Trim();
+        if (parsed.Sid.Length == 0)
+        {
+            Error("settings.sid", "sid is required: the SID shown next to the API key in Kaleyra's console, e.g. HXIN1234567890AB.");
+        }
+        else if (parsed.Sid.Length > 64 || !parsed.Sid.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            Error("settings.sid", $"sid '{parsed.Sid}' is not a Kaleyra SID: it has letters and digits only (e.g. HXIN1234567890AB), at most 64.");
+        }
+
+        if (NormalizeHost(parsed.Host ?? "", parsed.AllowCustomHost, context.AllowInsecureLoopback, out var host) is { } hostError)
+        {
+            Error("settings.host", hostError);
+        }
+        parsed.Host = host ?? (parsed.Host ?? "").Trim();
+
+        parsed.Endpoint = string.IsNullOrWhiteSpace(parsed.Endpoint) ? "sms" : parsed.Endpoint.Trim().Trim('/').ToLowerInvariant();
+        if (parsed.Endpoint is not ("sms" or "messages"))
+        {
+            Error("settings.endpoint", $"endpoint '{parsed.Endpoint}' is not supported: use sms (POST /v1/{{sid}}/sms, recommended) or messages (POST /v1/{{sid}}/messages).");
+        }
+
+        parsed.Sender = string.IsNullOrWhiteSpace(parsed.Sender) ? null : parsed.Sender.Trim();
+        if (parsed.Sender is not null && SenderProblem(parsed.Sender) is { } senderError)
+        {
+            Error("settings.sender", senderError);
+        }
+
+        parsed.Type = string.IsNullOrWhiteSpace(parsed.Type) ? "DEFAULT" : parsed.Type.Trim().ToUpperInvariant();
+        if (!Types.Contains(parsed.Type))
+        {
+            Error("settings.type", $"type '{parsed.Type}' is not a Kaleyra type: use OTP, DEFAULT, MKT or TXN (MKT and TXN must be enabled on the Kaleyra account).");
+        }
+
+        parsed.EntityId = string.IsNullOrWhiteSpace(parsed.EntityId) ? null : parsed.EntityId.Trim();
+        if (parsed.EntityId is not null && (parsed.EntityId.Length is < 12 or > 19 || !parsed.EntityId.All(char.IsAsciiLetterOrDigit)))
+        {
+            Error("settings.entityId", $"entityId '{parsed.EntityId}' is not a DLT principal entity id: 12 to 19 letters or digits, as registered on the DLT portal. Leave it empty outside India.");
+        }
+
+        parsed.Unicode = string.IsNullOrWhiteSpace(parsed.Unicode) ? "auto" : parsed.Unicode.Trim().ToLowerInvariant();
+        if (parsed.Unicode is not ("auto" or "always" or "never"))
+        {
+            Error("settings.unicode", $"unicode '{parsed.Unicode}' is not supported: use auto (unicode=1 when the text is not GSM-7), always or never.");
+        }
+
+        if (parsed.TimeoutSeconds is < 1 or > 120)
+        {
+            Error("settings.timeoutSeconds", "timeoutSeconds must be between 1 and 120.");
+        }
+        return Result(JsonSerializer.Serialize(parsed, KaleyraJson.Default.KaleyraSettings), errors);
+    }
+
+    public string TransformSecrets(string settings, Func<string, string> transform)
+    {
+        var parsed = Parse(settings);
+        if (!string.IsNullOrEmpty(parsed.ApiKey))
+        {
+            parsed.ApiKey = transform(parsed.ApiKey);
+        }
+        return JsonSerializer.Serialize(parsed, KaleyraJson.Default.KaleyraSettings);
+    }
+
+    public string KeepMaskedSecrets(string incoming, string existing)
+    {
+        var next = Parse(incoming);
+        if (next.ApiKey == Secrets.Mask)
+        {
+            next.ApiKey = Parse(existing).ApiKey;
+        }
+        return JsonSerializer.Serialize(next, KaleyraJson.Default.KaleyraSettings);
+    }
+
+    // Every Kaleyra field is a setting or comes from the message: the Test SMS form asks for nothing more.
+    public IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(string settings) => [];
+
+    public ISmsSender CreateSender(ProviderInstance instance) => new KaleyraSender(Parse(instance.Settings), instance.CallbackUrl, httpClientFactory, time);
+
+    internal static KaleyraSettings Parse(string settings) =>
+        JsonSerializer.Deserialize(settings, KaleyraJson.Default.KaleyraSettings)
+        ?? throw new InvalidOperationException("Stored Kaleyra provider settings are empty.");
+
+    /// <summary>Null when <paramref name="sender"/> can be a Kaleyra sender id; otherwise what to fix.</summary>
+    internal static string? SenderProblem(string sender)
+    {
+        var text = sender.StartsWith('+') ? sender[1..] : sender;
+        return sender.Length > 15 || text.Trim().Length == 0 || !text.All(c => char.IsAsciiLetterOrDigit(c) || c == ' ')
+            ? $"sender '{sender}' is not a sender id: up to 15 letters or digits (a number may start with +), e.g. KLRHXA (India: the 6-character DLT header)."
+            : null;
+    }
+
+    /// <summary>
+    /// Reads a host setting into its stored form: a Kaleyra host name, or (custom hosts only)
+    /// <c>host[:port]</c> for https or <c>http://host:port</c> for plain http to loopback.
+    /// </summary>
+    internal static string? NormalizeHost(string raw, bool allowCustomHost, bool allowInsecureLoopback, out string? host)
+    {
+        host = null;
+        var text = raw.Trim().TrimEnd('/');
+        if (text.Length == 0)
+        {
+            return $"host is required: the Kaleyra API host of the account, one of {HostList}.";
+        }
+        var hasScheme = text.Contains("://", StringComparison.Ordinal);
+        if (!Uri.TryCreate(hasScheme ? text : "https://" + text, UriKind.Absolute, out var uri) || uri.Host.Length == 0
+            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            return $"host '{raw}' is not a host name: write only the host, e.g. api.in.kaleyra.io (no path, query or credentials).";
+        }
+        if (KnownHosts.Contains(uri.IdnHost.ToLowerInvariant()))
+        {
+            if (uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort)
+            {
+                return $"host '{raw}': Kaleyra's API is called over https on the default port; write only the host name, e.g. {uri.IdnHost.ToLowerInvariant()}.";
+            }
+            host = uri.IdnHost.ToLowerInvariant();
+            return null;
+        }
+        if (!allowCustomHost)
+        {
+            return $"host '{raw}' is not a Kaleyra API host: use one of {HostList}. "
+                + "Another host (a Kaleyra look-alike such as herald simulate) needs allowCustomHost set to true.";
+        }
+        if (EndpointRules.Check(uri.GetLeftPart(UriPartial.Authority), allowInsecureLoopback) is { } problem)
+        {
+            return $"host '{raw}': {problem}";
+        }
+        host = uri.Scheme == Uri.UriSchemeHttps ? uri.Authority.ToLowerInvariant() : "http://" + uri.Authority.ToLowerInvariant();
+        return null;
+    }
+
+    /// <summary>The base URL (scheme and authority, no trailing slash) of a normalised host setting.</summary>
+    internal static string BaseUrl(string host) => host.Contains("://", StringComparison.Ordinal) ? host.TrimEnd('/') : "https://" + host.TrimEnd('/');
+
+    private static ProviderValidation Result(string? settings, Dictionary<string, List<string>> errors) =>
+        new(errors.Count == 0 ? settings : null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+}
