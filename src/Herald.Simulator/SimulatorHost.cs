@@ -14,7 +14,8 @@ namespace Herald.Simulator;
 
 /// <summary>
 /// A running simulator on its own Kestrel server: the Kaleyra connector face at <see cref="ConnectorUrl"/>,
-/// the inspection endpoints under <c>/_sim/</c>, and the DLR dispatcher. Reads no appsettings, environment
+/// the Kaleyra SMS API face at <see cref="KaleyraSmsUrl"/> (and <see cref="KaleyraMessagesUrl"/>,
+/// <see cref="KaleyraStatusUrl"/>), the inspection endpoints under <c>/_sim/</c>, and the DLR dispatcher. Reads no appsettings, environment
 /// variables or command line; logs warnings and above to the console unless <c>logging</c> says otherwise;
 /// does not handle Ctrl+C (the owner stops it).
 /// </summary>
@@ -30,6 +31,10 @@ public sealed class SimulatorHost : IAsyncDisposable
         _app = app;
         BaseUrl = baseUrl;
         ConnectorUrl = new Uri(baseUrl, "connector/sms");
+        var sid = Uri.EscapeDataString(app.Services.GetRequiredService<SimulatorOptions>().Sid);
+        KaleyraSmsUrl = new Uri(baseUrl, $"v1/{sid}/sms");
+        KaleyraMessagesUrl = new Uri(baseUrl, $"v1/{sid}/messages");
+        KaleyraStatusUrl = new Uri(baseUrl, $"v1/{sid}/messages/status");
         Inspector = app.Services.GetRequiredService<ISimulatorInspector>();
     }
 
@@ -38,6 +43,15 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     /// <summary><see cref="BaseUrl"/> + <c>connector/sms</c>: the "HTTP Endpoint" to configure in CleverTap/Herald.</summary>
     public Uri ConnectorUrl { get; }
+
+    /// <summary><see cref="BaseUrl"/> + <c>v1/{sid}/sms</c>: the Kaleyra face's send endpoint (the newer, recommended one).</summary>
+    public Uri KaleyraSmsUrl { get; }
+
+    /// <summary><see cref="BaseUrl"/> + <c>v1/{sid}/messages</c>: the Kaleyra face's older send endpoint (same behaviour).</summary>
+    public Uri KaleyraMessagesUrl { get; }
+
+    /// <summary><see cref="BaseUrl"/> + <c>v1/{sid}/messages/status</c>: the Kaleyra face's status query (<c>?message_ids=..</c>).</summary>
+    public Uri KaleyraStatusUrl { get; }
 
     /// <summary>In-process access to the data behind <c>/_sim/requests</c>, <c>/_sim/callbacks</c> and <c>/_sim/stats</c>.</summary>
     public ISimulatorInspector Inspector { get; }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Herald.Simulator.Callbacks;
 using Herald.Simulator.Connector;
 using Herald.Simulator.Inspection;
+using Herald.Simulator.Kaleyra;
 
 namespace Herald.Simulator;
 
@@ -13,4 +14,6 @@ namespace Herald.Simulator;
 [JsonSerializable(typeof(RecordedRequest[]))]
 [JsonSerializable(typeof(RecordedCallback[]))]
 [JsonSerializable(typeof(SimulatorStats))]
+[JsonSerializable(typeof(KaleyraSendAccepted))]
+[JsonSerializable(typeof(KaleyraStatusResponse))]
 internal sealed partial class SimulatorJsonContext : JsonSerializerContext;

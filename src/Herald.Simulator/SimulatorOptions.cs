@@ -12,8 +12,14 @@ public sealed class SimulatorOptions
     /// <summary>Largest accepted <see cref="RequestLogCapacity"/>.</summary>
     public const int MaxRequestLogCapacity = 1_000_000;
 
-    /// <summary>Largest accepted <see cref="DlrRetryCount"/>.</summary>
+    /// <summary>Largest accepted <see cref="DlrRetryCount"/> (and Kaleyra <c>callback.retry.count</c>).</summary>
     public const int MaxDlrRetryCount = 30;
+
+    /// <summary>Largest accepted <see cref="RateLimit"/>.</summary>
+    public const int MaxRateLimit = 10_000_000;
+
+    /// <summary>Largest accepted <see cref="KaleyraRetryIntervalScale"/>.</summary>
+    public const double MaxKaleyraRetryIntervalScale = 1000;
 
     /// <summary>';'-separated listen URLs (http or https); port 0 binds a free port.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:9090";
@@ -21,7 +27,10 @@ public sealed class SimulatorOptions
     /// <summary>Value the <c>api-key</c> header must carry.</summary>
     public string ApiKey { get; set; } = "sim-api-key";
 
-    /// <summary>Value the <c>sid</c> header must carry.</summary>
+    /// <summary>
+    /// Value the <c>sid</c> header must carry (connector face), and the account SID in the Kaleyra face's paths
+    /// (<c>/v1/{sid}/sms</c>).
+    /// </summary>
     public string Sid { get; set; } = "SIM0000001";
 
     /// <summary>Mean delay between acceptance and the DLR callback; each delay is jittered ±50%.</summary>
@@ -44,6 +53,34 @@ public sealed class SimulatorOptions
 
     /// <summary>How many requests and DLR deliveries the inspection ring buffers keep; 0 keeps none.</summary>
     public int RequestLogCapacity { get; set; } = 1000;
+
+    /// <summary>
+    /// Multiplies every interval of a Kaleyra <c>callback.retry.interval</c> list (seconds), so tests can use
+    /// tiny intervals (e.g. 0.001 turns "10" into 10 ms). 1 by default.
+    /// </summary>
+    public double KaleyraRetryIntervalScale { get; set; } = 1.0;
+
+    /// <summary>
+    /// Share (0..1) of accepted messages to ordinary numbers (not the special numbers) whose final delivery
+    /// report is a failure, on both faces: connector <c>failed</c> 904, Kaleyra <c>Failed</c> / <c>NO-CREDITS</c>.
+    /// Applied before <see cref="DeliveryRate"/>. 0 by default.
+    /// </summary>
+    public double FailRate { get; set; }
+
+    /// <summary>
+    /// Share (0..1) of send requests, on both faces, answered 503 with <c>Retry-After: 1</c> before any other
+    /// check (simulated provider trouble). 0 by default.
+    /// </summary>
+    public double HttpErrorRate { get; set; }
+
+    /// <summary>Delay added before answering each send request, on both faces. 0 by default.</summary>
+    public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Send requests per second (both faces together) above which requests are answered 429 with
+    /// <c>Retry-After: 1</c> (a fixed one-second window). 0, the default, means unlimited.
+    /// </summary>
+    public int RateLimit { get; set; }
 
     /// <summary>
     /// Checks every setting and throws <see cref="OptionsValidationException"/> listing each bad one by name.
@@ -106,6 +143,31 @@ public sealed class SimulatorOptions
         if (RequestLogCapacity < 0 || RequestLogCapacity > MaxRequestLogCapacity)
         {
             failures.Add($"{nameof(RequestLogCapacity)} must be between 0 and {MaxRequestLogCapacity} (was {RequestLogCapacity}).");
+        }
+
+        if (!double.IsFinite(KaleyraRetryIntervalScale) || KaleyraRetryIntervalScale < 0 || KaleyraRetryIntervalScale > MaxKaleyraRetryIntervalScale)
+        {
+            failures.Add($"{nameof(KaleyraRetryIntervalScale)} must be between 0 and {MaxKaleyraRetryIntervalScale} (was {KaleyraRetryIntervalScale}).");
+        }
+
+        if (double.IsNaN(FailRate) || FailRate < 0 || FailRate > 1)
+        {
+            failures.Add($"{nameof(FailRate)} must be between 0 and 1 (was {FailRate}).");
+        }
+
+        if (double.IsNaN(HttpErrorRate) || HttpErrorRate < 0 || HttpErrorRate > 1)
+        {
+            failures.Add($"{nameof(HttpErrorRate)} must be between 0 and 1 (was {HttpErrorRate}).");
+        }
+
+        if (Latency < TimeSpan.Zero || Latency > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{nameof(Latency)} must be between 0 and 10 minutes (was {Latency}).");
+        }
+
+        if (RateLimit < 0 || RateLimit > MaxRateLimit)
+        {
+            failures.Add($"{nameof(RateLimit)} must be between 0 (unlimited) and {MaxRateLimit} requests per second (was {RateLimit}).");
         }
 
         if (failures.Count > 0)

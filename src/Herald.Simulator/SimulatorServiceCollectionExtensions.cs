@@ -1,6 +1,8 @@
 using Herald.Simulator.Callbacks;
 using Herald.Simulator.Connector;
+using Herald.Simulator.Faults;
 using Herald.Simulator.Inspection;
+using Herald.Simulator.Kaleyra;
 using Herald.Simulator.Scenarios;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,8 +16,8 @@ namespace Herald.Simulator;
 public static class SimulatorServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the simulator's services (scenarios, request/callback logs, counters, the DLR dispatcher
-    /// hosted service and its HTTP client). Validates and copies <paramref name="options"/>. Uses the
+    /// Registers the simulator's services (scenarios, fault injection, request/callback logs, counters, both
+    /// faces, the Kaleyra message store, the DLR dispatcher hosted service and its HTTP client). Validates and copies <paramref name="options"/>. Uses the
     /// registered <see cref="TimeProvider"/> if any, else <see cref="TimeProvider.System"/>.
     /// Register it once per container.
     /// </summary>
@@ -40,7 +42,11 @@ public static class SimulatorServiceCollectionExtensions
         services.AddSingleton<ISimulatorInspector, SimulatorInspector>();
         services.AddSingleton<DlrQueue>();
         services.AddSingleton<DlrScheduler>();
+        services.AddSingleton<FaultInjector>();
         services.AddSingleton<ConnectorEndpoint>();
+        services.AddSingleton<KaleyraMessageStore>();
+        services.AddSingleton<KaleyraCallbackScheduler>();
+        services.AddSingleton<KaleyraEndpoints>();
         services.AddHostedService<DlrDispatcher>();
         services.AddHttpClient(DlrDispatcher.HttpClientName, client =>
         {
@@ -52,8 +58,9 @@ public static class SimulatorServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Maps <c>POST|GET /connector/sms</c> and the <c>/_sim/*</c> inspection endpoints, under
-    /// <paramref name="pathPrefix"/> when given (e.g. <c>"/sim"</c>).
+    /// Maps <c>POST|GET /connector/sms</c> (connector face), <c>POST /v1/{sid}/messages</c>,
+    /// <c>POST /v1/{sid}/sms</c> and <c>GET /v1/{sid}/messages/status</c> (Kaleyra face), and the
+    /// <c>/_sim/*</c> inspection endpoints, under <paramref name="pathPrefix"/> when given (e.g. <c>"/sim"</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapHeraldSimulator(this IEndpointRouteBuilder endpoints, string pathPrefix = "")
     {
@@ -63,6 +70,10 @@ public static class SimulatorServiceCollectionExtensions
         var root = pathPrefix.Length == 0 ? endpoints : endpoints.MapGroup(pathPrefix);
         var connector = endpoints.ServiceProvider.GetRequiredService<ConnectorEndpoint>();
         root.MapMethods(ConnectorEndpoint.Path, [HttpMethods.Post, HttpMethods.Get], connector.HandleAsync);
+        var kaleyra = endpoints.ServiceProvider.GetRequiredService<KaleyraEndpoints>();
+        root.MapPost(KaleyraEndpoints.MessagesPath, kaleyra.HandleSendAsync);
+        root.MapPost(KaleyraEndpoints.SmsPath, kaleyra.HandleSendAsync);
+        root.MapGet(KaleyraEndpoints.StatusPath, kaleyra.HandleStatusAsync);
         InspectionEndpoints.Map(root);
         return endpoints;
     }

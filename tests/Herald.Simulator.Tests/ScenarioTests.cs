@@ -14,6 +14,7 @@ public sealed class ScenarioTests
     [InlineData("+919876540001", "901", "DND Failure")]
     [InlineData("+919876540005", "916", "Expired")]
     [InlineData("+919876540006", "908", "Template blocked by DLT")]
+    [InlineData("+919876540008", "914", "Undelivered after retries")]
     [InlineData("+1 555 000 0001", "901", "DND Failure")]
     public async Task Send_FailingDlrNumber_AcceptedThenFailedDlrWithCode(string to, string code, string description)
     {
@@ -178,7 +179,7 @@ public sealed class ScenarioTests
         [
             SimulatorScenarios.DndFailure, SimulatorScenarios.Unavailable, SimulatorScenarios.Timeout,
             SimulatorScenarios.InvalidNumber, SimulatorScenarios.Expired, SimulatorScenarios.TemplateBlocked,
-            SimulatorScenarios.NoDlr, SimulatorScenarios.AlwaysDelivered, SimulatorScenarios.RateLimited,
+            SimulatorScenarios.NoDlr, SimulatorScenarios.Undelivered, SimulatorScenarios.AlwaysDelivered, SimulatorScenarios.RateLimited,
         ];
 
         Assert.All(all, s => Assert.Matches("^[0-9]{4}$", s));

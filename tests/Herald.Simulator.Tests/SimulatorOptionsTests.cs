@@ -17,6 +17,11 @@ public sealed class SimulatorOptionsTests
     [InlineData(nameof(SimulatorOptions.DlrRetryBaseDelay))]
     [InlineData(nameof(SimulatorOptions.TimeoutHang))]
     [InlineData(nameof(SimulatorOptions.RequestLogCapacity))]
+    [InlineData(nameof(SimulatorOptions.KaleyraRetryIntervalScale))]
+    [InlineData(nameof(SimulatorOptions.FailRate))]
+    [InlineData(nameof(SimulatorOptions.HttpErrorRate))]
+    [InlineData(nameof(SimulatorOptions.Latency))]
+    [InlineData(nameof(SimulatorOptions.RateLimit))]
     public void Validate_BadValue_ThrowsNamingOption(string option)
     {
         var options = new SimulatorOptions();
@@ -31,12 +36,29 @@ public sealed class SimulatorOptionsTests
             case nameof(SimulatorOptions.DlrRetryBaseDelay): options.DlrRetryBaseDelay = TimeSpan.FromMilliseconds(-5); break;
             case nameof(SimulatorOptions.TimeoutHang): options.TimeoutHang = TimeSpan.FromDays(2); break;
             case nameof(SimulatorOptions.RequestLogCapacity): options.RequestLogCapacity = -1; break;
+            case nameof(SimulatorOptions.KaleyraRetryIntervalScale): options.KaleyraRetryIntervalScale = double.PositiveInfinity; break;
+            case nameof(SimulatorOptions.FailRate): options.FailRate = 1.5; break;
+            case nameof(SimulatorOptions.HttpErrorRate): options.HttpErrorRate = -0.1; break;
+            case nameof(SimulatorOptions.Latency): options.Latency = TimeSpan.FromMilliseconds(-1); break;
+            case nameof(SimulatorOptions.RateLimit): options.RateLimit = -1; break;
         }
 
         var ex = Assert.Throws<OptionsValidationException>(options.Validate);
 
         Assert.Contains(option, ex.Message, StringComparison.Ordinal);
         Assert.Single(ex.Failures);
+    }
+
+    [Fact]
+    public void Defaults_FailureInjection_Off()
+    {
+        var options = new SimulatorOptions();
+
+        Assert.Equal(1.0, options.KaleyraRetryIntervalScale);
+        Assert.Equal(0, options.FailRate);
+        Assert.Equal(0, options.HttpErrorRate);
+        Assert.Equal(TimeSpan.Zero, options.Latency);
+        Assert.Equal(0, options.RateLimit);
     }
 
     [Fact]

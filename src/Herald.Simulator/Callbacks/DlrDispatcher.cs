@@ -8,11 +8,14 @@ using Microsoft.Extensions.Logging;
 namespace Herald.Simulator.Callbacks;
 
 /// <summary>
-/// Posts queued DLRs to their callback URLs. Each DLR waits for its due time, then is posted; a 5xx, 408,
-/// 429, timeout or connection error is retried up to <see cref="SimulatorOptions.DlrRetryCount"/> times
-/// after <see cref="SimulatorOptions.DlrRetryBaseDelay"/> × 2^n; a 2xx ends it; any other status fails it
-/// for good. Waiting DLRs hold no resources beyond a timer; at most <see cref="MaxConcurrentSends"/> posts
-/// are in flight. Stopping the host cancels every pending delivery.
+/// Delivers queued callbacks (CleverTap-format DLRs of the connector face, Kaleyra status callbacks of the
+/// Kaleyra face). Each waits for its due time, then is sent as its <see cref="CallbackRequest"/> (any method,
+/// body, content type and headers); a 5xx, 408, 429, timeout or connection error is retried after the job's
+/// own <see cref="DlrJob.RetryDelays"/>, or by default up to <see cref="SimulatorOptions.DlrRetryCount"/>
+/// times after <see cref="SimulatorOptions.DlrRetryBaseDelay"/> × 2^n; a 2xx ends it; any other status fails
+/// it for good. A chained <see cref="DlrJob.Then"/> starts once its predecessor finished. Waiting callbacks
+/// hold no resources beyond a timer; at most <see cref="MaxConcurrentSends"/> requests are in flight.
+/// Stopping the host cancels every pending delivery.
 /// </summary>
 internal sealed partial class DlrDispatcher(
     DlrQueue queue,
@@ -25,7 +28,6 @@ internal sealed partial class DlrDispatcher(
     public const string HttpClientName = "Herald.Simulator.Callbacks";
     public const int MaxConcurrentSends = 256;
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromDays(1);
 
     private readonly SemaphoreSlim _sendSlots = new(MaxConcurrentSends, MaxConcurrentSends);
@@ -67,7 +69,7 @@ internal sealed partial class DlrDispatcher(
 
         while (queue.Reader.TryRead(out var unread))
         {
-            unread.Entry.Finish(CallbackResult.Cancelled);
+            unread.FinishChain(CallbackResult.Cancelled);
         }
 
         // Every delivery observes stoppingToken and never throws.
@@ -76,7 +78,21 @@ internal sealed partial class DlrDispatcher(
 
     private async Task DeliverAsync(DlrJob job, CancellationToken ct)
     {
+        for (DlrJob? current = job; current is not null; current = current.Then)
+        {
+            if (!await DeliverOneAsync(current, ct))
+            {
+                current.Then?.FinishChain(CallbackResult.Cancelled);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Delivers one job until it succeeds or is given up; false when cancelled by shutdown.</summary>
+    private async Task<bool> DeliverOneAsync(DlrJob job, CancellationToken ct)
+    {
         var messageId = job.Entry.MessageId;
+        var retries = job.RetryDelays?.Count ?? options.DlrRetryCount;
         try
         {
             var wait = job.DueAt - time.GetUtcNow();
@@ -97,29 +113,35 @@ internal sealed partial class DlrDispatcher(
                 {
                     job.Entry.Finish(CallbackResult.Delivered);
                     counters.DlrDelivered();
-                    return;
+                    return true;
                 }
 
-                if (result == AttemptResult.Permanent || attempt > options.DlrRetryCount)
+                if (result == AttemptResult.Permanent || attempt > retries)
                 {
                     job.Entry.Finish(CallbackResult.Failed);
                     counters.DlrFailed();
-                    LogGaveUp(messageId, job.Url, attempt);
-                    return;
+                    LogGaveUp(messageId, job.Request.Url, attempt);
+                    return true;
                 }
 
-                await Task.Delay(Backoff(attempt), time, ct);
+                var delay = job.RetryDelays is { } delays ? delays[attempt - 1] : Backoff(attempt);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, time, ct);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             job.Entry.Finish(CallbackResult.Cancelled);
+            return false;
         }
         catch (Exception ex)
         {
             job.Entry.Finish(CallbackResult.Failed);
             counters.DlrFailed();
             LogUnexpected(ex, messageId);
+            return true;
         }
     }
 
@@ -137,9 +159,7 @@ internal sealed partial class DlrDispatcher(
         {
             using var timeout = new CancellationTokenSource(AttemptTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
-            using var content = new ByteArrayContent(job.Body);
-            content.Headers.ContentType = JsonContentType;
-            using var request = new HttpRequestMessage(HttpMethod.Post, job.Url) { Content = content };
+            using var request = NewRequest(job.Request);
 
             var at = time.GetUtcNow();
             try
@@ -156,20 +176,20 @@ internal sealed partial class DlrDispatcher(
 
                 var transient = status >= 500
                     || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-                LogAttemptFailed(job.Entry.MessageId, job.Url, attempt, status);
+                LogAttemptFailed(job.Entry.MessageId, job.Request.Url, attempt, status);
                 return transient ? AttemptResult.Transient : AttemptResult.Permanent;
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 job.Entry.AddAttempt(new CallbackAttempt(attempt, at, null, $"timed out after {AttemptTimeout.TotalSeconds:0} s"));
-                LogAttemptError(job.Entry.MessageId, job.Url, attempt, "timeout");
+                LogAttemptError(job.Entry.MessageId, job.Request.Url, attempt, "timeout");
                 return AttemptResult.Transient;
             }
             catch (HttpRequestException ex)
             {
                 var error = ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message;
                 job.Entry.AddAttempt(new CallbackAttempt(attempt, at, null, error));
-                LogAttemptError(job.Entry.MessageId, job.Url, attempt, error);
+                LogAttemptError(job.Entry.MessageId, job.Request.Url, attempt, error);
                 return AttemptResult.Transient;
             }
         }
@@ -177,6 +197,41 @@ internal sealed partial class DlrDispatcher(
         {
             _sendSlots.Release();
         }
+    }
+
+    private static HttpRequestMessage NewRequest(CallbackRequest spec)
+    {
+        var request = new HttpRequestMessage(spec.Method, spec.Url);
+        if (spec.Body is { } body)
+        {
+            var content = new ByteArrayContent(body);
+            if (spec.ContentType is { } contentType)
+            {
+                if (MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+                {
+                    content.Headers.ContentType = parsed;
+                }
+                else
+                {
+                    content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+                }
+            }
+
+            request.Content = content;
+        }
+
+        if (spec.Headers is { } headers)
+        {
+            foreach (var (name, value) in headers)
+            {
+                if (!request.Headers.TryAddWithoutValidation(name, value))
+                {
+                    request.Content?.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+        }
+
+        return request;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DLR for message {MessageId} to {Url}: attempt {Attempt} answered {Status}")]

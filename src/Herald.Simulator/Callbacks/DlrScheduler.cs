@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Herald.Simulator.Inspection;
 using Herald.Simulator.Scenarios;
@@ -31,8 +30,8 @@ internal sealed partial class DlrScheduler(
         ];
         var body = JsonSerializer.SerializeToUtf8Bytes(payload, SimulatorJsonContext.Default.CleverTapDlrGroupArray);
 
-        var entry = callbacks.Start(messageId, @event, callbackUrl, Encoding.UTF8.GetString(body), now, dueAt);
-        if (queue.TryEnqueue(new DlrJob(entry, callbackUrl, body, dueAt)))
+        var entry = callbacks.Start(messageId, @event, callbackUrl, body, now, dueAt);
+        if (queue.TryEnqueue(new DlrJob(entry, CallbackRequest.PostJson(callbackUrl, body), dueAt)))
         {
             counters.DlrQueued();
             return;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Herald.Simulator.Callbacks;
+using Herald.Simulator.Faults;
 using Herald.Simulator.Inspection;
 using Herald.Simulator.Scenarios;
 using Microsoft.AspNetCore.Http;
@@ -16,12 +17,14 @@ namespace Herald.Simulator.Connector;
 /// CleverTap's "Other (Generic)" SMS provider posts to. Checks the <c>api-key</c>, <c>sid</c> and
 /// <c>callback_url</c> headers, reads <c>to, sender, body, template_id, message_id, campaign_id, type,
 /// long_url</c>, answers per <see cref="SimulatorScenarios"/>, and queues a CleverTap-format DLR to
-/// <c>callback_url</c>. Basic auth and <c>kaleyra-host</c> are accepted and only recorded.
+/// <c>callback_url</c>. Basic auth and <c>kaleyra-host</c> are accepted and only recorded. The injected
+/// trouble of <see cref="FaultInjector"/> (rate limit, HTTP error rate, latency) comes before every check.
 /// </summary>
 internal sealed partial class ConnectorEndpoint(
     SimulatorOptions options,
     ScenarioResolver scenarios,
     DlrScheduler dlrs,
+    FaultInjector faults,
     RequestLog requestLog,
     SimulatorCounters counters,
     IHostApplicationLifetime lifetime,
@@ -92,6 +95,14 @@ internal sealed partial class ConnectorEndpoint(
 
     private async Task<Reply> DecideAsync(HttpContext context, string body, CancellationToken aborted)
     {
+        switch (await faults.ApplyAsync(aborted))
+        {
+            case InjectedFault.RateLimited:
+                return Reject(new Reply(429, null, new ErrorBody("rate_limited", null, "Too many requests: over the simulated rate limit; retry after 1 second."), FaultInjector.RetryAfterSeconds));
+            case InjectedFault.Unavailable:
+                return Reject(new Reply(503, null, new ErrorBody("unavailable", null, "The service is temporarily unavailable; retry later (simulated error rate)."), FaultInjector.RetryAfterSeconds));
+        }
+
         var headers = context.Request.Headers;
 
         if (CheckSecret(headers["api-key"].ToString(), _apiKey, "api-key") is { } badKey)
@@ -199,38 +210,7 @@ internal sealed partial class ConnectorEndpoint(
     /// Accepts an optional leading <c>+</c> then 8 to 15 digits; spaces, dots, dashes and parentheses
     /// between digits are tolerated. Returns the digits only.
     /// </summary>
-    internal static bool TryGetDigits(string to, out string digits)
-    {
-        var span = to.AsSpan().Trim();
-        if (span.StartsWith("+"))
-        {
-            span = span[1..];
-        }
-
-        Span<char> buffer = stackalloc char[16];
-        var count = 0;
-        foreach (var c in span)
-        {
-            if (char.IsAsciiDigit(c))
-            {
-                if (count == buffer.Length)
-                {
-                    digits = "";
-                    return false;
-                }
-
-                buffer[count++] = c;
-            }
-            else if (c is not (' ' or '-' or '.' or '(' or ')'))
-            {
-                digits = "";
-                return false;
-            }
-        }
-
-        digits = new string(buffer[..count]);
-        return count is >= 8 and <= 15;
-    }
+    internal static bool TryGetDigits(string to, out string digits) => PhoneDigits.TryGet(to, out digits);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A simulated timeout was cut short by shutdown")]
     private partial void LogHangCutShort();

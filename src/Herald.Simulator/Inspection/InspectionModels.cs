@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Herald.Simulator.Inspection;
 
-/// <summary>A request the simulator received (connector face), as <c>GET /_sim/requests</c> shows it.</summary>
+/// <summary>A request the simulator received (either face), as <c>GET /_sim/requests</c> shows it.</summary>
 /// <param name="Id">Sequence number, increasing in arrival order.</param>
 /// <param name="ReceivedAt">When the request arrived (simulator's <see cref="TimeProvider"/>).</param>
 /// <param name="Method">HTTP method.</param>
@@ -24,12 +24,21 @@ public sealed record RecordedRequest(
 /// <summary>The simulator's answer to a recorded request. Status 499 means the caller gave up first.</summary>
 public sealed record RecordedResponse(int Status, string Body);
 
-/// <summary>One DLR callback the simulator queued for delivery and its attempts so far.</summary>
+/// <summary>
+/// One callback the simulator queued for delivery and its attempts so far: a CleverTap-format DLR of the
+/// connector face, or a Kaleyra status callback (<c>Sent</c>, then the final status) of the Kaleyra face.
+/// </summary>
 /// <param name="Id">Sequence number, increasing in queue order.</param>
-/// <param name="MessageId">The <c>message_id</c> of the send, sent back as <c>meta</c>.</param>
-/// <param name="Event">The CleverTap event reported: <c>delivered</c> or <c>failed</c>.</param>
-/// <param name="Url">The <c>callback_url</c> the DLR is posted to.</param>
-/// <param name="Body">The JSON body posted (identical on every attempt).</param>
+/// <param name="MessageId">
+/// Connector face: the <c>message_id</c> of the send, sent back as <c>meta</c>. Kaleyra face: the
+/// per-recipient <c>message_id</c> (<c>&lt;id&gt;:&lt;n&gt;</c>), sent back as <c>id</c>.
+/// </param>
+/// <param name="Event">
+/// Connector face: the CleverTap event reported, <c>delivered</c> or <c>failed</c>. Kaleyra face: the
+/// Kaleyra status, <c>Sent</c>, <c>Delivered</c>, <c>Failed</c> or <c>Undelivered</c>.
+/// </param>
+/// <param name="Url">The URL the callback goes to; for a GET callback including its query string.</param>
+/// <param name="Body">The body sent (identical on every attempt); empty for a GET callback.</param>
 /// <param name="QueuedAt">When the send was accepted and the DLR queued.</param>
 /// <param name="DueAt">When the first attempt is (or was) due.</param>
 /// <param name="Attempts">Attempts so far, oldest first.</param>
@@ -43,7 +52,17 @@ public sealed record RecordedCallback(
     DateTimeOffset QueuedAt,
     DateTimeOffset DueAt,
     IReadOnlyList<CallbackAttempt> Attempts,
-    CallbackResult Result);
+    CallbackResult Result)
+{
+    /// <summary>HTTP method of the callback: <c>POST</c> (always on the connector face) or <c>GET</c>.</summary>
+    public string Method { get; init; } = "POST";
+
+    /// <summary>Content type of <see cref="Body"/>; null for a GET callback.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>Which face queued it: <c>connector</c> or <c>kaleyra</c>.</summary>
+    public string Face { get; init; } = "connector";
+}
 
 /// <summary>One attempt to post a DLR: either an HTTP <paramref name="Status"/> or a transport <paramref name="Error"/>.</summary>
 public sealed record CallbackAttempt(
@@ -78,14 +97,17 @@ public enum CallbackResult
 }
 
 /// <summary>Counters since start or the last clear, as <c>GET /_sim/stats</c> shows them.</summary>
-/// <param name="Received">Connector requests received.</param>
-/// <param name="Accepted">Requests answered 200.</param>
-/// <param name="Rejected">Requests answered anything else (including callers that gave up).</param>
-/// <param name="DlrQueued">DLR callbacks queued (accepted sends minus the "no DLR" scenario).</param>
-/// <param name="DlrDelivered">DLR callbacks the callback URL acknowledged with 2xx (whatever the event).</param>
-/// <param name="DlrFailed">DLR callbacks given up on: permanent 4xx, retries exhausted, or queue full.</param>
-/// <param name="DlrRetries">DLR callback attempts beyond the first.</param>
-/// <param name="ByMessageId">Per-<c>message_id</c> counters.</param>
+/// <param name="Received">Send requests received, on both faces (Kaleyra status queries are not counted).</param>
+/// <param name="Accepted">Send requests answered 200.</param>
+/// <param name="Rejected">Send requests answered anything else (including callers that gave up).</param>
+/// <param name="DlrQueued">
+/// Callbacks queued: one DLR per accepted connector send (minus the "no DLR" scenario); two per Kaleyra
+/// recipient with a <c>callback</c> (<c>Sent</c> and the final status).
+/// </param>
+/// <param name="DlrDelivered">Callbacks the callback URL acknowledged with 2xx (whatever the event).</param>
+/// <param name="DlrFailed">Callbacks given up on: permanent 4xx, retries exhausted, or queue full.</param>
+/// <param name="DlrRetries">Callback attempts beyond the first.</param>
+/// <param name="ByMessageId">Per-<c>message_id</c> counters of the connector face.</param>
 public sealed record SimulatorStats(
     long Received,
     long Accepted,
@@ -94,12 +116,39 @@ public sealed record SimulatorStats(
     long DlrDelivered,
     long DlrFailed,
     long DlrRetries,
-    MessageIdStats ByMessageId);
+    MessageIdStats ByMessageId)
+{
+    /// <summary>Requests to the Kaleyra face's send endpoints (<c>/v1/{sid}/messages</c>, <c>/v1/{sid}/sms</c>).</summary>
+    public long KaleyraRequests { get; init; }
 
-/// <summary>Counters over the <c>message_id</c>s of accepted sends.</summary>
+    /// <summary>Kaleyra send requests answered 200.</summary>
+    public long KaleyraAccepted { get; init; }
+
+    /// <summary>Recipients of accepted Kaleyra sends (a request to 100 numbers counts 100).</summary>
+    public long KaleyraRecipients { get; init; }
+
+    /// <summary>
+    /// Duplicate counters of the Kaleyra face over (<c>ref</c>, recipient) pairs of accepted sends that carry
+    /// a <c>ref</c>: the same <c>ref</c> sent again to the same number is a duplicate; one request to several
+    /// numbers with one <c>ref</c> is not.
+    /// </summary>
+    public MessageIdStats ByRef { get; init; } = new(0, 0);
+
+    /// <summary>Send requests answered 429 because of <see cref="SimulatorOptions.RateLimit"/>.</summary>
+    public long RateLimited { get; init; }
+
+    /// <summary>Send requests answered 503 because of <see cref="SimulatorOptions.HttpErrorRate"/>.</summary>
+    public long InjectedErrors { get; init; }
+}
+
+/// <summary>
+/// Duplicate counters over the keys of accepted sends: the <c>message_id</c> on the connector face
+/// (<see cref="SimulatorStats.ByMessageId"/>), the (<c>ref</c>, recipient) pair on the Kaleyra face
+/// (<see cref="SimulatorStats.ByRef"/>).
+/// </summary>
 /// <param name="Duplicates">
-/// Accepted sends whose <c>message_id</c> had already been accepted before (a message accepted three
-/// times counts 2). A rejected attempt (503, 429, timeout) followed by an accepted retry is not a duplicate.
+/// Accepted sends whose key had already been accepted before (a message accepted three times counts 2).
+/// A rejected attempt (503, 429, timeout) followed by an accepted retry is not a duplicate.
 /// </param>
-/// <param name="Distinct">Distinct <c>message_id</c>s accepted.</param>
+/// <param name="Distinct">Distinct keys accepted.</param>
 public sealed record MessageIdStats(long Duplicates, long Distinct);

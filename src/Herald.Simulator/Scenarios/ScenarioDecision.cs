@@ -1,6 +1,6 @@
 namespace Herald.Simulator.Scenarios;
 
-/// <summary>How the connector answers the send request itself.</summary>
+/// <summary>How a face answers the send request itself.</summary>
 internal enum SendBehaviour
 {
     Accept,
@@ -17,7 +17,7 @@ internal enum DlrKind
     Failed,
 }
 
-/// <summary>The DLR the simulator will report for an accepted message.</summary>
+/// <summary>The CleverTap-format DLR the connector face will report for an accepted message.</summary>
 internal sealed record DlrOutcome(DlrKind Kind, string? Code, string Description)
 {
     public static DlrOutcome None { get; } = new(DlrKind.None, null, "");
@@ -33,3 +33,28 @@ internal readonly record struct ScenarioDecision(SendBehaviour Behaviour, DlrOut
 
     public static ScenarioDecision Accept(DlrOutcome dlr) => new(SendBehaviour.Accept, dlr);
 }
+
+/// <summary>
+/// The final status the Kaleyra face reports for an accepted recipient: <see cref="Status"/> is
+/// <c>Delivered</c>, <c>Failed</c> or <c>Undelivered</c> with a trace code in <see cref="Details"/>
+/// (e.g. <c>DELIVERED</c>, <c>CON-DND</c>), or null for "no callback ever" (the recipient stays <c>Sent</c>).
+/// </summary>
+internal sealed record KaleyraOutcome(string? Status, string Details)
+{
+    public const string SentStatus = "Sent";
+    public const string SentDetails = "SENT";
+    public const string SubmittedStatus = "Submitted";
+    public const string SubmittedDetails = "SUBMITTED";
+
+    public static KaleyraOutcome None { get; } = new(null, "");
+
+    public static KaleyraOutcome Delivered { get; } = new("Delivered", "DELIVERED");
+
+    public static KaleyraOutcome Failed(string details) => new("Failed", details);
+
+    public static KaleyraOutcome Undelivered(string details) => new("Undelivered", details);
+
+    public bool IsDelivered => ReferenceEquals(this, Delivered);
+}
+
+internal readonly record struct KaleyraDecision(SendBehaviour Behaviour, KaleyraOutcome Outcome);

@@ -3,9 +3,12 @@ namespace Herald.Simulator.Scenarios;
 /// <summary>
 /// Special recipient numbers of the simulator, chosen by the last four digits of the digits-only <c>to</c>
 /// (so <c>+91 98765 40001</c>, <c>919876540001</c> and <c>+15550000001</c> all mean "DND failure").
-/// Every other number is accepted and gets a <c>delivered</c> DLR with probability
-/// <see cref="SimulatorOptions.DeliveryRate"/>, else a <c>failed</c> DLR with a random operator-side code
-/// (914, 905, 910 or 912).
+/// Every other number is accepted; with probability <see cref="SimulatorOptions.FailRate"/> its DLR is a
+/// provider failure (connector <c>failed</c> 904 "System error", Kaleyra <c>Failed</c> <c>NO-CREDITS</c>),
+/// otherwise <c>delivered</c> with probability <see cref="SimulatorOptions.DeliveryRate"/>, else an
+/// operator-side failure: connector <c>failed</c> 914, 905, 910 or 912; Kaleyra <c>Undelivered</c>
+/// <c>MOB-OFF</c> / <c>INVALID-SUB</c> or <c>Failed</c> <c>BLACKLIST</c> / <c>OPT-OUT</c>.
+/// The special numbers ignore FailRate and DeliveryRate.
 /// </summary>
 /// <remarks>
 /// <list type="table">
@@ -17,6 +20,7 @@ namespace Herald.Simulator.Scenarios;
 ///   <item><term>0005</term><description>200 accepted, then DLR <c>failed</c> 916 "Expired".</description></item>
 ///   <item><term>0006</term><description>200 accepted, then DLR <c>failed</c> 908 "Template blocked by DLT".</description></item>
 ///   <item><term>0007</term><description>200 accepted, no DLR ever.</description></item>
+///   <item><term>0008</term><description>200 accepted, then DLR <c>failed</c> 914 "Undelivered after retries".</description></item>
 ///   <item><term>0009</term><description>200 accepted, DLR <c>delivered</c> always (ignores DeliveryRate).</description></item>
 ///   <item><term>0429</term><description>429 <c>{"error":{"code":"rate_limited"}}</c> with <c>Retry-After: 2</c>.</description></item>
 /// </list>
@@ -30,9 +34,27 @@ namespace Herald.Simulator.Scenarios;
 ///   0005  | 200 accepted                              | failed 916 "Expired"
 ///   0006  | 200 accepted                              | failed 908 "Template blocked by DLT"
 ///   0007  | 200 accepted                              | none, ever
+///   0008  | 200 accepted                              | failed 914 "Undelivered after retries"
 ///   0009  | 200 accepted                              | delivered, always
 ///   0429  | 429 rate_limited, Retry-After: 2          | none
 ///   other | 200 accepted                              | delivered with DeliveryRate, else failed 914/905/910/912
+/// </code>
+/// On the Kaleyra face (<c>/v1/{sid}/sms</c>, several recipients per request) the request-level answers
+/// (0002, 0003, 0004, 0429) apply to the whole request when any recipient matches (the first such recipient
+/// decides), and the per-recipient callbacks are, after <c>Sent</c>:
+/// <code>
+/// ends in | Kaleyra final status (status / status_details)
+/// --------+-----------------------------------------------
+///   0001  | Failed / CON-DND
+///   0002  | (whole request 503 E503, Retry-After: 1)
+///   0003  | (whole request hangs TimeoutHang, then 504 E504)
+///   0004  | (whole request 400 E400 naming the number, field "to")
+///   0005  | Failed / EXPIRED
+///   0006  | Failed / TEMPLATE-NOT-FOUND
+///   0007  | none: no callback at all, not even Sent
+///   0008  | Undelivered / MOB-OFF
+///   0009  | Delivered / DELIVERED, always
+///   0429  | (whole request 429 E429, Retry-After: 2)
 /// </code>
 /// </remarks>
 public static class SimulatorScenarios
@@ -57,6 +79,9 @@ public static class SimulatorScenarios
 
     /// <summary>Accepted, no DLR ever.</summary>
     public const string NoDlr = "0007";
+
+    /// <summary>Accepted, then DLR <c>failed</c> 914 (Kaleyra: <c>Undelivered</c> <c>MOB-OFF</c>).</summary>
+    public const string Undelivered = "0008";
 
     /// <summary>Accepted, DLR <c>delivered</c> regardless of <see cref="SimulatorOptions.DeliveryRate"/>.</summary>
     public const string AlwaysDelivered = "0009";

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,11 +16,62 @@ public sealed record ReceivedCallback(
     DateTimeOffset At, string Method, string Path, string? ContentType, string Body, int AnsweredStatus)
 {
     public bool WasAccepted => AnsweredStatus is >= 200 and < 300;
+
+    /// <summary>The raw query string, with its leading <c>?</c>, or empty.</summary>
+    public string Query { get; init; } = "";
+
+    /// <summary>Request headers (repeated ones joined with <c>,</c>).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The fields the callback carried: the query string (GET), a form body, or a JSON object body
+    /// (string values as is, others as raw JSON), whichever applies; names case-sensitive as sent.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Fields
+    {
+        get
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (Query.Length > 1)
+            {
+                foreach (var (name, value) in QueryHelpers.ParseQuery(Query))
+                {
+                    fields[name] = value.ToString();
+                }
+            }
+
+            if (Body.Length == 0)
+            {
+                return fields;
+            }
+
+            if (ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                using var document = JsonDocument.Parse(Body);
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    fields[property.Name] = property.Value.ValueKind == JsonValueKind.String
+                        ? property.Value.GetString()!
+                        : property.Value.GetRawText();
+                }
+            }
+            else if (ContentType?.Contains("x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                foreach (var (name, value) in QueryHelpers.ParseQuery(Body))
+                {
+                    fields[name] = value.ToString();
+                }
+            }
+
+            return fields;
+        }
+    }
 }
 
 /// <summary>
-/// A tiny Kestrel app on 127.0.0.1:0 standing in for CleverTap's DLR callback URL: records every request
-/// to <see cref="Url"/> and answers 200, or a chosen failure status for the next N requests.
+/// A tiny Kestrel app on 127.0.0.1:0 standing in for a callback URL (CleverTap's DLR URL, or a Kaleyra
+/// <c>callback.url</c>): records every request to <see cref="Url"/> (method, query, headers, body) and
+/// answers 200, or a chosen failure status for the next N requests.
 /// </summary>
 public sealed class CallbackReceiver : IAsyncDisposable
 {
@@ -108,8 +161,18 @@ public sealed class CallbackReceiver : IAsyncDisposable
                 _failuresLeft--;
             }
 
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, value) in context.Request.Headers)
+            {
+                headers[name] = value.ToString();
+            }
+
             _received.Add(new ReceivedCallback(
-                TimeProvider.System.GetUtcNow(), context.Request.Method, context.Request.Path, context.Request.ContentType, body, status));
+                TimeProvider.System.GetUtcNow(), context.Request.Method, context.Request.Path, context.Request.ContentType, body, status)
+            {
+                Query = context.Request.QueryString.ToString(),
+                Headers = headers,
+            });
         }
 
         context.Response.StatusCode = status;
