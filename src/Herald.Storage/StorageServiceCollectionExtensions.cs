@@ -31,6 +31,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IDlrInbox>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IDispatchQueue>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IPendingReports>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IMessageCounts>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IConnectorStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IDashboardUserStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IMessageStats>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         return services;
     }
 }
@@ -58,6 +64,14 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IDlrInbox DlrInbox => Store;
     /// <summary>API keys.</summary>
     public IApiKeyStore ApiKeys => Store;
+    /// <summary>The dispatch queue.</summary>
+    public IDispatchQueue Queue => Store;
+    /// <summary>The Kaleyra connector's messages, callbacks and relay outbox.</summary>
+    public IConnectorStore Connector => Store;
+    /// <summary>People who sign in to the dashboard.</summary>
+    public IDashboardUserStore DashboardUsers => Store;
+    /// <summary>Aggregates over messages, for provider health.</summary>
+    public IMessageStats Stats => Store;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

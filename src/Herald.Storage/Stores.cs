@@ -48,6 +48,55 @@ public interface IDlrInbox
     Task<IReadOnlyList<DlrInboxItem>> PendingAsync(int limit, CancellationToken cancellationToken);
     /// <summary>The latest reports for a provider (or all), newest first.</summary>
     Task<IReadOnlyList<DlrInboxItem>> RecentAsync(string? providerId, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Reports with an id greater than <paramref name="afterId"/>, for a provider (or all), oldest first, at most
+    /// <paramref name="limit"/>: a feed to follow (<c>herald dlr tail</c>).
+    /// </summary>
+    Task<IReadOnlyList<DlrInboxItem>> ListAfterAsync(string? providerId, long afterId, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The Kaleyra connector's own rows: what it keeps about its messages (<c>connector_messages</c>), the raw
+/// callbacks Kaleyra makes to it (<c>connector_callbacks</c>) and the outbox of delivery events to relay to
+/// CleverTap (<c>connector_relays</c>). Relays are claimed with a lease, so several Herald nodes on one
+/// PostgreSQL database share the work and a crashed node's claims return to the queue when the lease ends.
+/// </summary>
+public interface IConnectorStore
+{
+    /// <summary>Stores a new connector message: the Herald message, its first timeline entry and the connector's row, in one transaction.</summary>
+    Task InsertMessageAsync(MessageRecord message, MessageEventRecord firstEvent, ConnectorMessageRecord connector, CancellationToken cancellationToken);
+    /// <summary>The connector's row for a Herald message, or null.</summary>
+    Task<ConnectorMessageRecord?> GetMessageAsync(string messageId, CancellationToken cancellationToken);
+    /// <summary>The newest connector message with this caller id for this callback URL, or null.</summary>
+    Task<ConnectorMessageRecord?> FindByExternalIdAsync(string connector, string externalId, string callbackUrl, CancellationToken cancellationToken);
+
+    /// <summary>Stores a raw callback durably and returns its id.</summary>
+    Task<long> StoreCallbackAsync(ConnectorCallbackItem item, CancellationToken cancellationToken);
+    /// <summary>Marks a callback applied, with the answer given.</summary>
+    Task MarkCallbackProcessedAsync(long id, string result, CancellationToken cancellationToken);
+    /// <summary>Callbacks stored but not yet applied (after a crash), oldest first.</summary>
+    Task<IReadOnlyList<ConnectorCallbackItem>> PendingCallbacksAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>The latest callbacks for a message, newest first.</summary>
+    Task<IReadOnlyList<ConnectorCallbackItem>> CallbacksForMessageAsync(string messageId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies one delivery report to a message like <see cref="IMessageStore.TransitionAsync"/> and, only when
+    /// the report moved the message's state, enqueues <paramref name="relayIfApplied"/>, in one transaction: a
+    /// report applied twice (a retried callback, a recovery after a crash) is relayed once.
+    /// </summary>
+    Task<(TransitionResult Transition, long? RelayId)> ApplyReportAsync(string messageId, StateChange change, RelayRecord? relayIfApplied,
+        CancellationToken cancellationToken);
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> pending relays due at <paramref name="now"/> that no live lease holds,
+    /// leasing them until <paramref name="now"/> + <paramref name="lease"/>; oldest due first.
+    /// </summary>
+    Task<IReadOnlyList<RelayRecord>> ClaimRelaysAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken);
+    /// <summary>Records what an attempt did to each relay (one more attempt each), releases them, and puts an entry on each message's timeline (source <c>relay</c>), in one transaction.</summary>
+    Task CompleteRelaysAsync(IReadOnlyList<RelayCompletion> completions, CancellationToken cancellationToken);
+    /// <summary>Gives claimed relays back without counting an attempt (a worker stopping mid-way).</summary>
+    Task ReleaseRelaysAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken);
+    /// <summary>Every relay of a message, oldest first.</summary>
+    Task<IReadOnlyList<RelayRecord>> RelaysForMessageAsync(string messageId, CancellationToken cancellationToken);
 }
 
 /// <summary>API keys.</summary>
@@ -82,4 +131,39 @@ public sealed class DuplicateNicknameException(string nickname)
 {
     /// <summary>The nickname.</summary>
     public string Nickname { get; } = nickname;
+}
+
+/// <summary>People who sign in to the dashboard.</summary>
+public interface IDashboardUserStore
+{
+    /// <summary>How many users exist.</summary>
+    Task<int> CountAsync(CancellationToken cancellationToken);
+    /// <summary>Finds a user by name (case-insensitive).</summary>
+    Task<DashboardUserRecord?> FindByUsernameAsync(string username, CancellationToken cancellationToken);
+    /// <summary>Finds a user by id.</summary>
+    Task<DashboardUserRecord?> FindByIdAsync(string id, CancellationToken cancellationToken);
+    /// <summary>Adds a user; false when the name is taken (case-insensitive).</summary>
+    Task<bool> InsertAsync(DashboardUserRecord user, CancellationToken cancellationToken);
+    /// <summary>Adds the first user: false, and nothing stored, when any user already exists (first-run setup).</summary>
+    Task<bool> InsertFirstAsync(DashboardUserRecord user, CancellationToken cancellationToken);
+    /// <summary>Replaces a user's password hash (a rehash or a password change); false if the user does not exist.</summary>
+    Task<bool> UpdatePasswordHashAsync(string id, string passwordHash, CancellationToken cancellationToken);
+    /// <summary>Records a sign-in.</summary>
+    Task RecordSignInAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+}
+
+/// <summary>Aggregates over messages and their timelines, for the dashboard's provider health.</summary>
+public interface IMessageStats
+{
+    /// <summary>Messages created at or after <paramref name="since"/>, counted by provider and current state; one provider or all.</summary>
+    Task<IReadOnlyList<ProviderStateCount>> CountByStateAsync(string? providerId, DateTimeOffset since, CancellationToken cancellationToken);
+    /// <summary>A provider's messages created at or after <paramref name="since"/>, counted by the hour they were created in and their current state; oldest hour first.</summary>
+    Task<IReadOnlyList<HourlyStateCount>> HourlyAsync(string providerId, DateTimeOffset since, CancellationToken cancellationToken);
+    /// <summary>
+    /// For a provider's messages created at or after <paramref name="since"/> that were accepted and then reached a final
+    /// state: when each was first accepted and when its final state was applied; the newest <paramref name="limit"/> messages.
+    /// </summary>
+    Task<IReadOnlyList<DeliveryLatency>> DeliveryLatenciesAsync(string providerId, DateTimeOffset since, int limit, CancellationToken cancellationToken);
+    /// <summary>The latest failures on a provider's message timelines (failed sends, failure reports), newest first.</summary>
+    Task<IReadOnlyList<MessageFailure>> RecentFailuresAsync(string providerId, int limit, CancellationToken cancellationToken);
 }

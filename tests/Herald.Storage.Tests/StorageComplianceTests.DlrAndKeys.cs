@@ -94,6 +94,27 @@ public abstract partial class StorageComplianceTests
         Assert.Empty(await Db.DlrInbox.RecentAsync($"prv_{Unique()}", 10, Ct));
     }
 
+    [Fact]
+    public async Task DlrListAfterAsync_ByProviderOrAll_OldestFirstAfterTheIdWithinLimit()
+    {
+        var providerA = $"prv_{Unique()}";
+        var providerB = $"prv_{Unique()}";
+        var a1 = await Db.DlrInbox.StoreAsync(NewReport(providerA, "a1"), Ct);
+        var b1 = await Db.DlrInbox.StoreAsync(NewReport(providerB, "b1"), Ct);
+        var a2 = await Db.DlrInbox.StoreAsync(NewReport(providerA, "a2"), Ct);
+        var a3 = await Db.DlrInbox.StoreAsync(NewReport(providerA, "a3"), Ct);
+
+        Assert.Equal([a1, a2, a3], (await Db.DlrInbox.ListAfterAsync(providerA, 0, 10, Ct)).Select(r => r.Id));
+        Assert.Equal([a2, a3], (await Db.DlrInbox.ListAfterAsync(providerA, a1, 10, Ct)).Select(r => r.Id));
+        Assert.Equal([a2], (await Db.DlrInbox.ListAfterAsync(providerA, a1, 1, Ct)).Select(r => r.Id));
+        Assert.Empty(await Db.DlrInbox.ListAfterAsync(providerA, a3, 10, Ct));
+        Assert.Equal([b1, a2, a3], (await Db.DlrInbox.ListAfterAsync(null, a1, 10, Ct)).Select(r => r.Id));
+        Assert.Equal([b1], (await Db.DlrInbox.ListAfterAsync(providerB, 0, 10, Ct)).Select(r => r.Id));
+        Assert.Empty(await Db.DlrInbox.ListAfterAsync($"prv_{Unique()}", 0, 10, Ct));
+        var item = Assert.Single(await Db.DlrInbox.ListAfterAsync(providerA, a2, 1, Ct));
+        Assert.Equal(NewReport(providerA, "a3") with { Id = a3, ReceivedAt = item.ReceivedAt }, item);
+    }
+
     // ---------------------------------------------------------------- API keys
 
     private ApiKeyRecord NewKey(string name)

@@ -72,5 +72,87 @@ internal static class Migrations
                 revoked_at BIGINT NULL
             );
             """),
+        (2, "kaleyra connector", d => $"""
+            CREATE TABLE connector_messages (
+                message_id TEXT PRIMARY KEY,
+                connector TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                callback_url TEXT NOT NULL,
+                callback_token TEXT NOT NULL,
+                host TEXT NOT NULL,
+                sid TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_connector_messages_external ON connector_messages (connector, external_id);
+            CREATE TABLE connector_callbacks (
+                id {d.AutoId},
+                message_id TEXT NOT NULL,
+                received_at BIGINT NOT NULL,
+                method TEXT NOT NULL,
+                content_type TEXT NULL,
+                body TEXT NOT NULL,
+                query TEXT NOT NULL,
+                processed_at BIGINT NULL,
+                result TEXT NULL
+            );
+            CREATE INDEX ix_connector_callbacks_pending ON connector_callbacks (processed_at, id);
+            CREATE INDEX ix_connector_callbacks_message ON connector_callbacks (message_id, id);
+            CREATE TABLE connector_relays (
+                id {d.AutoId},
+                message_id TEXT NOT NULL,
+                callback_url TEXT NOT NULL,
+                event TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL,
+                claimed_until BIGINT NULL,
+                last_error TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_connector_relays_due ON connector_relays (status, next_attempt_at, id);
+            CREATE INDEX ix_connector_relays_message ON connector_relays (message_id, id);
+            CREATE INDEX ix_messages_source ON messages (source, id);
+            """),
+        (3, "dashboard users", d => """
+            CREATE TABLE dashboard_users (
+                id TEXT PRIMARY KEY,
+                username TEXT NOT NULL,
+                username_key TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                last_sign_in_at BIGINT NULL
+            );
+            CREATE INDEX ix_messages_provider_created ON messages (provider_id, created_at);
+            """),
+        (10, "dispatch queue", d => $"""
+            ALTER TABLE messages ADD COLUMN lane INTEGER NOT NULL DEFAULT 2;
+            ALTER TABLE messages ADD COLUMN next_attempt_at BIGINT NULL;
+            ALTER TABLE messages ADD COLUMN valid_until BIGINT NULL;
+            ALTER TABLE messages ADD COLUMN lease_until BIGINT NULL;
+            ALTER TABLE messages ADD COLUMN lease_owner TEXT NULL;
+            ALTER TABLE messages ADD COLUMN resend INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE messages ADD COLUMN encoding TEXT NULL;
+            ALTER TABLE messages ADD COLUMN segments INTEGER NULL;
+            ALTER TABLE providers ADD COLUMN rate_limit INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE providers ADD COLUMN max_in_flight INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX ix_messages_queue ON messages (status, lane, next_attempt_at);
+            CREATE INDEX ix_messages_lease ON messages (status, lease_until);
+            CREATE TABLE idempotency_keys (
+                key TEXT PRIMARY KEY,
+                request_hash TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE TABLE pending_reports (
+                id {d.AutoId},
+                provider_id TEXT NOT NULL,
+                provider_message_id TEXT NOT NULL,
+                report TEXT NOT NULL,
+                received_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_pending_reports_pmid ON pending_reports (provider_id, provider_message_id);
+            """),
     ];
 }

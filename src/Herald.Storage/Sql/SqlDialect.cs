@@ -17,6 +17,8 @@ internal interface ISqlDialect
     bool IsUniqueViolation(Exception exception);
     /// <summary>Row lock for a read inside a write transaction ("FOR UPDATE" or nothing).</summary>
     string ForUpdate { get; }
+    /// <summary>Lets concurrent claimers pass each other's locked rows ("FOR UPDATE SKIP LOCKED" or nothing).</summary>
+    string SkipLocked { get; }
     /// <summary>Runs before migrations, inside their transaction (e.g. takes a cluster-wide lock).</summary>
     string MigrationLock { get; }
 }
@@ -53,6 +55,7 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
     public string Description { get; }
     public string AutoId => "INTEGER PRIMARY KEY AUTOINCREMENT";
     public string ForUpdate => "";
+    public string SkipLocked => "";
     public string MigrationLock => "SELECT 1";
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
@@ -92,6 +95,7 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
     public string Description { get; }
     public string AutoId => "BIGSERIAL PRIMARY KEY";
     public string ForUpdate => "FOR UPDATE";
+    public string SkipLocked => "FOR UPDATE SKIP LOCKED";
     public string MigrationLock => "SELECT pg_advisory_xact_lock(7311540)";
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

@@ -7,7 +7,7 @@ using Herald.Storage.Records;
 namespace Herald.Storage.Sql;
 
 /// <summary>All stores over one relational database; the dialect carries the differences.</summary>
-internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDatabase, IProviderStore, IMessageStore, IDlrInbox, IApiKeyStore
+internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) : IDatabase, IProviderStore, IMessageStore, IDlrInbox, IApiKeyStore, IConnectorStore
 {
     private const string MessageColumns = """
         id AS Id, provider_id AS ProviderId, provider_nickname AS ProviderNickname, to_number AS ToNumber, body AS Body,
@@ -18,7 +18,7 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
 
     private const string ProviderColumns = """
         id AS Id, nickname AS Nickname, kind AS Kind, settings AS Settings, callback_token AS CallbackToken,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        created_at AS CreatedAt, updated_at AS UpdatedAt, rate_limit AS RateLimit, max_in_flight AS MaxInFlight
         """;
 
     private const string InboxColumns = """
@@ -89,8 +89,8 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
         try
         {
             await Exec(connection, null, """
-                INSERT INTO providers (id, nickname, nickname_key, kind, settings, callback_token, created_at, updated_at)
-                VALUES (@Id, @Nickname, @NicknameKey, @Kind, @Settings, @CallbackToken, @CreatedAt, @UpdatedAt)
+                INSERT INTO providers (id, nickname, nickname_key, kind, settings, callback_token, created_at, updated_at, rate_limit, max_in_flight)
+                VALUES (@Id, @Nickname, @NicknameKey, @Kind, @Settings, @CallbackToken, @CreatedAt, @UpdatedAt, @RateLimit, @MaxInFlight)
                 """, ProviderParameters(provider), cancellationToken);
         }
         catch (Exception ex) when (dialect.IsUniqueViolation(ex))
@@ -119,7 +119,7 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
         {
             return await Exec(connection, null, """
                 UPDATE providers SET nickname = @Nickname, nickname_key = @NicknameKey, kind = @Kind, settings = @Settings,
-                    updated_at = @UpdatedAt
+                    updated_at = @UpdatedAt, rate_limit = @RateLimit, max_in_flight = @MaxInFlight
                 WHERE id = @Id
                 """, ProviderParameters(provider), cancellationToken) == 1;
         }
@@ -138,7 +138,7 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
     private static object ProviderParameters(ProviderRecord p) => new
     {
         p.Id, p.Nickname, NicknameKey = NicknameKey(p.Nickname), p.Kind, p.Settings, p.CallbackToken,
-        CreatedAt = p.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = p.UpdatedAt.ToUnixTimeMilliseconds(),
+        CreatedAt = p.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = p.UpdatedAt.ToUnixTimeMilliseconds(), p.RateLimit, p.MaxInFlight,
     };
 
     private static string NicknameKey(string nickname) => nickname.Trim().ToLowerInvariant();
@@ -149,7 +149,13 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await Exec(connection, transaction, """
+        await InsertMessageRow(connection, transaction, message, cancellationToken);
+        await InsertEvent(connection, transaction, firstEvent, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
+        Exec(connection, transaction, """
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
                 sender, type, source, dynamic_fields, status, provider_message_id, attempts, created_at, updated_at)
             VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
@@ -161,9 +167,6 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
             Status = message.Status.ToWire(), message.ProviderMessageId, message.Attempts,
             CreatedAt = message.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = message.UpdatedAt.ToUnixTimeMilliseconds(),
         }, cancellationToken);
-        await InsertEvent(connection, transaction, firstEvent, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
 
     public async Task<MessageRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -202,6 +205,7 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
         Filter("to_number", "to", query.To);
         Filter("type", "type", query.Type);
         Filter("campaign_id", "campaign", query.CampaignId);
+        Filter("source", "source", query.Source);
         if (query.After is not null)
         {
             sql.Append(" AND id < @after");
@@ -219,6 +223,18 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await TransitionAsync(connection, transaction, messageId, change, cancellationToken);
+        if (result.Found)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        return result;
+    }
+
+    /// <summary>The body of <see cref="TransitionAsync(string, StateChange, CancellationToken)"/> inside a caller's transaction (not committed here).</summary>
+    private async Task<TransitionResult> TransitionAsync(DbConnection connection, DbTransaction transaction, string messageId, StateChange change,
+        CancellationToken cancellationToken)
+    {
         var status = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
             $"SELECT status FROM messages WHERE id = @messageId {dialect.ForUpdate}", new { messageId }, transaction, cancellationToken: cancellationToken));
         if (status is null)
@@ -250,7 +266,6 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
             Note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason),
             Detail = change.Detail,
         }, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return new TransitionResult(true, decision.Apply, newState, decision.Reason);
     }
 
@@ -314,6 +329,16 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<IReadOnlyList<DlrInboxItem>> ListAfterAsync(string? providerId, long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var filter = providerId is null ? "" : "AND provider_id = @providerId";
+        var rows = await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"SELECT {InboxColumns} FROM dlr_inbox WHERE id > @afterId {filter} ORDER BY id LIMIT @limit",
+            new { providerId, afterId, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
     // ---------------------------------------------------------------- API keys
 
     public async Task InsertAsync(ApiKeyRecord key, CancellationToken cancellationToken)
@@ -370,14 +395,17 @@ internal sealed class SqlStore(ISqlDialect dialect, TimeProvider time) : IDataba
         public long CreatedAt { get; set; }
         public long UpdatedAt { get; set; }
 
+        public long RateLimit { get; set; }
+        public long MaxInFlight { get; set; }
+
         public ProviderRecord ToRecord() => new()
         {
             Id = Id, Nickname = Nickname, Kind = Kind, Settings = Settings, CallbackToken = CallbackToken,
-            CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
+            CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt), RateLimit = (int)RateLimit, MaxInFlight = (int)MaxInFlight,
         };
     }
 
-    private sealed class MessageRow
+    private class MessageRow
     {
         public string Id { get; set; } = "";
         public string? ProviderId { get; set; }

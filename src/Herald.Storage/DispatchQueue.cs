@@ -1,0 +1,61 @@
+using Herald.Storage.Records;
+
+namespace Herald.Storage;
+
+/// <summary>How a queued message is dispatched: its lane, when it is due and until when it is worth sending.</summary>
+/// <param name="Lane">0 = otp (first), 1 = txn, 2 = default, 3 = mkt.</param>
+/// <param name="NextAttemptAt">When it may be sent.</param>
+/// <param name="ValidUntil">After this it is expired instead of sent; null = no limit.</param>
+/// <param name="Encoding">gsm7 or ucs2.</param>
+/// <param name="Segments">How many segments an operator bills.</param>
+public sealed record DispatchInfo(int Lane, DateTimeOffset NextAttemptAt, DateTimeOffset? ValidUntil, string Encoding, int Segments);
+
+/// <summary>A message a worker holds under a lease.</summary>
+/// <param name="Message">The message.</param>
+/// <param name="ValidUntil">Its validity.</param>
+/// <param name="ResentAfterCrash">A previous holder's lease expired: its send may have reached the provider.</param>
+public sealed record ClaimedMessage(MessageRecord Message, DateTimeOffset? ValidUntil, bool ResentAfterCrash);
+
+/// <summary>What a worker decided for a claimed message.</summary>
+/// <param name="MessageId">The message.</param>
+/// <param name="Change">The timeline entry and proposed state.</param>
+/// <param name="RetryAt">When set, the message goes back to the queue until then instead of moving to the proposed state.</param>
+public sealed record DispatchCompletion(string MessageId, StateChange Change, DateTimeOffset? RetryAt = null);
+
+/// <summary>A stored Idempotency-Key.</summary>
+/// <param name="Key">The caller's key.</param>
+/// <param name="RequestHash">A hash of the request body, to tell a replay from a conflict.</param>
+/// <param name="MessageId">The message the first request created.</param>
+/// <param name="CreatedAt">When.</param>
+public sealed record IdempotencyRecord(string Key, string RequestHash, string MessageId, DateTimeOffset CreatedAt);
+
+/// <summary>Messages waiting to be dispatched, per lane.</summary>
+public sealed record QueueDepth(IReadOnlyDictionary<int, long> ByLane, long Dispatching);
+
+/// <summary>The durable dispatch queue: messages live in the database from acceptance to a final state.</summary>
+public interface IDispatchQueue
+{
+    /// <summary>Stores new messages with their first timeline entry (and the idempotency key), in one transaction.</summary>
+    Task EnqueueAsync(IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages, IdempotencyRecord? idempotency, CancellationToken cancellationToken);
+
+    /// <summary>The message an Idempotency-Key created, if it was used since <paramref name="since"/>.</summary>
+    Task<IdempotencyRecord?> FindIdempotencyAsync(string key, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>Claims up to <paramref name="limit"/> due messages, lane first, under a lease; they move to dispatching.</summary>
+    Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Applies workers' decisions in one transaction.</summary>
+    Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken);
+
+    /// <summary>Returns messages whose lease expired (a crashed worker) to the queue, marked for a resend; returns how many.</summary>
+    Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Releases claimed messages that were not sent (shutdown) back to the queue.</summary>
+    Task ReleaseAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);
+
+    /// <summary>How many messages wait, per lane, and how many are held.</summary>
+    Task<QueueDepth> DepthAsync(CancellationToken cancellationToken);
+
+    /// <summary>When the next queued message is due, if any.</summary>
+    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,32 @@
+namespace Herald.Storage;
+
+/// <summary>A delivery report that names a provider message id Herald has not recorded yet (it overtook the send's answer).</summary>
+public sealed record PendingReport
+{
+    /// <summary>Sequence id.</summary>
+    public long Id { get; init; }
+    /// <summary>The provider whose callback URL received it.</summary>
+    public required string ProviderId { get; init; }
+    /// <summary>The provider's message id it names.</summary>
+    public required string ProviderMessageId { get; init; }
+    /// <summary>The parsed report as JSON (event, state, code, description, raw).</summary>
+    public required string Report { get; init; }
+    /// <summary>When it arrived.</summary>
+    public required DateTimeOffset ReceivedAt { get; init; }
+}
+
+/// <summary>Reports waiting for their message's provider id to be recorded.</summary>
+public interface IPendingReports
+{
+    /// <summary>Parks reports durably.</summary>
+    Task AddAsync(IReadOnlyList<PendingReport> reports, CancellationToken cancellationToken);
+
+    /// <summary>Parked reports whose provider message id is now known, with the message each belongs to.</summary>
+    Task<IReadOnlyList<(PendingReport Report, string MessageId)>> MatchedAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>Removes reports (applied, or given up on).</summary>
+    Task RemoveAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken);
+
+    /// <summary>Reports parked before <paramref name="before"/> that still match nothing.</summary>
+    Task<IReadOnlyList<PendingReport>> StaleAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
+}

@@ -1,0 +1,211 @@
+using System.Data.Common;
+using Dapper;
+using Herald.Core.Messaging;
+using Herald.Storage.Records;
+
+namespace Herald.Storage.Sql;
+
+/// <summary>The dispatch queue over the messages table.</summary>
+internal sealed partial class SqlStore : IDispatchQueue
+{
+    public async Task EnqueueAsync(IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages, IdempotencyRecord? idempotency, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (idempotency is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO idempotency_keys (key, request_hash, message_id, created_at) VALUES (@Key, @RequestHash, @MessageId, @CreatedAt)",
+                new { idempotency.Key, idempotency.RequestHash, idempotency.MessageId, CreatedAt = idempotency.CreatedAt.ToUnixTimeMilliseconds() },
+                transaction, cancellationToken: cancellationToken));
+        }
+        var rows = messages.Select(m => new
+        {
+            m.Message.Id, m.Message.ProviderId, m.Message.ProviderNickname, m.Message.To, m.Message.Body, m.Message.TemplateId,
+            m.Message.TemplateVariables, m.Message.CampaignId, m.Message.Sender, m.Message.Type, m.Message.Source, m.Message.DynamicFields,
+            Status = DeliveryState.Queued.ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
+            m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt.ToUnixTimeMilliseconds(),
+            ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
+        }).ToList();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
+                sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments)
+            VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
+                @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments)
+            """, rows, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+            VALUES (@Id, @CreatedAt, 'api', 'queued', 'queued', 1, @Note, NULL)
+            """, rows.Select(r => new { r.Id, r.CreatedAt, Note = $"{r.Segments} segment(s), {r.Encoding}" }), transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IdempotencyRecord?> FindIdempotencyAsync(string key, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<(string Key, string RequestHash, string MessageId, long CreatedAt)>(new CommandDefinition(
+            "SELECT key, request_hash, message_id, created_at FROM idempotency_keys WHERE key = @key AND created_at >= @since",
+            new { key, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+        return row.Key is null ? null : new IdempotencyRecord(row.Key, row.RequestHash, row.MessageId, Time(row.CreatedAt));
+    }
+
+    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition($"""
+            UPDATE messages SET status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now
+            WHERE id IN (
+                SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= @now
+                ORDER BY lane, next_attempt_at LIMIT @limit {dialect.SkipLocked})
+            RETURNING {MessageColumns}, valid_until AS ValidUntil, resend AS Resend
+            """, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit },
+            transaction, cancellationToken: cancellationToken))).ToList();
+        if (rows.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+                VALUES (@Id, @At, 'dispatch', 'dispatching', 'dispatching', 1, @Note, NULL)
+                """, rows.Select(r => new
+            {
+                r.Id, At = now.ToUnixTimeMilliseconds(),
+                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {r.ProviderNickname}: resent-after-crash (the previous attempt's lease expired; same message id)"
+                    : $"attempt {r.Attempts} through {r.ProviderNickname}",
+            }), transaction, cancellationToken: cancellationToken));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return rows.Select(r => new ClaimedMessage(r.ToRecord(), r.ValidUntil is { } v ? Time(v) : null, r.Resend != 0)).ToList();
+    }
+
+    public async Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken)
+    {
+        if (completions.Count == 0)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ids = completions.Select(c => c.MessageId).Distinct().ToList();
+        var current = (await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
+            $"SELECT id, status FROM messages WHERE id IN @ids {dialect.ForUpdate}", new { ids }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(r => r.Id, r => DeliveryStates.Parse(r.Status));
+        var updates = new List<object>(completions.Count);
+        var events = new List<object>(completions.Count);
+        foreach (var completion in completions)
+        {
+            if (!current.TryGetValue(completion.MessageId, out var state))
+            {
+                continue;
+            }
+            var change = completion.Change;
+            bool applied;
+            string? note = change.Note;
+            DeliveryState next;
+            long? nextAttempt = null;
+            if (completion.RetryAt is { } retryAt && DeliveryStateMachine.CanRequeue(state))
+            {
+                next = DeliveryState.Queued;
+                nextAttempt = retryAt.ToUnixTimeMilliseconds();
+                applied = true;
+            }
+            else
+            {
+                var proposed = completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed;
+                var decision = proposed is { } p ? DeliveryStateMachine.Decide(state, p) : StateDecision.Ignored("timeline only");
+                applied = decision.Apply;
+                next = applied ? proposed!.Value : state;
+                if (!applied && proposed is not null)
+                {
+                    note = note is null ? decision.Reason : $"{note}; {decision.Reason}";
+                }
+            }
+            current[completion.MessageId] = next;
+            updates.Add(new
+            {
+                Id = completion.MessageId, Status = next.ToWire(), change.ProviderMessageId, NextAttemptAt = nextAttempt,
+                Now = now.ToUnixTimeMilliseconds(),
+            });
+            events.Add(new
+            {
+                Id = completion.MessageId, At = now.ToUnixTimeMilliseconds(), change.Source, change.Event,
+                State = (completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed)?.ToWire(), Applied = applied ? 1 : 0,
+                Note = note, change.Detail,
+            });
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE messages SET status = @Status, provider_message_id = COALESCE(provider_message_id, @ProviderMessageId),
+                next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, updated_at = @Now
+            WHERE id = @Id
+            """, updates, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+            VALUES (@Id, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
+            """, events, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ids = (await connection.QueryAsync<string>(new CommandDefinition("""
+            UPDATE messages SET status = 'queued', next_attempt_at = @now, lease_until = NULL, lease_owner = NULL, resend = 1, updated_at = @now
+            WHERE status = 'dispatching' AND lease_until < @now
+            RETURNING id
+            """, new { now }, transaction, cancellationToken: cancellationToken))).ToList();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+            VALUES (@Id, @At, 'dispatch', 'lease-expired', 'queued', 1, 'the worker holding it stopped before recording the answer; it will be resent with the same message id', NULL)
+            """, ids.Select(id => new { Id = id, At = now }), transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return ids.Count;
+    }
+
+    public async Task ReleaseAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
+    {
+        if (messageIds.Count == 0)
+        {
+            return;
+        }
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var released = (await connection.QueryAsync<string>(new CommandDefinition("""
+            UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, attempts = attempts - 1, updated_at = @now
+            WHERE id IN @messageIds AND status = 'dispatching'
+            RETURNING id
+            """, new { messageIds, now }, transaction, cancellationToken: cancellationToken))).ToList();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+            VALUES (@Id, @At, 'dispatch', 'released', 'queued', 1, 'returned to the queue unsent: Herald is shutting down', NULL)
+            """, released.Select(id => new { Id = id, At = now }), transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<QueueDepth> DepthAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var lanes = await connection.QueryAsync<(long Lane, long Count)>(new CommandDefinition(
+            "SELECT lane, COUNT(*) FROM messages WHERE status = 'queued' GROUP BY lane", cancellationToken: cancellationToken));
+        var dispatching = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM messages WHERE status = 'dispatching'", cancellationToken: cancellationToken));
+        return new QueueDepth(lanes.ToDictionary(l => (int)l.Lane, l => l.Count), dispatching);
+    }
+
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'", cancellationToken: cancellationToken));
+        return next is { } n ? Time(n) : null;
+    }
+
+    private sealed class ClaimRow : MessageRow
+    {
+        public long? ValidUntil { get; set; }
+        public long Resend { get; set; }
+    }
+}
