@@ -151,8 +151,22 @@ internal sealed class GenericRequestTemplate
         {
             custom.TryAdd("Sender", message.Sender);
         }
+        // $$TYPE, as in the seed, carries the message type in the provider's words (OTP, TXN, MKT, DEFAULT).
+        if (MessageTypeWord(message.Type) is { } word)
+        {
+            custom.TryAdd("Type", word);
+        }
         return custom;
     }
+
+    private static string? MessageTypeWord(string type) => type switch
+    {
+        "otp" => "OTP",
+        "txn" => "TXN",
+        "mkt" => "MKT",
+        "default" => "DEFAULT",
+        _ => null,
+    };
 
     private static List<KeyValuePair<string, string>> RenderRows(List<(string Key, PlaceholderTemplate Value)> rows, PlaceholderValues values)
     {

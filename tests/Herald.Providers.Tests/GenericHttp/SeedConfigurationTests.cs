@@ -168,6 +168,21 @@ public sealed class SeedConfigurationTests
         Assert.Empty(stub.Requests);
     }
 
+    [Theory]
+    [InlineData("otp", "OTP")]
+    [InlineData("txn", "TXN")]
+    [InlineData("mkt", "MKT")]
+    [InlineData("default", "DEFAULT")]
+    public async Task SendAsync_TypeWithoutDynamicField_FillsTypeFromTheMessageType(string type, string expected)
+    {
+        await using var stub = await StubProvider.StartAsync(Ct);
+        var sender = Generic.Sender(Generic.Seed(stub.Url()));
+
+        await sender.SendAsync(Generic.Message(sender: "KLRHXA", type: type), Ct);
+
+        Assert.Equal(expected, Assert.Single(stub.Requests).FormFields["type"]);
+    }
+
     [Fact]
     public async Task SendAsync_SeveralMissingCustomPlaceholders_NamesEveryOne()
     {

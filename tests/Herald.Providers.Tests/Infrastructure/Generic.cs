@@ -90,9 +90,11 @@ public static class Generic
         string messageId = "msg_01HZX",
         string? templateId = null,
         string? campaignId = null,
-        string? sender = null) => new()
+        string? sender = null,
+        string type = "test") => new()
         {
             MessageId = messageId,
+            Type = type,
             To = PhoneNumber.Parse(to),
             Body = body,
             TemplateId = templateId,

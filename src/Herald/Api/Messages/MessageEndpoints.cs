@@ -54,7 +54,7 @@ internal static class MessageEndpoints
             return Results.Ok(View(message, events));
         });
 
-        api.MapGet("/messages", async (string? status, string? provider, string? to, string? type, string? campaign, int? limit, string? cursor,
+        api.MapGet("/messages", async (string? status, string? provider, string? to, string? type, string? campaign, string? source, int? limit, string? cursor,
             IMessageStore messages, IProviderStore providers, CancellationToken ct) =>
         {
             DeliveryState? state = null;
@@ -93,6 +93,7 @@ internal static class MessageEndpoints
             var page = await messages.ListAsync(new MessageQuery
             {
                 Status = state, ProviderId = providerId, To = toNumber, Type = type?.Trim().ToLowerInvariant(), CampaignId = campaign,
+                Source = source?.Trim().ToLowerInvariant(),
                 Limit = limit ?? 50, After = after,
             }, ct);
             return Results.Ok(new

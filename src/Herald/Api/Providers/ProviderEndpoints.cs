@@ -23,6 +23,7 @@ internal static class ProviderEndpoints
         });
         group.MapDelete("/{id}", async (string id, ProviderService providers, CancellationToken ct) =>
             await providers.DeleteAsync(id, ct) ? Results.NoContent() : Problems.NotFound($"No provider has the id or nickname '{id}'."));
+        api.MapProviderStats();
         return api;
     }
 }

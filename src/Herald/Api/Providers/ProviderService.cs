@@ -19,11 +19,15 @@ public sealed record ProviderView(
     JsonElement Settings,
     Uri CallbackUrl,
     IReadOnlyList<string> CustomPlaceholders,
+    ProviderLimits Limits,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
+/// <summary>How hard the dispatcher may push a provider: messages a second and requests at once (0 or absent = no limit). Editable at runtime.</summary>
+public sealed record ProviderLimits(int? MessagesPerSecond, int? MaxInFlight);
+
 /// <summary>The body of POST/PUT /api/v1/providers.</summary>
-public sealed record ProviderInput(string? Nickname, string? Kind, JsonElement Settings);
+public sealed record ProviderInput(string? Nickname, string? Kind, JsonElement Settings, ProviderLimits? Limits = null);
 
 /// <summary>The result of a create or update: the provider, or the errors by field.</summary>
 internal sealed record ProviderChange(ProviderView? Provider, IReadOnlyDictionary<string, string[]>? Errors, bool NotFound = false);
@@ -64,6 +68,8 @@ internal sealed class ProviderService(
             CallbackToken = Ids.NewToken(),
             CreatedAt = now,
             UpdatedAt = now,
+            RateLimit = input.Limits?.MessagesPerSecond ?? 0,
+            MaxInFlight = input.Limits?.MaxInFlight ?? 0,
         };
         try
         {
@@ -98,6 +104,8 @@ internal sealed class ProviderService(
             Kind = kind.Kind,
             Settings = kind.TransformSecrets(settings!, protector.Protect),
             UpdatedAt = time.GetUtcNow(),
+            RateLimit = input.Limits is null ? existing.RateLimit : input.Limits.MessagesPerSecond ?? 0,
+            MaxInFlight = input.Limits is null ? existing.MaxInFlight : input.Limits.MaxInFlight ?? 0,
         };
         try
         {
@@ -152,6 +160,14 @@ internal sealed class ProviderService(
         {
             errors["nickname"] = ["nickname is at most 64 characters."];
         }
+        if (input.Limits is { MessagesPerSecond: < 0 or > 1_000_000 })
+        {
+            errors["limits.messagesPerSecond"] = ["messagesPerSecond must be between 0 (no limit) and 1,000,000."];
+        }
+        if (input.Limits is { MaxInFlight: < 0 or > 10_000 })
+        {
+            errors["limits.maxInFlight"] = ["maxInFlight must be between 0 (no limit) and 10,000."];
+        }
         var kind = kinds.Find(input.Kind ?? "generic");
         if (kind is null)
         {
@@ -182,6 +198,6 @@ internal sealed class ProviderService(
         var masked = kind.TransformSecrets(record.Settings, _ => Secrets.Mask);
         using var document = JsonDocument.Parse(masked);
         return new ProviderView(record.Id, record.Nickname, record.Kind, document.RootElement.Clone(), CallbackUrl(record),
-            CustomPlaceholders(record), record.CreatedAt, record.UpdatedAt);
+            CustomPlaceholders(record), new ProviderLimits(record.RateLimit, record.MaxInFlight), record.CreatedAt, record.UpdatedAt);
     }
 }

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Dispatch;
+
+/// <summary>Registers the dispatcher.</summary>
+public static class DispatchServiceCollectionExtensions
+{
+    /// <summary>Adds the dispatcher (a hosted service) and <see cref="IDispatchSignal"/>. The host registers an <see cref="ISenderResolver"/>.</summary>
+    public static IServiceCollection AddHeraldDispatch(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DispatchOptions>().Bind(configuration.GetSection(DispatchOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
+        services.AddMetrics();
+        services.AddSingleton<HeraldMetrics>();
+        services.AddSingleton<Dispatcher>();
+        services.AddSingleton<IDispatchSignal>(sp => sp.GetRequiredService<Dispatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<DispatchHost>());
+        services.AddSingleton<DispatchHost>();
+        return services;
+    }
+}
+
+/// <summary>Runs the dispatcher when <see cref="DispatchOptions.Enabled"/>.</summary>
+internal sealed class DispatchHost(Dispatcher dispatcher, IOptions<DispatchOptions> options) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => options.Value.Enabled ? dispatcher.StartAsync(cancellationToken) : Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => options.Value.Enabled ? dispatcher.StopAsync(cancellationToken) : Task.CompletedTask;
+}

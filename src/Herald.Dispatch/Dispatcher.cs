@@ -1,0 +1,345 @@
+using System.Text.Json;
+using Herald.Core.Messaging;
+using Herald.Core.Phones;
+using Herald.Core.Providers;
+using Herald.Storage;
+using Herald.Storage.Records;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Dispatch;
+
+/// <summary>
+/// Claims due messages from the database queue (lane first), sends them through their provider,
+/// and records every answer in one batched write. Transient failures go back to the queue with
+/// backoff until their validity ends; a crashed holder's lease expires and the message is resent
+/// with the same id.
+/// </summary>
+internal sealed partial class Dispatcher(
+    IDispatchQueue queue,
+    ISenderResolver senders,
+    IOptions<DispatchOptions> options,
+    HeraldMetrics metrics,
+    TimeProvider time,
+    ILogger<Dispatcher> logger) : BackgroundService, IDispatchSignal
+{
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderThrottle> _throttles = new();
+    private DateTimeOffset _nextSweep;
+
+    public void Notify()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // already awake
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SweepLeasesAsync(settings, stoppingToken);
+                var claimed = await queue.ClaimAsync(settings.ClaimBatchSize, _owner, settings.Lease, stoppingToken);
+                if (claimed.Count == 0)
+                {
+                    await WaitForWorkAsync(settings, stoppingToken);
+                    continue;
+                }
+                await ProcessAsync(claimed, settings, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogLoopError(logger, ex);
+                await Task.Delay(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task ProcessAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchOptions settings, CancellationToken stoppingToken)
+    {
+        var completions = new DispatchCompletion?[claimed.Count];
+        var groups = Enumerable.Range(0, claimed.Count).GroupBy(i => claimed[i].Message.ProviderId ?? "").ToList();
+        try
+        {
+            await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = stoppingToken },
+                async (group, ct) => await ProcessProviderAsync(group.Key, group.ToList(), claimed, completions, settings, ct));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: record what was answered, return the rest to the queue unsent.
+            var done = completions.Where(c => c is not null).Select(c => c!).ToList();
+            await queue.CompleteAsync(done, CancellationToken.None);
+            var unsent = claimed.Where((_, i) => completions[i] is null).Select(c => c.Message.Id).ToList();
+            await queue.ReleaseAsync(unsent, CancellationToken.None);
+            throw;
+        }
+        await queue.CompleteAsync(completions.Select(c => c!).ToList(), stoppingToken);
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            if (completions[i]!.RetryAt is null && completions[i]!.Change.Proposed is { } state)
+            {
+                metrics.Final(claimed[i].Message.ProviderNickname, state);
+            }
+        }
+    }
+
+    /// <summary>Sends one provider's share of a claim: through its gate, in batches when the provider takes them.</summary>
+    private async Task ProcessProviderAsync(string providerId, List<int> indexes, IReadOnlyList<ClaimedMessage> claimed, DispatchCompletion?[] completions,
+        DispatchOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var sendable = new List<int>(indexes.Count);
+        foreach (var i in indexes)
+        {
+            if (claimed[i].ValidUntil is { } validUntil && validUntil <= now)
+            {
+                completions[i] = Final(claimed[i].Message.Id, DeliveryState.Expired, "expired", $"validity ended at {validUntil:O} before it could be sent");
+            }
+            else
+            {
+                sendable.Add(i);
+            }
+        }
+        if (sendable.Count == 0)
+        {
+            return;
+        }
+        var provider = providerId.Length == 0 ? null : await senders.ResolveAsync(providerId, cancellationToken);
+        if (provider is null)
+        {
+            foreach (var i in sendable)
+            {
+                completions[i] = Final(claimed[i].Message.Id, DeliveryState.Failed, "permanent-failure",
+                    $"provider {claimed[i].Message.ProviderNickname ?? providerId} no longer exists");
+            }
+            return;
+        }
+        var sender = provider.Sender;
+        var throttle = ThrottleFor(providerId, provider);
+        var gate = _gates.GetOrAdd(providerId, _ => new ProviderGate(settings));
+        metrics.Circuit(claimed[indexes[0]].Message.ProviderNickname ?? providerId, () => gate.State(time.GetUtcNow()) switch { "open" => 2, "half-open" => 1, _ => 0 });
+        var (allowed, waitUntil, reason) = gate.Admit(sendable.Count, now);
+        foreach (var i in sendable.Skip(allowed))
+        {
+            completions[i] = Wait(claimed[i], waitUntil!.Value, reason!);
+        }
+        var toSend = sendable.Take(allowed).ToList();
+        if (toSend.Count > 1 && sender is IBatchSmsSender batchSender)
+        {
+            foreach (var chunk in toSend.Chunk(Math.Max(1, batchSender.MaxBatchSize)))
+            {
+                IReadOnlyList<SendResult> results;
+                using (await throttle.AcquireAsync(chunk.Length, cancellationToken))
+                {
+                    results = await SendBatchAsync(batchSender, chunk.Select(i => claimed[i]).ToList(), cancellationToken);
+                }
+                for (var k = 0; k < chunk.Length; k++)
+                {
+                    gate.Record(results[k].Outcome, time.GetUtcNow());
+                    completions[chunk[k]] = Complete(claimed[chunk[k]], results[k], settings);
+                    metrics.Answer(claimed[chunk[k]].Message.ProviderNickname ?? providerId, results[k].Outcome, results[k].Exchange?.ElapsedMs);
+                }
+            }
+            return;
+        }
+        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                SendResult? result;
+                DispatchCompletion? early;
+                using (await throttle.AcquireAsync(1, ct))
+                {
+                    (result, early) = await SendOneAsync(sender, claimed[i], ct);
+                }
+                if (early is not null)
+                {
+                    completions[i] = early;
+                    return;
+                }
+                gate.Record(result!.Outcome, time.GetUtcNow());
+                completions[i] = Complete(claimed[i], result, settings);
+                metrics.Answer(claimed[i].Message.ProviderNickname ?? providerId, result.Outcome, result.Exchange?.ElapsedMs);
+            });
+    }
+
+    private ProviderThrottle ThrottleFor(string providerId, ResolvedProvider provider)
+    {
+        var current = _throttles.GetOrAdd(providerId, _ => new ProviderThrottle(provider));
+        if (current.Version == provider.Version)
+        {
+            return current;
+        }
+        // Limits changed at runtime: new sends use the new pace; the old throttle is left to the sends still holding it.
+        var replacement = new ProviderThrottle(provider);
+        _throttles[providerId] = replacement;
+        return replacement;
+    }
+
+    private static async Task<(SendResult? Result, DispatchCompletion? Early)> SendOneAsync(ISmsSender sender, ClaimedMessage claimed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await sender.SendAsync(ToOutbound(claimed.Message), cancellationToken), null);
+        }
+        catch (MessageRenderException ex)
+        {
+            return (null, Final(claimed.Message.Id, DeliveryState.Failed, "permanent-failure", $"not sent: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (new SendResult(new SendOutcome.Transient($"send failed: {ex.Message}"), null), null);
+        }
+    }
+
+    private static async Task<IReadOnlyList<SendResult>> SendBatchAsync(IBatchSmsSender sender, IReadOnlyList<ClaimedMessage> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await sender.SendBatchAsync(batch.Select(c => ToOutbound(c.Message)).ToList(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var failure = new SendResult(new SendOutcome.Transient($"batch send failed: {ex.Message}"), null);
+            return batch.Select(_ => failure).ToList();
+        }
+    }
+
+    /// <summary>Puts a message back in the queue unsent until the provider may be called again.</summary>
+    private static DispatchCompletion Wait(ClaimedMessage claimed, DateTimeOffset until, string reason)
+    {
+        if (claimed.ValidUntil is { } validUntil && until >= validUntil)
+        {
+            return Final(claimed.Message.Id, DeliveryState.Expired, "expired", $"not sent: {reason}, past the message's validity ({validUntil:O})");
+        }
+        return new DispatchCompletion(claimed.Message.Id, new StateChange
+        {
+            Proposed = DeliveryState.Queued, Source = "dispatch", Event = "deferred", Note = $"not sent: {reason}; next try at {until:O}",
+        }, until);
+    }
+
+    private DispatchCompletion Complete(ClaimedMessage claimed, SendResult result, DispatchOptions settings)
+    {
+        var message = claimed.Message;
+        var detail = result.Exchange is null ? null : JsonSerializer.Serialize(result.Exchange, _json);
+        switch (result.Outcome)
+        {
+            case SendOutcome.Accepted accepted:
+                return new DispatchCompletion(message.Id, new StateChange
+                {
+                    Proposed = DeliveryState.Accepted, Source = "provider-response", Event = "accepted", Detail = detail,
+                    ProviderMessageId = accepted.ProviderMessageId,
+                    Note = accepted.ProviderMessageId is null ? "accepted (the answer carried no message id)" : $"provider message id {accepted.ProviderMessageId}",
+                });
+            case SendOutcome.Permanent permanent:
+                return new DispatchCompletion(message.Id, new StateChange
+                {
+                    Proposed = DeliveryState.Failed, Source = "provider-response", Event = "permanent-failure", Detail = detail, Note = permanent.Reason,
+                });
+            case SendOutcome.Transient transient:
+                var retryAt = time.GetUtcNow() + Backoff.Delay(message.Attempts, transient.RetryAfter, settings, Random.Shared.NextDouble());
+                if (claimed.ValidUntil is { } until && retryAt >= until)
+                {
+                    return new DispatchCompletion(message.Id, new StateChange
+                    {
+                        Proposed = DeliveryState.Expired, Source = "provider-response", Event = "transient-failure", Detail = detail,
+                        Note = $"{transient.Reason}; no retry: the next attempt would be after the message's validity ({until:O})",
+                    });
+                }
+                return new DispatchCompletion(message.Id, new StateChange
+                {
+                    Proposed = DeliveryState.Queued, Source = "provider-response", Event = "transient-failure", Detail = detail,
+                    Note = $"{transient.Reason}; attempt {message.Attempts + 1} at {retryAt:O}",
+                }, retryAt);
+            default:
+                throw new InvalidOperationException("Unknown outcome.");
+        }
+    }
+
+    private static DispatchCompletion Final(string id, DeliveryState state, string @event, string note) =>
+        new(id, new StateChange { Proposed = state, Source = "dispatch", Event = @event, Note = note });
+
+    private static OutboundMessage ToOutbound(MessageRecord message) => new()
+    {
+        MessageId = message.Id,
+        To = PhoneNumber.Parse(message.To),
+        Body = message.Body,
+        Type = message.Type,
+        Sender = message.Sender,
+        TemplateId = message.TemplateId,
+        TemplateVariables = message.TemplateVariables,
+        CampaignId = message.CampaignId,
+        DynamicFields = message.DynamicFields is null ? new Dictionary<string, string>()
+            : JsonSerializer.Deserialize<Dictionary<string, string>>(message.DynamicFields) ?? [],
+    };
+
+    private async Task SweepLeasesAsync(DispatchOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now < _nextSweep)
+        {
+            return;
+        }
+        _nextSweep = now + TimeSpan.FromTicks(Math.Min(settings.LeaseSweepInterval.Ticks, TimeSpan.FromSeconds(5).Ticks));
+        metrics.Depth(await queue.DepthAsync(cancellationToken));
+        var recovered = await queue.RecoverExpiredLeasesAsync(cancellationToken);
+        if (recovered > 0)
+        {
+            LogRecovered(logger, recovered);
+        }
+    }
+
+    private async Task WaitForWorkAsync(DispatchOptions settings, CancellationToken cancellationToken)
+    {
+        var wait = settings.PollInterval;
+        if (await queue.NextDueAsync(cancellationToken) is { } due)
+        {
+            var until = due - time.GetUtcNow();
+            wait = until < wait ? (until > TimeSpan.Zero ? until : TimeSpan.Zero) : wait;
+        }
+        using var timeout = new CancellationTokenSource(wait, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            await _wake.WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // poll interval passed
+        }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        foreach (var throttle in _throttles.Values)
+        {
+            throttle.Dispose();
+        }
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The dispatcher loop failed; retrying")]
+    private static partial void LogLoopError(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} messages whose lease expired to the queue; they will be resent with the same id")]
+    private static partial void LogRecovered(ILogger logger, int count);
+}
