@@ -1,3 +1,3 @@
 using Herald.Cli;
 
-return await HeraldCli.Build().Parse(args).InvokeAsync();
+return await HeraldCli.RunAsync(args);

@@ -17,15 +17,23 @@ internal static class SimulateCommand
         var deliveryRate = new Option<double>("--delivery-rate") { Description = "Share of messages reported delivered (0 to 1); the rest fail with a realistic code.", DefaultValueFactory = _ => defaults.DeliveryRate };
         var dlrRetries = new Option<int>("--dlr-retries") { Description = "How often a delivery report POST that fails (5xx, connection) is retried.", DefaultValueFactory = _ => defaults.DlrRetryCount };
         var seed = new Option<int?>("--seed") { Description = "Seed for the random outcomes (repeatable runs). Default: random." };
+        var failRate = new Option<double>("--fail-rate") { Description = "Share of accepted messages whose final report is a provider failure (0 to 1).", DefaultValueFactory = _ => defaults.FailRate };
+        var httpErrorRate = new Option<double>("--http-error-rate") { Description = "Share of send requests answered 503 with Retry-After: 1 (0 to 1).", DefaultValueFactory = _ => defaults.HttpErrorRate };
+        var latency = new Option<TimeSpan>("--latency") { Description = "Added before answering each send (e.g. 00:00:00.050).", DefaultValueFactory = _ => defaults.Latency };
+        var rateLimit = new Option<int>("--rate-limit") { Description = "Send requests a second before answering 429 with Retry-After: 1; 0 = no limit.", DefaultValueFactory = _ => defaults.RateLimit };
+        var retryScale = new Option<double>("--kaleyra-retry-scale") { Description = "Multiplies the intervals of Kaleyra callback retries (callback.retry).", DefaultValueFactory = _ => defaults.KaleyraRetryIntervalScale };
 
         var command = new Command("simulate", """
-            Run a Kaleyra look-alike: POST /connector/sms (the seed's "HTTP Endpoint") answers and then posts a
-            CleverTap-format delivery report to the callback_url header. Numbers ending in 0001 fail with 901 (DND),
-            0002 answer 503, 0003 time out, 0004 answer 400, 0005 expire (916), 0006 fail DLT (908), 0007 never report,
-            0009 always deliver, 0429 answer 429. Inspect with GET /_sim/requests, /_sim/callbacks and /_sim/stats.
+            Run a Kaleyra look-alike with two faces. POST /connector/sms (the seed's "HTTP Endpoint") answers and then
+            posts a CleverTap-format delivery report to the callback_url header. POST /v1/{sid}/sms and /v1/{sid}/messages
+            are Kaleyra's SMS API (up to 100 recipients, Sent and final callbacks to the callback url; status at
+            GET /v1/{sid}/messages/status). Numbers ending in 0001 fail with DND (901 / CON-DND), 0002 answer 503,
+            0003 time out, 0004 answer 400, 0005 expire, 0006 fail DLT (908 / TEMPLATE-NOT-FOUND), 0007 never report,
+            0008 are undelivered, 0009 always deliver, 0429 answer 429. Inspect with GET /_sim/requests, /_sim/callbacks
+            and /_sim/stats.
             """)
         {
-            urls, apiKey, sid, dlrDelay, deliveryRate, dlrRetries, seed,
+            urls, apiKey, sid, dlrDelay, deliveryRate, dlrRetries, seed, failRate, httpErrorRate, latency, rateLimit, retryScale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,6 +46,11 @@ internal static class SimulateCommand
                 DeliveryRate = parse.GetValue(deliveryRate),
                 DlrRetryCount = parse.GetValue(dlrRetries),
                 Seed = parse.GetValue(seed),
+                FailRate = parse.GetValue(failRate),
+                HttpErrorRate = parse.GetValue(httpErrorRate),
+                Latency = parse.GetValue(latency),
+                RateLimit = parse.GetValue(rateLimit),
+                KaleyraRetryIntervalScale = parse.GetValue(retryScale),
             };
             try
             {

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Herald.Storage;
+using Herald.Storage.Records;
+
+namespace Herald.Api.DeliveryReports;
+
+/// <summary>One stored delivery report as the feed shows it: the raw request and the answer Herald gave.</summary>
+public sealed record DlrFeedItem(
+    long Id,
+    string ProviderId,
+    DateTimeOffset ReceivedAt,
+    string Method,
+    string? ContentType,
+    string Body,
+    string Query,
+    DateTimeOffset? ProcessedAt,
+    JsonElement? Result);
+
+/// <summary>
+/// <c>GET /api/v1/dlr?provider=&amp;after=&amp;limit=</c>: the delivery reports Herald received, to follow them
+/// (<c>herald dlr tail</c>). With <c>after</c>, the reports after that id, oldest first; without it, the latest
+/// <c>limit</c> reports, oldest first. <c>next</c> is the id to pass as <c>after</c> on the next call.
+/// </summary>
+internal static class DlrFeedEndpoints
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public static RouteGroupBuilder MapDlrFeed(this RouteGroupBuilder api)
+    {
+        api.MapGet("/dlr", async (string? provider, long? after, int? limit, IDlrInbox inbox, IProviderStore providers, CancellationToken ct) =>
+        {
+            if (limit is < 1 or > MaxLimit)
+            {
+                return Problems.BadRequest("limit", $"limit must be between 1 and {MaxLimit}.");
+            }
+            if (after is < 0)
+            {
+                return Problems.BadRequest("after", "after is a report id (0 or more): pass the 'next' value of the previous answer.");
+            }
+            string? providerId = null;
+            if (!string.IsNullOrWhiteSpace(provider))
+            {
+                // A removed provider's id still filters its reports.
+                providerId = (await providers.FindAsync(provider, ct))?.Id ?? provider;
+            }
+            var take = limit ?? DefaultLimit;
+            var items = after is { } afterId
+                ? await inbox.ListAfterAsync(providerId, afterId, take, ct)
+                : (await inbox.RecentAsync(providerId, take, ct)).Reverse().ToList();
+            return Results.Ok(new
+            {
+                items = items.Select(View),
+                next = items.Count > 0 ? items[^1].Id : after ?? 0,
+            });
+        });
+        return api;
+    }
+
+    private static DlrFeedItem View(DlrInboxItem item) => new(
+        item.Id, item.ProviderId, item.ReceivedAt, item.Method, item.ContentType, item.Body, item.Query, item.ProcessedAt, Parse(item.Result));
+
+    private static JsonElement? Parse(string? result)
+    {
+        if (string.IsNullOrEmpty(result))
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(result);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(result);
+        }
+    }
+}
