@@ -1,0 +1,132 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography;
+using Herald.Api;
+using Herald.Api.Messages;
+using Herald.Api.TestSms;
+using Herald.Core.Messaging;
+using Herald.Storage;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+
+namespace Herald.Dashboard;
+
+/// <summary>The dashboard's own small endpoints: assets, sign-out, the Send Test SMS call and live message status.</summary>
+internal static class DashboardEndpoints
+{
+    public static void MapDashboardEndpoints(this WebApplication app)
+    {
+        app.MapGet("/", () => Results.Redirect("/providers")).ExcludeFromDescription();
+
+        app.MapGet("/assets/{name}", (string name, HttpContext context) =>
+        {
+            if (!DashboardAssets.TryGet(name, out var asset))
+            {
+                return Results.NotFound();
+            }
+            context.Response.Headers.CacheControl = context.Request.Query.ContainsKey("v") ? "public, max-age=31536000, immutable" : "no-cache";
+            return Results.Bytes(asset.Content, asset.ContentType, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{asset.Version}\""));
+        }).AllowAnonymous();
+
+        app.MapPost("/signout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(DashboardAuth.Scheme);
+            return Results.Redirect("/signin?signedOut=1");
+        }).RequireAuthorization(DashboardAuth.Policy).AddEndpointFilter<RequireAntiforgery>();
+
+        var json = app.MapGroup("/dashboard").RequireAuthorization(DashboardAuth.Policy);
+
+        // The Send Test SMS dialog posts its form here (fetch) and shows the JSON answer: the same call as the API's test-sms.
+        json.MapPost("/providers/{id}/test-sms", async (string id, HttpContext context, TestSmsService service, CancellationToken ct) =>
+        {
+            var form = await context.Request.ReadFormAsync(ct);
+            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; form.ContainsKey($"fields[{i}].key"); i++)
+            {
+                var key = form[$"fields[{i}].key"].ToString().Trim();
+                var value = form[$"fields[{i}].value"].ToString();
+                if (key.Length > 0 && value.Length > 0)
+                {
+                    fields[key] = value;
+                }
+            }
+            string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
+            return await service.SendAsync(id, new TestSmsRequest(Field("countryCode"), Field("mobile"), null, Field("templateId"),
+                Field("message"), null, fields), ct);
+        }).AddEndpointFilter<RequireAntiforgery>();
+
+        // Polled every second by the dialog while the delivery report is on its way.
+        json.MapGet("/messages/{id}/status", async (string id, IMessageStore messages, CancellationToken ct) =>
+        {
+            var message = await messages.GetAsync(id, ct);
+            if (message is null)
+            {
+                return Problems.NotFound($"No message has the id '{id}'.");
+            }
+            var view = MessageEndpoints.View(message, await messages.GetEventsAsync(id, ct));
+            return Results.Ok(new
+            {
+                view.Id,
+                view.Status,
+                Final = message.Status.IsFinal(),
+                view.ProviderMessageId,
+                Timeline = view.Timeline!.Select(e => new { e.At, e.Source, e.Event, e.Result, e.Note }),
+            });
+        });
+    }
+
+    /// <summary>Rejects a POST without a valid anti-forgery token (400) on endpoints that read the form themselves.</summary>
+    private sealed class RequireAntiforgery(IAntiforgery antiforgery) : IEndpointFilter
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        {
+            try
+            {
+                await antiforgery.ValidateRequestAsync(context.HttpContext);
+            }
+            catch (AntiforgeryValidationException)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid anti-forgery token",
+                    detail: "The form is missing its anti-forgery token or it is stale: reload the page and try again.");
+            }
+            return await next(context);
+        }
+    }
+}
+
+/// <summary>The dashboard's CSS, JS and icon, embedded in the binary (no CDN, nothing fetched from elsewhere).</summary>
+internal static class DashboardAssets
+{
+    public sealed record Asset(byte[] Content, string ContentType, string Version);
+
+    private const string Prefix = "herald.wwwroot.";
+
+    private static readonly FrozenDictionary<string, Asset> All = Load();
+
+    public static bool TryGet(string name, out Asset asset) => All.TryGetValue(name, out asset!);
+
+    /// <summary>The URL of an asset with its content hash, so browsers can cache it until it changes.</summary>
+    public static string Url(string name) => All.TryGetValue(name, out var asset) ? $"/assets/{name}?v={asset.Version}" : $"/assets/{name}";
+
+    private static FrozenDictionary<string, Asset> Load()
+    {
+        var assembly = typeof(DashboardAssets).Assembly;
+        var assets = new Dictionary<string, Asset>(StringComparer.Ordinal);
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            var bytes = buffer.ToArray();
+            var name = resource[Prefix.Length..];
+            var type = Path.GetExtension(name) switch
+            {
+                ".css" => "text/css; charset=utf-8",
+                ".js" => "text/javascript; charset=utf-8",
+                ".svg" => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            assets[name] = new Asset(bytes, type, Convert.ToHexStringLower(SHA256.HashData(bytes))[..12]);
+        }
+        return assets.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+}

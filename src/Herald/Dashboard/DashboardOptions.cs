@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+
+namespace Herald.Dashboard;
+
+/// <summary>
+/// The web dashboard (section <c>Herald:Dashboard</c>; env <c>Herald__Dashboard__*</c>). The first admin user can also
+/// come from <c>HERALD_ADMIN_USER</c> and <c>HERALD_ADMIN_PASSWORD</c>.
+/// </summary>
+public sealed class DashboardOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Herald:Dashboard";
+
+    /// <summary>The name of the admin user created at first start when <see cref="AdminPassword"/> is set. Default <c>admin</c> (env <c>HERALD_ADMIN_USER</c>).</summary>
+    public string AdminUser { get; set; } = "admin";
+
+    /// <summary>
+    /// The admin user's password (env <c>HERALD_ADMIN_PASSWORD</c>, at least 8 characters). Used only while no dashboard user exists;
+    /// default none: the first visit to the dashboard asks for a user and password at <c>/setup</c>.
+    /// </summary>
+    public string? AdminPassword { get; set; }
+
+    /// <summary>How long a sign-in lasts without activity (sliding). Default 8 hours.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+}
+
+internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DashboardOptions options)
+    {
+        var failures = new List<string>();
+        if (DashboardAccounts.CheckUsername(options.AdminUser) is { } userProblem)
+        {
+            failures.Add($"HERALD_ADMIN_USER: {userProblem}");
+        }
+        if (options.AdminPassword is { Length: > 0 } password && DashboardAccounts.CheckPassword(password) is { } passwordProblem)
+        {
+            failures.Add($"HERALD_ADMIN_PASSWORD: {passwordProblem}");
+        }
+        if (options.SessionLifetime < TimeSpan.FromMinutes(1) || options.SessionLifetime > TimeSpan.FromDays(30))
+        {
+            failures.Add("Herald:Dashboard:SessionLifetime must be between 1 minute and 30 days.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,330 @@
+// Herald dashboard: the few things server-rendered pages cannot do alone. No framework, no external requests.
+// Every page works without this file (forms post, links navigate); this adds tabs, row editing, copy buttons,
+// the Kaleyra preset, confirmations and the Send Test SMS dialog with live delivery status.
+(() => {
+  'use strict';
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+
+  // ------------------------------------------------------------ local times
+  function localTimes(root = document) {
+    for (const el of $$('time[datetime]', root)) {
+      const date = new Date(el.getAttribute('datetime'));
+      if (!Number.isNaN(date.getTime())) {
+        el.textContent = date.toLocaleString(undefined, {
+          year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+        });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ copy buttons
+  async function copy(button) {
+    const input = document.getElementById(button.dataset.copy);
+    if (!input) return;
+    const original = button.textContent;
+    try {
+      await navigator.clipboard.writeText(input.value);
+    } catch {
+      input.select();
+      document.execCommand('copy');
+    }
+    button.textContent = 'Copied';
+    setTimeout(() => { button.textContent = original; }, 1500);
+  }
+
+  // ------------------------------------------------------------ tabs (WAI-ARIA tabs pattern)
+  function initTabs(container) {
+    const tabs = $$('[role="tab"]', container);
+    const select = (tab, focus) => {
+      for (const t of tabs) {
+        const selected = t === tab;
+        t.setAttribute('aria-selected', String(selected));
+        t.tabIndex = selected ? 0 : -1;
+        document.getElementById(t.getAttribute('aria-controls')).hidden = !selected;
+      }
+      if (focus) tab.focus();
+    };
+    tabs.forEach((tab, i) => {
+      tab.addEventListener('click', () => select(tab, false));
+      tab.addEventListener('keydown', (e) => {
+        const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+        if (next === undefined) return;
+        e.preventDefault();
+        select(tabs[(next + tabs.length) % tabs.length], true);
+      });
+    });
+    // Open the tab that holds an error, so the person sees what to fix.
+    const withError = tabs.find((t) => $('.field-error', document.getElementById(t.getAttribute('aria-controls'))));
+    select(withError || tabs[0], false);
+    container.selectTab = (id) => select(tabs.find((t) => t.id === id) || tabs[0], false);
+  }
+
+  // ------------------------------------------------------------ key/value rows
+  function renumber(container) {
+    const name = container.dataset.name;
+    const id = container.dataset.id;
+    const noun = container.dataset.noun || 'Row';
+    const fields = { key: container.dataset.keyField || 'Key', value: container.dataset.valueField || 'Value' };
+    $$('[data-row]', $('[data-rows-body]', container)).forEach((row, i) => {
+      for (const part of ['key', 'value']) {
+        const input = $(`[data-field="${part}"]`, row);
+        const label = $(`[data-label="${part}"]`, row);
+        input.name = `${name}[${i}].${fields[part]}`;
+        input.id = `${id}-${i}-${part}`;
+        label.htmlFor = input.id;
+        label.textContent = `${noun} ${i + 1} ${part}`;
+      }
+      $('[data-remove-row]', row).setAttribute('aria-label', `Remove ${noun.toLowerCase()} ${i + 1}`);
+    });
+  }
+
+  function addRow(container, key = '', value = '', hint = '') {
+    const template = $('template[data-row-template]', container);
+    const row = template.content.firstElementChild.cloneNode(true);
+    $('[data-field="key"]', row).value = key;
+    const valueInput = $('[data-field="value"]', row);
+    valueInput.value = value;
+    if (hint) valueInput.placeholder = hint;
+    $('[data-rows-body]', container).appendChild(row);
+    renumber(container);
+    return row;
+  }
+
+  function clearRows(container) {
+    $('[data-rows-body]', container).replaceChildren();
+  }
+
+  function initRows(container) {
+    container.addEventListener('click', (e) => {
+      const remove = e.target.closest('[data-remove-row]');
+      if (remove) {
+        const row = remove.closest('[data-row]');
+        const next = row.nextElementSibling || row.previousElementSibling;
+        row.remove();
+        renumber(container);
+        const focusTarget = next ? $('[data-field="key"]', next) : $('[data-add-row]', container);
+        focusTarget.focus();
+        return;
+      }
+      if (e.target.closest('[data-add-row]')) {
+        const row = addRow(container);
+        $('[data-field="key"]', row).focus();
+      }
+    });
+  }
+
+  // ------------------------------------------------------------ provider form
+  function initProviderForm(form) {
+    const auth = $('[data-auth-select]', form);
+    if (auth) {
+      const sync = () => { for (const el of $$('[data-auth]', form)) el.hidden = el.dataset.auth !== auth.value; };
+      auth.addEventListener('change', sync);
+    }
+    const bodyTypes = $$('[data-body-type]', form);
+    const syncBody = () => {
+      const checked = bodyTypes.find((r) => r.checked);
+      for (const el of $$('[data-body]', form)) el.hidden = !checked || el.dataset.body !== checked.value;
+    };
+    bodyTypes.forEach((r) => r.addEventListener('change', syncBody));
+
+    // Placeholders beside the form go where the cursor last was.
+    let lastField = null;
+    form.addEventListener('focusin', (e) => {
+      if (e.target.matches('input:not([type=hidden]):not([type=radio]):not([type=checkbox]):not([readonly]), textarea')) lastField = e.target;
+    });
+    for (const chip of $$('[data-insert]')) {
+      chip.addEventListener('click', () => {
+        if (!lastField) return;
+        const text = chip.dataset.insert === '$$Anything' ? '$$' : chip.dataset.insert;
+        const start = lastField.selectionStart ?? lastField.value.length;
+        const end = lastField.selectionEnd ?? lastField.value.length;
+        lastField.value = lastField.value.slice(0, start) + text + lastField.value.slice(end);
+        lastField.focus();
+        lastField.setSelectionRange(start + text.length, start + text.length);
+      });
+    }
+
+    const presetButton = $('[data-preset="kaleyra"]', form);
+    const preset = document.getElementById('kaleyra-preset');
+    if (presetButton && preset) {
+      presetButton.addEventListener('click', () => {
+        const headers = $('[data-rows][data-id="headers"]', form);
+        const parameters = $('[data-rows][data-id="parameters"]', form);
+        const keep = {};
+        for (const row of $$('[data-row]', headers)) {
+          const key = $('[data-field="key"]', row).value.trim().toLowerCase();
+          if (key) keep[key] = $('[data-field="value"]', row).value;
+        }
+        clearRows(headers);
+        for (const h of $$('[data-header]', preset.content)) {
+          // Values already typed (e.g. the api-key) survive a second click.
+          addRow(headers, h.dataset.key, keep[h.dataset.key] || h.dataset.value, h.dataset.hint);
+        }
+        clearRows(parameters);
+        for (const p of $$('[data-parameter]', preset.content)) addRow(parameters, p.dataset.key, p.dataset.value);
+        const requestType = $('#request-type', form);
+        if (requestType) requestType.value = 'POST';
+        const formType = bodyTypes.find((r) => r.value === 'form');
+        if (formType) { formType.checked = true; syncBody(); }
+        const nickname = $('#nickname', form);
+        if (nickname && !nickname.value) nickname.value = 'Kaleyra_SMS';
+        const tabs = $('[data-tabs]', form);
+        if (tabs && tabs.selectTab) tabs.selectTab('tab-headers');
+        const empty = $$('[data-field="value"]', headers).find((i) => !i.value);
+        (empty || $('#endpoint', form)).focus();
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ confirmations
+  document.addEventListener('submit', (e) => {
+    const message = e.target.dataset && e.target.dataset.confirm;
+    if (message && !window.confirm(message)) e.preventDefault();
+  });
+
+  // ------------------------------------------------------------ Send Test SMS dialog
+  function initTestSms(dialog) {
+    const form = $('form[data-test-sms]', dialog);
+    const result = $('[data-test-result]', dialog);
+    let polling = null;
+
+    const stopPolling = () => { if (polling) { clearTimeout(polling); polling = null; } };
+    const open = () => { if (!dialog.open) dialog.showModal(); };
+    for (const b of $$('[data-open-dialog="test-sms"]')) b.addEventListener('click', open);
+    for (const b of $$('[data-close-dialog]', dialog)) b.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', stopPolling);
+    if (dialog.dataset.autoopen === 'true') open();
+
+    const showErrors = (problem) => {
+      const errors = (problem && problem.errors) || {};
+      let placed = false;
+      for (const [field, messages] of Object.entries(errors)) {
+        const key = field.startsWith('dynamicFields') ? 'dynamicFields' : field === 'to' ? 'mobile' : field;
+        const el = $(`[data-error-for="${key}"]`, form);
+        if (el) {
+          el.textContent = messages.join(' ');
+          el.hidden = false;
+          placed = true;
+        }
+      }
+      if (!placed) {
+        const general = $('[data-error-for="_"]', form);
+        general.textContent = (problem && (problem.detail || problem.title)) || 'The test SMS could not be sent.';
+        general.hidden = false;
+      }
+    };
+    const clearErrors = () => { for (const el of $$('[data-error-for]', form)) { el.hidden = true; el.textContent = ''; } };
+
+    const exchangeText = (request) => {
+      if (!request) return '(nothing was sent)';
+      const lines = [`${request.method} ${request.url}`];
+      for (const h of request.headers || []) lines.push(`${h.key}: ${h.value}`);
+      if (request.body) lines.push('', pretty(request.body));
+      return lines.join('\n');
+    };
+    const responseText = (response, error) => {
+      if (!response) return error ? `No answer: ${error}` : '(no answer)';
+      const lines = [`HTTP ${response.status}`];
+      for (const h of response.headers || []) lines.push(`${h.key}: ${h.value}`);
+      lines.push('', pretty(response.body || ''));
+      if (response.truncated) lines.push('… (truncated at 64 KiB)');
+      return lines.join('\n');
+    };
+    const pretty = (body) => {
+      const t = body.trim();
+      if (t.startsWith('{') || t.startsWith('[')) {
+        try { return JSON.stringify(JSON.parse(t), null, 2); } catch { /* as is */ }
+      }
+      return body;
+    };
+    const badge = (state) => {
+      const span = document.createElement('span');
+      span.className = `badge state-${state}`;
+      span.textContent = state;
+      return span;
+    };
+
+    const poll = async (id) => {
+      const status = $('[data-live-status]', result);
+      const timeline = $('[data-live-timeline]', result);
+      try {
+        const response = await fetch(`/dashboard/messages/${encodeURIComponent(id)}/status`, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+        if (response.ok) {
+          const message = await response.json();
+          status.replaceChildren(badge(message.status));
+          status.dataset.state = message.status;
+          timeline.replaceChildren(...message.timeline.map((e) => {
+            const li = document.createElement('li');
+            const time = document.createElement('time');
+            time.setAttribute('datetime', e.at);
+            li.append(time, ' ', e.source, ': ', e.event, ' ', badge(e.result));
+            if (e.note) li.append(' ', Object.assign(document.createElement('span'), { className: 'muted', textContent: e.note }));
+            return li;
+          }));
+          localTimes(timeline);
+          if (message.final) { stopPolling(); return; }
+        }
+      } catch { /* network blip: try again */ }
+      polling = setTimeout(() => poll(id), 1000);
+    };
+
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      stopPolling();
+      clearErrors();
+      const button = $('button[type="submit"]', form);
+      button.disabled = true;
+      button.textContent = 'Sending…';
+      try {
+        const response = await fetch(form.action, { method: 'POST', body: new FormData(form), credentials: 'same-origin', headers: { Accept: 'application/json' } });
+        const body = await response.json().catch(() => null);
+        if (!response.ok) {
+          showErrors(body || { title: `HTTP ${response.status}` });
+          return;
+        }
+        $('[data-outcome]', result).replaceChildren(badge(body.outcome));
+        $('[data-reason]', result).textContent = body.reason || (body.providerMessageId ? `provider message id ${body.providerMessageId}` : '');
+        $('[data-message-id]', result).textContent = body.messageId;
+        $('[data-message-link]', result).href = `/messages/${encodeURIComponent(body.messageId)}`;
+        $('[data-live-status]', result).replaceChildren(badge(body.status));
+        $('[data-live-status]', result).dataset.state = body.status;
+        $('[data-live-timeline]', result).replaceChildren();
+        $('[data-request]', result).textContent = exchangeText(body.request);
+        $('[data-response]', result).textContent = responseText(body.response, body.error) + (body.elapsedMs ? `\n\n(${body.elapsedMs} ms)` : '');
+        form.hidden = true;
+        result.hidden = false;
+        $('h3', result).focus?.();
+        poll(body.messageId);
+      } catch (error) {
+        showErrors({ title: `The request failed: ${error}` });
+      } finally {
+        button.disabled = false;
+        button.textContent = 'Send Test';
+      }
+    });
+
+    $('[data-test-again]', result).addEventListener('click', () => {
+      stopPolling();
+      result.hidden = true;
+      form.hidden = false;
+      $('#ts-mobile', form).focus();
+    });
+  }
+
+  // ------------------------------------------------------------ start
+  const start = () => {
+    localTimes();
+    // On a narrow screen the chart scrolls: start at the latest hour.
+    for (const chart of $$('.chart-wrap')) chart.scrollLeft = chart.scrollWidth;
+    for (const b of $$('[data-copy]')) b.addEventListener('click', () => copy(b));
+    $$('[data-tabs]').forEach(initTabs);
+    $$('[data-rows]').forEach(initRows);
+    $$('[data-provider-form]').forEach(initProviderForm);
+    const dialog = document.getElementById('test-sms');
+    if (dialog) initTestSms(dialog);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

@@ -1,0 +1,3 @@
+global using Herald.Dashboard.Tests.Infrastructure;
+global using Microsoft.Playwright;
+global using static Microsoft.Playwright.Assertions;
