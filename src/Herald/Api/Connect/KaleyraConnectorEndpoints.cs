@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Text;
+using Herald.Api.Messages;
+using Herald.Core.Messaging;
+using Herald.Hosting;
+using Herald.Storage;
+using Herald.Storage.Records;
+
+namespace Herald.Api.Connect;
+
+/// <summary>A connector message as the API shows it: what CleverTap asked, the relays and Kaleyra's raw callbacks.</summary>
+public sealed record ConnectorMessageView(
+    string MessageId,
+    string ExternalId,
+    string CallbackUrl,
+    string KaleyraHost,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<RelayView> Relays,
+    IReadOnlyList<ConnectorCallbackView> Callbacks);
+
+/// <summary>One relay to the callback URL.</summary>
+public sealed record RelayView(long Id, string Event, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError,
+    System.Text.Json.JsonElement? Payload, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>One raw callback from Kaleyra.</summary>
+public sealed record ConnectorCallbackView(long Id, DateTimeOffset ReceivedAt, string Method, string? ContentType, string Body, string Query,
+    DateTimeOffset? ProcessedAt, string? Result);
+
+/// <summary>
+/// The seed's "HTTP Endpoint received from Kaleyra team", self-hosted:
+/// <list type="bullet">
+///   <item><c>POST /connect/kaleyra</c>: CleverTap's request (no Herald API key; optional Basic auth).</item>
+///   <item><c>POST|GET /connect/kaleyra/callback/{messageId}.{token}</c>: Kaleyra's delivery callbacks; the token is the
+///   credential. The raw callback is stored before it is acknowledged, and the relay it makes in the same step.</item>
+///   <item><c>GET /api/v1/connector/kaleyra/messages/{id}</c> (API key): a connector message's relays and raw callbacks.</item>
+/// </list>
+/// </summary>
+internal static class KaleyraConnectorEndpoints
+{
+    public static IServiceCollection AddKaleyraConnector(this IServiceCollection services)
+    {
+        services.AddSingleton<ConnectorSettings>();
+        services.AddSingleton<KaleyraConnector>();
+        services.AddSingleton<RelaySignal>();
+        services.AddSingleton<ConnectorCallbackProcessor>();
+        services.AddHostedService<ConnectorCallbackRecovery>();
+        services.AddHostedService<RelayWorker>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapKaleyraConnector(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/connect/kaleyra", async (HttpContext context, ConnectorSettings settings, KaleyraConnector connector) =>
+            settings.Options.Enabled ? await connector.HandleAsync(context) : Disabled()).AllowAnonymous().DisableAntiforgery();
+        app.MapMethods("/connect/kaleyra/callback/{token}", [HttpMethods.Get, HttpMethods.Post], ReceiveCallback).AllowAnonymous().DisableAntiforgery();
+        app.MapGet("/api/v1/connector/kaleyra/messages/{id}", GetMessage).RequireAuthorization();
+        return app;
+    }
+
+    private static IResult Disabled() =>
+        Problems.NotFound("The Kaleyra connector is switched off (Herald:Connector:Kaleyra:Enabled=false).");
+
+    private static async Task<IResult> ReceiveCallback(string token, HttpContext context, ConnectorSettings settings, IConnectorStore store,
+        ConnectorCallbackProcessor processor, IHostApplicationLifetime lifetime, TimeProvider time, CancellationToken ct)
+    {
+        if (!settings.Options.Enabled)
+        {
+            return Disabled();
+        }
+        var separator = token.IndexOf('.', StringComparison.Ordinal);
+        var messageId = separator > 0 ? token[..separator] : "";
+        var secret = separator > 0 ? token[(separator + 1)..] : token;
+        var connector = messageId.Length == 0 ? null : await store.GetMessageAsync(messageId, ct);
+        if (!TokenMatches(connector?.CallbackToken, secret))
+        {
+            // The same answer whether the message exists or not.
+            return Problems.NotFound("There is no callback URL here: Kaleyra must call the exact URL Herald sent in the message's callback field.");
+        }
+        string body;
+        try
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            body = await reader.ReadToEndAsync(ct);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Results.Problem(statusCode: 413, title: "Payload too large", detail: "A callback body may be at most 1 MiB.");
+        }
+        var item = new ConnectorCallbackItem
+        {
+            MessageId = connector!.MessageId,
+            ReceivedAt = time.GetUtcNow(),
+            Method = context.Request.Method,
+            ContentType = context.Request.ContentType,
+            Body = body,
+            Query = context.Request.QueryString.Value ?? "",
+        };
+        var id = await store.StoreCallbackAsync(item, ct);
+        // Stored: from here the report is applied even if Kaleyra hangs up (or the recovery applies it after a crash).
+        var (status, answer) = await processor.ApplyAsync(item with { Id = id }, lifetime.ApplicationStopping);
+        return Results.Json(answer, statusCode: status);
+    }
+
+    private static async Task<IResult> GetMessage(string id, IConnectorStore store, IMessageStore messages, CancellationToken ct)
+    {
+        var connector = await store.GetMessageAsync(id, ct);
+        if (connector is null)
+        {
+            return Problems.NotFound($"No connector message has the Herald id '{id}'.");
+        }
+        var relays = await store.RelaysForMessageAsync(id, ct);
+        var callbacks = await store.CallbacksForMessageAsync(id, 100, ct);
+        return Results.Ok(new ConnectorMessageView(connector.MessageId, connector.ExternalId, connector.CallbackUrl, connector.Host, connector.CreatedAt,
+            [.. relays.Select(r => new RelayView(r.Id, r.Event, r.Status.ToString().ToLowerInvariant(), r.Attempts, r.NextAttemptAt, r.LastError,
+                System.Text.Json.JsonSerializer.SerializeToElement(System.Text.Json.Nodes.JsonNode.Parse(r.Payload), HeraldJson.Options),
+                r.CreatedAt, r.UpdatedAt))],
+            [.. callbacks.Select(c => new ConnectorCallbackView(c.Id, c.ReceivedAt, c.Method, c.ContentType, c.Body, c.Query, c.ProcessedAt, c.Result))]));
+    }
+
+    private static bool TokenMatches(string? expected, string given)
+    {
+        // Compare hashes so the time taken says nothing about the token's length or prefix, or whether the message exists.
+        var a = SHA256.HashData(Encoding.UTF8.GetBytes(expected ?? "\0no-such-message"));
+        var b = SHA256.HashData(Encoding.UTF8.GetBytes(given));
+        return CryptographicOperations.FixedTimeEquals(a, b) && expected is not null;
+    }
+}
