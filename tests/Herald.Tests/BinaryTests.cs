@@ -19,7 +19,7 @@ public sealed class BinaryTests
         {
             await herald.WaitForOutputAsync("Herald is running");
             key = (await File.ReadAllTextAsync(Path.Combine(dataDir, "api-key"), TestContext.Current.CancellationToken)).Trim();
-            Assert.Contains(key, herald.Output);
+            await herald.WaitForOutputAsync(key); // printed once, on a line of its own, after the banner
             if (!OperatingSystem.IsWindows())
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dataDir, "api-key")));

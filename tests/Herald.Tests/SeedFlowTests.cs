@@ -118,6 +118,32 @@ public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProviderStats_CountDeliveriesFailuresAndReportLatency()
+    {
+        var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);
+        var id = provider["id"]!.GetValue<string>();
+        var delivered = (await Herald.TestSmsAsync(id, "9812345678"))["messageId"]!.GetValue<string>();
+        var rejected = (await Herald.TestSmsAsync(id, "9812340001"))["messageId"]!.GetValue<string>();
+        await Herald.TestSmsAsync(id, "9812340004"); // failed at send
+        await Herald.WaitForStatusAsync(delivered, "delivered");
+        await Herald.WaitForStatusAsync(rejected, "rejected");
+
+        var stats = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync($"/api/v1/providers/{id}/stats"), HttpStatusCode.OK);
+        var day = stats["windows"]!["24h"]!;
+        Assert.Equal(3, day["total"]!.GetValue<long>());
+        Assert.Equal(1, day["delivered"]!.GetValue<long>());
+        Assert.Equal(2, day["failed"]!.GetValue<long>());
+        Assert.Equal(0.3333, day["deliveryRate"]!.GetValue<double>());
+        Assert.Equal(2, day["dlrLatencyMs"]!["count"]!.GetValue<long>());
+        Assert.True(day["dlrLatencyMs"]!["p95"]!.GetValue<long>() >= day["dlrLatencyMs"]!["p50"]!.GetValue<long>());
+        Assert.Contains(stats["lastErrors"]!.AsArray(), e => e!["event"]!.GetValue<string>() == "permanent-failure");
+
+        var counts = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync("/api/v1/messages/counts?provider=Kaleyra_SMS"), HttpStatusCode.OK);
+        Assert.Equal(3, counts["total"]!.GetValue<long>());
+        Assert.Equal(1, counts["byStatus"]!["rejected"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task MessagesList_FiltersAndPages_WithoutGapsOrDuplicates()
     {
         var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);

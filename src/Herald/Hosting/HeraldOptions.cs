@@ -29,6 +29,79 @@ public sealed class HeraldOptions
 
     /// <summary>The largest request body accepted, in bytes. Default 1 MiB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Connectors other platforms call (<c>Herald:Connector</c>).</summary>
+    public ConnectorOptions Connector { get; set; } = new();
+}
+
+/// <summary>Connectors (<c>Herald:Connector</c>).</summary>
+public sealed class ConnectorOptions
+{
+    /// <summary>The CleverTap ↔ Kaleyra connector at <c>POST /connect/kaleyra</c>.</summary>
+    public KaleyraConnectorOptions Kaleyra { get; set; } = new();
+}
+
+/// <summary>
+/// The CleverTap ↔ Kaleyra connector (<c>Herald:Connector:Kaleyra</c>; env <c>Herald__Connector__Kaleyra__*</c>).
+/// Lists take one entry per index (<c>Herald__Connector__Kaleyra__AdditionalHosts__0=127.0.0.1:9090</c>) or
+/// several entries separated by commas.
+/// </summary>
+public sealed class KaleyraConnectorOptions
+{
+    /// <summary>The Kaleyra API hosts the connector always talks to (protocols.md §3), on https's port 443.</summary>
+    public static IReadOnlyList<string> KaleyraHosts { get; } =
+        ["api.in.kaleyra.io", "api.kaleyra.io", "api.ap.kaleyra.io", "api.eu.kaleyra.io", "api.na.kaleyra.ai"];
+
+    /// <summary>The callback hosts the connector always relays to: CleverTap's domains and their subdomains.</summary>
+    public static IReadOnlyList<string> CleverTapCallbackHosts { get; } = ["*.clevertap.com", "*.clevertap-prod.com"];
+
+    /// <summary>Whether <c>/connect/kaleyra</c> answers at all. Default true (it only talks to allow-listed hosts).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Basic auth user name CleverTap must send (its "Basic Authentication" option). Default none. Set together with
+    /// <see cref="Password"/>; when both are set, a request without them gets 401.
+    /// </summary>
+    public string? Username { get; set; }
+
+    /// <summary>Basic auth password (see <see cref="Username"/>). Default none.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// Hosts allowed in the <c>kaleyra-host</c> header besides Kaleyra's own, as <c>host</c> (any port) or <c>host:port</c>,
+    /// e.g. the simulator's <c>127.0.0.1:9090</c>. Default none.
+    /// </summary>
+    public List<string> AdditionalHosts { get; set; } = [];
+
+    /// <summary>
+    /// Hosts allowed in the <c>callback_url</c> header besides <c>*.clevertap.com</c> and <c>*.clevertap-prod.com</c>, as
+    /// <c>host</c> (any port), <c>host:port</c> or <c>*.domain</c> (the domain and its subdomains). Default none.
+    /// </summary>
+    public List<string> AdditionalCallbackHosts { get; set; } = [];
+
+    /// <summary>Kaleyra's send path: <c>sms</c> (<c>/v1/{sid}/sms</c>, default) or <c>messages</c> (<c>/v1/{sid}/messages</c>).</summary>
+    public string Endpoint { get; set; } = "sms";
+
+    /// <summary>How long to wait for Kaleyra's answer before telling CleverTap 504. Default 30 s.</summary>
+    public TimeSpan KaleyraTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The first delay before retrying a relay the callback URL refused with 5xx/429 or could not take; doubles per attempt, with jitter. Default 10 min (as CleverTap asks).</summary>
+    public TimeSpan RelayRetryBaseDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The longest delay between two relay attempts. Default 24 h.</summary>
+    public TimeSpan RelayRetryMaxDelay { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Attempts per relay before it is given up (dead, shown on the message's timeline). Default 12.</summary>
+    public int RelayMaxAttempts { get; set; } = 12;
+
+    /// <summary>The most events in one POST to a callback URL. Default 100.</summary>
+    public int RelayBatchSize { get; set; } = 100;
+
+    /// <summary>How often the relay worker looks for due relays (it is also woken when a callback adds one). Default 1 s.</summary>
+    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to wait for a callback URL's answer before counting the attempt as failed. Default 30 s.</summary>
+    public TimeSpan RelayTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Outbound provider rules (<c>Herald:Providers</c>).</summary>
@@ -91,6 +164,7 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         {
             failures.Add("Herald:Sandbox:DeliveryRate must be between 0 and 1.");
         }
+        Api.Connect.ConnectorSettings.Validate(options.Connector.Kaleyra, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

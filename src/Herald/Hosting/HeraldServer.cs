@@ -1,9 +1,13 @@
 using System.Text.Json;
+using Herald.Api.Connect;
 using Herald.Api.DeliveryReports;
 using Herald.Api.Health;
+using Herald.Api.Keys;
 using Herald.Api.Messages;
+using Herald.Dispatch;
 using Herald.Api.Providers;
 using Herald.Api.TestSms;
+using Herald.Dashboard;
 using Herald.Providers;
 using Herald.Sandbox;
 using Herald.Security;
@@ -14,6 +18,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Herald.Hosting;
 
@@ -71,7 +76,7 @@ public static class HeraldServer
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
-        ConfigureServices(builder.Services, options);
+        ConfigureServices(builder.Services, builder.Configuration, options);
 
         var app = builder.Build();
         ConfigurePipeline(app);
@@ -83,10 +88,11 @@ public static class HeraldServer
     {
         _ = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value; // fail fast on invalid options
         await app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
+        await app.Services.GetRequiredService<DashboardAccounts>().EnsureAdminAsync(cancellationToken);
         return await app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
     }
 
-    private static void ConfigureServices(IServiceCollection services, HeraldOptions options)
+    private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<HeraldOptions>().Configure(o =>
@@ -98,6 +104,7 @@ public static class HeraldServer
             o.Providers = options.Providers;
             o.Sandbox = options.Sandbox;
             o.MaxRequestBodyBytes = options.MaxRequestBodyBytes;
+            o.Connector = options.Connector;
         }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
 
@@ -107,6 +114,13 @@ public static class HeraldServer
 
         services.AddHeraldStorage(options.Database);
         services.AddHeraldProviders();
+        services.AddHeraldDispatch(configuration);
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(HeraldMetrics.MeterName)
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+        services.AddSingleton<ISenderResolver, ProviderSenderResolver>();
+        services.AddSingleton<MessageIntake>();
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
@@ -114,6 +128,7 @@ public static class HeraldServer
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddHeraldDashboard(configuration);
 
         services.AddSingleton<IPublicUrls, PublicUrls>();
         services.AddSingleton<ISecretProtector, SecretProtector>();
@@ -123,6 +138,8 @@ public static class HeraldServer
         services.AddSingleton<TestSmsService>();
         services.AddSingleton<DlrProcessor>();
         services.AddHostedService<DlrRecoveryService>();
+        services.AddHostedService<PendingReportWorker>();
+        services.AddKaleyraConnector();
         if (options.Sandbox.Enabled)
         {
             services.AddSingleton<SandboxService>();
@@ -136,13 +153,20 @@ public static class HeraldServer
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseHeraldDashboard();
 
         app.MapHealth();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapDeliveryReports();
+        app.MapKaleyraConnector();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapProviders();
         api.MapTestSms();
+        api.MapKeys();
+        api.MapDlrFeed();
         api.MapMessages();
+        api.MapSendMessages();
+        app.MapHeraldDashboard();
     }
 
     private static int StatusFor(Exception exception) => exception switch
