@@ -2,13 +2,19 @@ using System.Text.RegularExpressions;
 
 namespace Herald.Dashboard.Tests;
 
-/// <summary>Writes the README's screenshots (docs/screenshots, 1280×800) from the real pages, so they follow the pages.</summary>
+/// <summary>
+/// Takes the README's screenshots (1280×800) from the real pages. They go to the test output
+/// folder; with HERALD_UPDATE_SCREENSHOTS=1 they replace docs/screenshots, so a page change is
+/// refreshed on purpose rather than dirtying the tree on every run.
+/// </summary>
 public sealed class ScreenshotTests(BrowserFixture browser, DashboardServer server) : DashboardTest(browser, server), IClassFixture<DashboardServer>
 {
     [Fact]
     public async Task Screenshots_MainPages_WrittenToDocs()
     {
-        var folder = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        var folder = Environment.GetEnvironmentVariable("HERALD_UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(folder);
         await SignInAsync();
 
