@@ -9,7 +9,8 @@
 # The cluster lives in $HERALD_PG_DIR (default /tmp/herald-pg), listens on 127.0.0.1:$HERALD_PG_PORT
 # (default 54329) and keeps its unix socket inside that folder. TCP logins need the password
 # (scram-sha-256); the socket is trusted but only reachable by the cluster's owner. The role `herald`
-# (password `herald`, CREATEDB) owns the database `herald`; tests create and drop their own databases.
+# (password `herald`, SUPERUSER on this throw-away loopback cluster, so that a test's DROP DATABASE ... WITH (FORCE)
+# can end autovacuum workers) owns the database `herald`; tests create and drop their own databases.
 # Durability is switched off (fsync=off): this is a throw-away test server, never a real one.
 set -euo pipefail
 
@@ -138,9 +139,9 @@ start() {
 DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_USER') THEN
-    CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD';
+    CREATE ROLE $PG_USER LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';
   ELSE
-    ALTER ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD';
+    ALTER ROLE $PG_USER LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';
   END IF;
 END
 \$\$;
