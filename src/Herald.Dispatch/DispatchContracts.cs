@@ -7,7 +7,11 @@ namespace Herald.Dispatch;
 /// <param name="RateLimit">Messages a second; 0 = no limit.</param>
 /// <param name="MaxInFlight">Requests at once; 0 = no limit.</param>
 /// <param name="Version">Changes whenever the provider's settings change.</param>
-public sealed record ResolvedProvider(ISmsSender Sender, int RateLimit, int MaxInFlight, DateTimeOffset Version);
+public sealed record ResolvedProvider(ISmsSender Sender, int RateLimit, int MaxInFlight, DateTimeOffset Version)
+{
+    /// <summary>Whether the provider's last answer refused Herald's credentials.</summary>
+    public bool CredentialsFailing { get; init; }
+}
 
 /// <summary>Finds the sender for a stored provider (implemented by the host, which owns provider settings and secrets).</summary>
 public interface ISenderResolver

@@ -14,6 +14,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
         services.AddMetrics();
         services.AddSingleton<HeraldMetrics>();
+        services.AddSingleton<CredentialWatch>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<IDispatchSignal>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<DispatchHost>());

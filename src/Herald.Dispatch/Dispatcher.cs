@@ -21,6 +21,7 @@ internal sealed partial class Dispatcher(
     ISenderResolver senders,
     IOptions<DispatchOptions> options,
     HeraldMetrics metrics,
+    CredentialWatch credentials,
     TimeProvider time,
     ILogger<Dispatcher> logger) : BackgroundService, IDispatchSignal
 {
@@ -158,9 +159,11 @@ internal sealed partial class Dispatcher(
                     completions[chunk[k]] = Complete(claimed[chunk[k]], results[k], settings);
                     metrics.Answer(claimed[chunk[k]].Message.ProviderNickname ?? providerId, results[k].Outcome, results[k].Exchange?.ElapsedMs);
                 }
+                await credentials.ObserveAsync(providerId, provider.CredentialsFailing, results.Select(r => r.Outcome), cancellationToken);
             }
             return;
         }
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<SendOutcome>();
         await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
@@ -178,7 +181,9 @@ internal sealed partial class Dispatcher(
                 gate.Record(result!.Outcome, time.GetUtcNow());
                 completions[i] = Complete(claimed[i], result, settings);
                 metrics.Answer(claimed[i].Message.ProviderNickname ?? providerId, result.Outcome, result.Exchange?.ElapsedMs);
+                outcomes.Add(result.Outcome);
             });
+        await credentials.ObserveAsync(providerId, provider.CredentialsFailing, outcomes, cancellationToken);
     }
 
     private ProviderThrottle ThrottleFor(string providerId, ResolvedProvider provider)

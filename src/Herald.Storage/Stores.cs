@@ -15,6 +15,8 @@ public interface IProviderStore
     Task<bool> UpdateAsync(ProviderRecord provider, CancellationToken cancellationToken);
     /// <summary>Removes a provider; its messages keep their history. False if it did not exist.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
+    /// <summary>Marks the provider's credentials as failing (with the provider's words) or, with a null time, as working again.</summary>
+    Task SetCredentialsStatusAsync(string providerId, DateTimeOffset? failedAt, string? error, CancellationToken cancellationToken);
 }
 
 /// <summary>Messages and their timelines.</summary>

@@ -117,6 +117,27 @@ public abstract partial class StorageComplianceTests
     }
 
     [Fact]
+    public async Task ProvidersSetCredentialsStatusAsync_MarksAndClears_AndAnUpdateClearsToo()
+    {
+        var provider = NewProvider("creds");
+        await Db.Providers.InsertAsync(provider, Ct);
+
+        await Db.Providers.SetCredentialsStatusAsync(provider.Id, Time.GetUtcNow(), "HTTP 401: bad key", Ct);
+        var marked = await Db.Providers.FindAsync(provider.Id, Ct);
+        Assert.Equal(Time.GetUtcNow(), marked!.CredentialsFailedAt);
+        Assert.Equal("HTTP 401: bad key", marked.CredentialsError);
+
+        await Db.Providers.SetCredentialsStatusAsync(provider.Id, null, null, Ct);
+        Assert.Null((await Db.Providers.FindAsync(provider.Id, Ct))!.CredentialsFailedAt);
+
+        await Db.Providers.SetCredentialsStatusAsync(provider.Id, Time.GetUtcNow(), "HTTP 403", Ct);
+        await Db.Providers.UpdateAsync(provider with { Settings = "{}", UpdatedAt = Time.GetUtcNow() }, Ct);
+        var updated = await Db.Providers.FindAsync(provider.Id, Ct);
+        Assert.Null(updated!.CredentialsFailedAt);
+        Assert.Null(updated.CredentialsError);
+    }
+
+    [Fact]
     public async Task ProvidersUpdateAsync_KeepsCreatedAtAndCallbackToken()
     {
         var provider = NewProvider("stable");

@@ -89,6 +89,31 @@ public sealed class TestSmsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WrongApiKey_MarksTheProvidersCredentialsAsFailing_UntilAMessageIsAcceptedAgain()
+    {
+        var settings = await _herald.GetProviderSettingsAsync(_providerId);
+        settings["headers"]![0]!["value"] = "wrong-key";
+        await HeraldInstance.ReadObjectAsync(await _herald.Api.PutAsJsonAsync($"/api/v1/providers/{_providerId}", new { nickname = "Kaleyra_SMS", kind = "generic", settings }), HttpStatusCode.OK);
+
+        var refused = await _herald.TestSmsAsync(_providerId, "9812345678");
+        Assert.Equal("permanent-failure", refused["outcome"]!.GetValue<string>());
+        var provider = System.Text.Json.Nodes.JsonNode.Parse(await _herald.Api.GetStringAsync($"/api/v1/providers/{_providerId}"))!;
+        Assert.True(provider["credentials"]!["failing"]!.GetValue<bool>());
+        Assert.Contains("401", provider["credentials"]!["error"]!.GetValue<string>());
+
+        // Through the dispatcher too: a queued message refused for its credentials keeps the mark.
+        var queued = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/messages",
+            new { to = "+919812345678", body = "hi", sender = "KLRHXA", provider = _providerId }), HttpStatusCode.Accepted);
+        await _herald.WaitForStatusAsync(queued["id"]!.GetValue<string>(), "failed");
+
+        settings["headers"]![0]!["value"] = _options.ApiKey;
+        await HeraldInstance.ReadObjectAsync(await _herald.Api.PutAsJsonAsync($"/api/v1/providers/{_providerId}", new { nickname = "Kaleyra_SMS", kind = "generic", settings }), HttpStatusCode.OK);
+        Assert.Equal("accepted", (await _herald.TestSmsAsync(_providerId, "9812345678"))["outcome"]!.GetValue<string>());
+        provider = System.Text.Json.Nodes.JsonNode.Parse(await _herald.Api.GetStringAsync($"/api/v1/providers/{_providerId}"))!;
+        Assert.False(provider["credentials"]!["failing"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task TestSms_ConnectionRefused_IsTransientFailure()
     {
         await _simulator.StopAsync();

@@ -23,6 +23,10 @@ public sealed record ProviderRecord
     public int RateLimit { get; init; }
     /// <summary>Most requests in flight to it at once; 0 = no limit.</summary>
     public int MaxInFlight { get; init; }
+    /// <summary>When the provider last rejected Herald's credentials (401/403); null when the last answer did not.</summary>
+    public DateTimeOffset? CredentialsFailedAt { get; init; }
+    /// <summary>What it said then.</summary>
+    public string? CredentialsError { get; init; }
 }
 
 /// <summary>One message as stored.</summary>

@@ -136,6 +136,8 @@ internal static class Migrations
             ALTER TABLE messages ADD COLUMN encoding TEXT NULL;
             ALTER TABLE messages ADD COLUMN segments INTEGER NULL;
             ALTER TABLE providers ADD COLUMN rate_limit INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE providers ADD COLUMN credentials_failed_at BIGINT NULL;
+            ALTER TABLE providers ADD COLUMN credentials_error TEXT NULL;
             ALTER TABLE providers ADD COLUMN max_in_flight INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX ix_messages_queue ON messages (status, lane, next_attempt_at);
             CREATE INDEX ix_messages_lease ON messages (status, lease_until);

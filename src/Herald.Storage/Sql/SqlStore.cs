@@ -18,7 +18,8 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
 
     private const string ProviderColumns = """
         id AS Id, nickname AS Nickname, kind AS Kind, settings AS Settings, callback_token AS CallbackToken,
-        created_at AS CreatedAt, updated_at AS UpdatedAt, rate_limit AS RateLimit, max_in_flight AS MaxInFlight
+        created_at AS CreatedAt, updated_at AS UpdatedAt, rate_limit AS RateLimit, max_in_flight AS MaxInFlight,
+        credentials_failed_at AS CredentialsFailedAt, credentials_error AS CredentialsError
         """;
 
     private const string InboxColumns = """
@@ -119,7 +120,8 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         {
             return await Exec(connection, null, """
                 UPDATE providers SET nickname = @Nickname, nickname_key = @NicknameKey, kind = @Kind, settings = @Settings,
-                    updated_at = @UpdatedAt, rate_limit = @RateLimit, max_in_flight = @MaxInFlight
+                    updated_at = @UpdatedAt, rate_limit = @RateLimit, max_in_flight = @MaxInFlight,
+                    credentials_failed_at = NULL, credentials_error = NULL
                 WHERE id = @Id
                 """, ProviderParameters(provider), cancellationToken) == 1;
         }
@@ -133,6 +135,13 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
         return await Exec(connection, null, "DELETE FROM providers WHERE id = @id", new { id }, cancellationToken) == 1;
+    }
+
+    public async Task SetCredentialsStatusAsync(string providerId, DateTimeOffset? failedAt, string? error, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await Exec(connection, null, "UPDATE providers SET credentials_failed_at = @at, credentials_error = @error WHERE id = @providerId",
+            new { providerId, at = failedAt?.ToUnixTimeMilliseconds(), error }, cancellationToken);
     }
 
     private static object ProviderParameters(ProviderRecord p) => new
@@ -397,11 +406,14 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
 
         public long RateLimit { get; set; }
         public long MaxInFlight { get; set; }
+        public long? CredentialsFailedAt { get; set; }
+        public string? CredentialsError { get; set; }
 
         public ProviderRecord ToRecord() => new()
         {
             Id = Id, Nickname = Nickname, Kind = Kind, Settings = Settings, CallbackToken = CallbackToken,
             CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt), RateLimit = (int)RateLimit, MaxInFlight = (int)MaxInFlight,
+            CredentialsFailedAt = CredentialsFailedAt is { } failed ? Time(failed) : null, CredentialsError = CredentialsError,
         };
     }
 

@@ -11,5 +11,8 @@ internal sealed class ProviderSenderResolver(IProviderStore store, ProviderServi
     public async Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken) =>
         await store.FindAsync(providerId, cancellationToken) is { } record
             ? new ResolvedProvider(providers.SenderFor(record), record.RateLimit, record.MaxInFlight, record.UpdatedAt)
+            {
+                CredentialsFailing = record.CredentialsFailedAt is not null,
+            }
             : null;
 }

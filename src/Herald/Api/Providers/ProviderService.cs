@@ -20,8 +20,12 @@ public sealed record ProviderView(
     Uri CallbackUrl,
     IReadOnlyList<string> CustomPlaceholders,
     ProviderLimits Limits,
+    CredentialStatus Credentials,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
+
+/// <summary>Whether the provider accepts Herald's credentials: failing after a 401/403 until a message is accepted again or the settings change.</summary>
+public sealed record CredentialStatus(bool Failing, DateTimeOffset? Since, string? Error);
 
 /// <summary>How hard the dispatcher may push a provider: messages a second and requests at once (0 or absent = no limit). Editable at runtime.</summary>
 public sealed record ProviderLimits(int? MessagesPerSecond, int? MaxInFlight);
@@ -198,6 +202,7 @@ internal sealed class ProviderService(
         var masked = kind.TransformSecrets(record.Settings, _ => Secrets.Mask);
         using var document = JsonDocument.Parse(masked);
         return new ProviderView(record.Id, record.Nickname, record.Kind, document.RootElement.Clone(), CallbackUrl(record),
-            CustomPlaceholders(record), new ProviderLimits(record.RateLimit, record.MaxInFlight), record.CreatedAt, record.UpdatedAt);
+            CustomPlaceholders(record), new ProviderLimits(record.RateLimit, record.MaxInFlight),
+            new CredentialStatus(record.CredentialsFailedAt is not null, record.CredentialsFailedAt, record.CredentialsError), record.CreatedAt, record.UpdatedAt);
     }
 }

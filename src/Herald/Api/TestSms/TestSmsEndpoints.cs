@@ -47,6 +47,7 @@ internal sealed class TestSmsService(
     IMessageStore messages,
     ProviderService providerService,
     OutcomeRecorder recorder,
+    Herald.Dispatch.CredentialWatch credentials,
     TimeProvider time)
 {
     public async Task<IResult> SendAsync(string providerId, TestSmsRequest request, CancellationToken cancellationToken)
@@ -119,6 +120,7 @@ internal sealed class TestSmsService(
         await recorder.DispatchingAsync(messageId, provider.Nickname, cancellationToken);
         var result = await sender.SendAsync(outbound, cancellationToken);
         var transition = await recorder.RecordAsync(messageId, result, retryable: false, cancellationToken);
+        await credentials.ObserveAsync(provider.Id, provider.CredentialsFailedAt is not null, [result.Outcome], cancellationToken);
         var reason = result.Outcome switch
         {
             SendOutcome.Transient t => t.Reason,
