@@ -29,7 +29,7 @@ internal sealed partial class ConnectorCallbackProcessor(
         (int, DlrAnswer) result;
         try
         {
-            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, ParseQuery(item.Query)));
+            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
             result = (StatusCodes.Status200OK, await ApplyAsync(item, parsed, cancellationToken));
         }
         catch (DlrFormatException ex)
@@ -42,7 +42,7 @@ internal sealed partial class ConnectorCallbackProcessor(
 
     private async Task<DlrAnswer> ApplyAsync(ConnectorCallbackItem item, DlrParseResult parsed, CancellationToken cancellationToken)
     {
-        var unprocessed = parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, Record(u.Record))).ToList();
+        var unprocessed = parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, CallbackBodies.Record(u.Record))).ToList();
         var connector = await store.GetMessageAsync(item.MessageId, cancellationToken);
         var message = await messages.GetAsync(item.MessageId, cancellationToken);
         if (connector is null || message is null)
@@ -56,7 +56,7 @@ internal sealed partial class ConnectorCallbackProcessor(
             if (!BelongsTo(report, connector, message))
             {
                 unprocessed.Add(new("fail", "other_message",
-                    $"This callback URL is for message_id '{connector.ExternalId}'; the report names another message.", Record(report.Raw)));
+                    $"This callback URL is for message_id '{connector.ExternalId}'; the report names another message.", CallbackBodies.Record(report.Raw)));
                 continue;
             }
             var cleverTap = CleverTapEvent(report.State);
@@ -85,7 +85,7 @@ internal sealed partial class ConnectorCallbackProcessor(
             }, relay, cancellationToken);
             if (!transition.Found)
             {
-                unprocessed.Add(new("fail", "unknown_message", $"Message '{message.Id}' no longer exists.", Record(report.Raw)));
+                unprocessed.Add(new("fail", "unknown_message", $"Message '{message.Id}' no longer exists.", CallbackBodies.Record(report.Raw)));
                 continue;
             }
             relayed |= relayId is not null;
@@ -149,21 +149,6 @@ internal sealed partial class ConnectorCallbackProcessor(
         var at = report.OccurredAt is { } occurred ? string.Create(CultureInfo.InvariantCulture, $"; reported at {occurred:O}") : "";
         return $"{what}: {relay}{at}";
     }
-
-    private static JsonNode? Record(string raw)
-    {
-        try
-        {
-            return JsonNode.Parse(raw);
-        }
-        catch (JsonException)
-        {
-            return JsonValue.Create(raw);
-        }
-    }
-
-    private static Dictionary<string, string> ParseQuery(string query) =>
-        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Kaleyra callback {Event} for connector message {MessageId}: applied={Applied}, relay queued={Relayed}")]
     private static partial void LogApplied(ILogger logger, string messageId, string @event, bool applied, bool relayed);

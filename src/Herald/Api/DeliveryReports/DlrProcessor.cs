@@ -22,7 +22,7 @@ internal sealed partial class DlrProcessor(IMessageStore messages, IDlrInbox inb
         (int, DlrAnswer) result;
         try
         {
-            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, ParseQuery(item.Query)));
+            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
             result = (StatusCodes.Status200OK, await ApplyAsync(item.ProviderId, parsed, cancellationToken));
         }
         catch (DlrFormatException ex)
@@ -35,7 +35,7 @@ internal sealed partial class DlrProcessor(IMessageStore messages, IDlrInbox inb
 
     private async Task<DlrAnswer> ApplyAsync(string providerId, DlrParseResult parsed, CancellationToken cancellationToken)
     {
-        var unprocessed = parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, ParseRecord(u.Record))).ToList();
+        var unprocessed = parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, CallbackBodies.Record(u.Record))).ToList();
         var processed = 0;
         var parked = new List<PendingReport>();
         foreach (var report in parsed.Reports)
@@ -55,12 +55,12 @@ internal sealed partial class DlrProcessor(IMessageStore messages, IDlrInbox inb
                     continue;
                 }
                 unprocessed.Add(new("fail", "unknown_message",
-                    $"No message of this provider has the id '{report.Reference}'. meta must be the $$MessageID Herald sent.", ParseRecord(report.Raw)));
+                    $"No message of this provider has the id '{report.Reference}'. meta must be the $$MessageID Herald sent.", CallbackBodies.Record(report.Raw)));
                 continue;
             }
             if (!await ApplyReportAsync(messageId, report, cancellationToken))
             {
-                unprocessed.Add(new("fail", "unknown_message", $"Message '{messageId}' no longer exists.", ParseRecord(report.Raw)));
+                unprocessed.Add(new("fail", "unknown_message", $"Message '{messageId}' no longer exists.", CallbackBodies.Record(report.Raw)));
                 continue;
             }
             processed++;
@@ -112,21 +112,6 @@ internal sealed partial class DlrProcessor(IMessageStore messages, IDlrInbox inb
         }
         return await messages.FindByProviderMessageIdAsync(providerId, report.Reference, cancellationToken);
     }
-
-    private static JsonNode? ParseRecord(string raw)
-    {
-        try
-        {
-            return JsonNode.Parse(raw);
-        }
-        catch (JsonException)
-        {
-            return JsonValue.Create(raw);
-        }
-    }
-
-    private static Dictionary<string, string> ParseQuery(string query) =>
-        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "DLR {Event} for {MessageId}: applied={Applied}, state={State}")]
     private static partial void LogApplied(ILogger logger, string messageId, string @event, bool applied, string state);
