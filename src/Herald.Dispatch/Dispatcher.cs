@@ -22,6 +22,7 @@ internal sealed partial class Dispatcher(
     IOptions<DispatchOptions> options,
     HeraldMetrics metrics,
     CredentialWatch credentials,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<Dispatcher> logger) : BackgroundService, IDispatchSignal
 {
@@ -50,6 +51,12 @@ internal sealed partial class Dispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        // Send nothing before the server listens: callback URLs are built from the address it is bound to.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

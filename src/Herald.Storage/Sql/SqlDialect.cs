@@ -17,6 +17,11 @@ internal interface ISqlDialect
     bool IsUniqueViolation(Exception exception);
     /// <summary>Row lock for a read inside a write transaction ("FOR UPDATE" or nothing).</summary>
     string ForUpdate { get; }
+    /// <summary>
+    /// "column IN list" for a list parameter: Dapper expands <c>IN @list</c> on SQLite, but Npgsql takes a
+    /// list as one array parameter, which PostgreSQL needs as <c>= ANY(@list)</c>.
+    /// </summary>
+    string InList(string column, string parameter);
     /// <summary>Lets concurrent claimers pass each other's locked rows ("FOR UPDATE SKIP LOCKED" or nothing).</summary>
     string SkipLocked { get; }
     /// <summary>Runs before migrations, inside their transaction (e.g. takes a cluster-wide lock).</summary>
@@ -56,6 +61,7 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
     public string AutoId => "INTEGER PRIMARY KEY AUTOINCREMENT";
     public string ForUpdate => "";
     public string SkipLocked => "";
+    public string InList(string column, string parameter) => $"{column} IN @{parameter}";
     public string MigrationLock => "SELECT 1";
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
@@ -96,6 +102,7 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
     public string AutoId => "BIGSERIAL PRIMARY KEY";
     public string ForUpdate => "FOR UPDATE";
     public string SkipLocked => "FOR UPDATE SKIP LOCKED";
+    public string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
     public string MigrationLock => "SELECT pg_advisory_xact_lock(7311540)";
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

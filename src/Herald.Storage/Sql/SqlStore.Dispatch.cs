@@ -89,7 +89,7 @@ internal sealed partial class SqlStore : IDispatchQueue
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = completions.Select(c => c.MessageId).Distinct().ToList();
         var current = (await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
-            $"SELECT id, status FROM messages WHERE id IN @ids {dialect.ForUpdate}", new { ids }, transaction, cancellationToken: cancellationToken)))
+            $"SELECT id, status FROM messages WHERE {dialect.InList("id", "ids")} {dialect.ForUpdate}", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)))
             .ToDictionary(r => r.Id, r => DeliveryStates.Parse(r.Status));
         var updates = new List<object>(completions.Count);
         var events = new List<object>(completions.Count);
@@ -173,11 +173,11 @@ internal sealed partial class SqlStore : IDispatchQueue
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await dialect.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var released = (await connection.QueryAsync<string>(new CommandDefinition("""
+        var released = (await connection.QueryAsync<string>(new CommandDefinition($"""
             UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, attempts = attempts - 1, updated_at = @now
-            WHERE id IN @messageIds AND status = 'dispatching'
+            WHERE {dialect.InList("id", "messageIds")} AND status = 'dispatching'
             RETURNING id
-            """, new { messageIds, now }, transaction, cancellationToken: cancellationToken))).ToList();
+            """, new { messageIds = messageIds.ToArray(), now }, transaction, cancellationToken: cancellationToken))).ToList();
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
             VALUES (@Id, @At, 'dispatch', 'released', 'queued', 1, 'returned to the queue unsent: Herald is shutting down', NULL)

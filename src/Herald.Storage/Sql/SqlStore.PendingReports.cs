@@ -41,7 +41,7 @@ internal sealed partial class SqlStore : IPendingReports
             return;
         }
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM pending_reports WHERE id IN @ids", new { ids }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM pending_reports WHERE {dialect.InList("id", "ids")}", new { ids = ids.ToArray() }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<PendingReport>> StaleAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public interface IPublicUrls
     Uri CallbackUrl(string providerId, string token);
 }
 
-internal sealed class PublicUrls(IOptions<HeraldOptions> options, IServer server) : IPublicUrls
+internal sealed class PublicUrls(IOptions<HeraldOptions> options, IServer server, IConfiguration configuration) : IPublicUrls
 {
     public Uri BaseUrl
     {
@@ -24,8 +24,10 @@ internal sealed class PublicUrls(IOptions<HeraldOptions> options, IServer server
             {
                 return new Uri(configured.ToString().TrimEnd('/'));
             }
+            // The bound address; before the server listens, the configured one (never a guess).
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? "http://127.0.0.1:8080";
+                ?? configuration["urls"]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
+                ?? HeraldServer.DefaultUrls;
             // A wildcard listen address is not a place anyone can call back to.
             address = address.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
                 .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)

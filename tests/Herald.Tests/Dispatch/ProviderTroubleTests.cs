@@ -152,12 +152,14 @@ public sealed class ProviderTroubleTests
         Assert.Equal(3, accepted["timeline"]!.AsArray().Count(e => e!["event"]!.GetValue<string>() == "transient-failure"));
     }
 
-    [Fact]
-    public async Task KaleyraProvider_SendsBatchesOf100_AndEveryMessageGetsItsDelivery()
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task KaleyraProvider_SendsBatchesOf100_AndEveryMessageGetsItsDelivery(TestDatabase database)
     {
         var options = new SimulatorOptions { Urls = "http://127.0.0.1:0", ApiKey = "kaleyra-key", Sid = "HXAP1", DlrDelay = TimeSpan.FromMilliseconds(20), DeliveryRate = 1, Seed = 3 };
         await using var simulator = await SimulatorHost.StartAsync(options);
-        await using var herald = await HeraldInstance.StartAsync(extra: Fast(("Herald:Dispatch:ClaimBatchSize", "500")));
+        await using var herald = await HeraldInstance.StartAsync(database, extra: Fast(("Herald:Dispatch:ClaimBatchSize", "500")));
         var provider = await HeraldInstance.ReadObjectAsync(await herald.Api.PostAsJsonAsync("/api/v1/providers", new
         {
             nickname = "Kaleyra",
