@@ -98,6 +98,10 @@ internal sealed class Stack : IAsyncDisposable
         }
         if (options.KillEvery is not null)
         {
+            // Herald builds callback URLs from the server's bound address, which a dispatcher that starts with a backlog
+            // (every restart) asks for before Kestrel listens: it then gets the hard-coded http://127.0.0.1:8080 and DLRs
+            // go astray (see README, Findings). Setting the public URL avoids it until Herald is fixed.
+            env.Add(new("Herald__PublicBaseUrl", $"http://127.0.0.1:{serverPort}"));
             // A killed server's claims come back after the lease: keep it short so a chaos run does not wait 2 min per kill.
             env.Add(new("Herald__Dispatch__Lease", "00:00:10"));
             env.Add(new("Herald__Dispatch__LeaseSweepInterval", "00:00:02"));
