@@ -17,35 +17,12 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
 
     public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)
     {
-        var errors = new Dictionary<string, List<string>>();
-        void Error(string field, string message)
-        {
-            if (!errors.TryGetValue(field, out var list))
-            {
-                errors[field] = list = [];
-            }
-            list.Add(message);
-        }
-
-        GenericHttpSettings? parsed = null;
-        if (settings.ValueKind != JsonValueKind.Object)
-        {
-            Error("settings", "settings must be a JSON object with endpoint, requestType, authentication, headers, bodyType and parameters.");
-        }
-        else
-        {
-            try
-            {
-                parsed = settings.Deserialize(GenericHttpJson.Default.GenericHttpSettings);
-            }
-            catch (JsonException ex)
-            {
-                Error("settings" + JsonPathSuffix(ex.Path), $"settings could not be read: {ex.Message}");
-            }
-        }
+        var validation = new SettingsValidation();
+        var Error = validation.Error;
+        var parsed = validation.Read(settings, GenericHttpJson.Default.GenericHttpSettings, "endpoint, requestType, authentication, headers, bodyType and parameters");
         if (parsed is null)
         {
-            return Result(null, errors);
+            return validation.Result(null);
         }
 
         // JSON null deserialises to null even where the type says otherwise: default what may be absent.
@@ -105,7 +82,7 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         {
             Error(parsed.BodyType == "json" ? "settings.jsonTemplate" : "settings.parameters", "$$Body or $$TemplateID must appear: one of them carries the message.");
         }
-        return Result(JsonSerializer.Serialize(parsed, GenericHttpJson.Default.GenericHttpSettings), errors);
+        return validation.Result(JsonSerializer.Serialize(parsed, GenericHttpJson.Default.GenericHttpSettings));
     }
 
     public string TransformSecrets(string settings, Func<string, string> transform)
@@ -324,9 +301,4 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
             error("settings.response.messageIdPath", "messageIdPath must be a dot path such as data[0].message_id.");
         }
     }
-
-    private static string JsonPathSuffix(string? path) => path is null or "$" ? "" : "." + path.TrimStart('$', '.');
-
-    private static ProviderValidation Result(string? settings, Dictionary<string, List<string>> errors) =>
-        new(errors.Count == 0 ? settings : null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 }

@@ -23,36 +23,12 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
 
     public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)
     {
-        var errors = new Dictionary<string, List<string>>();
-        void Error(string field, string message)
-        {
-            if (!errors.TryGetValue(field, out var list))
-            {
-                errors[field] = list = [];
-            }
-            list.Add(message);
-        }
-
-        KaleyraSettings? parsed = null;
-        if (settings.ValueKind != JsonValueKind.Object)
-        {
-            Error("settings", "settings must be a JSON object with apiKey, sid and host (and optionally endpoint, sender, type, entityId, unicode).");
-        }
-        else
-        {
-            try
-            {
-                parsed = settings.Deserialize(KaleyraJson.Default.KaleyraSettings);
-            }
-            catch (JsonException ex)
-            {
-                var path = ex.Path is null or "$" ? "" : "." + ex.Path.TrimStart('$', '.');
-                Error("settings" + path, $"settings could not be read: {ex.Message}");
-            }
-        }
+        var validation = new SettingsValidation();
+        var Error = validation.Error;
+        var parsed = validation.Read(settings, KaleyraJson.Default.KaleyraSettings, "apiKey, sid and host (and optionally endpoint, sender, type, entityId, unicode)");
         if (parsed is null)
         {
-            return Result(null, errors);
+            return validation.Result(null);
         }
 
         // JSON null deserialises to null even where the type says otherwise: default what may be absent.
@@ -116,7 +92,7 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
         {
             Error("settings.timeoutSeconds", "timeoutSeconds must be between 1 and 120.");
         }
-        return Result(JsonSerializer.Serialize(parsed, KaleyraJson.Default.KaleyraSettings), errors);
+        return validation.Result(JsonSerializer.Serialize(parsed, KaleyraJson.Default.KaleyraSettings));
     }
 
     public string TransformSecrets(string settings, Func<string, string> transform)
@@ -200,6 +176,4 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
     /// <summary>The base URL (scheme and authority, no trailing slash) of a normalised host setting.</summary>
     internal static string BaseUrl(string host) => host.Contains("://", StringComparison.Ordinal) ? host.TrimEnd('/') : "https://" + host.TrimEnd('/');
 
-    private static ProviderValidation Result(string? settings, Dictionary<string, List<string>> errors) =>
-        new(errors.Count == 0 ? settings : null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 }
