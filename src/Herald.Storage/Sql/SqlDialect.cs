@@ -26,12 +26,29 @@ internal interface ISqlDialect
     string SkipLocked { get; }
     /// <summary>Runs before migrations, inside their transaction (e.g. takes a cluster-wide lock).</summary>
     string MigrationLock { get; }
+    /// <summary>
+    /// Waits for this process's turn to write, before a write transaction begins. SQLite has one writer: waiting here
+    /// (asynchronously, first come first served) replaces SQLite's busy handler, which sleeps up to 100 ms at a time
+    /// on a blocked thread. PostgreSQL has row locks, so this returns at once.
+    /// </summary>
+    ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The turn of a database that needs none.</summary>
+internal sealed class NoTurn : IDisposable
+{
+    public static NoTurn Instance { get; } = new();
+
+    public void Dispose()
+    {
+    }
 }
 
 internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly SemaphoreSlim _writer = new(1, 1);
 
     public SqliteDialect(string connectionString, string synchronous)
     {
@@ -74,6 +91,12 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
         return connection;
     }
 
+    public async ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        return new Turn(_writer);
+    }
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19 } sqlite && sqlite.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase);
 
@@ -82,7 +105,21 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
+        _writer.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private sealed class Turn(SemaphoreSlim writer) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                writer.Release();
+            }
+        }
     }
 }
 
@@ -107,6 +144,8 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable>(NoTurn.Instance);
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

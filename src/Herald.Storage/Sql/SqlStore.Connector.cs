@@ -32,6 +32,7 @@ internal sealed partial class SqlStore
             throw new ArgumentException("The connector row must belong to the message.", nameof(connector));
         }
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await InsertMessageRow(connection, transaction, message, cancellationToken);
         await InsertEvent(connection, transaction, firstEvent, cancellationToken);
@@ -111,6 +112,7 @@ internal sealed partial class SqlStore
         CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var transition = await TransitionAsync(connection, transaction, messageId, change, cancellationToken);
         if (!transition.Found)
@@ -163,6 +165,7 @@ internal sealed partial class SqlStore
         }
         var at = time.GetUtcNow();
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var completion in completions)
         {
@@ -202,6 +205,7 @@ internal sealed partial class SqlStore
             return;
         }
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var id in ids)
         {

@@ -58,6 +58,7 @@ internal sealed partial class SqlStore : IDashboardUserStore, IMessageStats
     async Task<bool> IDashboardUserStore.InsertFirstAsync(DashboardUserRecord user, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Two first-run setups at once (two browsers, two nodes) must not both create an admin: the insert runs under
         // the same cluster-wide lock migrations take (PostgreSQL), and SQLite runs one writer at a time anyway.

@@ -11,6 +11,7 @@ internal sealed partial class SqlStore : IDispatchQueue
     public async Task EnqueueAsync(IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages, IdempotencyRecord? idempotency, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (idempotency is not null)
         {
@@ -53,6 +54,7 @@ internal sealed partial class SqlStore : IDispatchQueue
     {
         var now = time.GetUtcNow();
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition($"""
             UPDATE messages SET status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now
@@ -86,6 +88,7 @@ internal sealed partial class SqlStore : IDispatchQueue
         }
         var now = time.GetUtcNow();
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = completions.Select(c => c.MessageId).Distinct().ToList();
         var current = (await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
@@ -150,6 +153,7 @@ internal sealed partial class SqlStore : IDispatchQueue
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = (await connection.QueryAsync<string>(new CommandDefinition("""
             UPDATE messages SET status = 'queued', next_attempt_at = @now, lease_until = NULL, lease_owner = NULL, resend = 1, updated_at = @now
@@ -172,6 +176,7 @@ internal sealed partial class SqlStore : IDispatchQueue
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var released = (await connection.QueryAsync<string>(new CommandDefinition($"""
             UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, attempts = attempts - 1, updated_at = @now

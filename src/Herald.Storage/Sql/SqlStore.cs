@@ -35,6 +35,7 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await Exec(connection, transaction, dialect.MigrationLock, null, cancellationToken);
         await Exec(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)", null, cancellationToken);
@@ -157,6 +158,7 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
     public async Task InsertAsync(MessageRecord message, MessageEventRecord firstEvent, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await InsertMessageRow(connection, transaction, message, cancellationToken);
         await InsertEvent(connection, transaction, firstEvent, cancellationToken);
@@ -231,6 +233,7 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
     public async Task<TransitionResult> TransitionAsync(string messageId, StateChange change, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await TransitionAsync(connection, transaction, messageId, change, cancellationToken);
         if (result.Found)
@@ -242,41 +245,70 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
 
     /// <summary>The body of <see cref="TransitionAsync(string, StateChange, CancellationToken)"/> inside a caller's transaction (not committed here).</summary>
     private async Task<TransitionResult> TransitionAsync(DbConnection connection, DbTransaction transaction, string messageId, StateChange change,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        (await TransitionManyAsync(connection, transaction, [(messageId, change)], cancellationToken))[0];
+
+    /// <summary>
+    /// Applies changes in order inside a caller's transaction: reads (and on PostgreSQL locks, in id order) the messages
+    /// once, runs the state machine over each change in memory, then writes every update and timeline entry.
+    /// </summary>
+    private async Task<IReadOnlyList<TransitionResult>> TransitionManyAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(string MessageId, StateChange Change)> changes, CancellationToken cancellationToken)
     {
-        var status = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-            $"SELECT status FROM messages WHERE id = @messageId {dialect.ForUpdate}", new { messageId }, transaction, cancellationToken: cancellationToken));
-        if (status is null)
+        var current = new Dictionary<string, DeliveryState>(StringComparer.Ordinal);
+        foreach (var chunk in changes.Select(c => c.MessageId).Distinct().Order(StringComparer.Ordinal).Chunk(ListChunk))
         {
-            return TransitionResult.NotFound;
+            var rows = await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
+                $"SELECT id, status FROM messages WHERE {dialect.InList("id", "ids")} ORDER BY id {dialect.ForUpdate}", new { ids = chunk },
+                transaction, cancellationToken: cancellationToken));
+            foreach (var row in rows)
+            {
+                current[row.Id] = DeliveryStates.Parse(row.Status);
+            }
         }
-        var current = DeliveryStates.Parse(status);
-        var decision = change.Proposed is { } proposed ? DeliveryStateMachine.Decide(current, proposed) : StateDecision.Ignored("timeline only");
-        var at = time.GetUtcNow();
-        var newState = decision.Apply ? change.Proposed!.Value : current;
-        await Exec(connection, transaction, """
-            UPDATE messages SET status = @status,
-                provider_message_id = COALESCE(provider_message_id, @providerMessageId),
-                attempts = attempts + @attempt, updated_at = @at
-            WHERE id = @messageId
-            """, new
+        var at = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var results = new List<TransitionResult>(changes.Count);
+        var updates = new List<object>(changes.Count);
+        var events = new List<object>(changes.Count);
+        foreach (var (messageId, change) in changes)
         {
-            status = newState.ToWire(), providerMessageId = change.ProviderMessageId, attempt = change.CountsAttempt ? 1 : 0,
-            at = at.ToUnixTimeMilliseconds(), messageId,
-        }, cancellationToken);
-        await InsertEvent(connection, transaction, new MessageEventRecord
+            if (!current.TryGetValue(messageId, out var state))
+            {
+                results.Add(TransitionResult.NotFound);
+                continue;
+            }
+            var decision = change.Proposed is { } proposed ? DeliveryStateMachine.Decide(state, proposed) : StateDecision.Ignored("timeline only");
+            var newState = decision.Apply ? change.Proposed!.Value : state;
+            current[messageId] = newState;
+            updates.Add(new
+            {
+                status = newState.ToWire(), providerMessageId = change.ProviderMessageId, attempt = change.CountsAttempt ? 1 : 0, at, messageId,
+            });
+            events.Add(new
+            {
+                MessageId = messageId, At = at, change.Source, change.Event, State = change.Proposed?.ToWire(), Applied = decision.Apply ? 1 : 0,
+                Note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason), change.Detail,
+            });
+            results.Add(new TransitionResult(true, decision.Apply, newState, decision.Reason));
+        }
+        if (updates.Count > 0)
         {
-            MessageId = messageId,
-            At = at,
-            Source = change.Source,
-            Event = change.Event,
-            State = change.Proposed,
-            Applied = decision.Apply,
-            Note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason),
-            Detail = change.Detail,
-        }, cancellationToken);
-        return new TransitionResult(true, decision.Apply, newState, decision.Reason);
+            await Exec(connection, transaction, """
+                UPDATE messages SET status = @status,
+                    provider_message_id = COALESCE(provider_message_id, @providerMessageId),
+                    attempts = attempts + @attempt, updated_at = @at
+                WHERE id = @messageId
+                """, updates, cancellationToken);
+            await Exec(connection, transaction, """
+                INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+                VALUES (@MessageId, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
+                """, events, cancellationToken);
+        }
+        return results;
     }
+
+    /// <summary>Ids per IN list: well under SQLite's bound on parameters in one statement.</summary>
+    private const int ListChunk = 500;
 
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
 

@@ -136,9 +136,7 @@ public static class HeraldServer
         services.AddSingleton<ProviderService>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<TestSmsService>();
-        services.AddSingleton<DlrProcessor>();
-        services.AddHostedService<DlrRecoveryService>();
-        services.AddHostedService<PendingReportWorker>();
+        services.AddDeliveryReports(configuration);
         services.AddKaleyraConnector();
         if (options.Sandbox.Enabled)
         {

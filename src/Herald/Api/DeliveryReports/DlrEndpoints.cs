@@ -7,7 +7,7 @@ namespace Herald.Api.DeliveryReports;
 
 /// <summary>
 /// <c>POST|GET /dlr/{providerId}/{token}</c>: a provider's callback URL. No API key: the token is
-/// the credential. The raw report is stored before it is acknowledged.
+/// the credential. The raw report is stored (with others arriving meanwhile, see <see cref="DlrIngest"/>) before it is acknowledged.
 /// </summary>
 internal static class DlrEndpoints
 {
@@ -17,8 +17,8 @@ internal static class DlrEndpoints
         return app;
     }
 
-    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, IProviderStore providers, IDlrInbox inbox,
-        DlrProcessor processor, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, IProviderStore providers, DlrIngest ingest,
+        TimeProvider time, CancellationToken ct)
     {
         var provider = await providers.FindAsync(providerId, ct);
         if (provider is null || provider.Id != providerId || !TokenMatches(provider.CallbackToken, token))
@@ -45,9 +45,18 @@ internal static class DlrEndpoints
             Body = body,
             Query = context.Request.QueryString.Value ?? "",
         };
-        var id = await inbox.StoreAsync(item, ct);
-        var (status, answer) = await processor.ApplyAsync(item with { Id = id }, ct);
-        return Results.Json(answer, statusCode: status);
+        try
+        {
+            var (status, answer) = await ingest.SubmitAsync(item, ct);
+            return Results.Json(answer, statusCode: status);
+        }
+        catch (Exception ex) when (ex is DlrIngestClosedException or System.Data.Common.DbException)
+        {
+            // Not stored: the provider keeps the report and sends it again.
+            context.Response.Headers.RetryAfter = "5";
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later",
+                detail: ex is DlrIngestClosedException ? ex.Message : "The report could not be stored; send it again.");
+        }
     }
 
     private static bool TokenMatches(string expected, string given) =>

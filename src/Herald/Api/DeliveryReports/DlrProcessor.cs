@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Herald.Core.Messaging;
 using Herald.Core.DeliveryReports;
 using Herald.Hosting;
 using Herald.Storage;
@@ -13,108 +14,193 @@ public sealed record DlrAnswer(string Status, int Processed, IReadOnlyList<DlrUn
 /// <summary>One record that could not be applied.</summary>
 public sealed record DlrUnprocessed(string Status, string Code, string Error, JsonNode? Record);
 
-/// <summary>Applies stored delivery reports to messages. Idempotent: the same report twice changes nothing.</summary>
-internal sealed partial class DlrProcessor(IMessageStore messages, IDlrInbox inbox, IPendingReports pending, Herald.Dispatch.HeraldMetrics metrics, TimeProvider time, ILogger<DlrProcessor> logger)
+/// <summary>
+/// Applies delivery reports to messages, many callbacks at a time in one transaction (see <see cref="DlrIngest"/>).
+/// Idempotent: the same report twice changes nothing.
+/// </summary>
+internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.HeraldMetrics metrics, TimeProvider time, ILogger<DlrProcessor> logger)
 {
-    /// <summary>Parses and applies one stored report and marks it processed; returns the answer for the sender.</summary>
-    public async Task<(int StatusCode, DlrAnswer Answer)> ApplyAsync(DlrInboxItem item, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores (unless already stored) and applies callbacks, parks reports that overtook their send's answer and marks every
+    /// callback processed with its answer, all in one commit; returns each callback's answer, in order.
+    /// </summary>
+    public async Task<IReadOnlyList<(int StatusCode, DlrAnswer Answer)>> ProcessAsync(IReadOnlyList<DlrInboxItem> items, bool stored,
+        CancellationToken cancellationToken)
     {
-        (int, DlrAnswer) result;
-        try
+        await using var batch = await inbox.BeginBatchAsync(cancellationToken);
+        if (!stored)
         {
-            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
-            result = (StatusCodes.Status200OK, await ApplyAsync(item.ProviderId, parsed, cancellationToken));
+            var ids = await batch.StoreAsync(items, cancellationToken);
+            items = items.Select((item, i) => item with { Id = ids[i] }).ToList();
         }
-        catch (DlrFormatException ex)
-        {
-            result = (StatusCodes.Status400BadRequest, new DlrAnswer("fail", 0, [], ex.Message));
-        }
-        await inbox.MarkProcessedAsync(item.Id, JsonSerializer.Serialize(result.Item2, HeraldJson.Options), cancellationToken);
-        return result;
-    }
-
-    private async Task<DlrAnswer> ApplyAsync(string providerId, DlrParseResult parsed, CancellationToken cancellationToken)
-    {
-        var unprocessed = parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, CallbackBodies.Record(u.Record))).ToList();
-        var processed = 0;
+        var work = items.Select(Parse).ToList();
+        var correlation = await CorrelateAsync(batch, items, work, cancellationToken);
+        var changes = new List<(string MessageId, StateChange Change)>();
         var parked = new List<PendingReport>();
-        foreach (var report in parsed.Reports)
+        var targets = new List<(int Item, DeliveryReport Report)>();
+        for (var i = 0; i < items.Count; i++)
         {
-            var messageId = await CorrelateAsync(providerId, report, cancellationToken);
-            if (messageId is null)
+            foreach (var report in work[i].Reports)
             {
-                if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
+                if (correlation.MessageFor(items[i].ProviderId, report) is { } messageId)
+                {
+                    changes.Add((messageId, Change(report)));
+                    targets.Add((i, report));
+                }
+                else if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
                 {
                     // It may have overtaken the send's answer: keep it until that id is recorded.
                     parked.Add(new PendingReport
                     {
-                        ProviderId = providerId, ProviderMessageId = providerMessageId,
+                        ProviderId = items[i].ProviderId, ProviderMessageId = providerMessageId,
                         Report = JsonSerializer.Serialize(report, HeraldJson.Options), ReceivedAt = time.GetUtcNow(),
                     });
-                    processed++;
-                    continue;
+                    work[i].Processed++;
                 }
-                unprocessed.Add(new("fail", "unknown_message",
-                    $"No message of this provider has the id '{report.Reference}'. meta must be the $$MessageID Herald sent.", CallbackBodies.Record(report.Raw)));
-                continue;
+                else
+                {
+                    work[i].Unprocessed.Add(new("fail", "unknown_message",
+                        $"No message of this provider has the id '{report.Reference}'. meta must be the $$MessageID Herald sent.", CallbackBodies.Record(report.Raw)));
+                }
             }
-            if (!await ApplyReportAsync(messageId, report, cancellationToken))
-            {
-                unprocessed.Add(new("fail", "unknown_message", $"Message '{messageId}' no longer exists.", CallbackBodies.Record(report.Raw)));
-                continue;
-            }
-            processed++;
         }
-        await pending.AddAsync(parked, cancellationToken);
-        var status = unprocessed.Count == 0 ? "success" : processed == 0 ? "fail" : "partial";
-        return new DlrAnswer(status, processed, unprocessed);
+        var results = await batch.TransitionAsync(changes, cancellationToken);
+        for (var k = 0; k < results.Count; k++)
+        {
+            var (i, report) = targets[k];
+            if (results[k].Found)
+            {
+                work[i].Processed++;
+            }
+            else
+            {
+                work[i].Unprocessed.Add(new("fail", "unknown_message", $"Message '{changes[k].MessageId}' no longer exists.", CallbackBodies.Record(report.Raw)));
+            }
+        }
+        await batch.ParkAsync(parked, cancellationToken);
+        var answers = work.Select(w => w.Answer()).ToList();
+        await batch.MarkProcessedAsync(items.Select((item, i) => (item.Id, JsonSerializer.Serialize(answers[i].Answer, HeraldJson.Options))).ToList(),
+            cancellationToken);
+        await batch.CommitAsync(cancellationToken);
+        Observe(changes, results);
+        return answers;
     }
 
-    /// <summary>Puts one report on its message's timeline, moving the state when the rules allow; false if the message is gone.</summary>
-    public async Task<bool> ApplyReportAsync(string messageId, DeliveryReport report, CancellationToken cancellationToken)
+    /// <summary>Applies parked reports whose message is now known and removes them from the parking lot, in one commit.</summary>
+    public async Task ApplyParkedAsync(IReadOnlyList<(PendingReport Report, string MessageId)> matched, CancellationToken cancellationToken)
+    {
+        await using var batch = await inbox.BeginBatchAsync(cancellationToken);
+        var changes = matched
+            .Select(m => (m.MessageId, Change(JsonSerializer.Deserialize<DeliveryReport>(m.Report.Report, HeraldJson.Options)!)))
+            .ToList();
+        var results = await batch.TransitionAsync(changes, cancellationToken);
+        await batch.RemoveParkedAsync(matched.Select(m => m.Report.Id).ToList(), cancellationToken);
+        await batch.CommitAsync(cancellationToken);
+        Observe(changes, results);
+    }
+
+    private static Parsed Parse(DlrInboxItem item)
+    {
+        try
+        {
+            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
+            return new Parsed(parsed.Reports, parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, CallbackBodies.Record(u.Record))).ToList(), null);
+        }
+        catch (DlrFormatException ex)
+        {
+            return new Parsed([], [], ex.Message);
+        }
+    }
+
+    /// <summary>Looks up every message the batch's reports name, with two queries per provider rather than one per report.</summary>
+    private static async Task<Correlation> CorrelateAsync(IDlrBatch batch, IReadOnlyList<DlrInboxItem> items, IReadOnlyList<Parsed> work,
+        CancellationToken cancellationToken)
+    {
+        var heraldIds = new HashSet<string>(StringComparer.Ordinal);
+        var byProvider = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            foreach (var report in work[i].Reports)
+            {
+                if (report.CorrelateBy == DlrCorrelation.HeraldMessageId)
+                {
+                    heraldIds.Add(report.Reference);
+                }
+                if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
+                {
+                    (byProvider.TryGetValue(items[i].ProviderId, out var set) ? set : byProvider[items[i].ProviderId] = new(StringComparer.Ordinal)).Add(providerMessageId);
+                }
+            }
+        }
+        var owners = heraldIds.Count == 0 ? new Dictionary<string, string?>() : await batch.ProvidersOfAsync(heraldIds, cancellationToken);
+        var known = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var (providerId, providerMessageIds) in byProvider)
+        {
+            known[providerId] = await batch.FindByProviderMessageIdsAsync(providerId, providerMessageIds, cancellationToken);
+        }
+        return new Correlation(owners, known);
+    }
+
+    private static StateChange Change(DeliveryReport report)
     {
         var note = report.Code is null ? report.Description : $"code {report.Code}{(report.Description is null ? "" : ": " + report.Description)}";
         if (report.OccurredAt is { } at)
         {
             note = note is null ? $"reported at {at:O}" : $"{note} (reported at {at:O})";
         }
-        var outcome = await messages.TransitionAsync(messageId, new StateChange
-        {
-            Proposed = report.State,
-            Source = "dlr",
-            Event = report.Event,
-            Note = note,
-            Detail = report.Raw,
-        }, cancellationToken);
-        if (outcome is { Found: true, Applied: true, State: { } state })
-        {
-            metrics.Final(null, state);
-        }
-        if (outcome.Found)
-        {
-            LogApplied(logger, messageId, report.Event, outcome.Applied, outcome.State?.ToString() ?? "?");
-        }
-        return outcome.Found;
+        return new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, Detail = report.Raw };
     }
 
-    private async Task<string?> CorrelateAsync(string providerId, DeliveryReport report, CancellationToken cancellationToken)
+    private void Observe(IReadOnlyList<(string MessageId, StateChange Change)> changes, IReadOnlyList<TransitionResult> results)
     {
-        if (report.CorrelateBy == DlrCorrelation.HeraldMessageId)
+        for (var k = 0; k < results.Count; k++)
         {
-            var message = await messages.GetAsync(report.Reference, cancellationToken);
-            if (message is not null && message.ProviderId == providerId)
+            if (results[k] is { Found: true, Applied: true, State: { } state })
             {
-                return message.Id;
+                metrics.Final(null, state);
             }
-            return report.AlternateProviderMessageId is { } alternate
-                ? await messages.FindByProviderMessageIdAsync(providerId, alternate, cancellationToken)
-                : null;
+            if (results[k].Found)
+            {
+                LogApplied(logger, changes[k].MessageId, changes[k].Change.Event, results[k].Applied, results[k].State?.ToString() ?? "?");
+            }
         }
-        return await messages.FindByProviderMessageIdAsync(providerId, report.Reference, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "DLR {Event} for {MessageId}: applied={Applied}, state={State}")]
     private static partial void LogApplied(ILogger logger, string messageId, string @event, bool applied, string state);
+
+    /// <summary>One callback's reports and what became of them.</summary>
+    private sealed class Parsed(IReadOnlyList<DeliveryReport> reports, List<DlrUnprocessed> unprocessed, string? formatError)
+    {
+        public IReadOnlyList<DeliveryReport> Reports { get; } = reports;
+        public List<DlrUnprocessed> Unprocessed { get; } = unprocessed;
+        public int Processed { get; set; }
+
+        public (int StatusCode, DlrAnswer Answer) Answer()
+        {
+            if (formatError is not null)
+            {
+                return (StatusCodes.Status400BadRequest, new DlrAnswer("fail", 0, [], formatError));
+            }
+            var status = Unprocessed.Count == 0 ? "success" : Processed == 0 ? "fail" : "partial";
+            return (StatusCodes.Status200OK, new DlrAnswer(status, Processed, Unprocessed));
+        }
+    }
+
+    /// <summary>The messages a batch's reports name.</summary>
+    private sealed class Correlation(IReadOnlyDictionary<string, string?> owners, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> known)
+    {
+        /// <summary>The message a report is about: by Herald id when its provider matches, else by the provider's message id.</summary>
+        public string? MessageFor(string providerId, DeliveryReport report)
+        {
+            if (report.CorrelateBy == DlrCorrelation.HeraldMessageId && owners.TryGetValue(report.Reference, out var owner) && owner == providerId)
+            {
+                return report.Reference;
+            }
+            var providerMessageId = report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId;
+            return providerMessageId is not null && known.TryGetValue(providerId, out var ids) && ids.TryGetValue(providerMessageId, out var id) ? id : null;
+        }
+    }
 }
 
 /// <summary>
@@ -134,12 +220,10 @@ internal sealed partial class PendingReportWorker(IPendingReports pending, DlrPr
             try
             {
                 var matched = await pending.MatchedAsync(500, stoppingToken);
-                foreach (var (report, messageId) in matched)
+                if (matched.Count > 0)
                 {
-                    var parsed = JsonSerializer.Deserialize<DeliveryReport>(report.Report, HeraldJson.Options)!;
-                    await processor.ApplyReportAsync(messageId, parsed, stoppingToken);
+                    await processor.ApplyParkedAsync(matched, stoppingToken);
                 }
-                await pending.RemoveAsync(matched.Select(m => m.Report.Id).ToList(), stoppingToken);
                 if (time.GetUtcNow() >= nextStaleCheck)
                 {
                     nextStaleCheck = time.GetUtcNow() + TimeSpan.FromMinutes(1);
@@ -187,10 +271,7 @@ internal sealed partial class DlrRecoveryService(IDlrInbox inbox, DlrProcessor p
                 return;
             }
             LogRecovering(logger, pending.Count);
-            foreach (var item in pending)
-            {
-                await processor.ApplyAsync(item, stoppingToken);
-            }
+            await processor.ProcessAsync(pending, stored: true, stoppingToken);
         }
     }
 
