@@ -14,7 +14,16 @@ public sealed class DispatchOptions
     /// <summary>How many messages a worker claims at once. Default 200.</summary>
     public int ClaimBatchSize { get; set; } = 200;
 
-    /// <summary>How many sends run at once on this node. Default 64.</summary>
+    /// <summary>Workers on this node that each claim, send and record a batch, overlapping one another. Default 4.</summary>
+    public int Workers { get; set; } = 4;
+
+    /// <summary>
+    /// With rate-limited providers, a claim holds what they can take in this long (shared by the workers), so a new OTP
+    /// waits about this long at most behind messages already claimed. Default 100 ms.
+    /// </summary>
+    public TimeSpan ClaimWindow { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How many sends run at once per worker. Default 64.</summary>
     public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>How long a claim holds a message; after it, another worker may resend it. Default 2 min.</summary>
@@ -59,6 +68,14 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         if (o.ClaimBatchSize is < 1 or > 5000)
         {
             failures.Add("Herald:Dispatch:ClaimBatchSize must be between 1 and 5000.");
+        }
+        if (o.Workers is < 1 or > 64)
+        {
+            failures.Add("Herald:Dispatch:Workers must be between 1 and 64.");
+        }
+        if (o.ClaimWindow <= TimeSpan.Zero)
+        {
+            failures.Add("Herald:Dispatch:ClaimWindow must be positive.");
         }
         if (o.MaxConcurrency is < 1 or > 4096)
         {

@@ -57,18 +57,68 @@ internal sealed partial class Dispatcher(
         {
             await started.Task.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        // Several workers, so that claiming and recording overlap with sending: while one waits for its slowest
+        // answer, the others claim and send. Each claim is small enough that a new OTP waits at most one short cycle.
+        var workers = Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(() => WorkAsync(settings, stoppingToken), CancellationToken.None));
+        await Task.WhenAll(workers.Append(Task.Run(() => SweepLoopAsync(settings, stoppingToken), CancellationToken.None)));
+    }
+
+    private async Task WorkAsync(DispatchOptions settings, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await SweepLeasesAsync(settings, stoppingToken);
-                var claimed = await queue.ClaimAsync(settings.ClaimBatchSize, _owner, settings.Lease, stoppingToken);
+                var limit = ClaimSize(settings);
+                var claimed = await queue.ClaimAsync(limit, _owner, settings.Lease, stoppingToken);
                 if (claimed.Count == 0)
                 {
                     await WaitForWorkAsync(settings, stoppingToken);
                     continue;
                 }
+                if (claimed.Count == limit)
+                {
+                    // There is probably more: wake a sibling worker to claim it while this one sends.
+                    Notify();
+                }
                 await ProcessAsync(claimed, settings, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogLoopError(logger, ex);
+                await Task.Delay(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many messages one worker claims. When every provider seen has a rate limit, a claim is what they can take in
+    /// <see cref="DispatchOptions.ClaimWindow"/> shared between the workers, so an OTP never queues behind seconds of a
+    /// campaign's claimed messages; otherwise <see cref="DispatchOptions.ClaimBatchSize"/>.
+    /// </summary>
+    private int ClaimSize(DispatchOptions settings)
+    {
+        var throttles = _throttles.Values;
+        if (throttles.Count == 0 || throttles.Any(t => t.Limits.Rate <= 0))
+        {
+            return settings.ClaimBatchSize;
+        }
+        var perWindow = throttles.Sum(t => (double)t.Limits.Rate) * settings.ClaimWindow.TotalSeconds / settings.Workers;
+        return (int)Math.Clamp(Math.Ceiling(perWindow), 1, settings.ClaimBatchSize);
+    }
+
+    private async Task SweepLoopAsync(DispatchOptions settings, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SweepLeasesAsync(settings, stoppingToken);
+                await Task.Delay(TimeSpan.FromTicks(Math.Min(settings.LeaseSweepInterval.Ticks, TimeSpan.FromSeconds(1).Ticks)), time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

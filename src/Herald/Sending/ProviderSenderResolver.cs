@@ -1,18 +1,34 @@
+using System.Collections.Concurrent;
 using Herald.Api.Providers;
-using Herald.Core.Providers;
 using Herald.Dispatch;
 using Herald.Storage;
 
 namespace Herald.Sending;
 
-/// <summary>Gives the dispatcher a ready sender for a stored provider (settings decrypted, cached until they change).</summary>
-internal sealed class ProviderSenderResolver(IProviderStore store, ProviderService providers) : ISenderResolver
+/// <summary>
+/// Gives the dispatcher a ready sender for a stored provider (settings decrypted, the sender cached until they change).
+/// The provider's row is read at most once a second per provider, so a busy dispatcher does not query it for every
+/// claim, and an edit made at runtime (limits, settings) takes effect within a second.
+/// </summary>
+internal sealed class ProviderSenderResolver(IProviderStore store, ProviderService providers, TimeProvider time) : ISenderResolver
 {
-    public async Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken) =>
-        await store.FindAsync(providerId, cancellationToken) is { } record
+    private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, (ResolvedProvider? Provider, DateTimeOffset ReadAt)> _recent = new(StringComparer.Ordinal);
+
+    public async Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_recent.TryGetValue(providerId, out var cached) && now - cached.ReadAt < Freshness)
+        {
+            return cached.Provider;
+        }
+        var resolved = await store.FindAsync(providerId, cancellationToken) is { } record
             ? new ResolvedProvider(providers.SenderFor(record), record.RateLimit, record.MaxInFlight, record.UpdatedAt)
             {
                 CredentialsFailing = record.CredentialsFailedAt is not null,
             }
             : null;
+        _recent[providerId] = (resolved, now);
+        return resolved;
+    }
 }
