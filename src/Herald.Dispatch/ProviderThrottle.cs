@@ -74,6 +74,7 @@ internal sealed class ProviderThrottle : IDisposable
         private readonly int _rate;
         private readonly TimeProvider _time;
         private readonly long _capacity;
+        private readonly long _ceiling;
         private readonly SemaphoreSlim _turn = new(1, 1);
         private long _balance; // negative after a request larger than the bucket
         private long _stamp;
@@ -85,6 +86,9 @@ internal sealed class ProviderThrottle : IDisposable
             _time = time;
             Capacity = Math.Max(1, (rate + 19) / 20);
             _capacity = Capacity * Unit;
+            // Waits are rounded up to whole ticks, so a sender wakes up to one tick late; keeping less than one tick's
+            // accrual above the capacity means that rounding loses nothing (it is never a whole extra token).
+            _ceiling = _capacity + rate - 1;
             _balance = _capacity;
             _stamp = time.GetTimestamp();
         }
@@ -135,13 +139,13 @@ internal sealed class ProviderThrottle : IDisposable
             var now = _time.GetTimestamp();
             var elapsed = _time.GetElapsedTime(_stamp, now).Ticks;
             _stamp = now;
-            if (elapsed <= 0 || _balance >= _capacity)
+            if (elapsed <= 0 || _balance >= _ceiling)
             {
                 return;
             }
             // The ticks that fill the bucket from where it is bound the multiplication.
-            var fill = (_capacity - _balance + _rate - 1) / _rate;
-            _balance = Math.Min(_capacity, _balance + (Math.Min(elapsed, fill) * _rate));
+            var fill = (_ceiling - _balance + _rate - 1) / _rate;
+            _balance = Math.Min(_ceiling, _balance + (Math.Min(elapsed, fill) * _rate));
         }
 
         public void Dispose() => _turn.Dispose();
