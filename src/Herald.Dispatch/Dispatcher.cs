@@ -245,13 +245,13 @@ internal sealed partial class Dispatcher(
 
     private ProviderThrottle ThrottleFor(string providerId, ResolvedProvider provider)
     {
-        var current = _throttles.GetOrAdd(providerId, _ => new ProviderThrottle(provider));
+        var current = _throttles.GetOrAdd(providerId, _ => new ProviderThrottle(provider, time));
         if (current.Version == provider.Version)
         {
             return current;
         }
         // Limits changed at runtime: new sends use the new pace; the old throttle is left to the sends still holding it.
-        var replacement = new ProviderThrottle(provider);
+        var replacement = new ProviderThrottle(provider, time);
         _throttles[providerId] = replacement;
         return replacement;
     }

@@ -5,6 +5,7 @@ namespace Herald.Dispatch;
 /// <summary>
 /// One provider's health as this node sees it: paused after a 429 with Retry-After, and a circuit
 /// breaker that opens after consecutive transient failures, then lets one probe through.
+/// Every decision is taken at the <c>now</c> the caller passes (the dispatcher's <see cref="TimeProvider"/>).
 /// </summary>
 internal sealed class ProviderGate(DispatchOptions options)
 {
@@ -13,6 +14,7 @@ internal sealed class ProviderGate(DispatchOptions options)
     private DateTimeOffset _openUntil;
     private int _consecutiveTransient;
     private bool _probing;
+    private DateTimeOffset _probeDeadline;
 
     /// <summary>closed, open or half-open.</summary>
     public string State(DateTimeOffset now)
@@ -41,11 +43,14 @@ internal sealed class ProviderGate(DispatchOptions options)
                 {
                     return (0, _openUntil, $"circuit open after {_consecutiveTransient} transient failures in a row");
                 }
-                if (_probing)
+                // A probe whose answer never comes (its send was cancelled or never reached the provider)
+                // must not hold the circuit half-open for ever: after CircuitBreakDuration another one goes.
+                if (_probing && now < _probeDeadline)
                 {
                     return (0, now + options.CircuitProbeInterval, "circuit half-open: waiting for the probe's answer");
                 }
                 _probing = true;
+                _probeDeadline = now + options.CircuitBreakDuration;
                 return (Math.Min(1, wanted), now + options.CircuitProbeInterval, "circuit half-open: one probe goes first");
             }
             return (wanted, null, null);

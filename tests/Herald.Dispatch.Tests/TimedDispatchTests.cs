@@ -1,0 +1,109 @@
+using Herald.Core.Messaging;
+using Herald.Dispatch.Tests.Infrastructure;
+using Herald.Storage.Records;
+
+namespace Herald.Dispatch.Tests;
+
+/// <summary>
+/// The real dispatcher and queue on a fake clock: retries land exactly on the backoff schedule, validity ends in
+/// <c>expired</c>, a crashed worker's lease expires into a resend, and an OTP overtakes a campaign under a rate limit.
+/// Real time only bounds how long a test waits for the dispatcher to catch up; no assertion depends on it.
+/// </summary>
+public sealed class TimedDispatchTests
+{
+    private static readonly DateTimeOffset T0 = DispatchHarness.T0;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static SendOutcome Accept(Herald.Core.Providers.OutboundMessage message) => new SendOutcome.Accepted($"p-{message.MessageId}");
+
+    private static double[] SecondsOf(IEnumerable<MessageEventRecord> events, string name) =>
+        events.Where(e => e.Event == name).Select(e => (e.At - T0).TotalSeconds).ToArray();
+
+    [Fact]
+    public async Task OtpToAProviderThatKeepsFailing_RetriesOnTheBackoffSchedule_ThenExpiresWithItsValidity()
+    {
+        await using var harness = await DispatchHarness.CreateAsync(_ => new SendOutcome.Transient("HTTP 503"),
+            settings: [("RetryJitter", "0"), ("CircuitBreakerThreshold", "1000")]); // the breaker is tested on its own
+        await harness.StartAsync();
+        var id = (await harness.EnqueueAsync(MessageTypes.Otp, validity: TimeSpan.FromMinutes(10)))[0];
+
+        for (var failures = 1; ; failures++)
+        {
+            var events = await harness.TimelineWhenAsync(id, e => e.Count(x => x.Event == "transient-failure") >= failures, $"failure {failures}");
+            if (events[^1].State == DeliveryState.Expired)
+            {
+                break;
+            }
+            Assert.True(failures < 20, "the message never expired");
+            // Move the clock exactly to the retry the dispatcher scheduled.
+            harness.Time.SetUtcNow((await harness.Queue.NextDueAsync(Ct))!.Value);
+        }
+
+        var timeline = await harness.Messages.GetEventsAsync(id, Ct);
+        // 5 s doubling: attempts at 0, 5, 15, 35, 75, 155, 315 s; the next would be at 315 + 320 = 635 s, past the 600 s validity.
+        double[] schedule = [0, 5, 15, 35, 75, 155, 315];
+        Assert.Equal(schedule, SecondsOf(timeline, "dispatching"));
+        Assert.Equal(schedule, SecondsOf(timeline, "transient-failure"));
+        Assert.Equal(schedule, harness.Sender.Calls.Select(c => (c.At - T0).TotalSeconds));
+        var last = timeline[^1];
+        Assert.Equal(DeliveryState.Expired, last.State);
+        Assert.Contains("no retry", last.Note, StringComparison.Ordinal);
+        Assert.Equal(DeliveryState.Expired, (await harness.Messages.GetAsync(id, Ct))!.Status);
+        Assert.Contains(timeline, e => e.Note?.Contains($"attempt 7 at {T0.AddSeconds(315):O}", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task WorkerCrashesHoldingAMessage_ItsLeaseExpires_AndTheMessageIsResentWithTheSameId()
+    {
+        await using var harness = await DispatchHarness.CreateAsync(Accept, settings: [("Lease", "00:02:00")]);
+        var id = (await harness.EnqueueAsync(MessageTypes.Transactional, validity: TimeSpan.FromHours(1)))[0];
+        // Another node claims it and dies before recording an answer.
+        var held = Assert.Single(await harness.Queue.ClaimAsync(10, "crashed-node", TimeSpan.FromMinutes(2), Ct));
+        Assert.False(held.ResentAfterCrash);
+        await harness.StartAsync();
+
+        harness.Time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromMilliseconds(1));
+
+        var timeline = await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "accepted"), "the resend to be accepted");
+        Assert.Equal(["queued", "dispatching", "lease-expired", "dispatching", "accepted"], timeline.Select(e => e.Event));
+        Assert.Equal([0, 0, 120.001, 120.001, 120.001], timeline.Select(e => (e.At - T0).TotalSeconds));
+        Assert.Contains("resent-after-crash", timeline[3].Note, StringComparison.Ordinal);
+        Assert.Contains("attempt 2", timeline[3].Note, StringComparison.Ordinal);
+        var call = Assert.Single(harness.Sender.Calls);
+        Assert.Equal(id, call.MessageId);
+        var message = (await harness.Messages.GetAsync(id, Ct))!;
+        Assert.Equal((DeliveryState.Accepted, 2, $"p-{id}"), (message.Status, message.Attempts, message.ProviderMessageId));
+    }
+
+    [Fact]
+    public async Task OtpQueuedBehindACampaign_UnderARateLimit_GoesAtTheNextClaim()
+    {
+        const int rate = 100; // one message every 10 ms after the bucket's first 5
+        const int claim = 50;
+        await using var harness = await DispatchHarness.CreateAsync(Accept, rateLimit: rate, settings: [("ClaimBatchSize", $"{claim}")]);
+        await harness.EnqueueAsync(MessageTypes.Marketing, 1000, TimeSpan.FromHours(24));
+        await harness.StartAsync();
+        await DispatchHarness.EventuallyAsync(() => Task.FromResult<object?>(harness.Sender.Calls.Count >= 5 ? true : null), "the first burst");
+        Assert.Equal(5, harness.Sender.Calls.Count); // the rest of the claim waits for tokens
+
+        var otp = (await harness.EnqueueAsync(MessageTypes.Otp, validity: TimeSpan.FromMinutes(10)))[0];
+        var campaignBefore = harness.Sender.Calls.Count;
+        while (!harness.Sender.Calls.Any(c => c.MessageId == otp))
+        {
+            var seen = harness.Sender.Calls.Count;
+            harness.Time.Advance(TimeSpan.FromMilliseconds(10)); // one token
+            await DispatchHarness.EventuallyAsync(() => Task.FromResult<object?>(harness.Sender.Calls.Count > seen ? true : null), "the next send");
+            Assert.True(harness.Sender.Calls.Count < 200, "the OTP waited behind the campaign");
+        }
+
+        var calls = harness.Sender.Calls.ToList();
+        var otpIndex = calls.FindIndex(c => c.MessageId == otp);
+        var campaignAfterOtpQueued = otpIndex - campaignBefore;
+        // The OTP waits at most for the claim in hand (45 left of 50) and, inside its own claim, for the campaign
+        // messages that reach the throttle before it: never a second full claim, so at least 900 of the 1,000 are still to go.
+        Assert.InRange(campaignAfterOtpQueued, claim - 5, (2 * claim) - 6);
+        Assert.True(calls[otpIndex].At - T0 <= TimeSpan.FromSeconds((2.0 * claim) / rate), $"the OTP went at {calls[otpIndex].At - T0}");
+        // Rate check along the way: every send after the first burst used one 10 ms token.
+        Assert.True(calls[^1].At - T0 >= TimeSpan.FromMilliseconds(10 * (calls.Count - 5)), "more than the rate went out");
+    }
+}
