@@ -76,6 +76,7 @@ public static class HeraldServer
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         ConfigureServices(builder.Services, builder.Configuration, options);
 
         var app = builder.Build();
@@ -104,6 +105,7 @@ public static class HeraldServer
             o.Providers = options.Providers;
             o.Sandbox = options.Sandbox;
             o.MaxRequestBodyBytes = options.MaxRequestBodyBytes;
+            o.ShutdownTimeout = options.ShutdownTimeout;
             o.Connector = options.Connector;
         }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
@@ -130,6 +132,9 @@ public static class HeraldServer
         services.AddAuthorization();
         services.AddHeraldDashboard(configuration);
 
+        services.AddSingleton<ShutdownDrain>();
+        services.AddSingleton<IDrainState>(sp => sp.GetRequiredService<ShutdownDrain>());
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
         services.AddSingleton<IPublicUrls, PublicUrls>();
         services.AddSingleton<ISecretProtector, SecretProtector>();
         services.AddSingleton<ApiKeyBootstrap>();
