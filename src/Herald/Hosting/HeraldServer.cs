@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Api.Connect;
+using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
 using Herald.Api.Health;
 using Herald.Api.Keys;
@@ -124,6 +125,7 @@ public static class HeraldServer
             .AddPrometheusExporter());
         services.AddSingleton<ISenderResolver, ProviderSenderResolver>();
         services.AddSingleton<MessageIntake>();
+        services.AddSingleton<IDeadLetters, DeadLetterService>();
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
@@ -172,6 +174,7 @@ public static class HeraldServer
         api.MapDlrFeed();
         api.MapMessages();
         api.MapSendMessages();
+        api.MapDeadLetters();
         app.MapHeraldDashboard();
     }
 
