@@ -25,9 +25,16 @@ public sealed record DispatchCompletion(string MessageId, StateChange Change, Da
 /// <summary>A stored Idempotency-Key.</summary>
 /// <param name="Key">The caller's key.</param>
 /// <param name="RequestHash">A hash of the request body, to tell a replay from a conflict.</param>
-/// <param name="MessageId">The message the first request created.</param>
+/// <param name="MessageId">The message the first request created (a batch: its first accepted message).</param>
 /// <param name="CreatedAt">When.</param>
-public sealed record IdempotencyRecord(string Key, string RequestHash, string MessageId, DateTimeOffset CreatedAt);
+public sealed record IdempotencyRecord(string Key, string RequestHash, string MessageId, DateTimeOffset CreatedAt)
+{
+    /// <summary>The whole answer the first request got, as JSON, when it is replayed as is (a batch); null for a single message.</summary>
+    public string? Response { get; init; }
+
+    /// <summary>The HTTP status of <see cref="Response"/>.</summary>
+    public int? ResponseStatus { get; init; }
+}
 
 /// <summary>Messages waiting to be dispatched, per lane.</summary>
 public sealed record QueueDepth(IReadOnlyDictionary<int, long> ByLane, long Dispatching);

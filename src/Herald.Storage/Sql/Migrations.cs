@@ -156,5 +156,9 @@ internal static class Migrations
             );
             CREATE INDEX ix_pending_reports_pmid ON pending_reports (provider_id, provider_message_id);
             """),
+        (13, "batch idempotency answers", d => """
+            ALTER TABLE idempotency_keys ADD COLUMN response TEXT NULL;
+            ALTER TABLE idempotency_keys ADD COLUMN response_status INTEGER NULL;
+            """),
     ];
 }

@@ -16,8 +16,15 @@ internal sealed partial class SqlStore : IDispatchQueue
         if (idempotency is not null)
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO idempotency_keys (key, request_hash, message_id, created_at) VALUES (@Key, @RequestHash, @MessageId, @CreatedAt)",
-                new { idempotency.Key, idempotency.RequestHash, idempotency.MessageId, CreatedAt = idempotency.CreatedAt.ToUnixTimeMilliseconds() },
+                """
+                INSERT INTO idempotency_keys (key, request_hash, message_id, created_at, response, response_status)
+                VALUES (@Key, @RequestHash, @MessageId, @CreatedAt, @Response, @ResponseStatus)
+                """,
+                new
+                {
+                    idempotency.Key, idempotency.RequestHash, idempotency.MessageId, CreatedAt = idempotency.CreatedAt.ToUnixTimeMilliseconds(),
+                    idempotency.Response, idempotency.ResponseStatus,
+                },
                 transaction, cancellationToken: cancellationToken));
         }
         var rows = messages.Select(m => new
@@ -44,10 +51,14 @@ internal sealed partial class SqlStore : IDispatchQueue
     public async Task<IdempotencyRecord?> FindIdempotencyAsync(string key, DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        var row = await connection.QueryFirstOrDefaultAsync<(string Key, string RequestHash, string MessageId, long CreatedAt)>(new CommandDefinition(
-            "SELECT key, request_hash, message_id, created_at FROM idempotency_keys WHERE key = @key AND created_at >= @since",
-            new { key, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
-        return row.Key is null ? null : new IdempotencyRecord(row.Key, row.RequestHash, row.MessageId, Time(row.CreatedAt));
+        var row = await connection.QueryFirstOrDefaultAsync<(string Key, string RequestHash, string MessageId, long CreatedAt, string? Response, long? ResponseStatus)>(
+            new CommandDefinition(
+                "SELECT key, request_hash, message_id, created_at, response, response_status FROM idempotency_keys WHERE key = @key AND created_at >= @since",
+                new { key, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+        return row.Key is null ? null : new IdempotencyRecord(row.Key, row.RequestHash, row.MessageId, Time(row.CreatedAt))
+        {
+            Response = row.Response, ResponseStatus = row.ResponseStatus is { } status ? (int)status : null,
+        };
     }
 
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken)

@@ -23,7 +23,14 @@ internal static class HeraldCli
     public static async Task<int> RunAsync(string[] args)
     {
         var parse = Build().Parse(args);
-        var exitCode = await parse.InvokeAsync();
+        var exitCode = await parse.InvokeAsync(Invocation(parse));
         return parse.Errors.Count > 0 ? UsageExitCode : exitCode;
     }
+
+    /// <summary>
+    /// <c>herald serve</c> handles SIGTERM and Ctrl+C itself: the host drains (sends in flight finish, unsent messages go back
+    /// to the queue) for up to Herald:ShutdownTimeout. System.CommandLine would otherwise end the process 2 s after the signal.
+    /// </summary>
+    private static InvocationConfiguration? Invocation(ParseResult parse) =>
+        parse.CommandResult.Command.Name == "serve" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null;
 }

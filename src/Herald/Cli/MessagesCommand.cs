@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald messages list|show</c>.</summary>
+/// <summary><c>herald messages list|show|dead-letters|retry</c>.</summary>
 internal static class MessagesCommand
 {
     public static Command Create()
@@ -14,6 +14,8 @@ internal static class MessagesCommand
         var command = options.AddTo(new Command("messages", "Look at messages and their delivery timelines."));
         command.Add(List(options));
         command.Add(Show(options));
+        command.Add(DeadLetterCommands.List(options));
+        command.Add(DeadLetterCommands.Retry(options));
         return command;
     }
 

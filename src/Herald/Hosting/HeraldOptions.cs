@@ -30,6 +30,19 @@ public sealed class HeraldOptions
     /// <summary>The largest request body accepted, in bytes. Default 1 MiB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// The largest body <c>POST /api/v1/messages/batch</c> accepts, in bytes: a full batch of 10,000 messages is about
+    /// 1.5 MB. Default 16 MiB. Every other endpoint keeps <see cref="MaxRequestBodyBytes"/>.
+    /// </summary>
+    public long MaxBatchBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How long a stopping server (SIGTERM, Ctrl+C) waits for sends in flight to finish and for unsent claimed messages
+    /// to go back to the queue before it exits anyway. Sends still running 5 s (at most a fifth of it) before the end
+    /// are cut and their messages released. Default 30 s.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Connectors other platforms call (<c>Herald:Connector</c>).</summary>
     public ConnectorOptions Connector { get; set; } = new();
 }
@@ -159,6 +172,14 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (options.MaxRequestBodyBytes < 1024)
         {
             failures.Add("Herald:MaxRequestBodyBytes must be at least 1024.");
+        }
+        if (options.MaxBatchBodyBytes < options.MaxRequestBodyBytes)
+        {
+            failures.Add($"Herald:MaxBatchBodyBytes ({options.MaxBatchBodyBytes}) must be at least Herald:MaxRequestBodyBytes ({options.MaxRequestBodyBytes}).");
+        }
+        if (options.ShutdownTimeout < TimeSpan.FromSeconds(1) || options.ShutdownTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Herald:ShutdownTimeout ({options.ShutdownTimeout}) must be between 00:00:01 and 01:00:00.");
         }
         if (options.Sandbox.DeliveryRate is < 0 or > 1)
         {

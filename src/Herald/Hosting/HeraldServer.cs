@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Api.Connect;
+using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
 using Herald.Api.Health;
 using Herald.Api.Keys;
@@ -76,6 +77,7 @@ public static class HeraldServer
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         ConfigureServices(builder.Services, builder.Configuration, options);
 
         var app = builder.Build();
@@ -104,6 +106,8 @@ public static class HeraldServer
             o.Providers = options.Providers;
             o.Sandbox = options.Sandbox;
             o.MaxRequestBodyBytes = options.MaxRequestBodyBytes;
+            o.MaxBatchBodyBytes = options.MaxBatchBodyBytes;
+            o.ShutdownTimeout = options.ShutdownTimeout;
             o.Connector = options.Connector;
         }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
@@ -121,6 +125,7 @@ public static class HeraldServer
             .AddPrometheusExporter());
         services.AddSingleton<ISenderResolver, ProviderSenderResolver>();
         services.AddSingleton<MessageIntake>();
+        services.AddSingleton<IDeadLetters, DeadLetterService>();
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
@@ -130,6 +135,9 @@ public static class HeraldServer
         services.AddAuthorization();
         services.AddHeraldDashboard(configuration);
 
+        services.AddSingleton<ShutdownDrain>();
+        services.AddSingleton<IDrainState>(sp => sp.GetRequiredService<ShutdownDrain>());
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
         services.AddSingleton<IPublicUrls, PublicUrls>();
         services.AddSingleton<ISecretProtector, SecretProtector>();
         services.AddSingleton<ApiKeyBootstrap>();
@@ -148,7 +156,7 @@ public static class HeraldServer
     private static void ConfigurePipeline(WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblemAsync, StatusCodeSelector = StatusFor });
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(WriteStatusProblemAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseHeraldDashboard();
@@ -164,6 +172,7 @@ public static class HeraldServer
         api.MapDlrFeed();
         api.MapMessages();
         api.MapSendMessages();
+        api.MapDeadLetters();
         app.MapHeraldDashboard();
     }
 
@@ -181,7 +190,7 @@ public static class HeraldServer
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (413, "Payload too large", "The request body is larger than the 1 MiB limit (Herald:MaxRequestBodyBytes)."),
+                (413, "Payload too large", TooLarge(context)),
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", Explain(bad)),
             _ => (500, "Internal error", "Herald hit an unexpected error; the log has the details."),
         };
@@ -193,6 +202,28 @@ public static class HeraldServer
             Exception = exception,
         });
     }
+
+    // Minimal APIs answer a body over the limit with a bare 413 (no exception reaches the handler above): say which limit.
+    private static async Task WriteStatusProblemAsync(StatusCodeContext status)
+    {
+        var context = status.HttpContext;
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        var code = context.Response.StatusCode;
+        await problems.TryWriteAsync(code == StatusCodes.Status413PayloadTooLarge
+            ? new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = code, Title = "Payload too large", Detail = TooLarge(context) } }
+            : new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = code } });
+    }
+
+    private static string TooLarge(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<HeraldOptions>>().Value;
+        return SendMessageEndpoints.IsBatch(context.Request)
+            ? $"The request body is larger than the {Size(options.MaxBatchBodyBytes)} limit of POST /api/v1/messages/batch (Herald:MaxBatchBodyBytes): split the batch or raise the setting."
+            : $"The request body is larger than the {Size(options.MaxRequestBodyBytes)} limit (Herald:MaxRequestBodyBytes).";
+    }
+
+    private static string Size(long bytes) => bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB"
+        : bytes % 1024 == 0 ? $"{bytes / 1024} KiB" : $"{bytes} byte";
 
     private static string Explain(BadHttpRequestException exception) => exception.InnerException switch
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Herald.Api.Providers;
 using Herald.Dispatch;
+using Herald.Hosting;
 using Herald.Storage;
 
 namespace Herald.Sending;
@@ -10,7 +11,7 @@ namespace Herald.Sending;
 /// The provider's row is read at most once a second per provider, so a busy dispatcher does not query it for every
 /// claim, and an edit made at runtime (limits, settings) takes effect within a second.
 /// </summary>
-internal sealed class ProviderSenderResolver(IProviderStore store, ProviderService providers, TimeProvider time) : ISenderResolver
+internal sealed class ProviderSenderResolver(IProviderStore store, ProviderService providers, IDrainState drain, TimeProvider time) : ISenderResolver
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (ResolvedProvider? Provider, DateTimeOffset ReadAt)> _recent = new(StringComparer.Ordinal);
@@ -23,7 +24,7 @@ internal sealed class ProviderSenderResolver(IProviderStore store, ProviderServi
             return cached.Provider;
         }
         var resolved = await store.FindAsync(providerId, cancellationToken) is { } record
-            ? new ResolvedProvider(providers.SenderFor(record), record.RateLimit, record.MaxInFlight, record.UpdatedAt)
+            ? new ResolvedProvider(DrainAwareSender.Wrap(providers.SenderFor(record), drain), record.RateLimit, record.MaxInFlight, record.UpdatedAt)
             {
                 CredentialsFailing = record.CredentialsFailedAt is not null,
             }

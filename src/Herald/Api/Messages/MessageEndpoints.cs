@@ -128,9 +128,9 @@ internal static class MessageEndpoints
         }
     }
 
-    private static string EncodeCursor(string id) => Convert.ToBase64String(Encoding.UTF8.GetBytes("m:" + id)).TrimEnd('=');
+    internal static string EncodeCursor(string id) => Convert.ToBase64String(Encoding.UTF8.GetBytes("m:" + id)).TrimEnd('=');
 
-    private static bool TryDecodeCursor(string cursor, out string? id)
+    internal static bool TryDecodeCursor(string cursor, out string? id)
     {
         id = null;
         try

@@ -39,10 +39,14 @@ internal static class SendMessageEndpoints
 {
     public const int MaxBatch = 10_000;
 
+    private const string BatchPath = "/api/v1/messages/batch";
+
     public static RouteGroupBuilder MapSendMessages(this RouteGroupBuilder api)
     {
         api.MapPost("/messages", SendAsync);
-        api.MapPost("/messages/batch", SendBatchAsync);
+        // A full batch (10,000 messages, ~1.5 MB) is larger than the server-wide body limit: this endpoint has its own.
+        var limit = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<HeraldOptions>>().Value.MaxBatchBodyBytes;
+        api.MapPost("/messages/batch", SendBatchAsync).WithMetadata(new BodySizeLimit(limit));
         return api;
     }
 
@@ -96,15 +100,25 @@ internal static class SendMessageEndpoints
         if (existing.RequestHash != hash)
         {
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Idempotency-Key reused",
-                detail: $"The Idempotency-Key '{key}' was used in the last 24 h for a different request (message {existing.MessageId}). Use a new key for a new message.");
+                detail: $"The Idempotency-Key '{key}' was used in the last 24 h for a different request ({(existing.Response is null ? $"message {existing.MessageId}" : "a batch")}). Use a new key for a new message.");
         }
         var message = await messages.GetAsync(existing.MessageId, ct);
         return Results.Accepted($"/api/v1/messages/{existing.MessageId}",
             new SendMessageResult(existing.MessageId, message?.Status.ToWire() ?? "queued", "", 0, null));
     }
 
-    private static async Task<IResult> SendBatchAsync(SendBatchRequest request, MessageIntake intake, IDispatchQueue queue, IDispatchSignal signal, HeraldMetrics metrics, CancellationToken ct)
+    private static async Task<IResult> SendBatchAsync(SendBatchRequest request, HttpContext context, MessageIntake intake, IDispatchQueue queue,
+        IDispatchSignal signal, HeraldMetrics metrics, TimeProvider time, CancellationToken ct)
     {
+        var (idempotency, keyError) = BatchIdempotency.From(context.Request, request);
+        if (keyError is not null)
+        {
+            return keyError;
+        }
+        if (idempotency is not null && await idempotency.ReplayAsync(queue, time, context.Response, ct) is { } replay)
+        {
+            return replay;
+        }
         if (request.Messages is not { Count: > 0 } items)
         {
             return Problems.BadRequest("messages", "messages must be a non-empty array of messages like the body of POST /api/v1/messages.");
@@ -128,25 +142,46 @@ internal static class SendMessageEndpoints
                 accepted.Add((i, item!.Value));
             }
         }
+        var status = accepted.Count > 0 ? StatusCodes.Status202Accepted : StatusCodes.Status400BadRequest;
+        var answer = JsonSerializer.Serialize(new
+        {
+            accepted = accepted.Select(a => new { index = a.Index, id = a.Item.Message.Id, status = "queued", segments = a.Item.Dispatch.Segments }),
+            rejected,
+        }, HeraldJson.Options);
         if (accepted.Count > 0)
         {
-            await queue.EnqueueAsync(accepted.Select(a => a.Item).ToList(), null, ct);
+            var record = idempotency?.Record(answer, status, accepted[0].Item.Message.Id, time.GetUtcNow());
+            try
+            {
+                await queue.EnqueueAsync(accepted.Select(a => a.Item).ToList(), record, ct);
+            }
+            catch (System.Data.Common.DbException) when (idempotency is not null)
+            {
+                // Another request with the same key won the race: answer as it did.
+                if (await idempotency.ReplayAsync(queue, time, context.Response, ct) is { } raced)
+                {
+                    return raced;
+                }
+                throw;
+            }
             signal.Notify();
             foreach (var type in accepted.GroupBy(a => a.Item.Message.Type))
             {
                 metrics.Accepted(type.Key, type.Count());
             }
         }
-        return Results.Json(new
-        {
-            accepted = accepted.Select(a => new { index = a.Index, id = a.Item.Message.Id, status = "queued", segments = a.Item.Dispatch.Segments }),
-            rejected,
-        }, statusCode: accepted.Count > 0 ? StatusCodes.Status202Accepted : StatusCodes.Status400BadRequest);
+        return Results.Content(answer, "application/json", Encoding.UTF8, status);
     }
+
+    /// <summary>Whether a request is for the batch endpoint (it has its own body limit).</summary>
+    public static bool IsBatch(HttpRequest request) => request.Path.Equals(BatchPath, StringComparison.OrdinalIgnoreCase);
 
     private static SendMessageResult Result((MessageRecord Message, DispatchInfo Dispatch) item) =>
         new(item.Message.Id, "queued", item.Dispatch.Encoding, item.Dispatch.Segments, item.Dispatch.ValidUntil);
 }
+
+/// <summary>An endpoint's own request body limit (honoured by routing before the body is read).</summary>
+internal sealed record BodySizeLimit(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;
 
 /// <summary>Providers looked up once per request.</summary>
 internal sealed class ProviderCache

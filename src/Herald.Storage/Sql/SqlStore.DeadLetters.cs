@@ -1,0 +1,86 @@
+using System.Text;
+using Dapper;
+using Herald.Core.Messaging;
+using Herald.Storage.Records;
+
+namespace Herald.Storage.Sql;
+
+/// <summary>Dead letters: failed and expired messages, and requeueing them.</summary>
+internal sealed partial class SqlStore : IDeadLetterStore
+{
+    private const string DeadStates = "('failed', 'expired')";
+
+    public async Task<Page<DeadLetter>> ListDeadLettersAsync(DeadLetterQuery query, CancellationToken cancellationToken)
+    {
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        var sql = new StringBuilder($"""
+            SELECT {MessageColumns},
+                (SELECT e.note FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state = m.status
+                 ORDER BY e.id DESC LIMIT 1) AS Reason
+            FROM messages m WHERE status IN {DeadStates}
+            """);
+        var parameters = new DynamicParameters();
+        Filter(sql, parameters, "status = @status", "status", query.Status?.ToWire());
+        Filter(sql, parameters, "provider_id = @provider", "provider", query.ProviderId);
+        Filter(sql, parameters, "updated_at >= @since", "since", query.Since?.ToUnixTimeMilliseconds());
+        Filter(sql, parameters, "id < @after", "after", query.After);
+        sql.Append(" ORDER BY id DESC LIMIT @limit");
+        parameters.Add("limit", limit + 1);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<DeadLetterRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
+        var next = rows.Count > limit ? rows[limit - 1].Id : null;
+        return new Page<DeadLetter>(rows.Take(limit).Select(r => new DeadLetter(r.ToRecord(), r.Reason)).ToList(), next);
+    }
+
+    public async Task<IReadOnlyList<string>> RequeueAsync(IReadOnlyList<string> messageIds, Requeue requeue, CancellationToken cancellationToken)
+    {
+        if (messageIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var dead = (await connection.QueryAsync<(string Id, string Status, long Attempts)>(new CommandDefinition(
+            $"SELECT id, status, attempts FROM messages WHERE {dialect.InList("id", "ids")} AND status IN {DeadStates} {dialect.ForUpdate}",
+            new { ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken))).ToList();
+        if (dead.Count == 0)
+        {
+            return [];
+        }
+        var now = requeue.Now.ToUnixTimeMilliseconds();
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE messages SET status = 'queued', next_attempt_at = @now,
+                valid_until = CASE WHEN type = 'otp' THEN @otpUntil ELSE @until END,
+                attempts = 0, provider_message_id = NULL, lease_until = NULL, lease_owner = NULL, resend = 0, updated_at = @now
+            WHERE {dialect.InList("id", "ids")} AND status IN {DeadStates}
+            """, new
+        {
+            ids = dead.Select(d => d.Id).ToArray(), now, otpUntil = requeue.OtpValidUntil.ToUnixTimeMilliseconds(),
+            until = requeue.ValidUntil.ToUnixTimeMilliseconds(),
+        }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+            VALUES (@Id, @At, @Source, 'requeued', 'queued', 1, @Note, NULL)
+            """, dead.Select(d => new
+        {
+            d.Id, At = now, requeue.Source,
+            Note = $"requeued after it ended {d.Status} ({d.Attempts} attempt(s)): a new attempt with the same message id and fresh validity",
+        }), transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return dead.Select(d => d.Id).ToList();
+    }
+
+    private static void Filter(StringBuilder sql, DynamicParameters parameters, string condition, string name, object? value)
+    {
+        if (value is not null)
+        {
+            sql.Append(" AND ").Append(condition);
+            parameters.Add(name, value);
+        }
+    }
+
+    private sealed class DeadLetterRow : MessageRow
+    {
+        public string? Reason { get; set; }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Herald.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+
+namespace Herald.Tests.Dispatch;
+
+/// <summary>POST /api/v1/messages/batch: Idempotency-Key replays and conflicts, and the batch's own body limit.</summary>
+public sealed class BatchTests
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private static async Task<(HeraldInstance Herald, StubProvider Stub, ConcurrentQueue<string> Sent)> StartAsync(Dictionary<string, string?>? extra = null)
+    {
+        var sent = new ConcurrentQueue<string>();
+        var stub = await StubProvider.StartAsync(async context =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            sent.Enqueue(form["message_id"].ToString());
+            await context.Response.WriteAsJsonAsync(new { id = "stub-" + form["message_id"] });
+        });
+        var herald = await HeraldInstance.StartAsync(extra: extra);
+        await HeraldInstance.ReadObjectAsync(await herald.Api.PostAsJsonAsync("/api/v1/providers", new
+        {
+            nickname = "Stub", kind = "generic",
+            settings = new
+            {
+                endpoint = stub.Url.ToString(),
+                parameters = new[] { new { key = "to", value = "$$To" }, new { key = "body", value = "$$Body" }, new { key = "message_id", value = "$$MessageID" } },
+            },
+        }), HttpStatusCode.Created);
+        return (herald, stub, sent);
+    }
+
+    private static async Task<HttpResponseMessage> PostBatchAsync(HeraldInstance herald, object body, string? key = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/messages/batch") { Content = JsonContent.Create(body) };
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+        return await herald.Api.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<int> CountMessagesAsync(HeraldInstance herald) =>
+        JsonNode.Parse(await herald.Api.GetStringAsync("/api/v1/messages?limit=500", TestContext.Current.CancellationToken))!["items"]!.AsArray().Count;
+
+    [Fact]
+    public async Task Batch_SameKeyAndBody_ReplaysTheFirstAnswer_WithPartialErrors_AndQueuesNothingNew()
+    {
+        var (herald, stub, sent) = await StartAsync();
+        await using var _ = herald;
+        await using var __ = stub;
+        var body = new
+        {
+            messages = new object[]
+            {
+                new { to = "+919812345671", body = "one" },
+                new { to = "not a number", body = "two" },
+                new { to = "+919812345673", body = "three" },
+            },
+        };
+
+        var first = await PostBatchAsync(herald, body, "batch-7");
+        var firstText = await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var again = await PostBatchAsync(herald, body, "batch-7");
+        var againText = await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(firstText, againText);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        var answer = JsonNode.Parse(againText)!;
+        Assert.Equal([0, 2], answer["accepted"]!.AsArray().Select(a => a!["index"]!.GetValue<int>()));
+        Assert.Equal(1, answer["rejected"]![0]!["index"]!.GetValue<int>());
+        Assert.Equal(2, await CountMessagesAsync(herald));
+        foreach (var item in answer["accepted"]!.AsArray())
+        {
+            await herald.WaitForStatusAsync(item!["id"]!.GetValue<string>(), "accepted");
+        }
+        Assert.Equal(2, sent.Count);
+    }
+
+    [Fact]
+    public async Task Batch_SameKeyDifferentBody_Is409_AndTheKeyOfAMessageIsNotABatchKey()
+    {
+        var (herald, stub, _) = await StartAsync();
+        await using var h = herald;
+        await using var s = stub;
+        await HeraldInstance.ReadObjectAsync(await PostBatchAsync(herald, new { messages = new[] { new { to = "+919812345671", body = "one" } } }, "batch-8"),
+            HttpStatusCode.Accepted);
+
+        var conflict = await HeraldInstance.ReadObjectAsync(
+            await PostBatchAsync(herald, new { messages = new[] { new { to = "+919812345671", body = "other" } } }, "batch-8"), HttpStatusCode.Conflict);
+        Assert.Contains("Idempotency-Key 'batch-8'", conflict["detail"]!.GetValue<string>());
+        Assert.Contains("use a new key", conflict["detail"]!.GetValue<string>());
+
+        using var single = new HttpRequestMessage(HttpMethod.Post, "/api/v1/messages") { Content = JsonContent.Create(new { to = "+919812345671", body = "one" }) };
+        single.Headers.Add("Idempotency-Key", "batch-8");
+        await HeraldInstance.ReadObjectAsync(await herald.Api.SendAsync(single, TestContext.Current.CancellationToken), HttpStatusCode.Conflict);
+        Assert.Equal(1, await CountMessagesAsync(herald));
+    }
+
+    [Fact]
+    public async Task Batch_AllRejected_IsNotRemembered_SoTheFixedBatchGoesThroughWithTheSameKey()
+    {
+        var (herald, stub, _) = await StartAsync();
+        await using var h = herald;
+        await using var s = stub;
+        var bad = await PostBatchAsync(herald, new { messages = new[] { new { to = "nope", body = "one" } } }, "batch-9");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        var fixedBatch = await PostBatchAsync(herald, new { messages = new[] { new { to = "+919812345671", body = "one" } } }, "batch-9");
+        Assert.Equal(HttpStatusCode.Accepted, fixedBatch.StatusCode);
+    }
+
+    [Fact]
+    public async Task Batch_TenThousandMessages_AreAcceptedAboveTheServerWideLimit_ButNotAboveTheBatchLimit()
+    {
+        var (herald, stub, _) = await StartAsync(new Dictionary<string, string?>
+        {
+            ["Herald:Dispatch:Enabled"] = "false",
+            ["Herald:MaxBatchBodyBytes"] = "2000000",
+        });
+        await using var h = herald;
+        await using var s = stub;
+        var padding = new string('x', 100);
+        var full = new { messages = Enumerable.Range(0, 10_000).Select(i => new { to = $"+91981{i:D7}", body = $"order {i} {padding}" }).ToArray() };
+        var size = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(full, Web).Length;
+        Assert.InRange(size, 1024 * 1024 + 1, 2_000_000);
+
+        var accepted = await HeraldInstance.ReadObjectAsync(await PostBatchAsync(herald, full), HttpStatusCode.Accepted);
+        Assert.Equal(10_000, accepted["accepted"]!.AsArray().Count);
+
+        var larger = new { messages = Enumerable.Range(0, 10_000).Select(i => new { to = $"+91981{i:D7}", body = $"order {i} {padding}{padding}" }).ToArray() };
+        var tooLarge = await HeraldInstance.ReadObjectAsync(await PostBatchAsync(herald, larger), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("Herald:MaxBatchBodyBytes", tooLarge["detail"]?.GetValue<string>() ?? tooLarge.ToJsonString());
+
+        // Everywhere else the server-wide 1 MiB stays.
+        var single = await HeraldInstance.ReadObjectAsync(
+            await herald.Api.PostAsJsonAsync("/api/v1/messages", new { to = "+919812345671", body = new string('y', 1100 * 1024) }, TestContext.Current.CancellationToken),
+            HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("1 MiB limit (Herald:MaxRequestBodyBytes)", single["detail"]!.GetValue<string>());
+    }
+}
