@@ -15,6 +15,7 @@ public sealed class ExchangeRecorder
     public const int MaxBody = 64 * 1024;
 
     private readonly List<string> _secrets = [];
+    private string[]? _longestFirst;
 
     /// <summary>Adds a value that must never be shown (a password, an api key).</summary>
     public void AddSecret(string? secret)
@@ -27,13 +28,15 @@ public sealed class ExchangeRecorder
             _secrets.Add(Uri.EscapeDataString(secret).Replace("%20", "+", StringComparison.Ordinal));
             _secrets.Add(System.Net.WebUtility.UrlEncode(secret));
             _secrets.Add(System.Text.Json.JsonEncodedText.Encode(secret).ToString());
+            _longestFirst = null;
         }
     }
 
     /// <summary>Replaces every known secret in <paramref name="text"/> with <c>****</c>.</summary>
     public string Mask(string text)
     {
-        foreach (var secret in _secrets.Distinct().OrderByDescending(s => s.Length))
+        _longestFirst ??= _secrets.Distinct().OrderByDescending(s => s.Length).ToArray();
+        foreach (var secret in _longestFirst)
         {
             text = text.Replace(secret, Secrets.Mask, StringComparison.Ordinal);
         }
@@ -99,16 +102,23 @@ public sealed class ExchangeRecorder
     private static async Task<(string Body, bool Truncated)> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxBody + 1];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxBody + 1);
+        try
         {
-            read += n;
+            var read = 0;
+            int n;
+            while (read <= MaxBody && (n = await stream.ReadAsync(buffer.AsMemory(read, MaxBody + 1 - read), cancellationToken)) > 0)
+            {
+                read += n;
+            }
+            var truncated = read > MaxBody;
+            var encoding = EncodingOf(content.Headers.ContentType);
+            return (encoding.GetString(buffer, 0, Math.Min(read, MaxBody)), truncated);
         }
-        var truncated = read > MaxBody;
-        var encoding = EncodingOf(content.Headers.ContentType);
-        return (encoding.GetString(buffer, 0, Math.Min(read, MaxBody)), truncated);
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static System.Text.Encoding EncodingOf(MediaTypeHeaderValue? contentType)

@@ -72,7 +72,7 @@ internal sealed partial class SqlStore : IDispatchQueue
             WHERE id IN (
                 SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= @now
                 ORDER BY lane, next_attempt_at LIMIT @limit {dialect.SkipLocked})
-            RETURNING {MessageColumns}, valid_until AS ValidUntil, resend AS Resend
+            RETURNING {MessageColumns}, valid_until AS ValidUntil, resend AS Resend, lane AS Lane
             """, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit },
             transaction, cancellationToken: cancellationToken))).ToList();
         if (rows.Count > 0)
@@ -88,7 +88,8 @@ internal sealed partial class SqlStore : IDispatchQueue
             }), transaction, cancellationToken: cancellationToken));
         }
         await transaction.CommitAsync(cancellationToken);
-        return rows.Select(r => new ClaimedMessage(r.ToRecord(), r.ValidUntil is { } v ? Time(v) : null, r.Resend != 0)).ToList();
+        // RETURNING gives rows in no particular order: hand them over lane first, so an OTP in a claim is sent first.
+        return rows.OrderBy(r => r.Lane).Select(r => new ClaimedMessage(r.ToRecord(), r.ValidUntil is { } v ? Time(v) : null, r.Resend != 0)).ToList();
     }
 
     public async Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken)
@@ -223,5 +224,6 @@ internal sealed partial class SqlStore : IDispatchQueue
     {
         public long? ValidUntil { get; set; }
         public long Resend { get; set; }
+        public long Lane { get; set; }
     }
 }
