@@ -37,6 +37,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IConnectorStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IDashboardUserStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IMessageStats>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IProviderGroupStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         return services;
     }
 }
@@ -72,6 +73,8 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IDashboardUserStore DashboardUsers => Store;
     /// <summary>Aggregates over messages, for provider health.</summary>
     public IMessageStats Stats => Store;
+    /// <summary>Provider groups.</summary>
+    public IProviderGroupStore ProviderGroups => Store;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)
