@@ -5,6 +5,7 @@ using Herald.Api.Health;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
 using Herald.Dispatch;
+using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
 using Herald.Api.TestSms;
 using Herald.Dashboard;
@@ -134,6 +135,7 @@ public static class HeraldServer
         services.AddSingleton<ISecretProtector, SecretProtector>();
         services.AddSingleton<ApiKeyBootstrap>();
         services.AddSingleton<ProviderService>();
+        services.AddSingleton<ProviderGroupService>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<TestSmsService>();
         services.AddSingleton<DlrProcessor>();
@@ -161,6 +163,7 @@ public static class HeraldServer
         app.MapKaleyraConnector();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapProviders();
+        api.MapProviderGroups();
         api.MapTestSms();
         api.MapKeys();
         api.MapDlrFeed();
