@@ -6,12 +6,12 @@ namespace Herald.Dispatch;
 
 /// <summary>
 /// Failover inside a provider group: a message moves to the next provider of its group, in group order and
-/// wrapping around past the last, skipping providers whose circuit is open. It stays on its provider when no
+/// wrapping around past the last, skipping providers whose circuit is open or that asked to wait. It stays on its provider when no
 /// other provider of the group can take it.
 /// </summary>
 internal sealed partial class Dispatcher
 {
-    /// <summary>The provider of the message's group after its current one whose circuit is not open, or null.</summary>
+    /// <summary>The provider of the message's group after its current one that would take it now (circuit not open, not paused), or null.</summary>
     private GroupMember? NextInGroup(ClaimedMessage claimed, DateTimeOffset now)
     {
         if (claimed.Group is not { Providers.Count: > 0 } group)
@@ -24,7 +24,7 @@ internal sealed partial class Dispatcher
         for (var step = 1; step <= members.Count; step++)
         {
             var candidate = members[(start + step + members.Count) % members.Count];
-            if (candidate.Id != current && !CircuitOpen(candidate.Id, now))
+            if (candidate.Id != current && !Refusing(candidate.Id, now))
             {
                 return candidate;
             }
@@ -32,8 +32,9 @@ internal sealed partial class Dispatcher
         return null;
     }
 
-    private bool CircuitOpen(string providerId, DateTimeOffset now) =>
-        _gates.TryGetValue(providerId, out var gate) && gate.State(now) == "open";
+    // Paused providers are skipped as well as open circuits: two paused providers would otherwise pass a message back and forth.
+    private bool Refusing(string providerId, DateTimeOffset now) =>
+        _gates.TryGetValue(providerId, out var gate) && gate.Refusing(now);
 
     /// <summary>Moves a message its provider cannot take now to the next provider of its group, to be sent right away.</summary>
     private DispatchCompletion? FailoverNow(ClaimedMessage claimed, string reason)
