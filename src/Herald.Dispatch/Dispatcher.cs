@@ -186,8 +186,8 @@ internal sealed partial class Dispatcher(
         {
             foreach (var i in sendable)
             {
-                completions[i] = Final(claimed[i].Message.Id, DeliveryState.Failed, "permanent-failure",
-                    $"provider {claimed[i].Message.ProviderNickname ?? providerId} no longer exists");
+                completions[i] = FailoverNow(claimed[i], "the provider no longer exists")
+                    ?? Final(claimed[i].Message.Id, DeliveryState.Failed, "permanent-failure", $"provider {claimed[i].Message.ProviderNickname ?? providerId} no longer exists");
             }
             return;
         }
@@ -285,9 +285,13 @@ internal sealed partial class Dispatcher(
         }
     }
 
-    /// <summary>Puts a message back in the queue unsent until the provider may be called again.</summary>
-    private static DispatchCompletion Wait(ClaimedMessage claimed, DateTimeOffset until, string reason)
+    /// <summary>Puts a message back in the queue unsent until the provider may be called again, or moves it to the next provider of its group.</summary>
+    private DispatchCompletion Wait(ClaimedMessage claimed, DateTimeOffset until, string reason)
     {
+        if (FailoverNow(claimed, reason) is { } moved)
+        {
+            return moved;
+        }
         if (claimed.ValidUntil is { } validUntil && until >= validUntil)
         {
             return Final(claimed.Message.Id, DeliveryState.Expired, "expired", $"not sent: {reason}, past the message's validity ({validUntil:O})");
@@ -316,6 +320,8 @@ internal sealed partial class Dispatcher(
                 {
                     Proposed = DeliveryState.Failed, Source = "provider-response", Event = "permanent-failure", Detail = detail, Note = permanent.Reason,
                 });
+            case SendOutcome.Transient transient when FailoverAfterTransient(claimed, transient, detail) is { } moved:
+                return moved;
             case SendOutcome.Transient transient:
                 var retryAt = time.GetUtcNow() + Backoff.Delay(message.Attempts, transient.RetryAfter, settings, Random.Shared.NextDouble());
                 if (claimed.ValidUntil is { } until && retryAt >= until)

@@ -57,6 +57,15 @@ internal sealed class ProviderGate(DispatchOptions options)
         }
     }
 
+    /// <summary>Whether <see cref="Admit"/> would send nothing now: paused (429), circuit open, or a half-open probe awaiting its answer.</summary>
+    public bool Refusing(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return now < _pausedUntil || _consecutiveTransient >= options.CircuitBreakerThreshold && (now < _openUntil || _probing);
+        }
+    }
+
     /// <summary>Learns from one answer.</summary>
     public void Record(SendOutcome outcome, DateTimeOffset now)
     {

@@ -14,13 +14,15 @@ public sealed record DispatchInfo(int Lane, DateTimeOffset NextAttemptAt, DateTi
 /// <param name="Message">The message.</param>
 /// <param name="ValidUntil">Its validity.</param>
 /// <param name="ResentAfterCrash">A previous holder's lease expired: its send may have reached the provider.</param>
-public sealed record ClaimedMessage(MessageRecord Message, DateTimeOffset? ValidUntil, bool ResentAfterCrash);
+/// <param name="Group">The provider group it may fail over in, when it was sent to a group that still exists.</param>
+public sealed record ClaimedMessage(MessageRecord Message, DateTimeOffset? ValidUntil, bool ResentAfterCrash, ProviderGroupRoute? Group = null);
 
 /// <summary>What a worker decided for a claimed message.</summary>
 /// <param name="MessageId">The message.</param>
 /// <param name="Change">The timeline entry and proposed state.</param>
 /// <param name="RetryAt">When set, the message goes back to the queue until then instead of moving to the proposed state.</param>
-public sealed record DispatchCompletion(string MessageId, StateChange Change, DateTimeOffset? RetryAt = null);
+/// <param name="SwitchTo">When set (with <paramref name="RetryAt"/>), the message moves to another provider of its group, its attempts there starting at 0.</param>
+public sealed record DispatchCompletion(string MessageId, StateChange Change, DateTimeOffset? RetryAt = null, ProviderSwitch? SwitchTo = null);
 
 /// <summary>A stored Idempotency-Key.</summary>
 /// <param name="Key">The caller's key.</param>

@@ -38,6 +38,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDashboardUserStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IMessageStats>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IProviderGroupStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         return services;
     }
 }
@@ -75,6 +76,8 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IMessageStats Stats => Store;
     /// <summary>Failed and expired messages, and requeueing them.</summary>
     public IDeadLetterStore DeadLetters => Store;
+    /// <summary>Provider groups.</summary>
+    public IProviderGroupStore ProviderGroups => Store;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

@@ -62,6 +62,10 @@ public sealed record MessageRecord
     public string? ProviderMessageId { get; init; }
     /// <summary>Send attempts so far.</summary>
     public int Attempts { get; init; }
+    /// <summary>The provider group it belongs to, when it was sent to a group: it may move between the group's providers.</summary>
+    public string? ProviderGroupId { get; init; }
+    /// <summary>Send attempts on its current provider (reset when it fails over to another provider of its group).</summary>
+    public int ProviderAttempts { get; init; }
     /// <summary>When it was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>When it last changed.</summary>

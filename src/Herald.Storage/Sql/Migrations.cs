@@ -156,6 +156,19 @@ internal static class Migrations
             );
             CREATE INDEX ix_pending_reports_pmid ON pending_reports (provider_id, provider_message_id);
             """),
+        (11, "provider groups", d => """
+            CREATE TABLE provider_groups (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                name_key TEXT NOT NULL UNIQUE,
+                provider_ids TEXT NOT NULL,
+                failover_after INTEGER NOT NULL DEFAULT 2,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            ALTER TABLE messages ADD COLUMN provider_group_id TEXT NULL;
+            ALTER TABLE messages ADD COLUMN provider_attempts INTEGER NOT NULL DEFAULT 0;
+            """),
         (13, "batch idempotency answers", d => """
             ALTER TABLE idempotency_keys ADD COLUMN response TEXT NULL;
             ALTER TABLE idempotency_keys ADD COLUMN response_status INTEGER NULL;

@@ -34,12 +34,15 @@ internal sealed partial class SqlStore : IDispatchQueue
             Status = DeliveryState.Queued.ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
             m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt.ToUnixTimeMilliseconds(),
             ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
+            m.Message.ProviderGroupId,
         }).ToList();
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
-                sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments)
+                sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
+                provider_group_id)
             VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
-                @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments)
+                @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments,
+                @ProviderGroupId)
             """, rows, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
@@ -68,7 +71,8 @@ internal sealed partial class SqlStore : IDispatchQueue
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition($"""
-            UPDATE messages SET status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, updated_at = @now
+            UPDATE messages SET status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1,
+                provider_attempts = provider_attempts + 1, updated_at = @now
             WHERE id IN (
                 SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= @now
                 ORDER BY lane, next_attempt_at LIMIT @limit {dialect.SkipLocked})
@@ -83,14 +87,21 @@ internal sealed partial class SqlStore : IDispatchQueue
                 """, rows.Select(r => new
             {
                 r.Id, At = now.ToUnixTimeMilliseconds(),
-                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {r.ProviderNickname}: resent-after-crash (the previous attempt's lease expired; same message id)"
-                    : $"attempt {r.Attempts} through {r.ProviderNickname}",
+                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {Through(r)}: resent-after-crash (the previous attempt's lease expired; same message id)"
+                    : $"attempt {r.Attempts} through {Through(r)}",
             }), transaction, cancellationToken: cancellationToken));
         }
+        var routes = await RoutesAsync(connection, transaction, rows.Where(r => r.ProviderGroupId is not null).Select(r => r.ProviderGroupId!).Distinct().ToList(),
+            cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         // RETURNING gives rows in no particular order: hand them over lane first, so an OTP in a claim is sent first.
-        return rows.OrderBy(r => r.Lane).Select(r => new ClaimedMessage(r.ToRecord(), r.ValidUntil is { } v ? Time(v) : null, r.Resend != 0)).ToList();
+        return rows.OrderBy(r => r.Lane).Select(r => new ClaimedMessage(r.ToRecord(), r.ValidUntil is { } v ? Time(v) : null, r.Resend != 0,
+            r.ProviderGroupId is { } group ? routes.GetValueOrDefault(group) : null)).ToList();
     }
+
+    /// <summary>Which provider an attempt goes through, for the timeline: the nickname and, for messages of a group, the id.</summary>
+    private static string Through(MessageRow row) =>
+        row.ProviderGroupId is null ? $"{row.ProviderNickname}" : $"{row.ProviderNickname} ({row.ProviderId})";
 
     public async Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken)
     {
@@ -137,10 +148,12 @@ internal sealed partial class SqlStore : IDispatchQueue
                 }
             }
             current[completion.MessageId] = next;
+            var switchTo = applied && next == DeliveryState.Queued ? completion.SwitchTo : null;
             updates.Add(new
             {
                 Id = completion.MessageId, Status = next.ToWire(), change.ProviderMessageId, NextAttemptAt = nextAttempt,
-                Now = now.ToUnixTimeMilliseconds(),
+                Now = now.ToUnixTimeMilliseconds(), SwitchProviderId = switchTo?.ProviderId, SwitchNickname = switchTo?.ProviderNickname,
+                Switched = switchTo is null ? 0 : 1,
             });
             events.Add(new
             {
@@ -148,10 +161,20 @@ internal sealed partial class SqlStore : IDispatchQueue
                 State = (completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed)?.ToWire(), Applied = applied ? 1 : 0,
                 Note = note, change.Detail,
             });
+            if (switchTo?.Note is { } switchNote)
+            {
+                events.Add(new
+                {
+                    Id = completion.MessageId, At = now.ToUnixTimeMilliseconds(), Source = "dispatch", Event = "failover",
+                    State = (string?)null, Applied = 0, Note = switchNote, Detail = (string?)null,
+                });
+            }
         }
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE messages SET status = @Status, provider_message_id = COALESCE(provider_message_id, @ProviderMessageId),
-                next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, updated_at = @Now
+                next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, updated_at = @Now,
+                provider_id = COALESCE(@SwitchProviderId, provider_id), provider_nickname = COALESCE(@SwitchNickname, provider_nickname),
+                provider_attempts = CASE WHEN @Switched = 1 THEN 0 ELSE provider_attempts END
             WHERE id = @Id
             """, updates, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -191,7 +214,8 @@ internal sealed partial class SqlStore : IDispatchQueue
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var released = (await connection.QueryAsync<string>(new CommandDefinition($"""
-            UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, attempts = attempts - 1, updated_at = @now
+            UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, attempts = attempts - 1,
+                provider_attempts = provider_attempts - 1, updated_at = @now
             WHERE {dialect.InList("id", "messageIds")} AND status = 'dispatching'
             RETURNING id
             """, new { messageIds = messageIds.ToArray(), now }, transaction, cancellationToken: cancellationToken))).ToList();

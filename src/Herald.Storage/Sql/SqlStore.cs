@@ -13,7 +13,8 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         id AS Id, provider_id AS ProviderId, provider_nickname AS ProviderNickname, to_number AS ToNumber, body AS Body,
         template_id AS TemplateId, template_variables AS TemplateVariables, campaign_id AS CampaignId, sender AS Sender,
         type AS Type, source AS Source, dynamic_fields AS DynamicFields, status AS Status, provider_message_id AS ProviderMessageId,
-        attempts AS Attempts, created_at AS CreatedAt, updated_at AS UpdatedAt
+        attempts AS Attempts, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts
         """;
 
     private const string ProviderColumns = """
@@ -468,6 +469,8 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         public long Attempts { get; set; }
         public long CreatedAt { get; set; }
         public long UpdatedAt { get; set; }
+        public string? ProviderGroupId { get; set; }
+        public long ProviderAttempts { get; set; }
 
         public MessageRecord ToRecord() => new()
         {
@@ -475,6 +478,7 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
             TemplateVariables = TemplateVariables, CampaignId = CampaignId, Sender = Sender, Type = Type, Source = Source,
             DynamicFields = DynamicFields, Status = DeliveryStates.Parse(Status), ProviderMessageId = ProviderMessageId,
             Attempts = (int)Attempts, CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
+            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts,
         };
     }
 

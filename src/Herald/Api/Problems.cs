@@ -6,6 +6,9 @@ internal static class Problems
     public static IResult NotFound(string what) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: what);
 
+    public static IResult Conflict(string title, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
+
     public static IResult BadRequest(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "The request has invalid fields");
 

@@ -14,6 +14,7 @@ internal static class HeraldCli
         SimulateCommand.Create(),
         SendCommand.Create(),
         ProvidersCommand.Create(),
+        ProviderGroupsCommand.Create(),
         MessagesCommand.Create(),
         DlrCommand.Create(),
         KeysCommand.Create(),

@@ -14,6 +14,7 @@ internal static class SendCommand
         var to = new Option<string>("--to") { Description = "The mobile number in E.164, e.g. +919812345678.", Required = true };
         var body = new Option<string?>("--body", "-b") { Description = "The text ($$Body). Either --body or --template-id is needed." };
         var provider = new Option<string?>("--provider", "-p") { Description = "The provider's id or nickname. Default: the server's choice." };
+        var providerGroup = new Option<string?>("--provider-group", "-g") { Description = "A provider group's id or name, instead of --provider: the message fails over between the group's providers." };
         var type = new Option<string?>("--type") { Description = "otp, txn, default or mkt (lanes: OTP overtakes the rest). Default: the server's (txn)." };
         type.AcceptOnlyFromAmong("otp", "txn", "default", "mkt");
         var sender = new Option<string?>("--sender") { Description = "The sender id ($$Sender), e.g. KLRHXA." };
@@ -30,7 +31,7 @@ internal static class SendCommand
             3 a final state other than delivered, 4 no final state before --timeout.
             """)
         {
-            to, body, provider, type, sender, templateId, fields, validity, campaign, idempotencyKey, wait, timeout,
+            to, body, provider, providerGroup, type, sender, templateId, fields, validity, campaign, idempotencyKey, wait, timeout,
         });
         command.SetClientAction(options, async (context, parse, ct) =>
         {
@@ -40,6 +41,10 @@ internal static class SendCommand
             {
                 throw new CliException(ExitCodes.Usage, "Give the text with --body, or a --template-id.");
             }
+            if (parse.GetValue(provider) is not null && parse.GetValue(providerGroup) is not null)
+            {
+                throw new CliException(ExitCodes.Usage, "Give --provider or --provider-group, not both.");
+            }
             var request = new JsonObject
             {
                 ["to"] = parse.GetRequiredValue(to),
@@ -48,6 +53,7 @@ internal static class SendCommand
                 ["type"] = parse.GetValue(type),
                 ["sender"] = parse.GetValue(sender),
                 ["provider"] = parse.GetValue(provider),
+                ["providerGroup"] = parse.GetValue(providerGroup),
                 ["dynamicFields"] = Fields.Parse(parse.GetValue(fields)),
                 ["validity"] = Validity(parse.GetValue(validity)),
                 ["campaignId"] = parse.GetValue(campaign),

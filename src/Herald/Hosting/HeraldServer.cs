@@ -6,6 +6,7 @@ using Herald.Api.Health;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
 using Herald.Dispatch;
+using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
 using Herald.Api.TestSms;
 using Herald.Dashboard;
@@ -142,6 +143,7 @@ public static class HeraldServer
         services.AddSingleton<ISecretProtector, SecretProtector>();
         services.AddSingleton<ApiKeyBootstrap>();
         services.AddSingleton<ProviderService>();
+        services.AddSingleton<ProviderGroupService>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<TestSmsService>();
         services.AddDeliveryReports(configuration);
@@ -167,6 +169,7 @@ public static class HeraldServer
         app.MapKaleyraConnector();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapProviders();
+        api.MapProviderGroups();
         api.MapTestSms();
         api.MapKeys();
         api.MapDlrFeed();

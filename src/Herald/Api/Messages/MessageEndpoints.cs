@@ -23,7 +23,8 @@ public sealed record MessageView(
     int Attempts,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<TimelineEntry>? Timeline);
+    IReadOnlyList<TimelineEntry>? Timeline,
+    string? ProviderGroupId = null);
 
 /// <summary>The provider a message went through.</summary>
 public sealed record ProviderRef(string? Id, string? Nickname);
@@ -109,7 +110,7 @@ internal static class MessageEndpoints
         m.Id, m.To, m.Body, m.ProviderId is null && m.ProviderNickname is null ? null : new ProviderRef(m.ProviderId, m.ProviderNickname),
         m.Type, m.Source, m.Status.ToWire(), m.ProviderMessageId, m.TemplateId, m.CampaignId, m.Sender, m.Attempts, m.CreatedAt, m.UpdatedAt,
         events?.Select(e => new TimelineEntry(e.At, e.Source, e.Event, e.State?.ToWire(),
-            e.State is null ? "recorded" : e.Applied ? e.State.Value.ToWire() : "ignored", e.Note, Detail(e.Detail))).ToList());
+            e.State is null ? "recorded" : e.Applied ? e.State.Value.ToWire() : "ignored", e.Note, Detail(e.Detail))).ToList(), m.ProviderGroupId);
 
     private static JsonElement? Detail(string? detail)
     {

@@ -26,7 +26,8 @@ public sealed record SendMessageRequest(
     string? Provider,
     Dictionary<string, string>? DynamicFields,
     string? Validity,
-    string? CampaignId);
+    string? CampaignId,
+    string? ProviderGroup = null);
 
 /// <summary>The answer to an accepted message.</summary>
 public sealed record SendMessageResult(string Id, string Status, string Encoding, int Segments, DateTimeOffset? ValidUntil);
@@ -188,10 +189,12 @@ internal sealed class ProviderCache
 {
     public Dictionary<string, ProviderRecord?> ByKey { get; } = new(StringComparer.OrdinalIgnoreCase);
     public IReadOnlyList<ProviderRecord>? All { get; set; }
+    public Dictionary<string, (ProviderGroupRecord Group, IReadOnlyList<ProviderRecord> Providers)?> Groups { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Checks one message and turns it into a queue entry, or into errors by field.</summary>
-internal sealed class MessageIntake(IProviderStore providers, ProviderService providerService, IOptions<DispatchOptions> options, TimeProvider time)
+internal sealed class MessageIntake(IProviderStore providers, IProviderGroupStore groups, ProviderService providerService, IOptions<DispatchOptions> options,
+    TimeProvider time)
 {
     public async Task<((MessageRecord Message, DispatchInfo Dispatch)? Item, Dictionary<string, string[]>? Errors)> PrepareAsync(
         SendMessageRequest request, ProviderCache cache, CancellationToken ct)
@@ -219,7 +222,7 @@ internal sealed class MessageIntake(IProviderStore providers, ProviderService pr
                 errors["validity"] = ["validity must be a duration between 1 second and 7 days, in ISO-8601 (PT10M) or as hh:mm:ss."];
             }
         }
-        var provider = await ResolveProviderAsync(request.Provider, cache, errors, ct);
+        var (provider, group) = await ResolveRouteAsync(request, cache, errors, ct);
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -234,7 +237,11 @@ internal sealed class MessageIntake(IProviderStore providers, ProviderService pr
         };
         try
         {
-            providerService.SenderFor(provider!).Validate(outbound);
+            // A message of a group may go through any of its providers: each must be able to send it.
+            foreach (var candidate in group?.Providers ?? [provider!])
+            {
+                providerService.SenderFor(candidate).Validate(outbound);
+            }
         }
         catch (MessageRenderException ex)
         {
@@ -248,12 +255,60 @@ internal sealed class MessageIntake(IProviderStore providers, ProviderService pr
             TemplateId = request.TemplateId, TemplateVariables = request.TemplateVariables, CampaignId = request.CampaignId,
             Sender = request.Sender, Type = type!, Source = "api",
             DynamicFields = dynamicFields.Count == 0 ? null : JsonSerializer.Serialize(dynamicFields, HeraldJson.Options),
-            Status = DeliveryState.Queued, CreatedAt = now, UpdatedAt = now,
+            Status = DeliveryState.Queued, CreatedAt = now, UpdatedAt = now, ProviderGroupId = group?.Group.Id,
         };
         var validUntil = now + (validity ?? (type == MessageTypes.Otp ? settings.OtpValidity : settings.DefaultValidity));
         var dispatch = new DispatchInfo(Lanes.For(type!), now, validUntil,
             segments.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2", segments.Segments);
         return ((message, dispatch), null);
+    }
+
+    /// <summary>The provider to start on and, for <c>providerGroup</c>, the group: its first provider that exists.</summary>
+    private async Task<(ProviderRecord? Provider, (ProviderGroupRecord Group, IReadOnlyList<ProviderRecord> Providers)? Group)> ResolveRouteAsync(
+        SendMessageRequest request, ProviderCache cache, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.ProviderGroup))
+        {
+            return (await ResolveProviderAsync(request.Provider, cache, errors, ct), null);
+        }
+        if (!string.IsNullOrWhiteSpace(request.Provider))
+        {
+            errors["providerGroup"] = ["Give provider or providerGroup, not both: a message goes through one provider, or through a group that fails over between its providers."];
+            return (null, null);
+        }
+        var key = request.ProviderGroup.Trim();
+        if (!cache.Groups.TryGetValue(key, out var group))
+        {
+            cache.Groups[key] = group = await LoadGroupAsync(key, ct);
+        }
+        if (group is null)
+        {
+            errors["providerGroup"] = [$"No provider group has the id or name '{key}'."];
+            return (null, null);
+        }
+        if (group.Value.Providers.Count == 0)
+        {
+            errors["providerGroup"] = [$"The provider group {group.Value.Group.Name} has no provider left: add one with PUT /api/v1/provider-groups/{group.Value.Group.Id}."];
+            return (null, null);
+        }
+        return (group.Value.Providers[0], group);
+    }
+
+    private async Task<(ProviderGroupRecord Group, IReadOnlyList<ProviderRecord> Providers)?> LoadGroupAsync(string key, CancellationToken ct)
+    {
+        if (await groups.FindGroupAsync(key, ct) is not { } group)
+        {
+            return null;
+        }
+        var members = new List<ProviderRecord>(group.ProviderIds.Count);
+        foreach (var id in group.ProviderIds)
+        {
+            if (await providers.FindAsync(id, ct) is { } provider)
+            {
+                members.Add(provider);
+            }
+        }
+        return (group, members);
     }
 
     private async Task<ProviderRecord?> ResolveProviderAsync(string? key, ProviderCache cache, Dictionary<string, string[]> errors, CancellationToken ct)

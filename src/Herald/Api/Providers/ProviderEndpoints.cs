@@ -22,7 +22,12 @@ internal static class ProviderEndpoints
                 : Results.Ok(change.Provider);
         });
         group.MapDelete("/{id}", async (string id, ProviderService providers, CancellationToken ct) =>
-            await providers.DeleteAsync(id, ct) ? Results.NoContent() : Problems.NotFound($"No provider has the id or nickname '{id}'."));
+        {
+            var removal = await providers.DeleteAsync(id, ct);
+            return removal.Removed ? Results.NoContent()
+                : removal.NotFound ? Problems.NotFound($"No provider has the id or nickname '{id}'.")
+                : Problems.Conflict("Provider in use", removal.Refusal(id)!);
+        });
         api.MapProviderStats();
         return api;
     }

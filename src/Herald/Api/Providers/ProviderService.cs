@@ -36,9 +36,18 @@ public sealed record ProviderInput(string? Nickname, string? Kind, JsonElement S
 /// <summary>The result of a create or update: the provider, or the errors by field.</summary>
 internal sealed record ProviderChange(ProviderView? Provider, IReadOnlyDictionary<string, string[]>? Errors, bool NotFound = false);
 
+/// <summary>What removing a provider did: removed, not found, or refused because provider groups list it (their names).</summary>
+internal sealed record ProviderRemoval(bool Removed, bool NotFound, IReadOnlyList<string> UsedByGroups)
+{
+    /// <summary>Why it was refused, for people; null when it was not.</summary>
+    public string? Refusal(string nickname) => UsedByGroups.Count == 0 ? null
+        : $"The provider {nickname} is in the provider group(s) {string.Join(", ", UsedByGroups)}: remove it from them first (PUT /api/v1/provider-groups/{{name}}), or remove the groups.";
+}
+
 /// <summary>Provider configuration: validation, secrets at rest, and ready senders.</summary>
 internal sealed class ProviderService(
     IProviderStore store,
+    IProviderGroupStore groups,
     IProviderKinds kinds,
     ISecretProtector protector,
     IPublicUrls urls,
@@ -123,15 +132,25 @@ internal sealed class ProviderService(
         return new ProviderChange(View(record), null);
     }
 
-    public async Task<bool> DeleteAsync(string idOrNickname, CancellationToken cancellationToken)
+    /// <summary>Removes a provider unless a provider group lists it: groups never point at providers that do not exist.</summary>
+    public async Task<ProviderRemoval> DeleteAsync(string idOrNickname, CancellationToken cancellationToken)
     {
         var existing = await store.FindAsync(idOrNickname, cancellationToken);
-        if (existing is null || !await store.DeleteAsync(existing.Id, cancellationToken))
+        if (existing is null)
         {
-            return false;
+            return new ProviderRemoval(false, true, []);
+        }
+        var usedBy = await groups.GroupsUsingProviderAsync(existing.Id, cancellationToken);
+        if (usedBy.Count > 0)
+        {
+            return new ProviderRemoval(false, false, usedBy.Select(g => g.Name).ToList());
+        }
+        if (!await store.DeleteAsync(existing.Id, cancellationToken))
+        {
+            return new ProviderRemoval(false, true, []);
         }
         _senders.TryRemove(existing.Id, out _);
-        return true;
+        return new ProviderRemoval(true, false, []);
     }
 
     /// <summary>A ready sender for a stored provider, rebuilt only when its settings change.</summary>
