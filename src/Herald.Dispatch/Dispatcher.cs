@@ -103,7 +103,13 @@ internal sealed partial class Dispatcher(
     private int ClaimSize(DispatchOptions settings)
     {
         var throttles = _throttles.Values;
-        if (throttles.Count == 0 || throttles.Any(t => t.Limits.Rate <= 0))
+        if (throttles.Count == 0)
+        {
+            // No provider's pace is known yet (just started): a small first claim learns it, rather than every worker
+            // claiming a full batch that a slow provider then takes seconds to send while OTPs wait behind it.
+            return Math.Min(settings.ClaimBatchSize, 10);
+        }
+        if (throttles.Any(t => t.Limits.Rate <= 0))
         {
             return settings.ClaimBatchSize;
         }
@@ -372,6 +378,7 @@ internal sealed partial class Dispatcher(
         if (recovered > 0)
         {
             LogRecovered(logger, recovered);
+            Notify();
         }
     }
 
