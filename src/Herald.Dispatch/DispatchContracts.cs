@@ -18,6 +18,12 @@ public interface ISenderResolver
 {
     /// <summary>The provider, or null when it no longer exists.</summary>
     Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How many messages a second all providers together may take, or null when any provider has no rate limit (or it is
+    /// not known): the dispatcher sizes its claims by it.
+    /// </summary>
+    Task<int?> CombinedRateAsync(CancellationToken cancellationToken) => Task.FromResult<int?>(null);
 }
 
 /// <summary>Wakes the dispatcher when new work is queued.</summary>

@@ -23,7 +23,7 @@ public sealed class DispatchOptions
     /// </summary>
     public TimeSpan ClaimWindow { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How many sends run at once per worker. Default 64.</summary>
+    /// <summary>How many sends run at once on this node, over all workers. Default 64.</summary>
     public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>How long a claim holds a message; after it, another worker may resend it. Default 2 min.</summary>

@@ -27,6 +27,7 @@ internal sealed partial class Dispatcher(
     ILogger<Dispatcher> logger) : BackgroundService, IDispatchSignal
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
@@ -69,7 +70,7 @@ internal sealed partial class Dispatcher(
         {
             try
             {
-                var limit = ClaimSize(settings);
+                var limit = await ClaimSizeAsync(settings, stoppingToken);
                 var claimed = await queue.ClaimAsync(limit, _owner, settings.Lease, stoppingToken);
                 if (claimed.Count == 0)
                 {
@@ -96,25 +97,38 @@ internal sealed partial class Dispatcher(
     }
 
     /// <summary>
-    /// How many messages one worker claims. When every provider seen has a rate limit, a claim is what they can take in
+    /// How many messages one worker claims. When every provider has a rate limit, a claim is what they take in
     /// <see cref="DispatchOptions.ClaimWindow"/> shared between the workers, so an OTP never queues behind seconds of a
     /// campaign's claimed messages; otherwise <see cref="DispatchOptions.ClaimBatchSize"/>.
     /// </summary>
-    private int ClaimSize(DispatchOptions settings)
+    private async Task<int> ClaimSizeAsync(DispatchOptions settings, CancellationToken cancellationToken)
     {
-        var throttles = _throttles.Values;
-        if (throttles.Count == 0)
-        {
-            // No provider's pace is known yet (just started): a small first claim learns it, rather than every worker
-            // claiming a full batch that a slow provider then takes seconds to send while OTPs wait behind it.
-            return Math.Min(settings.ClaimBatchSize, 10);
-        }
-        if (throttles.Any(t => t.Limits.Rate <= 0))
+        if (await senders.CombinedRateAsync(cancellationToken) is not { } rate || rate <= 0)
         {
             return settings.ClaimBatchSize;
         }
-        var perWindow = throttles.Sum(t => (double)t.Limits.Rate) * settings.ClaimWindow.TotalSeconds / settings.Workers;
+        var perWindow = rate * settings.ClaimWindow.TotalSeconds / settings.Workers;
         return (int)Math.Clamp(Math.Ceiling(perWindow), 1, settings.ClaimBatchSize);
+    }
+
+    /// <summary>Waits for one of the node's <see cref="DispatchOptions.MaxConcurrency"/> send slots.</summary>
+    private async ValueTask<IDisposable> SendSlotAsync(CancellationToken cancellationToken)
+    {
+        await _sendSlots.WaitAsync(cancellationToken);
+        return new SlotRelease(_sendSlots);
+    }
+
+    private sealed class SlotRelease(SemaphoreSlim slots) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                slots.Release();
+            }
+        }
     }
 
     private async Task SweepLoopAsync(DispatchOptions settings, CancellationToken stoppingToken)
@@ -213,6 +227,7 @@ internal sealed partial class Dispatcher(
             {
                 IReadOnlyList<SendResult> results;
                 using (await throttle.AcquireAsync(chunk.Length, cancellationToken))
+                using (await SendSlotAsync(cancellationToken))
                 {
                     results = await SendBatchAsync(batchSender, chunk.Select(i => claimed[i]).ToList(), cancellationToken);
                 }
@@ -233,6 +248,7 @@ internal sealed partial class Dispatcher(
                 SendResult? result;
                 DispatchCompletion? early;
                 using (await throttle.AcquireAsync(1, ct))
+                using (await SendSlotAsync(ct))
                 {
                     (result, early) = await SendOneAsync(sender, claimed[i], ct);
                 }
@@ -405,6 +421,7 @@ internal sealed partial class Dispatcher(
     public override void Dispose()
     {
         _wake.Dispose();
+        _sendSlots.Dispose();
         foreach (var throttle in _throttles.Values)
         {
             throttle.Dispose();

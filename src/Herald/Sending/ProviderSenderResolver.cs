@@ -15,6 +15,20 @@ internal sealed class ProviderSenderResolver(IProviderStore store, ProviderServi
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (ResolvedProvider? Provider, DateTimeOffset ReadAt)> _recent = new(StringComparer.Ordinal);
+    private (int? Rate, DateTimeOffset ReadAt)? _combined;
+
+    public async Task<int?> CombinedRateAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_combined is { } cached && now - cached.ReadAt < Freshness)
+        {
+            return cached.Rate;
+        }
+        var all = await store.ListAsync(cancellationToken);
+        int? rate = all.Count == 0 || all.Any(p => p.RateLimit <= 0) ? null : all.Sum(p => p.RateLimit);
+        _combined = (rate, now);
+        return rate;
+    }
 
     public async Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken)
     {

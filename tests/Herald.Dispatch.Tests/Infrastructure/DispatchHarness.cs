@@ -155,6 +155,9 @@ public sealed class DispatchHarness : IAsyncDisposable
 
     private sealed class Resolver(ResolvedProvider provider) : ISenderResolver
     {
+        public Task<int?> CombinedRateAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<int?>(provider.RateLimit > 0 ? provider.RateLimit : null);
+
         public Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken) =>
             Task.FromResult<ResolvedProvider?>(providerId == ProviderId ? provider : null);
     }
