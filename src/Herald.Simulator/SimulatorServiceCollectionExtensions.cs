@@ -53,7 +53,7 @@ public static class SimulatorServiceCollectionExtensions
             // Each attempt has its own TimeProvider-driven timeout (DlrDispatcher.AttemptTimeout).
             client.Timeout = Timeout.InfiniteTimeSpan;
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Herald.Simulator/1.0");
-        });
+        }).RemoveAllLoggers(); // a callback log line per report would cost more than the callback
         return services;
     }
 

@@ -124,6 +124,7 @@ public static class HeraldServer
             .AddMeter(HeraldMetrics.MeterName)
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
+        services.AddSingleton<ProviderLookup>();
         services.AddSingleton<ISenderResolver, ProviderSenderResolver>();
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<IDeadLetters, DeadLetterService>();

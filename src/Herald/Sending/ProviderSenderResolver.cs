@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Herald.Api.Providers;
 using Herald.Dispatch;
 using Herald.Hosting;
@@ -11,10 +10,9 @@ namespace Herald.Sending;
 /// The provider's row is read at most once a second per provider, so a busy dispatcher does not query it for every
 /// claim, and an edit made at runtime (limits, settings) takes effect within a second.
 /// </summary>
-internal sealed class ProviderSenderResolver(IProviderStore store, ProviderService providers, IDrainState drain, TimeProvider time) : ISenderResolver
+internal sealed class ProviderSenderResolver(IProviderStore store, ProviderLookup cache, ProviderService providers, IDrainState drain, TimeProvider time) : ISenderResolver
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<string, (ResolvedProvider? Provider, DateTimeOffset ReadAt)> _recent = new(StringComparer.Ordinal);
     private (int? Rate, DateTimeOffset ReadAt)? _combined;
 
     public async Task<int?> CombinedRateAsync(CancellationToken cancellationToken)
@@ -30,20 +28,11 @@ internal sealed class ProviderSenderResolver(IProviderStore store, ProviderServi
         return rate;
     }
 
-    public async Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (_recent.TryGetValue(providerId, out var cached) && now - cached.ReadAt < Freshness)
-        {
-            return cached.Provider;
-        }
-        var resolved = await store.FindAsync(providerId, cancellationToken) is { } record
+    public async Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken) =>
+        await cache.FindByIdAsync(providerId, cancellationToken) is { } record
             ? new ResolvedProvider(DrainAwareSender.Wrap(providers.SenderFor(record), drain), record.RateLimit, record.MaxInFlight, record.UpdatedAt)
             {
                 CredentialsFailing = record.CredentialsFailedAt is not null,
             }
             : null;
-        _recent[providerId] = (resolved, now);
-        return resolved;
-    }
 }

@@ -17,11 +17,11 @@ internal static class DlrEndpoints
         return app;
     }
 
-    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, IProviderStore providers, DlrIngest ingest,
+    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers, DlrIngest ingest,
         TimeProvider time, CancellationToken ct)
     {
-        var provider = await providers.FindAsync(providerId, ct);
-        if (provider is null || provider.Id != providerId || !TokenMatches(provider.CallbackToken, token))
+        var provider = await providers.FindByIdAsync(providerId, ct);
+        if (provider is null || !TokenMatches(provider.CallbackToken, token))
         {
             // The same answer whether the provider exists or not.
             return Problems.NotFound("There is no callback URL here. Copy the callbackUrl shown for the provider.");
