@@ -7,7 +7,10 @@ namespace Herald.Dispatch;
 /// <summary>Registers the dispatcher.</summary>
 public static class DispatchServiceCollectionExtensions
 {
-    /// <summary>Adds the dispatcher (a hosted service) and <see cref="IDispatchSignal"/>. The host registers an <see cref="ISenderResolver"/>.</summary>
+    /// <summary>
+    /// Adds the dispatcher (a hosted service), the leader's lease-expiry sweep and <see cref="IDispatchSignal"/>. The host registers an
+    /// <see cref="ISenderResolver"/> and cluster leadership (<c>AddHeraldCluster</c>).
+    /// </summary>
     public static IServiceCollection AddHeraldDispatch(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DispatchOptions>().Bind(configuration.GetSection(DispatchOptions.Section)).ValidateOnStart();
@@ -19,6 +22,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<IDispatchSignal>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<DispatchHost>());
         services.AddSingleton<DispatchHost>();
+        services.AddHostedService<LeaseSweeper>();
         return services;
     }
 }

@@ -70,8 +70,8 @@ internal sealed partial class SqlStore : IDispatchQueue
                 """, rows.Select(r => new
             {
                 r.Id, At = now.ToUnixTimeMilliseconds(),
-                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {r.ProviderNickname}: resent-after-crash (the previous attempt's lease expired; same message id)"
-                    : $"attempt {r.Attempts} through {r.ProviderNickname}",
+                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {r.ProviderNickname} by {owner}: resent-after-crash (the previous attempt's lease expired; same message id)"
+                    : $"attempt {r.Attempts} through {r.ProviderNickname} by {owner}",
             }), transaction, cancellationToken: cancellationToken));
         }
         await transaction.CommitAsync(cancellationToken);

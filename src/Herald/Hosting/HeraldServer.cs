@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Api.Cluster;
 using Herald.Api.Connect;
 using Herald.Api.DeliveryReports;
 using Herald.Api.Health;
@@ -13,6 +14,7 @@ using Herald.Sandbox;
 using Herald.Security;
 using Herald.Sending;
 using Herald.Storage;
+using Herald.Storage.Cluster;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
@@ -113,6 +115,7 @@ public static class HeraldServer
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         services.AddHeraldStorage(options.Database);
+        services.AddHeraldCluster(configuration, options.Database);
         services.AddHeraldProviders();
         services.AddHeraldDispatch(configuration);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -166,6 +169,7 @@ public static class HeraldServer
         api.MapDlrFeed();
         api.MapMessages();
         api.MapSendMessages();
+        api.MapCluster();
         app.MapHeraldDashboard();
     }
 
