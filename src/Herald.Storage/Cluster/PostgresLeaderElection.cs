@@ -172,7 +172,8 @@ internal sealed partial class PostgresLeaderElection : ILeaderElection
     /// <summary>The lock is held while the session lives; asking pg_locks also catches a pooler that swapped the session.</summary>
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
-        var connection = await ConnectionAsync(cancellationToken);
+        var connection = _connection is { State: System.Data.ConnectionState.Open } open ? open
+            : throw new InvalidOperationException("the leader's connection is closed");
         await using var command = new NpgsqlCommand("""
             SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
                 AND classid = @high AND objid = @low AND objsubid = 1)
