@@ -1,3 +1,4 @@
+using Herald.Storage.Cluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,12 @@ namespace Herald.Dispatch;
 public static class DispatchServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the dispatcher (a hosted service), the leader's lease-expiry sweep and <see cref="IDispatchSignal"/>. The host registers an
-    /// <see cref="ISenderResolver"/> and cluster leadership (<c>AddHeraldCluster</c>).
+    /// Adds the dispatcher (a hosted service), the lease-expiry sweep for nodes without one and <see cref="IDispatchSignal"/>. The host registers an
+    /// <see cref="ISenderResolver"/>; cluster leadership (<c>AddHeraldCluster</c>) comes along, registered first so it starts first.
     /// </summary>
     public static IServiceCollection AddHeraldDispatch(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddHeraldCluster(configuration);
         services.AddOptions<DispatchOptions>().Bind(configuration.GetSection(DispatchOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
         services.AddMetrics();

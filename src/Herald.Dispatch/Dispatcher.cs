@@ -313,8 +313,16 @@ internal sealed partial class Dispatcher(
             return;
         }
         _nextSweep = now + TimeSpan.FromTicks(Math.Min(settings.LeaseSweepInterval.Ticks, TimeSpan.FromSeconds(5).Ticks));
-        // Per node: the depth gauge. Expired leases are returned once per cluster, by the leader (LeaseSweeper).
         metrics.Depth(await queue.DepthAsync(cancellationToken));
+        // Once per cluster: the leader returns every node's expired leases (each node still claims for itself).
+        await leadership.RunIfLeaderAsync(async ct =>
+        {
+            var recovered = await queue.RecoverExpiredLeasesAsync(ct);
+            if (recovered > 0)
+            {
+                LogRecovered(logger, recovered);
+            }
+        }, cancellationToken);
     }
 
     private async Task WaitForWorkAsync(DispatchOptions settings, CancellationToken cancellationToken)

@@ -7,10 +7,10 @@ using Microsoft.Extensions.Options;
 namespace Herald.Dispatch;
 
 /// <summary>
-/// Returns messages whose lease expired (a node crashed between claim and answer) to the queue, every
-/// <see cref="DispatchOptions.LeaseSweepInterval"/>, on the cluster leader only: one sweep for the whole cluster,
-/// wherever the crashed claim came from. It runs on every node (also one whose dispatcher is off) so that a leader
-/// always sweeps; the others only wait for their turn. The sweep is one atomic update, so the short overlap when
+/// The lease-expiry sweep for a node whose dispatcher is off (<see cref="DispatchOptions.Enabled"/> false): the dispatcher
+/// sweeps as part of its loop, but such a node may still win the leadership, and the cluster's expired leases must not
+/// wait for another node to lead. Like the dispatcher's sweep it runs on the leader only, every
+/// <see cref="DispatchOptions.LeaseSweepInterval"/>; the sweep is one atomic update, so the short overlap when
 /// leadership moves is harmless.
 /// </summary>
 internal sealed partial class LeaseSweeper(
@@ -23,6 +23,10 @@ internal sealed partial class LeaseSweeper(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Value.Enabled)
+        {
+            return; // the dispatcher sweeps
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

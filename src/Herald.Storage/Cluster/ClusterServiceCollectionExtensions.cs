@@ -10,15 +10,19 @@ namespace Herald.Storage.Cluster;
 public static class ClusterServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IClusterLeadership"/> over the configured database (<c>Herald:Cluster</c> options) and a hosted
-    /// service that contests it while the host runs. Register it before the services that run leader jobs, so it starts
-    /// before them and stops after them.
+    /// Adds <see cref="IClusterLeadership"/> over the database <c>AddHeraldStorage</c> registered (<c>Herald:Cluster</c> options)
+    /// and a hosted service that contests it while the host runs. Register it before the services that run leader jobs,
+    /// so it starts before them and stops after them. Calling it again changes nothing.
     /// </summary>
-    public static IServiceCollection AddHeraldCluster(this IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
+    public static IServiceCollection AddHeraldCluster(this IServiceCollection services, IConfiguration configuration)
     {
+        if (services.Any(d => d.ServiceType == typeof(ILeaderElection)))
+        {
+            return services;
+        }
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
-        services.AddSingleton(sp => LeaderElection.Create(database, sp.GetRequiredService<IOptions<ClusterOptions>>().Value,
+        services.AddSingleton(sp => LeaderElection.Create(sp.GetRequiredService<DatabaseOptions>(), sp.GetRequiredService<IOptions<ClusterOptions>>().Value,
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IClusterLeadership>(sp => sp.GetRequiredService<ILeaderElection>());
         services.AddHostedService<LeaderElectionHost>();

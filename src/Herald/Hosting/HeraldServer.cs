@@ -14,7 +14,6 @@ using Herald.Sandbox;
 using Herald.Security;
 using Herald.Sending;
 using Herald.Storage;
-using Herald.Storage.Cluster;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
@@ -115,7 +114,6 @@ public static class HeraldServer
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         services.AddHeraldStorage(options.Database);
-        services.AddHeraldCluster(configuration, options.Database);
         services.AddHeraldProviders();
         services.AddHeraldDispatch(configuration);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -48,7 +48,7 @@ public sealed class ClusterOptionsTests
     private static IOptions<ClusterOptions> Bind(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection().AddLogging().AddHeraldCluster(configuration, new DatabaseOptions());
+        var services = new ServiceCollection().AddLogging().AddHeraldStorage(new DatabaseOptions()).AddHeraldCluster(configuration);
         return services.BuildServiceProvider().GetRequiredService<IOptions<ClusterOptions>>();
     }
 }
