@@ -163,11 +163,11 @@ public static class HeraldServer
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapProviders();
         api.MapTestSms();
+        api.MapCluster();
         api.MapKeys();
         api.MapDlrFeed();
         api.MapMessages();
         api.MapSendMessages();
-        api.MapCluster();
         app.MapHeraldDashboard();
     }
 
