@@ -83,7 +83,8 @@ public sealed class TwoNodeTests : IAsyncLifetime
         await a.DisposeAsync(); // Process.Kill: SIGKILL, no shutdown of any kind
         await TestHttp.EventuallyAsync(async () => (await ClusterAsync(apiB))["leader"]!.GetValue<bool>() ? true : (object?)null, "node-b to lead", TimeSpan.FromSeconds(10));
         await WaitForAcceptedAsync(apiB, provider, Messages + SlowMessages, TimeSpan.FromSeconds(60));
-        await b.WaitForOutputAsync("sweep by leader node-b");
+        await b.WaitForOutputAsync("Node node-b is now the cluster leader");
+        await b.WaitForOutputAsync("whose lease expired to the queue");
 
         var recovered = await LeaseExpiredAsync();
         Assert.NotEmpty(recovered);
