@@ -1,3 +1,4 @@
+using Herald.Storage.Cluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -7,9 +8,13 @@ namespace Herald.Dispatch;
 /// <summary>Registers the dispatcher.</summary>
 public static class DispatchServiceCollectionExtensions
 {
-    /// <summary>Adds the dispatcher (a hosted service) and <see cref="IDispatchSignal"/>. The host registers an <see cref="ISenderResolver"/>.</summary>
+    /// <summary>
+    /// Adds the dispatcher (a hosted service), the lease-expiry sweep for nodes without one and <see cref="IDispatchSignal"/>. The host registers an
+    /// <see cref="ISenderResolver"/>; cluster leadership (<c>AddHeraldCluster</c>) comes along, registered first so it starts first.
+    /// </summary>
     public static IServiceCollection AddHeraldDispatch(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddHeraldCluster(configuration);
         services.AddOptions<DispatchOptions>().Bind(configuration.GetSection(DispatchOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
         services.AddMetrics();
@@ -19,6 +24,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<IDispatchSignal>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<DispatchHost>());
         services.AddSingleton<DispatchHost>();
+        services.AddHostedService<LeaseSweeper>();
         return services;
     }
 }

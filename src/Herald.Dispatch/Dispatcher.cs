@@ -3,6 +3,7 @@ using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
 using Herald.Storage;
+using Herald.Storage.Cluster;
 using Herald.Storage.Records;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,13 +23,14 @@ internal sealed partial class Dispatcher(
     IOptions<DispatchOptions> options,
     HeraldMetrics metrics,
     CredentialWatch credentials,
+    IClusterLeadership leadership,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<Dispatcher> logger) : BackgroundService, IDispatchSignal
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
-    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly string _owner = $"{leadership.NodeId}/{Guid.NewGuid().ToString("N")[..8]}";
     private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderThrottle> _throttles = new();
@@ -390,12 +392,16 @@ internal sealed partial class Dispatcher(
         }
         _nextSweep = now + TimeSpan.FromTicks(Math.Min(settings.LeaseSweepInterval.Ticks, TimeSpan.FromSeconds(5).Ticks));
         metrics.Depth(await queue.DepthAsync(cancellationToken));
-        var recovered = await queue.RecoverExpiredLeasesAsync(cancellationToken);
-        if (recovered > 0)
+        // Once per cluster: the leader returns every node's expired leases (each node still claims for itself).
+        await leadership.RunIfLeaderAsync(async ct =>
         {
-            LogRecovered(logger, recovered);
-            Notify();
-        }
+            var recovered = await queue.RecoverExpiredLeasesAsync(ct);
+            if (recovered > 0)
+            {
+                LogRecovered(logger, recovered);
+                Notify();
+            }
+        }, cancellationToken);
     }
 
     private async Task WaitForWorkAsync(DispatchOptions settings, CancellationToken cancellationToken)

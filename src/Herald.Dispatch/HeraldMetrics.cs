@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Herald.Core.Messaging;
 using Herald.Storage;
+using Herald.Storage.Cluster;
 
 namespace Herald.Dispatch;
 
@@ -20,11 +21,16 @@ public sealed class HeraldMetrics
     private long _dispatching;
     private readonly ConcurrentDictionary<string, Func<int>> _circuits = new();
 
-    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
-    public HeraldMetrics(IMeterFactory meterFactory)
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>; <paramref name="leadership"/> feeds <c>herald.cluster.leader</c>.</summary>
+    public HeraldMetrics(IMeterFactory meterFactory, IClusterLeadership? leadership = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
+        if (leadership is not null)
+        {
+            meter.CreateObservableGauge("herald.cluster.leader", () => new Measurement<int>(leadership.IsLeader ? 1 : 0, new KeyValuePair<string, object?>("node", leadership.NodeId)),
+                description: "1 while this node is the cluster leader (runs the cluster-wide scheduled jobs), else 0.");
+        }
         _accepted = meter.CreateCounter<long>("herald.messages.accepted", "{message}", "Messages accepted by the API, by type.");
         _answers = meter.CreateCounter<long>("herald.provider.answers", "{message}", "Provider answers to sends, by provider and outcome.");
         _final = meter.CreateCounter<long>("herald.messages.final", "{message}", "Messages that reached a final state, by provider and state.");

@@ -50,7 +50,10 @@ public interface IDispatchQueue
     /// <summary>The message an Idempotency-Key created, if it was used since <paramref name="since"/>.</summary>
     Task<IdempotencyRecord?> FindIdempotencyAsync(string key, DateTimeOffset since, CancellationToken cancellationToken);
 
-    /// <summary>Claims up to <paramref name="limit"/> due messages, lane first, under a lease; they move to dispatching.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due messages, lane first, under a lease; they move to dispatching. Concurrent claimers
+    /// (other nodes) never get the same message. <paramref name="owner"/> names the dispatcher (node id first) on the timeline.
+    /// </summary>
     Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>Applies workers' decisions in one transaction.</summary>

@@ -25,6 +25,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>Adds <see cref="IDatabase"/> and every store over the configured database.</summary>
     public static IServiceCollection AddHeraldStorage(this IServiceCollection services, DatabaseOptions options)
     {
+        services.AddSingleton(options);
         services.AddSingleton(sp => HeraldDatabase.Open(options, sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IDatabase>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IProviderStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);

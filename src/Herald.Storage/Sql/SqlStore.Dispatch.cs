@@ -87,8 +87,8 @@ internal sealed partial class SqlStore : IDispatchQueue
                 """, rows.Select(r => new
             {
                 r.Id, At = now.ToUnixTimeMilliseconds(),
-                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {Through(r)}: resent-after-crash (the previous attempt's lease expired; same message id)"
-                    : $"attempt {r.Attempts} through {Through(r)}",
+                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {Through(r)} by {owner}: resent-after-crash (the previous attempt's lease expired; same message id)"
+                    : $"attempt {r.Attempts} through {Through(r)} by {owner}",
             }), transaction, cancellationToken: cancellationToken));
         }
         var routes = await RoutesAsync(connection, transaction, rows.Where(r => r.ProviderGroupId is not null).Select(r => r.ProviderGroupId!).Distinct().ToList(),

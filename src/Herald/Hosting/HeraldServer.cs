@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Api.Cluster;
 using Herald.Api.Connect;
 using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
@@ -172,6 +173,7 @@ public static class HeraldServer
         api.MapProviders();
         api.MapProviderGroups();
         api.MapTestSms();
+        api.MapCluster();
         api.MapKeys();
         api.MapDlrFeed();
         api.MapMessages();

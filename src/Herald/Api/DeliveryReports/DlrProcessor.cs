@@ -4,6 +4,7 @@ using Herald.Core.Messaging;
 using Herald.Core.DeliveryReports;
 using Herald.Hosting;
 using Herald.Storage;
+using Herald.Storage.Cluster;
 using Herald.Storage.Records;
 
 namespace Herald.Api.DeliveryReports;
@@ -205,9 +206,11 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
 
 /// <summary>
 /// Applies parked reports once the provider message id they name is recorded (a report that
-/// overtook the send's answer), and gives up on those still unmatched after an hour.
+/// overtook the send's answer), and gives up on those still unmatched after an hour. A cluster-wide
+/// job: only the leader runs it, so two nodes never apply the same parked report.
 /// </summary>
-internal sealed partial class PendingReportWorker(IPendingReports pending, DlrProcessor processor, TimeProvider time, ILogger<PendingReportWorker> logger) : BackgroundService
+internal sealed partial class PendingReportWorker(IPendingReports pending, DlrProcessor processor, IClusterLeadership leadership, TimeProvider time,
+    ILogger<PendingReportWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(1);
@@ -219,6 +222,11 @@ internal sealed partial class PendingReportWorker(IPendingReports pending, DlrPr
         {
             try
             {
+                if (!leadership.IsLeader)
+                {
+                    await Task.Delay(Interval, time, stoppingToken);
+                    continue;
+                }
                 var matched = await pending.MatchedAsync(500, stoppingToken);
                 if (matched.Count > 0)
                 {
