@@ -17,6 +17,9 @@ public sealed class DispatchOptions
     /// <summary>Workers on this node that each claim, send and record a batch, overlapping one another. Default 4.</summary>
     public int Workers { get; set; } = 4;
 
+    /// <summary>One more worker that claims only OTPs, so they never wait for a worker busy with a campaign. Default true.</summary>
+    public bool ExpressWorker { get; set; } = true;
+
     /// <summary>
     /// With rate-limited providers, a claim holds what they can take in this long (shared by the workers), so a new OTP
     /// waits about this long at most behind messages already claimed. Default 100 ms.

@@ -29,6 +29,7 @@ internal sealed partial class Dispatcher(
     ILogger<Dispatcher> logger) : BackgroundService, IDispatchSignal
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SemaphoreSlim _expressWake = new(0, 1);
     private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
     private readonly string _owner = $"{leadership.NodeId}/{Guid.NewGuid().ToString("N")[..8]}";
     private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
@@ -38,11 +39,17 @@ internal sealed partial class Dispatcher(
 
     public void Notify()
     {
-        if (_wake.CurrentCount == 0)
+        Wake(_wake);
+        Wake(_expressWake);
+    }
+
+    private static void Wake(SemaphoreSlim wake)
+    {
+        if (wake.CurrentCount == 0)
         {
             try
             {
-                _wake.Release();
+                wake.Release();
             }
             catch (SemaphoreFullException)
             {
@@ -62,8 +69,16 @@ internal sealed partial class Dispatcher(
         }
         // Several workers, so that claiming and recording overlap with sending: while one waits for its slowest
         // answer, the others claim and send. Each claim is small enough that a new OTP waits at most one short cycle.
-        var workers = Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(() => WorkAsync(settings, stoppingToken), CancellationToken.None));
-        await Task.WhenAll(workers.Append(Task.Run(() => SweepLoopAsync(settings, stoppingToken), CancellationToken.None)));
+        // Stop starting sends as soon as the host begins stopping, not only when this service's turn to stop comes:
+        // sends already on the wire finish (the senders let them), the rest of each claim goes back to the queue.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        var token = stopping.Token;
+        var workers = Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(() => WorkAsync(settings, token), CancellationToken.None)).ToList();
+        if (settings.ExpressWorker)
+        {
+            workers.Add(Task.Run(() => ExpressAsync(settings, token), CancellationToken.None));
+        }
+        await Task.WhenAll(workers.Append(Task.Run(() => SweepLoopAsync(settings, token), CancellationToken.None)));
     }
 
     private async Task WorkAsync(DispatchOptions settings, CancellationToken stoppingToken)
@@ -85,6 +100,39 @@ internal sealed partial class Dispatcher(
                     Notify();
                 }
                 await ProcessAsync(claimed, settings, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogLoopError(logger, ex);
+                await Task.Delay(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The express worker claims only OTPs, so an OTP accepted while every other worker is busy with a campaign's claim
+    /// is claimed, sent and recorded at once rather than after one of those claims is done.
+    /// </summary>
+    private async Task ExpressAsync(DispatchOptions settings, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var claimed = await queue.ClaimAsync(Math.Min(settings.ClaimBatchSize, 50), Lanes.For(MessageTypes.Otp), _owner, settings.Lease, stoppingToken);
+                if (claimed.Count > 0)
+                {
+                    await ProcessAsync(claimed, settings, stoppingToken);
+                    continue;
+                }
+                // Only a wake-up or the poll interval: the next due time is usually a campaign's, which is not this worker's.
+                using var timeout = new CancellationTokenSource(settings.PollInterval, time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+                await _expressWake.WaitAsync(linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -427,6 +475,7 @@ internal sealed partial class Dispatcher(
     public override void Dispose()
     {
         _wake.Dispose();
+        _expressWake.Dispose();
         _sendSlots.Dispose();
         foreach (var throttle in _throttles.Values)
         {

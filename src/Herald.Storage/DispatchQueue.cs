@@ -56,6 +56,9 @@ public interface IDispatchQueue
     /// </summary>
     Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken);
 
+    /// <summary>Like <see cref="ClaimAsync(int, string, TimeSpan, CancellationToken)"/>, only from lanes up to <paramref name="maxLane"/> (0 = OTPs only).</summary>
+    Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, int maxLane, string owner, TimeSpan lease, CancellationToken cancellationToken);
+
     /// <summary>Applies workers' decisions in one transaction.</summary>
     Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken);
 

@@ -64,7 +64,10 @@ internal sealed partial class SqlStore : IDispatchQueue
         };
     }
 
-    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
+        ClaimAsync(limit, int.MaxValue, owner, lease, cancellationToken);
+
+    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, int maxLane, string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var connection = await dialect.OpenAsync(cancellationToken);
@@ -74,10 +77,10 @@ internal sealed partial class SqlStore : IDispatchQueue
             UPDATE messages SET status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1,
                 provider_attempts = provider_attempts + 1, updated_at = @now
             WHERE id IN (
-                SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= @now
+                SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= @now AND lane <= @maxLane
                 ORDER BY lane, next_attempt_at LIMIT @limit {dialect.SkipLocked})
             RETURNING {MessageColumns}, valid_until AS ValidUntil, resend AS Resend, lane AS Lane
-            """, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit },
+            """, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit, maxLane },
             transaction, cancellationToken: cancellationToken))).ToList();
         if (rows.Count > 0)
         {

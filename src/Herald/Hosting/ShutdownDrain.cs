@@ -24,9 +24,9 @@ internal sealed class ShutdownDrain(IHostApplicationLifetime lifetime, IOptions<
     private readonly CancellationTokenSource _abort = new();
     private CancellationTokenRegistration _registration;
     private ITimer? _timer;
-    private volatile bool _draining;
-
-    public bool Draining => _draining;
+    // Read from the token itself: it says "requested" before any ApplicationStopping callback runs, so a send the
+    // dispatcher cancels from its own callback is already seen as draining (and allowed to finish).
+    public bool Draining => lifetime.ApplicationStopping.IsCancellationRequested;
 
     public CancellationToken SendAbort => _abort.Token;
 
@@ -44,7 +44,6 @@ internal sealed class ShutdownDrain(IHostApplicationLifetime lifetime, IOptions<
 
     private void BeginDrain()
     {
-        _draining = true;
         _timer = time.CreateTimer(_ => Abort(), null, SendGrace(options.Value.ShutdownTimeout), Timeout.InfiniteTimeSpan);
     }
 
