@@ -61,6 +61,8 @@ internal sealed partial class Dispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        // A periodic timer, started now: a sweep that takes a while, or a clock that jumps, never pushes the next one back.
+        using var sweeps = new PeriodicTimer(TimeSpan.FromTicks(Math.Min(settings.LeaseSweepInterval.Ticks, TimeSpan.FromSeconds(1).Ticks)), time);
         // Send nothing before the server listens: callback URLs are built from the address it is bound to.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -78,7 +80,7 @@ internal sealed partial class Dispatcher(
         {
             workers.Add(Task.Run(() => ExpressAsync(settings, token), CancellationToken.None));
         }
-        await Task.WhenAll(workers.Append(Task.Run(() => SweepLoopAsync(settings, token), CancellationToken.None)));
+        await Task.WhenAll(workers.Append(Task.Run(() => SweepLoopAsync(settings, sweeps, token), CancellationToken.None)));
     }
 
     private async Task WorkAsync(DispatchOptions settings, CancellationToken stoppingToken)
@@ -181,14 +183,14 @@ internal sealed partial class Dispatcher(
         }
     }
 
-    private async Task SweepLoopAsync(DispatchOptions settings, CancellationToken stoppingToken)
+    private async Task SweepLoopAsync(DispatchOptions settings, PeriodicTimer sweeps, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await SweepLeasesAsync(settings, stoppingToken);
-                await Task.Delay(TimeSpan.FromTicks(Math.Min(settings.LeaseSweepInterval.Ticks, TimeSpan.FromSeconds(1).Ticks)), time, stoppingToken);
+                await sweeps.WaitForNextTickAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
