@@ -118,7 +118,8 @@ internal sealed partial class SqlStore : IDispatchQueue
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = completions.Select(c => c.MessageId).Distinct().ToList();
         var current = (await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
-            $"SELECT id, status FROM messages WHERE {dialect.InList("id", "ids")} {dialect.ForUpdate}", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)))
+            // Locked in id order, like the delivery-report batches: two transactions never wait on each other crosswise.
+            $"SELECT id, status FROM messages WHERE {dialect.InList("id", "ids")} ORDER BY id {dialect.ForUpdate}", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)))
             .ToDictionary(r => r.Id, r => DeliveryStates.Parse(r.Status));
         var updates = new List<object>(completions.Count);
         var events = new List<object>(completions.Count);

@@ -57,7 +57,12 @@ public sealed class ProviderTroubleTests
         await CreateStubProviderAsync(herald, stub.Url);
 
         var a = await SendAsync(herald, "+919812345671", "first");
-        await TestHttp.EventuallyAsync(() => Task.FromResult<object?>(calls.IsEmpty ? null : true), "the first call");
+        // The pause starts when the 429 is answered and recorded: a send already on its way on another worker is not recalled.
+        await TestHttp.EventuallyAsync(async () =>
+        {
+            var message = await herald.GetMessageAsync(a);
+            return message["timeline"]!.AsArray().Any(e => e!["event"]!.GetValue<string>() == "transient-failure") ? message : null;
+        }, "the 429 to be recorded");
         var b = await SendAsync(herald, "+919812345672", "second");
 
         var second = await herald.WaitForStatusAsync(b, "accepted");

@@ -52,9 +52,9 @@ internal static class DlrEndpoints
             var (status, answer) = await ingest.SubmitAsync(item, ct);
             return Results.Json(answer, statusCode: status);
         }
-        catch (Exception ex) when (ex is DlrIngestClosedException or System.Data.Common.DbException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            // Not stored: the provider keeps the report and sends it again.
+            // Not stored (the batch's transaction failed, or Herald is stopping): the provider keeps the report and sends it again.
             context.Response.Headers.RetryAfter = "5";
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later",
                 detail: ex is DlrIngestClosedException ? ex.Message : "The report could not be stored; send it again.");
