@@ -15,12 +15,9 @@ public sealed record PendingReport
     public required DateTimeOffset ReceivedAt { get; init; }
 }
 
-/// <summary>Reports waiting for their message's provider id to be recorded.</summary>
+/// <summary>Reports waiting for their message's provider id to be recorded (they are parked by <see cref="IDlrBatch.ParkAsync"/>).</summary>
 public interface IPendingReports
 {
-    /// <summary>Parks reports durably.</summary>
-    Task AddAsync(IReadOnlyList<PendingReport> reports, CancellationToken cancellationToken);
-
     /// <summary>Parked reports whose provider message id is now known, with the message each belongs to.</summary>
     Task<IReadOnlyList<(PendingReport Report, string MessageId)>> MatchedAsync(int limit, CancellationToken cancellationToken);
 

@@ -35,17 +35,11 @@ public interface IMessageStore
     /// it, moves the message to the proposed state, atomically.
     /// </summary>
     Task<TransitionResult> TransitionAsync(string messageId, StateChange change, CancellationToken cancellationToken);
-    /// <summary>The Herald id of the message a provider knows as <paramref name="providerMessageId"/>.</summary>
-    Task<string?> FindByProviderMessageIdAsync(string providerId, string providerMessageId, CancellationToken cancellationToken);
 }
 
 /// <summary>Raw delivery reports, stored before they are acknowledged.</summary>
 public interface IDlrInbox
 {
-    /// <summary>Stores a report durably and returns its id.</summary>
-    Task<long> StoreAsync(DlrInboxItem item, CancellationToken cancellationToken);
-    /// <summary>Marks a report applied, with the answer given.</summary>
-    Task MarkProcessedAsync(long id, string result, CancellationToken cancellationToken);
     /// <summary>Reports stored but not yet applied (after a crash), oldest first.</summary>
     Task<IReadOnlyList<DlrInboxItem>> PendingAsync(int limit, CancellationToken cancellationToken);
     /// <summary>The latest reports for a provider (or all), newest first.</summary>

@@ -1,3 +1,4 @@
+using Herald.Storage.Tests.Infrastructure;
 using System.Data.Common;
 using Herald.Storage.Records;
 

@@ -1,3 +1,4 @@
+using Herald.Storage.Tests.Infrastructure;
 using System.Data.Common;
 using Herald.Core.Messaging;
 using Herald.Storage.Records;
@@ -361,8 +362,8 @@ public abstract partial class StorageComplianceTests
         await Db.Messages.TransitionAsync(a.Id, Change(DeliveryState.Accepted) with { ProviderMessageId = "same-pmid" }, Ct);
         await Db.Messages.TransitionAsync(b.Id, Change(DeliveryState.Accepted) with { ProviderMessageId = "same-pmid" }, Ct);
 
-        Assert.Equal(a.Id, await Db.Messages.FindByProviderMessageIdAsync(providerA, "same-pmid", Ct));
-        Assert.Equal(b.Id, await Db.Messages.FindByProviderMessageIdAsync(providerB, "same-pmid", Ct));
+        Assert.Equal(a.Id, await Db.DlrInbox.FindByProviderMessageIdAsync(providerA, "same-pmid", Ct));
+        Assert.Equal(b.Id, await Db.DlrInbox.FindByProviderMessageIdAsync(providerB, "same-pmid", Ct));
     }
 
     [Fact]
@@ -371,10 +372,10 @@ public abstract partial class StorageComplianceTests
         var provider = $"prv_{Unique()}";
         var message = await InsertMessageAsync(m => m with { ProviderId = provider, ProviderMessageId = "pm-inserted" });
 
-        Assert.Equal(message.Id, await Db.Messages.FindByProviderMessageIdAsync(provider, "pm-inserted", Ct));
-        Assert.Null(await Db.Messages.FindByProviderMessageIdAsync(provider, "PM-INSERTED", Ct));
-        Assert.Null(await Db.Messages.FindByProviderMessageIdAsync(provider, "pm-unknown", Ct));
-        Assert.Null(await Db.Messages.FindByProviderMessageIdAsync($"prv_{Unique()}", "pm-inserted", Ct));
+        Assert.Equal(message.Id, await Db.DlrInbox.FindByProviderMessageIdAsync(provider, "pm-inserted", Ct));
+        Assert.Null(await Db.DlrInbox.FindByProviderMessageIdAsync(provider, "PM-INSERTED", Ct));
+        Assert.Null(await Db.DlrInbox.FindByProviderMessageIdAsync(provider, "pm-unknown", Ct));
+        Assert.Null(await Db.DlrInbox.FindByProviderMessageIdAsync($"prv_{Unique()}", "pm-inserted", Ct));
     }
 
     // ---------------------------------------------------------------- listing

@@ -166,15 +166,19 @@ public sealed class DeliveryReportTests : IAsyncLifetime
         var providerId = callbackUrl.Split('/')[^2];
         // What a crash between "stored" and "applied" leaves behind: an unprocessed inbox row.
         var inbox = _herald.Services.GetRequiredService<Herald.Storage.IDlrInbox>();
-        await inbox.StoreAsync(new Herald.Storage.Records.DlrInboxItem
+        await using (var batch = await inbox.BeginBatchAsync(TestContext.Current.CancellationToken))
         {
-            ProviderId = providerId,
-            ReceivedAt = TimeProvider.System.GetUtcNow(),
-            Method = "POST",
-            ContentType = "application/json",
-            Body = Event("delivered", messageId),
-            Query = "",
-        }, TestContext.Current.CancellationToken);
+            await batch.StoreAsync([new Herald.Storage.Records.DlrInboxItem
+            {
+                ProviderId = providerId,
+                ReceivedAt = TimeProvider.System.GetUtcNow(),
+                Method = "POST",
+                ContentType = "application/json",
+                Body = Event("delivered", messageId),
+                Query = "",
+            }], TestContext.Current.CancellationToken);
+            await batch.CommitAsync(TestContext.Current.CancellationToken);
+        }
 
         _herald = await _herald.RestartAsync();
 

@@ -5,20 +5,6 @@ namespace Herald.Storage.Sql;
 /// <summary>Reports parked until their provider message id is known.</summary>
 internal sealed partial class SqlStore : IPendingReports
 {
-    public async Task AddAsync(IReadOnlyList<PendingReport> reports, CancellationToken cancellationToken)
-    {
-        if (reports.Count == 0)
-        {
-            return;
-        }
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO pending_reports (provider_id, provider_message_id, report, received_at)
-            VALUES (@ProviderId, @ProviderMessageId, @Report, @ReceivedAt)
-            """, reports.Select(r => new { r.ProviderId, r.ProviderMessageId, r.Report, ReceivedAt = r.ReceivedAt.ToUnixTimeMilliseconds() }),
-            cancellationToken: cancellationToken));
-    }
-
     public async Task<IReadOnlyList<(PendingReport Report, string MessageId)>> MatchedAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);

@@ -313,14 +313,6 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
 
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
 
-    public async Task<string?> FindByProviderMessageIdAsync(string providerId, string providerMessageId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        return await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT id FROM messages WHERE provider_id = @providerId AND provider_message_id = @providerMessageId",
-            new { providerId, providerMessageId }, cancellationToken: cancellationToken));
-    }
-
     private Task<int> InsertEvent(DbConnection connection, DbTransaction transaction, MessageEventRecord e, CancellationToken cancellationToken) =>
         Exec(connection, transaction, """
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
@@ -332,25 +324,6 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         }, cancellationToken);
 
     // ---------------------------------------------------------------- DLR inbox
-
-    public async Task<long> StoreAsync(DlrInboxItem item, CancellationToken cancellationToken)
-    {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO dlr_inbox (provider_id, received_at, method, content_type, body, query)
-            VALUES (@ProviderId, @ReceivedAt, @Method, @ContentType, @Body, @Query) RETURNING id
-            """, new
-        {
-            item.ProviderId, ReceivedAt = item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body, item.Query,
-        }, cancellationToken: cancellationToken));
-    }
-
-    public async Task MarkProcessedAsync(long id, string result, CancellationToken cancellationToken)
-    {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        await Exec(connection, null, "UPDATE dlr_inbox SET processed_at = @at, result = @result WHERE id = @id",
-            new { id, result, at = time.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken);
-    }
 
     public async Task<IReadOnlyList<DlrInboxItem>> PendingAsync(int limit, CancellationToken cancellationToken)
     {
