@@ -19,6 +19,9 @@ public interface ISenderResolver
     /// <summary>The provider, or null when it no longer exists.</summary>
     Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken);
 
+    /// <summary>A sender for a provider as stored (settings decrypted), to check or send a message now.</summary>
+    ISmsSender SenderFor(Herald.Storage.Records.ProviderRecord provider);
+
     /// <summary>
     /// How many messages a second all providers together may take, or null when any provider has no rate limit (or it is
     /// not known): the dispatcher sizes its claims by it.

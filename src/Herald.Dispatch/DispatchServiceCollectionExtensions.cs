@@ -1,3 +1,6 @@
+using Herald.Dispatch.Direct;
+using Herald.Dispatch.Intake;
+using Herald.Dispatch.Outbox;
 using Herald.Storage.Cluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +28,11 @@ public static class DispatchServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DispatchHost>());
         services.AddSingleton<DispatchHost>();
         services.AddHostedService<LeaseSweeper>();
+        services.AddSingleton<IMessageIntake, MessageIntake>();
+        services.AddSingleton<IDirectSend, DirectSend>();
+        services.AddSingleton<OutboxWorker>();
+        services.AddSingleton<IOutboxSignal>(sp => sp.GetRequiredService<OutboxWorker>());
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxWorker>());
         return services;
     }
 }

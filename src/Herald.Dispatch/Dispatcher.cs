@@ -2,6 +2,7 @@ using System.Text.Json;
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
+using Herald.Dispatch.Outcomes;
 using Herald.Storage;
 using Herald.Storage.Cluster;
 using Herald.Storage.Records;
@@ -32,7 +33,6 @@ internal sealed partial class Dispatcher(
     private readonly SemaphoreSlim _expressWake = new(0, 1);
     private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
     private readonly string _owner = $"{leadership.NodeId}/{Guid.NewGuid().ToString("N")[..8]}";
-    private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderThrottle> _throttles = new();
     private DateTimeOffset _nextSweep;
@@ -379,41 +379,23 @@ internal sealed partial class Dispatcher(
     private DispatchCompletion Complete(ClaimedMessage claimed, SendResult result, DispatchOptions settings)
     {
         var message = claimed.Message;
-        var detail = result.Exchange is null ? null : JsonSerializer.Serialize(result.Exchange, _json);
-        switch (result.Outcome)
+        var detail = SendOutcomes.Detail(result);
+        if (result.Outcome is not SendOutcome.Transient transient)
         {
-            case SendOutcome.Accepted accepted:
-                return new DispatchCompletion(message.Id, new StateChange
-                {
-                    Proposed = DeliveryState.Accepted, Source = "provider-response", Event = "accepted", Detail = detail,
-                    ProviderMessageId = accepted.ProviderMessageId,
-                    Note = accepted.ProviderMessageId is null ? "accepted (the answer carried no message id)" : $"provider message id {accepted.ProviderMessageId}",
-                });
-            case SendOutcome.Permanent permanent:
-                return new DispatchCompletion(message.Id, new StateChange
-                {
-                    Proposed = DeliveryState.Failed, Source = "provider-response", Event = "permanent-failure", Detail = detail, Note = permanent.Reason,
-                });
-            case SendOutcome.Transient transient when FailoverAfterTransient(claimed, transient, detail) is { } moved:
-                return moved;
-            case SendOutcome.Transient transient:
-                var retryAt = time.GetUtcNow() + Backoff.Delay(message.Attempts, transient.RetryAfter, settings, Random.Shared.NextDouble());
-                if (claimed.ValidUntil is { } until && retryAt >= until)
-                {
-                    return new DispatchCompletion(message.Id, new StateChange
-                    {
-                        Proposed = DeliveryState.Expired, Source = "provider-response", Event = "transient-failure", Detail = detail,
-                        Note = $"{transient.Reason}; no retry: the next attempt would be after the message's validity ({until:O})",
-                    });
-                }
-                return new DispatchCompletion(message.Id, new StateChange
-                {
-                    Proposed = DeliveryState.Queued, Source = "provider-response", Event = "transient-failure", Detail = detail,
-                    Note = $"{transient.Reason}; attempt {message.Attempts + 1} at {retryAt:O}",
-                }, retryAt);
-            default:
-                throw new InvalidOperationException("Unknown outcome.");
+            return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Failed));
         }
+        if (FailoverAfterTransient(claimed, transient, detail) is { } moved)
+        {
+            return moved;
+        }
+        var retryAt = time.GetUtcNow() + Backoff.Delay(message.Attempts, transient.RetryAfter, settings, Random.Shared.NextDouble());
+        if (claimed.ValidUntil is { } until && retryAt >= until)
+        {
+            return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Expired,
+                $"{transient.Reason}; no retry: the next attempt would be after the message's validity ({until:O})"));
+        }
+        return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Queued,
+            $"{transient.Reason}; attempt {message.Attempts + 1} at {retryAt:O}"), retryAt);
     }
 
     private static DispatchCompletion Final(string id, DeliveryState state, string @event, string note) =>
@@ -422,7 +404,7 @@ internal sealed partial class Dispatcher(
     private static OutboundMessage ToOutbound(MessageRecord message) => new()
     {
         MessageId = message.Id,
-        To = PhoneNumber.Parse(message.To),
+        To = PhoneNumber.FromStoredE164(message.To),
         Body = message.Body,
         Type = message.Type,
         Sender = message.Sender,
@@ -430,7 +412,7 @@ internal sealed partial class Dispatcher(
         TemplateVariables = message.TemplateVariables,
         CampaignId = message.CampaignId,
         DynamicFields = message.DynamicFields is null ? new Dictionary<string, string>()
-            : JsonSerializer.Deserialize<Dictionary<string, string>>(message.DynamicFields) ?? [],
+            : JsonSerializer.Deserialize(message.DynamicFields, DispatchJson.Default.DictionaryStringString) ?? [],
     };
 
     private async Task SweepLeasesAsync(DispatchOptions settings, CancellationToken cancellationToken)

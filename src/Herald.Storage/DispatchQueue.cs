@@ -4,11 +4,21 @@ namespace Herald.Storage;
 
 /// <summary>How a queued message is dispatched: its lane, when it is due and until when it is worth sending.</summary>
 /// <param name="Lane">0 = otp (first), 1 = txn, 2 = default, 3 = mkt.</param>
-/// <param name="NextAttemptAt">When it may be sent.</param>
+/// <param name="NextAttemptAt">When it may be sent; null when the caller sends it itself (Send Test SMS, the connector): the dispatcher never claims it.</param>
 /// <param name="ValidUntil">After this it is expired instead of sent; null = no limit.</param>
 /// <param name="Encoding">gsm7 or ucs2.</param>
 /// <param name="Segments">How many segments an operator bills.</param>
-public sealed record DispatchInfo(int Lane, DateTimeOffset NextAttemptAt, DateTimeOffset? ValidUntil, string Encoding, int Segments);
+public sealed record DispatchInfo(int Lane, DateTimeOffset? NextAttemptAt, DateTimeOffset? ValidUntil, string Encoding, int Segments)
+{
+    /// <summary>The first timeline entry's event.</summary>
+    public string Event { get; init; } = "queued";
+
+    /// <summary>The first timeline entry's note.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>The first timeline entry's detail.</summary>
+    public string? Detail { get; init; }
+}
 
 /// <summary>A message a worker holds under a lease.</summary>
 /// <param name="Message">The message.</param>

@@ -35,7 +35,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDispatchQueue>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IPendingReports>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IMessageCounts>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
-        services.AddSingleton<IConnectorStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
+        services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<HeraldDatabase>().Outbox);
         services.AddSingleton<IDashboardUserStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IMessageStats>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<HeraldDatabase>().Store);
@@ -53,6 +53,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     {
         _dialect = dialect;
         Store = new SqlStore(dialect, time);
+        Outbox = new SqlOutboxStore(dialect, time);
     }
 
     internal SqlStore Store { get; }
@@ -69,8 +70,8 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IApiKeyStore ApiKeys => Store;
     /// <summary>The dispatch queue.</summary>
     public IDispatchQueue Queue => Store;
-    /// <summary>The Kaleyra connector's messages, callbacks and relay outbox.</summary>
-    public IConnectorStore Connector => Store;
+    /// <summary>The webhook outbox.</summary>
+    public IOutboxStore Outbox { get; }
     /// <summary>People who sign in to the dashboard.</summary>
     public IDashboardUserStore DashboardUsers => Store;
     /// <summary>Aggregates over messages, for provider health.</summary>

@@ -7,12 +7,19 @@ public sealed record PhoneNumber
 {
     private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
 
-    private PhoneNumber(string e164, int countryCode, string regionCode)
+    private (int CountryCode, string RegionCode)? _country;
+
+    private PhoneNumber(string e164, (int CountryCode, string RegionCode)? country)
     {
         E164 = e164;
-        CountryCode = countryCode;
-        RegionCode = regionCode;
+        _country = country;
     }
+
+    /// <summary>
+    /// A number Herald stored after parsing it (E.164, as <see cref="E164"/> gave it): trusted as is, so sending does not
+    /// parse it again; the country is worked out only if asked for.
+    /// </summary>
+    public static PhoneNumber FromStoredE164(string e164) => new(e164, null);
 
     /// <summary>E.164 with the leading plus, e.g. <c>+919812345678</c>.</summary>
     public string E164 { get; }
@@ -21,10 +28,25 @@ public sealed record PhoneNumber
     public string Digits => E164[1..];
 
     /// <summary>The country calling code, e.g. 91.</summary>
-    public int CountryCode { get; }
+    public int CountryCode => Country.CountryCode;
 
     /// <summary>The ISO region, e.g. IN; "ZZ" when unknown.</summary>
-    public string RegionCode { get; }
+    public string RegionCode => Country.RegionCode;
+
+    private (int CountryCode, string RegionCode) Country => _country ??= Lookup(E164);
+
+    private static (int, string) Lookup(string e164)
+    {
+        try
+        {
+            var parsed = Util.Parse(e164, null);
+            return (parsed.CountryCode, Util.GetRegionCodeForNumber(parsed) ?? "ZZ");
+        }
+        catch (NumberParseException)
+        {
+            return (0, "ZZ");
+        }
+    }
 
     /// <summary>Formats for a provider: <c>e164</c> (default) or <c>digits</c>.</summary>
     public string Format(string? toFormat) =>
@@ -67,7 +89,7 @@ public sealed record PhoneNumber
                 return false;
             }
             var e164 = Util.Format(parsed, PhoneNumberFormat.E164);
-            phone = new PhoneNumber(e164, parsed.CountryCode, Util.GetRegionCodeForNumber(parsed) ?? "ZZ");
+            phone = new PhoneNumber(e164, (parsed.CountryCode, Util.GetRegionCodeForNumber(parsed) ?? "ZZ"));
             error = null;
             return true;
         }
@@ -81,6 +103,12 @@ public sealed record PhoneNumber
     /// <summary>Parses or throws <see cref="FormatException"/> with the reason.</summary>
     public static PhoneNumber Parse(string number, string? countryCode = null) =>
         TryParse(number, countryCode, out var phone, out var error) ? phone! : throw new FormatException(error);
+
+    /// <summary>Two numbers are the same when their E.164 forms are.</summary>
+    public bool Equals(PhoneNumber? other) => other is not null && E164 == other.E164;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(E164);
 
     /// <inheritdoc />
     public override string ToString() => E164;

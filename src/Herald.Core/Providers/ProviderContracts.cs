@@ -30,6 +30,12 @@ public sealed record OutboundMessage
     /// <summary>The campaign id.</summary>
     public string? CampaignId { get; init; }
 
+    /// <summary>
+    /// What goes in the provider's reference field instead of <see cref="MessageId"/> (the connector passes CleverTap's
+    /// <c>message_id</c> through); null for Herald's id.
+    /// </summary>
+    public string? Reference { get; init; }
+
     /// <summary>Custom placeholder values, by name or by parameter key.</summary>
     public IReadOnlyDictionary<string, string> DynamicFields { get; init; } = new Dictionary<string, string>();
 }

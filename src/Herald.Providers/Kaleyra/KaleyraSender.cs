@@ -44,7 +44,7 @@ internal sealed class KaleyraSender : IBatchSmsSender
     public async Task<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         var content = Render(message);
-        return (await SendRequestAsync(content, [message], message.MessageId, cancellationToken))[0];
+        return (await SendRequestAsync(content, [message], message.Reference ?? message.MessageId, cancellationToken))[0];
     }
 
     public void Validate(OutboundMessage message) => Render(message);
@@ -94,7 +94,7 @@ internal sealed class KaleyraSender : IBatchSmsSender
                 var batch = indexes.Select(i => messages[i]).ToList();
                 // A request of one carries Herald's id in ref, as a single send does; a request of
                 // several cannot, and its reports correlate on Kaleyra's per-recipient message_id.
-                outcome = await SendRequestAsync(content, batch, batch.Count == 1 ? batch[0].MessageId : null, cancellationToken);
+                outcome = await SendRequestAsync(content, batch, batch.Count == 1 ? batch[0].Reference ?? batch[0].MessageId : null, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && sent > 0)
             {
@@ -122,8 +122,11 @@ internal sealed class KaleyraSender : IBatchSmsSender
         var fields = new List<KeyValuePair<string, string>>
         {
             new("to", string.Join(',', recipients)),
-            new("sender", content.Sender),
         };
+        if (content.Sender is not null)
+        {
+            fields.Add(new("sender", content.Sender));
+        }
         if (content.Body is not null)
         {
             fields.Add(new("body", content.Body));
@@ -146,6 +149,10 @@ internal sealed class KaleyraSender : IBatchSmsSender
             fields.Add(new("ref1", content.CampaignId));
         }
         fields.Add(new("callback", _callback));
+        if (content.UrlData is not null)
+        {
+            fields.Add(new("url_data", content.UrlData));
+        }
         if (content.Unicode)
         {
             fields.Add(new("unicode", "1"));
@@ -156,6 +163,10 @@ internal sealed class KaleyraSender : IBatchSmsSender
         request.Headers.Accept.ParseAdd("application/json");
         var recorder = new ExchangeRecorder();
         recorder.AddSecret(_settings.ApiKey);
+        if (_settings.MaskSid)
+        {
+            recorder.AddSecret(_settings.Sid);
+        }
         var client = _httpClientFactory.CreateClient(ProviderHttp.ClientName);
         var (response, body, exchange, error) = await recorder.SendAsync(client, request, _timeout, cancellationToken);
         using (response)
@@ -171,7 +182,7 @@ internal sealed class KaleyraSender : IBatchSmsSender
     private Content Render(OutboundMessage message)
     {
         var sender = Present(message.Sender) ?? Field(message, "sender") ?? _settings.Sender;
-        if (sender is null)
+        if (sender is null && _settings.RequireSender)
         {
             throw new MessageRenderException("sender",
                 "Kaleyra needs a sender id: give the message a sender (or dynamicFields.sender), or set the provider's default sender in settings.sender.");
@@ -192,7 +203,18 @@ internal sealed class KaleyraSender : IBatchSmsSender
             "never" => false,
             _ => body is not null && !SmsSegmenter.IsGsm7(body),
         };
-        return new Content(body, sender, KaleyraType(message), templateId, Present(message.CampaignId), unicode);
+        // long_url ($$LongURL): Kaleyra shortens it into the body's {URL}.
+        string? urlData = null;
+        if (Field(message, "long_url") is { } longUrl && body is not null)
+        {
+            body = body.Contains("{URL}", StringComparison.Ordinal) ? body : body + " {URL}";
+            urlData = Json(writer =>
+            {
+                writer.WriteNumber("shorten_url", 1);
+                writer.WriteString("url", longUrl);
+            });
+        }
+        return new Content(body, sender, KaleyraType(message), templateId, Present(message.CampaignId), unicode, urlData);
     }
 
     private string KaleyraType(OutboundMessage message)
@@ -228,18 +250,23 @@ internal sealed class KaleyraSender : IBatchSmsSender
 
     private static string? Present(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private static string Callback(Uri callbackUrl)
+    private static string Callback(Uri callbackUrl) => Json(writer =>
+    {
+        writer.WriteString("url", callbackUrl.AbsoluteUri);
+        writer.WriteString("method", "POST");
+    });
+
+    private static string Json(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, CallbackJson))
         {
             writer.WriteStartObject();
-            writer.WriteString("url", callbackUrl.AbsoluteUri);
-            writer.WriteString("method", "POST");
+            write(writer);
             writer.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private sealed record Content(string? Body, string Sender, string Type, string? TemplateId, string? CampaignId, bool Unicode);
+    private sealed record Content(string? Body, string? Sender, string Type, string? TemplateId, string? CampaignId, bool Unicode, string? UrlData);
 }

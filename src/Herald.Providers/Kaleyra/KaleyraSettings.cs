@@ -45,6 +45,14 @@ public sealed class KaleyraSettings
 
     /// <summary>How long to wait for Kaleyra's answer, 1 to 120 seconds. Default 30.</summary>
     public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Whether a message must have a sender id (the connector forwards CleverTap's request as is and lets Kaleyra judge). Not stored.</summary>
+    [JsonIgnore]
+    public bool RequireSender { get; set; } = true;
+
+    /// <summary>Whether the SID is masked in what Herald records of the request (the connector's SID comes from its caller). Not stored.</summary>
+    [JsonIgnore]
+    public bool MaskSid { get; set; }
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

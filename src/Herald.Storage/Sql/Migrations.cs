@@ -3,6 +3,9 @@ namespace Herald.Storage.Sql;
 /// <summary>The schema, one step per version. Steps are append-only: never edit a released one.</summary>
 internal static class Migrations
 {
+    private const string Open = "{";
+    private const string Close = "}";
+
     public static IReadOnlyList<(int Version, string Name, Func<ISqlDialect, string> Sql)> All { get; } =
     [
         (1, "core tables", d => $"""
@@ -172,6 +175,47 @@ internal static class Migrations
         (13, "batch idempotency answers", d => """
             ALTER TABLE idempotency_keys ADD COLUMN response TEXT NULL;
             ALTER TABLE idempotency_keys ADD COLUMN response_status INTEGER NULL;
+            """),
+        (20, "one report pipeline and a webhook outbox", d => $"""
+            ALTER TABLE messages ADD COLUMN meta TEXT NULL;
+            ALTER TABLE dlr_inbox ADD COLUMN message_id TEXT NULL;
+            CREATE TABLE outbox (
+                id {d.AutoId},
+                key TEXT NOT NULL UNIQUE,
+                topic TEXT NOT NULL,
+                url TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                message_id TEXT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL,
+                valid_until BIGINT NULL,
+                lease_until BIGINT NULL,
+                lease_owner TEXT NULL,
+                last_error TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_outbox_due ON outbox (status, next_attempt_at, id);
+            CREATE INDEX ix_outbox_message ON outbox (message_id, id);
+            UPDATE messages SET meta = (
+                SELECT {(d.Name == "sqlite" ? "json_object" : "json_build_object")}('connector', c.connector, 'externalId', c.external_id,
+                    'callbackUrl', c.callback_url, 'callbackToken', c.callback_token, 'host', c.host, 'sid', c.sid){(d.Name == "sqlite" ? "" : "::text")}
+                FROM connector_messages c WHERE c.message_id = messages.id)
+            WHERE id IN (SELECT message_id FROM connector_messages);
+            INSERT INTO idempotency_keys (key, request_hash, message_id, created_at)
+                SELECT 'connector:' || connector || ':' || external_id || ' ' || callback_url, '', message_id, created_at FROM connector_messages;
+            INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
+                SELECT 'connector:kaleyra', message_id, received_at, method, content_type, body, query, processed_at, result
+                FROM connector_callbacks ORDER BY id;
+            INSERT INTO outbox (key, topic, url, payload, message_id, status, attempts, next_attempt_at, lease_until, last_error, created_at, updated_at)
+                SELECT 'relay:' || id, 'clevertap', callback_url, '{Open}"event":"' || event || '","data":' || payload || '{Close}', message_id, status, attempts,
+                    next_attempt_at, claimed_until, last_error, created_at, updated_at
+                FROM connector_relays ORDER BY id;
+            DROP TABLE connector_callbacks;
+            DROP TABLE connector_relays;
+            DROP TABLE connector_messages;
+            CREATE INDEX ix_dlr_inbox_message ON dlr_inbox (message_id, id);
             """),
     ];
 }

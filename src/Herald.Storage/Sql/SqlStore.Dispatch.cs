@@ -32,22 +32,22 @@ internal sealed partial class SqlStore : IDispatchQueue
             m.Message.Id, m.Message.ProviderId, m.Message.ProviderNickname, m.Message.To, m.Message.Body, m.Message.TemplateId,
             m.Message.TemplateVariables, m.Message.CampaignId, m.Message.Sender, m.Message.Type, m.Message.Source, m.Message.DynamicFields,
             Status = DeliveryState.Queued.ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
-            m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt.ToUnixTimeMilliseconds(),
+            m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt?.ToUnixTimeMilliseconds(),
             ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
-            m.Message.ProviderGroupId,
+            m.Message.ProviderGroupId, m.Message.Meta, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
         }).ToList();
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
                 sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
-                provider_group_id)
+                provider_group_id, meta)
             VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
                 @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments,
-                @ProviderGroupId)
+                @ProviderGroupId, @Meta)
             """, rows, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @CreatedAt, 'api', 'queued', 'queued', 1, @Note, NULL)
-            """, rows.Select(r => new { r.Id, r.CreatedAt, Note = $"{r.Segments} segment(s), {r.Encoding}" }), transaction, cancellationToken: cancellationToken));
+            VALUES (@Id, @CreatedAt, @Source, @Event, 'queued', 1, @Note, @Detail)
+            """, rows, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -64,6 +64,13 @@ internal sealed partial class SqlStore : IDispatchQueue
         };
     }
 
+    private string ClaimSql => _claimSql ??= LeaseClaim.Sql(dialect, "messages",
+        "status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, provider_attempts = provider_attempts + 1, updated_at = @now",
+        "status = 'queued' AND next_attempt_at <= @now AND lane <= @maxLane", "lane, next_attempt_at",
+        $"{MessageColumns}, valid_until AS ValidUntil, resend AS Resend, lane AS Lane");
+
+    private string? _claimSql;
+
     public Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
         ClaimAsync(limit, int.MaxValue, owner, lease, cancellationToken);
 
@@ -73,14 +80,7 @@ internal sealed partial class SqlStore : IDispatchQueue
         await using var connection = await dialect.OpenAsync(cancellationToken);
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition($"""
-            UPDATE messages SET status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1,
-                provider_attempts = provider_attempts + 1, updated_at = @now
-            WHERE id IN (
-                SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= @now AND lane <= @maxLane
-                ORDER BY lane, next_attempt_at LIMIT @limit {dialect.SkipLocked})
-            RETURNING {MessageColumns}, valid_until AS ValidUntil, resend AS Resend, lane AS Lane
-            """, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit, maxLane },
+        var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(ClaimSql, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit, maxLane },
             transaction, cancellationToken: cancellationToken))).ToList();
         if (rows.Count > 0)
         {

@@ -33,11 +33,11 @@ internal sealed partial class SqlStore
             foreach (var item in items)
             {
                 ids.Add(await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-                    INSERT INTO dlr_inbox (provider_id, received_at, method, content_type, body, query)
-                    VALUES (@ProviderId, @ReceivedAt, @Method, @ContentType, @Body, @Query) RETURNING id
+                    INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query)
+                    VALUES (@ProviderId, @MessageId, @ReceivedAt, @Method, @ContentType, @Body, @Query) RETURNING id
                     """, new
                 {
-                    item.ProviderId, ReceivedAt = item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body, item.Query,
+                    item.ProviderId, item.MessageId, ReceivedAt = item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body, item.Query,
                 }, transaction, cancellationToken: cancellationToken)));
             }
             return ids;
@@ -97,6 +97,15 @@ internal sealed partial class SqlStore
             foreach (var chunk in ids.Chunk(ListChunk))
             {
                 await Exec(connection, transaction, $"DELETE FROM pending_reports WHERE {dialect.InList("id", "ids")}", new { ids = chunk }, cancellationToken);
+            }
+        }
+
+        public async Task EnqueueOutboxAsync(IReadOnlyList<OutboxItem> items, CancellationToken cancellationToken)
+        {
+            if (items.Count > 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(SqlOutboxStore.InsertSql, SqlOutboxStore.InsertRows(items, time.GetUtcNow()), transaction,
+                    cancellationToken: cancellationToken));
             }
         }
 

@@ -7,14 +7,14 @@ using Herald.Storage.Records;
 namespace Herald.Storage.Sql;
 
 /// <summary>All stores over one relational database; the dialect carries the differences.</summary>
-internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) : IDatabase, IProviderStore, IMessageStore, IDlrInbox, IApiKeyStore, IConnectorStore
+internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) : IDatabase, IProviderStore, IMessageStore, IDlrInbox, IApiKeyStore
 {
     private const string MessageColumns = """
         id AS Id, provider_id AS ProviderId, provider_nickname AS ProviderNickname, to_number AS ToNumber, body AS Body,
         template_id AS TemplateId, template_variables AS TemplateVariables, campaign_id AS CampaignId, sender AS Sender,
         type AS Type, source AS Source, dynamic_fields AS DynamicFields, status AS Status, provider_message_id AS ProviderMessageId,
         attempts AS Attempts, created_at AS CreatedAt, updated_at AS UpdatedAt,
-        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts
+        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta
         """;
 
     private const string ProviderColumns = """
@@ -25,7 +25,7 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
 
     private const string InboxColumns = """
         id AS Id, provider_id AS ProviderId, received_at AS ReceivedAt, method AS Method, content_type AS ContentType,
-        body AS Body, query AS Query, processed_at AS ProcessedAt, result AS Result
+        body AS Body, query AS Query, processed_at AS ProcessedAt, result AS Result, message_id AS MessageId
         """;
 
     public string Provider => dialect.Name;
@@ -334,6 +334,15 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<IReadOnlyList<DlrInboxItem>> ForMessageAsync(string messageId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"SELECT {InboxColumns} FROM dlr_inbox WHERE message_id = @messageId ORDER BY id DESC LIMIT @limit",
+            new { messageId, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
     public async Task<IReadOnlyList<DlrInboxItem>> RecentAsync(string? providerId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
@@ -444,6 +453,7 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         public long UpdatedAt { get; set; }
         public string? ProviderGroupId { get; set; }
         public long ProviderAttempts { get; set; }
+        public string? Meta { get; set; }
 
         public MessageRecord ToRecord() => new()
         {
@@ -451,7 +461,7 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
             TemplateVariables = TemplateVariables, CampaignId = CampaignId, Sender = Sender, Type = Type, Source = Source,
             DynamicFields = DynamicFields, Status = DeliveryStates.Parse(Status), ProviderMessageId = ProviderMessageId,
             Attempts = (int)Attempts, CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
-            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts,
+            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts, Meta = Meta,
         };
     }
 
@@ -485,11 +495,12 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         public string Query { get; set; } = "";
         public long? ProcessedAt { get; set; }
         public string? Result { get; set; }
+        public string? MessageId { get; set; }
 
         public DlrInboxItem ToRecord() => new()
         {
             Id = Id, ProviderId = ProviderId, ReceivedAt = Time(ReceivedAt), Method = Method, ContentType = ContentType, Body = Body,
-            Query = Query, ProcessedAt = ProcessedAt is { } p ? Time(p) : null, Result = Result,
+            Query = Query, ProcessedAt = ProcessedAt is { } p ? Time(p) : null, Result = Result, MessageId = MessageId,
         };
     }
 

@@ -1,3 +1,4 @@
+using Herald.Core;
 using System.Security.Claims;
 using Herald.Hosting;
 using Herald.Storage;

@@ -1,3 +1,4 @@
+using Herald.Core;
 using System.Text.Json;
 using Herald.Api.Cluster;
 using Herald.Api.Connect;
@@ -127,7 +128,6 @@ public static class HeraldServer
             .AddPrometheusExporter());
         services.AddSingleton<ProviderLookup>();
         services.AddSingleton<ISenderResolver, ProviderSenderResolver>();
-        services.AddSingleton<MessageIntake>();
         services.AddSingleton<IDeadLetters, DeadLetterService>();
         services.AddDataProtection()
             .SetApplicationName("Herald")
@@ -146,7 +146,6 @@ public static class HeraldServer
         services.AddSingleton<ApiKeyBootstrap>();
         services.AddSingleton<ProviderService>();
         services.AddSingleton<ProviderGroupService>();
-        services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<TestSmsService>();
         services.AddDeliveryReports(configuration);
         services.AddKaleyraConnector();

@@ -1,3 +1,4 @@
+using Herald.Core;
 using System.Text.Json;
 using Herald.Api.Providers;
 using Herald.Hosting;

@@ -1,4 +1,5 @@
 using Herald.Api.Providers;
+using Herald.Core.Providers;
 using Herald.Dispatch;
 using Herald.Hosting;
 using Herald.Storage;
@@ -27,6 +28,8 @@ internal sealed class ProviderSenderResolver(IProviderStore store, ProviderLooku
         _combined = (rate, now);
         return rate;
     }
+
+    public ISmsSender SenderFor(Herald.Storage.Records.ProviderRecord provider) => providers.SenderFor(provider);
 
     public async Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken) =>
         await cache.FindByIdAsync(providerId, cancellationToken) is { } record

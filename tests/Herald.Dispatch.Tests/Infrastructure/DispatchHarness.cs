@@ -160,6 +160,8 @@ public sealed class DispatchHarness : IAsyncDisposable
 
         public Task<ResolvedProvider?> ResolveAsync(string providerId, CancellationToken cancellationToken) =>
             Task.FromResult<ResolvedProvider?>(providerId == ProviderId ? provider : null);
+
+        public ISmsSender SenderFor(Herald.Storage.Records.ProviderRecord record) => provider.Sender;
     }
 
     /// <summary>A host that has already started (the dispatcher waits for it before sending).</summary>

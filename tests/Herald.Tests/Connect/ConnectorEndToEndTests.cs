@@ -96,10 +96,10 @@ public abstract class ConnectorEndToEndTests(TestDatabase database) : IAsyncLife
     private async Task<JsonObject> ConnectorMessageForAsync(string cleverTapMessageId)
     {
         var page = await HeraldInstance.ReadObjectAsync(await _herald.Api.GetAsync("/api/v1/messages?source=connector", Ct), HttpStatusCode.OK);
-        var store = _herald.Services.GetRequiredService<IConnectorStore>();
         foreach (var id in page["items"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()))
         {
-            if ((await store.GetMessageAsync(id, Ct))?.ExternalId == cleverTapMessageId)
+            var view = await HeraldInstance.ReadObjectAsync(await _herald.Api.GetAsync($"/api/v1/connector/kaleyra/messages/{id}", Ct), HttpStatusCode.OK);
+            if (view["externalId"]?.GetValue<string>() == cleverTapMessageId)
             {
                 return await _herald.GetMessageAsync(id);
             }

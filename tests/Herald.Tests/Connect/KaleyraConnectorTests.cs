@@ -563,14 +563,14 @@ public abstract class KaleyraConnectorTests(TestDatabase database) : IAsyncLifet
         await Kaleyra.CallbackAsync(Assert.Single(Kaleyra.Requests), "Delivered", "DELIVERED");
         await WaitForAcceptedAsync(1);
 
-        var store = Herald.Services.GetRequiredService<IConnectorStore>();
+        var store = Herald.Services.GetRequiredService<IOutboxStore>();
         var relays = await TestHttp.EventuallyAsync(async () =>
         {
-            var found = await store.RelaysForMessageAsync(answer["herald_id"]!.GetValue<string>(), Ct);
-            return found.Count == 1 && found[0].Status == RelayStatus.Sent ? found : null;
+            var found = (await store.ListAsync(new OutboxQuery { MessageId = answer["herald_id"]!.GetValue<string>() }, Ct)).Items;
+            return found.Count == 1 && found[0].Status == OutboxStatus.Sent ? found : null;
         }, "the relay to be marked sent");
         Assert.Equal(1, relays[0].Attempts);
-        Assert.Null(relays[0].ClaimedUntil);
+        Assert.Equal("clevertap", relays[0].Topic);
     }
 }
 

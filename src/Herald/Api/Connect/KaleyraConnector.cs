@@ -1,3 +1,4 @@
+using Herald.Core;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -5,10 +6,13 @@ using System.Text.RegularExpressions;
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
+using Herald.Dispatch.Direct;
+using Herald.Dispatch.Intake;
+using Herald.Dispatch.Outcomes;
 using Herald.Hosting;
-using Herald.Providers;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Http;
+using Herald.Providers.Kaleyra;
 using Herald.Storage;
 using Herald.Storage.Records;
 
@@ -33,7 +37,8 @@ public sealed record ConnectorAccepted(
 /// </summary>
 internal sealed partial class KaleyraConnector(
     ConnectorSettings settings,
-    IConnectorStore connectorStore,
+    IMessageIntake intake,
+    IDirectSend direct,
     IMessageStore messages,
     IHttpClientFactory httpClients,
     IPublicUrls urls,
@@ -96,7 +101,7 @@ internal sealed partial class KaleyraConnector(
         var body = form["body"].ToString() is { Length: > 0 } b && !string.IsNullOrWhiteSpace(b) ? b : null;
         var templateId = Field("template_id");
         var campaignId = Field("campaign_id");
-        var sender = Field("sender");
+        var senderId = Field("sender");
         var type = Field("type");
         var longUrl = Field("long_url");
         var errors = new Dictionary<string, string[]>();
@@ -141,183 +146,127 @@ internal sealed partial class KaleyraConnector(
             return Problems.Invalid(errors);
         }
 
-        // CleverTap may send the same message again (its own retry): never send an accepted message twice.
-        if (await connectorStore.FindByExternalIdAsync(ConnectorName, externalId!, callbackUrl!.AbsoluteUri, context.RequestAborted) is { } earlier
-            && await messages.GetAsync(earlier.MessageId, context.RequestAborted) is { } earlierMessage
-            && earlierMessage.Status != DeliveryState.Failed)
-        {
-            if (earlierMessage.Status is DeliveryState.Queued or DeliveryState.Dispatching)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already being sent",
-                    detail: $"message_id '{externalId}' is being sent right now (Herald message {earlierMessage.Id}); wait for that answer.");
-            }
-            LogDuplicate(logger, externalId!, earlierMessage.Id);
-            return Results.Json(new ConnectorAccepted("accepted", externalId!, earlierMessage.ProviderMessageId, earlierMessage.Id, true));
-        }
-
-        // From here on the work finishes even if CleverTap hangs up: the outcome must be recorded either way.
+        // CleverTap may send the same message again (its own retry): never send an accepted message twice. The key is unique in
+        // the database, so two identical requests at once cannot both send; a failed earlier attempt chains to a new key.
         var ct = lifetime.ApplicationStopping;
-        var messageId = Ids.NewMessageId(time);
-        var token = Ids.NewToken();
-        var now = time.GetUtcNow();
-        var messageType = MessageTypes.Normalize(type) is { } known && known != MessageTypes.Test ? known : MessageTypes.Default;
-        await connectorStore.InsertMessageAsync(new MessageRecord
+        var baseKey = $"connector:{ConnectorName}:{externalId} {callbackUrl!.AbsoluteUri}";
+        for (var round = 0; ; round++)
         {
-            Id = messageId,
-            ProviderNickname = Nickname,
-            To = phone!.E164,
-            Body = body,
-            TemplateId = templateId,
-            CampaignId = campaignId,
-            Sender = sender,
-            Type = messageType,
-            Source = Source,
-            DynamicFields = longUrl is null && type is null ? null
-                : JsonSerializer.Serialize(new Dictionary<string, string?> { ["type"] = type, ["long_url"] = longUrl }.Where(p => p.Value is not null)
-                    .ToDictionary(p => p.Key, p => p.Value), HeraldJson.Options),
-            Status = DeliveryState.Queued,
-            CreatedAt = now,
-            UpdatedAt = now,
-        }, new MessageEventRecord
-        {
-            MessageId = messageId,
-            At = now,
-            Source = Source,
-            Event = "received",
-            State = DeliveryState.Queued,
-            Applied = true,
-            Note = $"from CleverTap: message_id {externalId}, to {phone.E164}, delivery reports to {callbackUrl.Host}",
-            Detail = DescribeIncoming(request, form),
-        }, new ConnectorMessageRecord
-        {
-            MessageId = messageId,
-            Connector = ConnectorName,
-            ExternalId = externalId!,
-            CallbackUrl = callbackUrl.AbsoluteUri,
-            CallbackToken = token,
-            Host = kaleyraBase!.Authority,
-            Sid = sid,
-            CreatedAt = now,
-        }, ct);
-
-        await messages.TransitionAsync(messageId, new StateChange
-        {
-            Proposed = DeliveryState.Dispatching,
-            Source = "dispatch",
-            Event = "dispatching",
-            Note = $"forwarding to Kaleyra at {kaleyraBase.Authority}",
-            CountsAttempt = true,
-        }, ct);
-
-        var fields = new List<KeyValuePair<string, string>> { new("to", phone.E164) };
-        void Add(string name, string? value)
-        {
-            if (value is not null)
+            var (key, earlier) = await EarlierAsync(baseKey, context.RequestAborted);
+            if (earlier is not null)
             {
-                fields.Add(new(name, value));
-            }
-        }
-        var note = (string?)null;
-        var outgoingBody = body;
-        string? urlData = null;
-        if (longUrl is not null)
-        {
-            if (body is null)
-            {
-                note = "long_url not forwarded: there is no body to place {URL} in";
-            }
-            else
-            {
-                outgoingBody = body.Contains("{URL}", StringComparison.Ordinal) ? body : body + " {URL}";
-                urlData = new JsonObject { ["shorten_url"] = 1, ["url"] = longUrl }.ToJsonString(HeraldJson.Options);
-            }
-        }
-        Add("sender", sender);
-        Add("body", outgoingBody);
-        Add("type", KaleyraType(type));
-        Add("template_id", templateId);
-        Add("ref", externalId);
-        Add("ref1", campaignId);
-        Add("callback", new JsonObject { ["url"] = CallbackUrl(messageId, token), ["method"] = "POST" }.ToJsonString(HeraldJson.Options));
-        Add("url_data", urlData);
-
-        var target = new Uri(kaleyraBase, $"/v1/{Uri.EscapeDataString(sid)}/{settings.EndpointPath}");
-        using var outgoing = new HttpRequestMessage(HttpMethod.Post, target) { Content = new FormUrlEncodedContent(fields) };
-        outgoing.Headers.TryAddWithoutValidation("api-key", apiKey);
-        outgoing.Headers.Accept.ParseAdd("application/json");
-        var recorder = new ExchangeRecorder();
-        recorder.AddSecret(apiKey);
-        recorder.AddSecret(sid);
-        var timeout = settings.Options.KaleyraTimeout;
-        var (response, responseBody, exchange, error) = await recorder.SendAsync(httpClients.CreateClient(ProviderHttp.ClientName), outgoing, timeout, ct);
-        using (response)
-        {
-            var detail = JsonSerializer.Serialize(exchange, HeraldJson.Options);
-            if (response is null)
-            {
-                var timedOut = error is OperationCanceledException;
-                var reason = exchange.Error ?? "no answer";
-                await RecordFailureAsync(messageId, timedOut ? "timeout" : "connection-failed", $"Kaleyra at {kaleyraBase.Authority}: {reason}", detail, note);
-                LogForwardFailed(logger, messageId, externalId!, reason);
-                return Results.Problem(statusCode: timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
-                    title: timedOut ? "Kaleyra did not answer in time" : "Kaleyra could not be reached",
-                    detail: timedOut
-                        ? $"Kaleyra at {kaleyraBase.Authority} did not answer within {timeout.TotalSeconds:0.#} s; the message may or may not have been sent (Herald message {messageId})."
-                        : $"Could not reach Kaleyra at {kaleyraBase.Authority}: {reason}. Nothing was sent; try again.",
-                    extensions: Extensions(externalId!, messageId, null, null));
-            }
-
-            var status = (int)response.StatusCode;
-            if (status is >= 200 and < 300)
-            {
-                var kaleyraId = KaleyraMessageId(responseBody);
-                await messages.TransitionAsync(messageId, new StateChange
+                if (earlier.Status is DeliveryState.Queued or DeliveryState.Dispatching)
                 {
-                    Proposed = DeliveryState.Accepted,
-                    Source = "provider-response",
-                    Event = "accepted",
-                    ProviderMessageId = kaleyraId,
-                    Note = Join(kaleyraId is null ? "accepted (the answer carried no message id)" : $"Kaleyra message id {kaleyraId}", note),
-                    Detail = detail,
-                }, ct);
-                LogAccepted(logger, messageId, externalId!, kaleyraId);
-                return Results.Json(new ConnectorAccepted("accepted", externalId!, kaleyraId, messageId));
+                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already being sent",
+                        detail: $"message_id '{externalId}' is being sent right now (Herald message {earlier.Id}); wait for that answer.");
+                }
+                LogDuplicate(logger, externalId!, earlier.Id);
+                return Results.Json(new ConnectorAccepted("accepted", externalId!, earlier.ProviderMessageId, earlier.Id, true));
             }
 
-            var kaleyraMessage = HttpClassification.ErrorMessage(responseBody);
-            var outcome = HttpClassification.FromStatus(response, responseBody, null, time);
-            await RecordFailureAsync(messageId, status is 408 or 429 || status >= 500 ? "transient-failure" : "permanent-failure",
-                outcome is SendOutcome.Permanent p ? p.Reason : ((SendOutcome.Transient)outcome).Reason, detail, note);
-            LogRefused(logger, messageId, externalId!, status);
-            if (status >= 500)
+            // From here on the work finishes even if CleverTap hangs up: the outcome must be recorded either way.
+            var messageId = Ids.NewMessageId(time);
+            var meta = new ConnectorMeta(ConnectorName, externalId!, callbackUrl.AbsoluteUri, Ids.NewToken(), kaleyraBase!.Authority, sid);
+            var sender = KaleyraSenders.Create(new KaleyraSettings
             {
-                return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Kaleyra failed",
-                    detail: $"Kaleyra answered HTTP {status}{(kaleyraMessage.Length == 0 ? "" : ": " + kaleyraMessage)}. Nothing was sent; try again later.",
-                    extensions: Extensions(externalId!, messageId, status, KaleyraError(responseBody)));
-            }
-            if (status == StatusCodes.Status429TooManyRequests && HttpClassification.RetryAfter(response, time) is { } retryAfter)
+                ApiKey = apiKey, Sid = sid, Host = kaleyraBase.ToString(), Endpoint = settings.EndpointPath,
+                TimeoutSeconds = (int)Math.Clamp(Math.Ceiling(settings.Options.KaleyraTimeout.TotalSeconds), 1, 120), RequireSender = false, MaskSid = true,
+            }, new Uri(CallbackUrl(messageId, meta.CallbackToken)), httpClients, time);
+            var dynamicFields = new Dictionary<string, string>();
+            if (type is not null)
             {
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                dynamicFields["type"] = type;
             }
-            return Results.Problem(statusCode: status is >= 400 and < 500 ? status : StatusCodes.Status502BadGateway, title: "Kaleyra refused the message",
-                detail: kaleyraMessage.Length == 0 ? $"Kaleyra answered HTTP {status}." : kaleyraMessage,
-                extensions: Extensions(externalId!, messageId, status, KaleyraError(responseBody)));
+            if (longUrl is not null)
+            {
+                dynamicFields["long_url"] = longUrl;
+            }
+            var prepared = await intake.PrepareAsync(new MessageSubmission
+            {
+                MessageId = messageId, To = phone!.E164, Body = body, TemplateId = templateId, CampaignId = campaignId, Sender = senderId,
+                Type = MessageTypes.Normalize(type) is { } known && known != MessageTypes.Test ? known : MessageTypes.Default, DynamicFields = dynamicFields,
+                Reference = externalId, Source = Source, AdHocSender = sender, ProviderLabel = Nickname, Meta = meta.ToJson(),
+                FirstEvent = "received", FirstNote = $"from CleverTap: message_id {externalId}, to {phone.E164}, delivery reports to {callbackUrl.Host}",
+                FirstDetail = DescribeIncoming(request, form),
+            }, IntakeMode.Direct, new IntakeLookups(), ct);
+            if (prepared.Errors is { } refused)
+            {
+                return Problems.Invalid(refused.ToDictionary());
+            }
+            try
+            {
+                await intake.SubmitAsync([prepared.Prepared!], new IdempotencyRecord(key, "", messageId, time.GetUtcNow()), ct);
+            }
+            catch (System.Data.Common.DbException) when (round < 3)
+            {
+                continue; // an identical request got the key first: answer as for it
+            }
+            var (result, _) = await direct.SendAsync(prepared.Prepared!, sender, $"Kaleyra at {kaleyraBase.Authority}", null, ct);
+            return Answer(context, result, externalId!, messageId, kaleyraBase.Authority);
         }
+    }
+
+    /// <summary>The earlier message for this CleverTap message_id and callback URL that was not a failure, and the key a new attempt takes.</summary>
+    private async Task<(string Key, MessageRecord? Earlier)> EarlierAsync(string baseKey, CancellationToken cancellationToken)
+    {
+        var key = baseKey;
+        for (var hop = 0; hop < 50; hop++)
+        {
+            if (await intake.FindIdempotencyAsync(key, DateTimeOffset.MinValue, cancellationToken) is not { } used)
+            {
+                return (key, null);
+            }
+            var earlier = await messages.GetAsync(used.MessageId, cancellationToken);
+            if (earlier is not null && earlier.Status != DeliveryState.Failed)
+            {
+                return (key, earlier);
+            }
+            key = $"{baseKey} {used.MessageId}";
+        }
+        return (key, null);
+    }
+
+    /// <summary>CleverTap's answer for Kaleyra's: the ids when accepted, else a problem that says what Kaleyra said.</summary>
+    private IResult Answer(HttpContext context, SendResult result, string externalId, string messageId, string authority)
+    {
+        if (result.Outcome is SendOutcome.Accepted accepted)
+        {
+            LogAccepted(logger, messageId, externalId, accepted.ProviderMessageId);
+            return Results.Json(new ConnectorAccepted("accepted", externalId, accepted.ProviderMessageId, messageId));
+        }
+        var reason = SendOutcomes.Reason(result.Outcome) ?? "no answer";
+        if (result.Exchange?.Response is not { } response)
+        {
+            var timedOut = reason.EndsWith("(timeout)", StringComparison.Ordinal);
+            LogForwardFailed(logger, messageId, externalId, reason);
+            return Results.Problem(statusCode: timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                title: timedOut ? "Kaleyra did not answer in time" : "Kaleyra could not be reached",
+                detail: timedOut
+                    ? $"Kaleyra at {authority} did not answer within {settings.Options.KaleyraTimeout.TotalSeconds:0.#} s; the message may or may not have been sent (Herald message {messageId})."
+                    : $"Could not reach Kaleyra at {authority}: {result.Exchange?.Error ?? reason}. Nothing was sent; try again.",
+                extensions: Extensions(externalId, messageId, null, null));
+        }
+        var status = response.Status;
+        var kaleyraMessage = HttpClassification.ErrorMessage(response.Body);
+        LogRefused(logger, messageId, externalId, status);
+        if (status >= 500)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Kaleyra failed",
+                detail: $"Kaleyra answered HTTP {status}{(kaleyraMessage.Length == 0 ? "" : ": " + kaleyraMessage)}. Nothing was sent; try again later.",
+                extensions: Extensions(externalId, messageId, status, KaleyraError(response.Body)));
+        }
+        if (result.Outcome is SendOutcome.Transient { RetryAfter: { } retryAfter } && status == StatusCodes.Status429TooManyRequests)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+        return Results.Problem(statusCode: status is >= 400 and < 500 ? status : StatusCodes.Status502BadGateway, title: "Kaleyra refused the message",
+            detail: kaleyraMessage.Length == 0 ? $"Kaleyra answered HTTP {status}: {reason}" : kaleyraMessage,
+            extensions: Extensions(externalId, messageId, status, KaleyraError(response.Body)));
     }
 
     /// <summary>Herald's callback URL for one connector message: <c>{base}/connect/kaleyra/callback/{messageId}.{token}</c>.</summary>
     public string CallbackUrl(string messageId, string token) =>
         $"{urls.BaseUrl.ToString().TrimEnd('/')}/connect/kaleyra/callback/{messageId}.{token}";
-
-    private Task<TransitionResult> RecordFailureAsync(string messageId, string @event, string reason, string detail, string? note) =>
-        messages.TransitionAsync(messageId, new StateChange
-        {
-            Proposed = DeliveryState.Failed,
-            Source = "provider-response",
-            Event = @event,
-            Note = Join(reason, note),
-            Detail = detail,
-        }, lifetime.ApplicationStopping);
 
     private static IResult Refuse(string field, HostRefusal refusal) => refusal.Forbidden
         ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: $"{field} is not allowed", detail: refusal.Message)
@@ -338,24 +287,6 @@ internal sealed partial class KaleyraConnector(
         "kaleyra-host" => "the API domain from Kaleyra, e.g. api.in.kaleyra.io",
         _ => "the CleverTap callback URL shown for the provider",
     };
-
-    /// <summary>Kaleyra's types are upper case (OTP, DEFAULT, MKT, TXN); anything else goes as given for Kaleyra to judge.</summary>
-    private static string? KaleyraType(string? type) =>
-        type is null ? null : MessageTypes.Normalize(type) is { } known && known != MessageTypes.Test ? known.ToUpperInvariant() : type;
-
-    private static string? KaleyraMessageId(string body)
-    {
-        try
-        {
-            var root = JsonNode.Parse(body);
-            return root?["data"] is JsonArray { Count: > 0 } data && data[0]?["message_id"] is JsonValue id ? id.ToString()
-                : root?["id"] is JsonValue whole ? whole.ToString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 
     private static JsonNode? KaleyraError(string body)
     {
@@ -393,8 +324,6 @@ internal sealed partial class KaleyraConnector(
             ["form"] = fields,
         }.ToJsonString(HeraldJson.Options);
     }
-
-    private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex SidPattern();

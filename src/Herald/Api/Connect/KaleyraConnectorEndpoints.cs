@@ -1,6 +1,8 @@
+using Herald.Core;
 using System.Security.Cryptography;
 using System.Text;
-using Herald.Api.Messages;
+using Herald.Api.DeliveryReports;
+using Herald.Dispatch.Outbox;
 using Herald.Core.Messaging;
 using Herald.Hosting;
 using Herald.Storage;
@@ -41,10 +43,8 @@ internal static class KaleyraConnectorEndpoints
     {
         services.AddSingleton<ConnectorSettings>();
         services.AddSingleton<KaleyraConnector>();
-        services.AddSingleton<RelaySignal>();
-        services.AddSingleton<ConnectorCallbackProcessor>();
-        services.AddHostedService<ConnectorCallbackRecovery>();
-        services.AddHostedService<RelayWorker>();
+        services.AddSingleton<IReportHook, ConnectorReportHook>();
+        services.AddSingleton<IOutboxTopic, CleverTapTopic>();
         return services;
     }
 
@@ -60,8 +60,8 @@ internal static class KaleyraConnectorEndpoints
     private static IResult Disabled() =>
         Problems.NotFound("The Kaleyra connector is switched off (Herald:Connector:Kaleyra:Enabled=false).");
 
-    private static async Task<IResult> ReceiveCallback(string token, HttpContext context, ConnectorSettings settings, IConnectorStore store,
-        ConnectorCallbackProcessor processor, IHostApplicationLifetime lifetime, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ReceiveCallback(string token, HttpContext context, ConnectorSettings settings, IMessageStore messages,
+        DlrIngest ingest, TimeProvider time, CancellationToken ct)
     {
         if (!settings.Options.Enabled)
         {
@@ -70,50 +70,32 @@ internal static class KaleyraConnectorEndpoints
         var separator = token.IndexOf('.', StringComparison.Ordinal);
         var messageId = separator > 0 ? token[..separator] : "";
         var secret = separator > 0 ? token[(separator + 1)..] : token;
-        var connector = messageId.Length == 0 ? null : await store.GetMessageAsync(messageId, ct);
-        if (!TokenMatches(connector?.CallbackToken, secret))
+        var meta = messageId.Length == 0 ? null : ConnectorMeta.Parse((await messages.GetAsync(messageId, ct))?.Meta);
+        if (!TokenMatches(meta?.CallbackToken, secret))
         {
             // The same answer whether the message exists or not.
             return Problems.NotFound("There is no callback URL here: Kaleyra must call the exact URL Herald sent in the message's callback field.");
         }
-        string body;
-        try
-        {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            body = await reader.ReadToEndAsync(ct);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Results.Problem(statusCode: 413, title: "Payload too large", detail: "A callback body may be at most 1 MiB.");
-        }
-        var item = new ConnectorCallbackItem
-        {
-            MessageId = connector!.MessageId,
-            ReceivedAt = time.GetUtcNow(),
-            Method = context.Request.Method,
-            ContentType = context.Request.ContentType,
-            Body = body,
-            Query = context.Request.QueryString.Value ?? "",
-        };
-        var id = await store.StoreCallbackAsync(item, ct);
-        // Stored: from here the report is applied even if Kaleyra hangs up (or the recovery applies it after a crash).
-        var (status, answer) = await processor.ApplyAsync(item with { Id = id }, lifetime.ApplicationStopping);
-        return Results.Json(answer, statusCode: status);
+        // Stored with every other report (one pipeline: group commit, recovery after a crash), scoped to this message.
+        return await DlrEndpoints.IngestAsync(context, ingest, ConnectorReportHook.ProviderId, messageId, time, ct);
     }
 
-    private static async Task<IResult> GetMessage(string id, IConnectorStore store, IMessageStore messages, CancellationToken ct)
+    private static async Task<IResult> GetMessage(string id, IMessageStore messages, IOutboxStore outbox, IDlrInbox inbox, CancellationToken ct)
     {
-        var connector = await store.GetMessageAsync(id, ct);
-        if (connector is null)
+        var message = await messages.GetAsync(id, ct);
+        if (ConnectorMeta.Parse(message?.Meta) is not { } meta)
         {
             return Problems.NotFound($"No connector message has the Herald id '{id}'.");
         }
-        var relays = await store.RelaysForMessageAsync(id, ct);
-        var callbacks = await store.CallbacksForMessageAsync(id, 100, ct);
-        return Results.Ok(new ConnectorMessageView(connector.MessageId, connector.ExternalId, connector.CallbackUrl, connector.Host, connector.CreatedAt,
-            [.. relays.Select(r => new RelayView(r.Id, r.Event, r.Status.ToString().ToLowerInvariant(), r.Attempts, r.NextAttemptAt, r.LastError,
-                System.Text.Json.JsonSerializer.SerializeToElement(System.Text.Json.Nodes.JsonNode.Parse(r.Payload), HeraldJson.Options),
-                r.CreatedAt, r.UpdatedAt))],
+        var relays = await outbox.ListAsync(new OutboxQuery { MessageId = id, Limit = 100 }, ct);
+        var callbacks = await inbox.ForMessageAsync(id, 100, ct);
+        return Results.Ok(new ConnectorMessageView(message!.Id, meta.ExternalId, meta.CallbackUrl, meta.Host, message.CreatedAt,
+            [.. relays.Items.Reverse().Select(r =>
+            {
+                var payload = System.Text.Json.Nodes.JsonNode.Parse(r.Payload)!;
+                return new RelayView(r.Id, payload["event"]!.GetValue<string>(), r.Status.ToString().ToLowerInvariant(), r.Attempts, r.NextAttemptAt, r.LastError,
+                    System.Text.Json.JsonSerializer.SerializeToElement(payload["data"], HeraldJson.Options), r.CreatedAt, r.UpdatedAt);
+            })],
             [.. callbacks.Select(c => new ConnectorCallbackView(c.Id, c.ReceivedAt, c.Method, c.ContentType, c.Body, c.Query, c.ProcessedAt, c.Result))]));
     }
 

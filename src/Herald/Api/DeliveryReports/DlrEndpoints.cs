@@ -28,6 +28,16 @@ internal static class DlrEndpoints
             // The same answer whether the provider exists or not.
             return Problems.NotFound("There is no callback URL here. Copy the callbackUrl shown for the provider.");
         }
+        return await IngestAsync(context, ingest, provider.Id, null, time, ct);
+    }
+
+    /// <summary>
+    /// Reads a callback's body and hands it to the report pipeline (stored with others, then applied); answers what the pipeline
+    /// answered, or 503 with Retry-After when it could not be stored (the provider keeps the report and sends it again).
+    /// </summary>
+    /// <param name="scope">The one message a per-message callback URL names (the connector's); null for a provider's callback URL.</param>
+    internal static async Task<IResult> IngestAsync(HttpContext context, DlrIngest ingest, string providerId, string? scope, TimeProvider time, CancellationToken ct)
+    {
         string body;
         try
         {
@@ -40,7 +50,8 @@ internal static class DlrEndpoints
         }
         var item = new DlrInboxItem
         {
-            ProviderId = provider.Id,
+            ProviderId = providerId,
+            MessageId = scope,
             ReceivedAt = time.GetUtcNow(),
             Method = context.Request.Method,
             ContentType = context.Request.ContentType,
@@ -54,7 +65,6 @@ internal static class DlrEndpoints
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            // Not stored (the batch's transaction failed, or Herald is stopping): the provider keeps the report and sends it again.
             context.Response.Headers.RetryAfter = "5";
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later",
                 detail: ex is DlrIngestClosedException ? ex.Message : "The report could not be stored; send it again.");

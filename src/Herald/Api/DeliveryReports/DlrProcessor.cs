@@ -1,7 +1,9 @@
+using Herald.Core;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Core.Messaging;
 using Herald.Core.DeliveryReports;
+using Herald.Dispatch.Outbox;
 using Herald.Hosting;
 using Herald.Storage;
 using Herald.Storage.Cluster;
@@ -15,11 +17,28 @@ public sealed record DlrAnswer(string Status, int Processed, IReadOnlyList<DlrUn
 /// <summary>One record that could not be applied.</summary>
 public sealed record DlrUnprocessed(string Status, string Code, string Error, JsonNode? Record);
 
+/// <summary>A report that moved a message, for <see cref="IReportHook"/>.</summary>
+internal sealed record AppliedReport(string MessageId, DeliveryReport Report, TransitionResult Result, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// Work that must happen in the same transaction as applying a provider's reports (the connector queues CleverTap's relays):
+/// what it returns is queued in the outbox before the batch commits, so a crash can neither lose it nor double it.
+/// </summary>
+internal interface IReportHook
+{
+    /// <summary>Whether it wants the reports that came in on this provider's callbacks.</summary>
+    bool Handles(string providerId);
+
+    /// <summary>The webhooks to queue for reports that moved their message.</summary>
+    Task<IReadOnlyList<OutboxItem>> AppliedAsync(IReadOnlyList<AppliedReport> applied, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Applies delivery reports to messages, many callbacks at a time in one transaction (see <see cref="DlrIngest"/>).
 /// Idempotent: the same report twice changes nothing.
 /// </summary>
-internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.HeraldMetrics metrics, TimeProvider time, ILogger<DlrProcessor> logger)
+internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.HeraldMetrics metrics, IEnumerable<IReportHook> hooks, IOutboxSignal outbox,
+    TimeProvider time, ILogger<DlrProcessor> logger)
 {
     /// <summary>
     /// Stores (unless already stored) and applies callbacks, parks reports that overtook their send's answer and marks every
@@ -43,7 +62,21 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
         {
             foreach (var report in work[i].Reports)
             {
-                if (correlation.MessageFor(items[i].ProviderId, report) is { } messageId)
+                if (items[i].MessageId is { } scope)
+                {
+                    // The callback URL names one message: its reports move that message only.
+                    if (correlation.NamesAnother(scope, report))
+                    {
+                        work[i].Unprocessed.Add(new("fail", "other_message",
+                            "This callback URL is for another message; the report names a different one.", CallbackBodies.Record(report.Raw)));
+                    }
+                    else
+                    {
+                        changes.Add((scope, Change(report)));
+                        targets.Add((i, report));
+                    }
+                }
+                else if (correlation.MessageFor(items[i].ProviderId, report) is { } messageId)
                 {
                     changes.Add((messageId, Change(report)));
                     targets.Add((i, report));
@@ -79,12 +112,42 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
             }
         }
         await batch.ParkAsync(parked, cancellationToken);
+        var queued = await HooksAsync(batch, items, changes, targets, results, cancellationToken);
         var answers = work.Select(w => w.Answer()).ToList();
         await batch.MarkProcessedAsync(items.Select((item, i) => (item.Id, JsonSerializer.Serialize(answers[i].Answer, HeraldJson.Options))).ToList(),
             cancellationToken);
         await batch.CommitAsync(cancellationToken);
         Observe(changes, results);
+        if (queued)
+        {
+            outbox.Notify();
+        }
         return answers;
+    }
+
+    /// <summary>Hands the reports that moved a message to the hooks for their provider and queues what they return, in the batch.</summary>
+    private async Task<bool> HooksAsync(IDlrBatch batch, IReadOnlyList<DlrInboxItem> items, List<(string MessageId, StateChange Change)> changes,
+        List<(int Item, DeliveryReport Report)> targets, IReadOnlyList<TransitionResult> results, CancellationToken cancellationToken)
+    {
+        var queued = false;
+        foreach (var hook in hooks)
+        {
+            var applied = new List<AppliedReport>();
+            for (var k = 0; k < results.Count; k++)
+            {
+                var item = items[targets[k].Item];
+                if (results[k] is { Found: true, Applied: true } && hook.Handles(item.ProviderId))
+                {
+                    applied.Add(new AppliedReport(changes[k].MessageId, targets[k].Report, results[k], item.ReceivedAt));
+                }
+            }
+            if (applied.Count > 0 && await hook.AppliedAsync(applied, cancellationToken) is { Count: > 0 } webhooks)
+            {
+                await batch.EnqueueOutboxAsync(webhooks, cancellationToken);
+                queued = true;
+            }
+        }
+        return queued;
     }
 
     /// <summary>Applies parked reports whose message is now known and removes them from the parking lot, in one commit.</summary>
@@ -126,6 +189,10 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
                 if (report.CorrelateBy == DlrCorrelation.HeraldMessageId)
                 {
                     heraldIds.Add(report.Reference);
+                }
+                if (items[i].MessageId is not null)
+                {
+                    continue; // a scoped callback: only whether its reports name another message matters
                 }
                 if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
                 {
@@ -191,6 +258,10 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
     /// <summary>The messages a batch's reports name.</summary>
     private sealed class Correlation(IReadOnlyDictionary<string, string?> owners, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> known)
     {
+        /// <summary>Whether a report in a callback for <paramref name="scope"/> names another message Herald has (by its id).</summary>
+        public bool NamesAnother(string scope, DeliveryReport report) =>
+            report.CorrelateBy == DlrCorrelation.HeraldMessageId && report.Reference != scope && owners.ContainsKey(report.Reference);
+
         /// <summary>The message a report is about: by Herald id when its provider matches, else by the provider's message id.</summary>
         public string? MessageFor(string providerId, DeliveryReport report)
         {

@@ -1,3 +1,4 @@
+using Herald.Core;
 using Herald.Hosting;
 using Herald.Security;
 using Herald.Storage;

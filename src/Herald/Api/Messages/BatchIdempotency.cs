@@ -1,3 +1,4 @@
+using Herald.Core;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Herald.Hosting;
@@ -44,7 +45,7 @@ internal sealed class BatchIdempotency
     }
 
     /// <summary>The stored answer for this key, a 409 when the key was used for another request, or null when it is new.</summary>
-    public async Task<IResult?> ReplayAsync(IDispatchQueue queue, TimeProvider time, HttpResponse response, CancellationToken ct)
+    public async Task<IResult?> ReplayAsync(Herald.Dispatch.Intake.IMessageIntake queue, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
         var existing = await queue.FindIdempotencyAsync(Key, time.GetUtcNow() - Window, ct);
         if (existing is null)

@@ -1,3 +1,4 @@
+using Herald.Core;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -8,6 +9,7 @@ using Herald.Core.Phones;
 using Herald.Core.Providers;
 using Herald.Api.Providers;
 using Herald.Dispatch;
+using Herald.Dispatch.Intake;
 using Herald.Hosting;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -51,8 +53,8 @@ internal static class SendMessageEndpoints
         return api;
     }
 
-    private static async Task<IResult> SendAsync(SendMessageRequest request, HttpContext context, MessageIntake intake, IDispatchQueue queue,
-        IMessageStore messages, IDispatchSignal signal, HeraldMetrics metrics, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> SendAsync(SendMessageRequest request, HttpContext context, IMessageIntake intake,
+        IMessageStore messages, TimeProvider time, CancellationToken ct)
     {
         var key = context.Request.Headers["Idempotency-Key"].ToString();
         string? hash = null;
@@ -63,37 +65,44 @@ internal static class SendMessageEndpoints
                 return Problems.BadRequest("Idempotency-Key", "Idempotency-Key is at most 255 characters.");
             }
             hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, HeraldJson.Options)));
-            if (await ReplayAsync(key, hash, queue, messages, time, ct) is { } replay)
+            if (await ReplayAsync(key, hash, intake, messages, time, ct) is { } replay)
             {
                 return replay;
             }
         }
-        var (accepted, errors) = await intake.PrepareAsync(request, new ProviderCache(), ct);
-        if (errors is not null)
+        var prepared = await intake.PrepareAsync(Submission(request), IntakeMode.Queue, new IntakeLookups(), ct);
+        if (prepared.Errors is { } errors)
         {
-            return Problems.Invalid(errors);
+            return Problems.Invalid(errors.ToDictionary());
         }
+        var accepted = prepared.Prepared!;
         try
         {
-            await queue.EnqueueAsync([accepted!.Value], hash is null ? null : new IdempotencyRecord(key, hash, accepted.Value.Message.Id, time.GetUtcNow()), ct);
+            await intake.SubmitAsync([accepted], hash is null ? null : new IdempotencyRecord(key, hash, accepted.Message.Id, time.GetUtcNow()), ct);
         }
         catch (System.Data.Common.DbException) when (hash is not null)
         {
             // Another request with the same key won the race: answer as it did.
-            if (await ReplayAsync(key, hash, queue, messages, time, ct) is { } replay)
+            if (await ReplayAsync(key, hash, intake, messages, time, ct) is { } replay)
             {
                 return replay;
             }
             throw;
         }
-        signal.Notify();
-        metrics.Accepted(accepted.Value.Message.Type);
-        return Results.Accepted($"/api/v1/messages/{accepted.Value.Message.Id}", Result(accepted.Value));
+        return Results.Accepted($"/api/v1/messages/{accepted.Message.Id}", Result(accepted));
     }
 
-    private static async Task<IResult?> ReplayAsync(string key, string hash, IDispatchQueue queue, IMessageStore messages, TimeProvider time, CancellationToken ct)
+    /// <summary>What the API's request asks the intake for.</summary>
+    internal static MessageSubmission Submission(SendMessageRequest request) => new()
     {
-        var existing = await queue.FindIdempotencyAsync(key, time.GetUtcNow() - TimeSpan.FromHours(24), ct);
+        To = request.To, Body = request.Body, TemplateId = request.TemplateId, TemplateVariables = request.TemplateVariables, Type = request.Type,
+        Sender = request.Sender, Provider = request.Provider, ProviderGroup = request.ProviderGroup, DynamicFields = request.DynamicFields,
+        Validity = request.Validity, CampaignId = request.CampaignId, Source = "api",
+    };
+
+    private static async Task<IResult?> ReplayAsync(string key, string hash, IMessageIntake intake, IMessageStore messages, TimeProvider time, CancellationToken ct)
+    {
+        var existing = await intake.FindIdempotencyAsync(key, time.GetUtcNow() - TimeSpan.FromHours(24), ct);
         if (existing is null)
         {
             return null;
@@ -108,15 +117,15 @@ internal static class SendMessageEndpoints
             new SendMessageResult(existing.MessageId, message?.Status.ToWire() ?? "queued", "", 0, null));
     }
 
-    private static async Task<IResult> SendBatchAsync(SendBatchRequest request, HttpContext context, MessageIntake intake, IDispatchQueue queue,
-        IDispatchSignal signal, HeraldMetrics metrics, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> SendBatchAsync(SendBatchRequest request, HttpContext context, IMessageIntake intake,
+        TimeProvider time, CancellationToken ct)
     {
         var (idempotency, keyError) = BatchIdempotency.From(context.Request, request);
         if (keyError is not null)
         {
             return keyError;
         }
-        if (idempotency is not null && await idempotency.ReplayAsync(queue, time, context.Response, ct) is { } replay)
+        if (idempotency is not null && await idempotency.ReplayAsync(intake, time, context.Response, ct) is { } replay)
         {
             return replay;
         }
@@ -128,19 +137,19 @@ internal static class SendMessageEndpoints
         {
             return Problems.BadRequest("messages", $"A batch holds at most {MaxBatch} messages; this one has {items.Count}. Split it.");
         }
-        var cache = new ProviderCache();
-        var accepted = new List<(int Index, (MessageRecord Message, DispatchInfo Dispatch) Item)>();
+        var lookups = new IntakeLookups();
+        var accepted = new List<(int Index, PreparedMessage Item)>();
         var rejected = new List<object>();
         for (var i = 0; i < items.Count; i++)
         {
-            var (item, errors) = await intake.PrepareAsync(items[i], cache, ct);
-            if (errors is not null)
+            var prepared = await intake.PrepareAsync(Submission(items[i]), IntakeMode.Queue, lookups, ct);
+            if (prepared.Errors is { } errors)
             {
                 rejected.Add(new { index = i, errors });
             }
             else
             {
-                accepted.Add((i, item!.Value));
+                accepted.Add((i, prepared.Prepared!));
             }
         }
         var status = accepted.Count > 0 ? StatusCodes.Status202Accepted : StatusCodes.Status400BadRequest;
@@ -154,21 +163,16 @@ internal static class SendMessageEndpoints
             var record = idempotency?.Record(answer, status, accepted[0].Item.Message.Id, time.GetUtcNow());
             try
             {
-                await queue.EnqueueAsync(accepted.Select(a => a.Item).ToList(), record, ct);
+                await intake.SubmitAsync(accepted.Select(a => a.Item).ToList(), record, ct);
             }
             catch (System.Data.Common.DbException) when (idempotency is not null)
             {
                 // Another request with the same key won the race: answer as it did.
-                if (await idempotency.ReplayAsync(queue, time, context.Response, ct) is { } raced)
+                if (await idempotency.ReplayAsync(intake, time, context.Response, ct) is { } raced)
                 {
                     return raced;
                 }
                 throw;
-            }
-            signal.Notify();
-            foreach (var type in accepted.GroupBy(a => a.Item.Message.Type))
-            {
-                metrics.Accepted(type.Key, type.Count());
             }
         }
         return Results.Content(answer, "application/json", Encoding.UTF8, status);
@@ -177,179 +181,9 @@ internal static class SendMessageEndpoints
     /// <summary>Whether a request is for the batch endpoint (it has its own body limit).</summary>
     public static bool IsBatch(HttpRequest request) => request.Path.Equals(BatchPath, StringComparison.OrdinalIgnoreCase);
 
-    private static SendMessageResult Result((MessageRecord Message, DispatchInfo Dispatch) item) =>
+    private static SendMessageResult Result(PreparedMessage item) =>
         new(item.Message.Id, "queued", item.Dispatch.Encoding, item.Dispatch.Segments, item.Dispatch.ValidUntil);
 }
 
 /// <summary>An endpoint's own request body limit (honoured by routing before the body is read).</summary>
 internal sealed record BodySizeLimit(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;
-
-/// <summary>Providers looked up once per request.</summary>
-internal sealed class ProviderCache
-{
-    public Dictionary<string, ProviderRecord?> ByKey { get; } = new(StringComparer.OrdinalIgnoreCase);
-    public IReadOnlyList<ProviderRecord>? All { get; set; }
-    public Dictionary<string, (ProviderGroupRecord Group, IReadOnlyList<ProviderRecord> Providers)?> Groups { get; } = new(StringComparer.OrdinalIgnoreCase);
-}
-
-/// <summary>Checks one message and turns it into a queue entry, or into errors by field.</summary>
-internal sealed class MessageIntake(IProviderStore providers, IProviderGroupStore groups, ProviderService providerService, IOptions<DispatchOptions> options,
-    TimeProvider time)
-{
-    public async Task<((MessageRecord Message, DispatchInfo Dispatch)? Item, Dictionary<string, string[]>? Errors)> PrepareAsync(
-        SendMessageRequest request, ProviderCache cache, CancellationToken ct)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (!PhoneNumber.TryParse(request.To, null, out var phone, out var phoneError))
-        {
-            errors["to"] = [phoneError + " Write it in E.164 with the country code, e.g. +919812345678."];
-        }
-        var type = MessageTypes.Normalize(request.Type);
-        if (type is null or MessageTypes.Test)
-        {
-            errors["type"] = [$"type '{request.Type}' is not supported: use otp, txn, default or mkt."];
-        }
-        if (string.IsNullOrWhiteSpace(request.Body) && string.IsNullOrWhiteSpace(request.TemplateId))
-        {
-            errors["body"] = ["Give the message text in body, or a templateId."];
-        }
-        TimeSpan? validity = null;
-        if (!string.IsNullOrWhiteSpace(request.Validity))
-        {
-            validity = ParseDuration(request.Validity);
-            if (validity is null || validity <= TimeSpan.Zero || validity > TimeSpan.FromDays(7))
-            {
-                errors["validity"] = ["validity must be a duration between 1 second and 7 days, in ISO-8601 (PT10M) or as hh:mm:ss."];
-            }
-        }
-        var (provider, group) = await ResolveRouteAsync(request, cache, errors, ct);
-        if (errors.Count > 0)
-        {
-            return (null, errors);
-        }
-        var now = time.GetUtcNow();
-        var id = Ids.NewMessageId(time);
-        var dynamicFields = request.DynamicFields ?? [];
-        var outbound = new OutboundMessage
-        {
-            MessageId = id, To = phone!, Body = request.Body, Type = type!, Sender = request.Sender, TemplateId = request.TemplateId,
-            TemplateVariables = request.TemplateVariables, CampaignId = request.CampaignId, DynamicFields = dynamicFields,
-        };
-        try
-        {
-            // A message of a group may go through any of its providers: each must be able to send it.
-            foreach (var candidate in group?.Providers ?? [provider!])
-            {
-                providerService.SenderFor(candidate).Validate(outbound);
-            }
-        }
-        catch (MessageRenderException ex)
-        {
-            return (null, new Dictionary<string, string[]> { [ex.Field] = [ex.Message] });
-        }
-        var segments = SmsSegmenter.Analyze(request.Body ?? "");
-        var settings = options.Value;
-        var message = new MessageRecord
-        {
-            Id = id, ProviderId = provider!.Id, ProviderNickname = provider.Nickname, To = phone!.E164, Body = request.Body,
-            TemplateId = request.TemplateId, TemplateVariables = request.TemplateVariables, CampaignId = request.CampaignId,
-            Sender = request.Sender, Type = type!, Source = "api",
-            DynamicFields = dynamicFields.Count == 0 ? null : JsonSerializer.Serialize(dynamicFields, HeraldJson.Options),
-            Status = DeliveryState.Queued, CreatedAt = now, UpdatedAt = now, ProviderGroupId = group?.Group.Id,
-        };
-        var validUntil = now + (validity ?? (type == MessageTypes.Otp ? settings.OtpValidity : settings.DefaultValidity));
-        var dispatch = new DispatchInfo(Lanes.For(type!), now, validUntil,
-            segments.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2", segments.Segments);
-        return ((message, dispatch), null);
-    }
-
-    /// <summary>The provider to start on and, for <c>providerGroup</c>, the group: its first provider that exists.</summary>
-    private async Task<(ProviderRecord? Provider, (ProviderGroupRecord Group, IReadOnlyList<ProviderRecord> Providers)? Group)> ResolveRouteAsync(
-        SendMessageRequest request, ProviderCache cache, Dictionary<string, string[]> errors, CancellationToken ct)
-    {
-        if (string.IsNullOrWhiteSpace(request.ProviderGroup))
-        {
-            return (await ResolveProviderAsync(request.Provider, cache, errors, ct), null);
-        }
-        if (!string.IsNullOrWhiteSpace(request.Provider))
-        {
-            errors["providerGroup"] = ["Give provider or providerGroup, not both: a message goes through one provider, or through a group that fails over between its providers."];
-            return (null, null);
-        }
-        var key = request.ProviderGroup.Trim();
-        if (!cache.Groups.TryGetValue(key, out var group))
-        {
-            cache.Groups[key] = group = await LoadGroupAsync(key, ct);
-        }
-        if (group is null)
-        {
-            errors["providerGroup"] = [$"No provider group has the id or name '{key}'."];
-            return (null, null);
-        }
-        if (group.Value.Providers.Count == 0)
-        {
-            errors["providerGroup"] = [$"The provider group {group.Value.Group.Name} has no provider left: add one with PUT /api/v1/provider-groups/{group.Value.Group.Id}."];
-            return (null, null);
-        }
-        return (group.Value.Providers[0], group);
-    }
-
-    private async Task<(ProviderGroupRecord Group, IReadOnlyList<ProviderRecord> Providers)?> LoadGroupAsync(string key, CancellationToken ct)
-    {
-        if (await groups.FindGroupAsync(key, ct) is not { } group)
-        {
-            return null;
-        }
-        var members = new List<ProviderRecord>(group.ProviderIds.Count);
-        foreach (var id in group.ProviderIds)
-        {
-            if (await providers.FindAsync(id, ct) is { } provider)
-            {
-                members.Add(provider);
-            }
-        }
-        return (group, members);
-    }
-
-    private async Task<ProviderRecord?> ResolveProviderAsync(string? key, ProviderCache cache, Dictionary<string, string[]> errors, CancellationToken ct)
-    {
-        if (string.IsNullOrWhiteSpace(key))
-        {
-            cache.All ??= await providers.ListAsync(ct);
-            if (cache.All.Count == 1)
-            {
-                return cache.All[0];
-            }
-            errors["provider"] = [cache.All.Count == 0
-                ? "No provider is configured: add one with POST /api/v1/providers first."
-                : $"provider is required when several providers exist: give the id or nickname of one of {string.Join(", ", cache.All.Select(p => p.Nickname))}."];
-            return null;
-        }
-        if (!cache.ByKey.TryGetValue(key, out var provider))
-        {
-            cache.ByKey[key] = provider = await providers.FindAsync(key, ct);
-        }
-        if (provider is null)
-        {
-            errors["provider"] = [$"No provider has the id or nickname '{key}'."];
-        }
-        return provider;
-    }
-
-    private static TimeSpan? ParseDuration(string text)
-    {
-        text = text.Trim();
-        if (text.StartsWith('P'))
-        {
-            try
-            {
-                return XmlConvert.ToTimeSpan(text);
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
-        return TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) ? span : null;
-    }
-}

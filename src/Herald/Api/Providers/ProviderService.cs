@@ -1,3 +1,4 @@
+using Herald.Core;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Herald.Core.Providers;

@@ -1,11 +1,10 @@
-using Herald.Api.Providers;
 using Herald.Core.Messaging;
-using Herald.Core.Phones;
 using Herald.Core.Providers;
-using Herald.Hosting;
-using Herald.Sending;
+using Herald.Dispatch;
+using Herald.Dispatch.Direct;
+using Herald.Dispatch.Intake;
+using Herald.Dispatch.Outcomes;
 using Herald.Storage;
-using Herald.Storage.Records;
 
 namespace Herald.Api.TestSms;
 
@@ -42,13 +41,7 @@ internal static class TestSmsEndpoints
     }
 }
 
-internal sealed class TestSmsService(
-    IProviderStore providers,
-    IMessageStore messages,
-    ProviderService providerService,
-    OutcomeRecorder recorder,
-    Herald.Dispatch.CredentialWatch credentials,
-    TimeProvider time)
+internal sealed class TestSmsService(IProviderStore providers, IMessageIntake intake, IDirectSend direct, ISenderResolver senders)
 {
     public async Task<IResult> SendAsync(string providerId, TestSmsRequest request, CancellationToken cancellationToken)
     {
@@ -57,81 +50,28 @@ internal sealed class TestSmsService(
         {
             return Problems.NotFound($"No provider has the id or nickname '{providerId}'.");
         }
-        var number = request.To ?? request.Mobile;
-        var numberField = request.To is null ? "mobile" : "to";
-        if (!PhoneNumber.TryParse(number, request.To is null ? request.CountryCode : null, out var phone, out var phoneError))
-        {
-            return Problems.BadRequest(numberField, phoneError!);
-        }
-        if (string.IsNullOrWhiteSpace(request.Message) && string.IsNullOrWhiteSpace(request.TemplateId))
-        {
-            return Problems.BadRequest("message", "Write a message (e.g. \"This is a test message powered by Kaleyra\") or give a templateId.");
-        }
-        var dynamicFields = request.DynamicFields ?? [];
-        var messageId = Ids.NewMessageId(time);
-        var outbound = new OutboundMessage
-        {
-            MessageId = messageId,
-            To = phone!,
-            Body = request.Message,
-            Type = MessageTypes.Test,
-            Sender = request.Sender,
-            TemplateId = string.IsNullOrWhiteSpace(request.TemplateId) ? null : request.TemplateId.Trim(),
-            DynamicFields = dynamicFields,
-        };
-        var sender = providerService.SenderFor(provider);
-        try
-        {
-            sender.Validate(outbound);
-        }
-        catch (MessageRenderException ex)
-        {
-            return Problems.BadRequest(ex.Field, ex.Message);
-        }
-
         // The message exists before the provider is called: nothing is lost if Herald stops mid-send.
-        var now = time.GetUtcNow();
-        await messages.InsertAsync(new MessageRecord
+        var prepared = await intake.PrepareAsync(new MessageSubmission
         {
-            Id = messageId,
-            ProviderId = provider.Id,
-            ProviderNickname = provider.Nickname,
-            To = phone!.E164,
-            Body = outbound.Body,
-            TemplateId = outbound.TemplateId,
-            Sender = outbound.Sender,
-            Type = MessageTypes.Test,
-            Source = "test",
-            DynamicFields = dynamicFields.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(dynamicFields, HeraldJson.Options),
-            Status = DeliveryState.Queued,
-            CreatedAt = now,
-            UpdatedAt = now,
-        }, new MessageEventRecord
+            To = request.To ?? request.Mobile, CountryCode = request.To is null ? request.CountryCode : null, ToField = request.To is null ? "mobile" : "to",
+            Body = request.Message, BodyField = "message", Type = MessageTypes.Test, Sender = request.Sender, TemplateId = request.TemplateId,
+            Provider = provider.Id, DynamicFields = request.DynamicFields, Source = "test",
+        }, IntakeMode.Direct, new IntakeLookups(), cancellationToken);
+        if (prepared.Errors is { } errors)
         {
-            MessageId = messageId,
-            At = now,
-            Source = "api",
-            Event = "queued",
-            State = DeliveryState.Queued,
-            Applied = true,
-            Note = $"test SMS to {phone.E164} through {provider.Nickname}",
-        }, cancellationToken);
-
-        await recorder.DispatchingAsync(messageId, provider.Nickname, cancellationToken);
-        var result = await sender.SendAsync(outbound, cancellationToken);
-        var transition = await recorder.RecordAsync(messageId, result, retryable: false, cancellationToken);
-        await credentials.ObserveAsync(provider.Id, provider.CredentialsFailedAt is not null, [result.Outcome], cancellationToken);
-        var reason = result.Outcome switch
+            return Problems.Invalid(errors.ToDictionary());
+        }
+        var message = prepared.Prepared! with
         {
-            SendOutcome.Transient t => t.Reason,
-            SendOutcome.Permanent p => p.Reason,
-            _ => null,
+            Dispatch = prepared.Prepared!.Dispatch with { Note = $"test SMS to {prepared.Prepared.Message.To} through {provider.Nickname}" },
         };
+        await intake.SubmitAsync([message], null, cancellationToken);
+        var (result, transition) = await direct.SendAsync(message, senders.SenderFor(provider), provider.Nickname, "test messages are not retried", cancellationToken);
         return Results.Ok(new TestSmsResult(
-            messageId,
+            message.Message.Id,
             result.Outcome.Kind,
             (transition.State ?? DeliveryState.Queued).ToWire(),
-            reason,
+            SendOutcomes.Reason(result.Outcome),
             (result.Outcome as SendOutcome.Accepted)?.ProviderMessageId,
             result.Exchange?.Request,
             result.Exchange?.Response,

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 
-namespace Herald.Hosting;
+namespace Herald.Core;
 
 /// <summary>Ids and secrets Herald makes.</summary>
-internal static class Ids
+public static class Ids
 {
     private const string Alphabet = "abcdefghijkmnopqrstuvwxyz23456789";
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Herald.Hosting;
+namespace Herald.Core;
 
 /// <summary>JSON settings shared by the API and stored details.</summary>
-internal static class HeraldJson
+public static class HeraldJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
