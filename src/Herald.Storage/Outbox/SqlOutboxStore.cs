@@ -89,7 +89,7 @@ internal sealed class SqlOutboxStore(ISqlDialect dialect, TimeProvider time) : I
         await using var connection = await dialect.OpenAsync(cancellationToken);
         using var turn = await dialect.WriteTurnAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE {dialect.InList("id", "@ids")} AND status = 'pending'",
+            $"UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE {dialect.InList("id", "ids")} AND status = 'pending'",
             new { ids = ids.ToArray() }, cancellationToken: cancellationToken));
     }
 

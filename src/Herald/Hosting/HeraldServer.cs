@@ -7,6 +7,7 @@ using Herald.Api.DeliveryReports;
 using Herald.Api.Health;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
+using Herald.Api.Outbox;
 using Herald.Dispatch;
 using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
@@ -126,9 +127,8 @@ public static class HeraldServer
             .AddMeter(HeraldMetrics.MeterName)
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
-        services.AddSingleton<ProviderLookup>();
-        services.AddSingleton<ISenderResolver, ProviderSenderResolver>();
-        services.AddSingleton<IDeadLetters, DeadLetterService>();
+        services.AddProviders();
+        services.AddDeadLetters();
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
@@ -144,9 +144,8 @@ public static class HeraldServer
         services.AddSingleton<IPublicUrls, PublicUrls>();
         services.AddSingleton<ISecretProtector, SecretProtector>();
         services.AddSingleton<ApiKeyBootstrap>();
-        services.AddSingleton<ProviderService>();
-        services.AddSingleton<ProviderGroupService>();
-        services.AddSingleton<TestSmsService>();
+        services.AddProviderGroups();
+        services.AddTestSms();
         services.AddDeliveryReports(configuration);
         services.AddKaleyraConnector();
         if (options.Sandbox.Enabled)
@@ -178,6 +177,7 @@ public static class HeraldServer
         api.MapMessages();
         api.MapSendMessages();
         api.MapDeadLetters();
+        api.MapOutbox();
         app.MapHeraldDashboard();
     }
 

@@ -42,6 +42,9 @@ internal sealed class ConnectorReportHook(IMessageStore messages) : IReportHook
 {
     public const string ProviderId = "connector:kaleyra";
 
+    /// <summary>How long a relay is worth retrying: CleverTap keeps a campaign's delivery stats open for about a day.</summary>
+    public static readonly TimeSpan RelayValidity = TimeSpan.FromHours(24);
+
     public bool Handles(string providerId) => providerId == ProviderId;
 
     public async Task<IReadOnlyList<OutboxItem>> AppliedAsync(IReadOnlyList<AppliedReport> applied, CancellationToken cancellationToken)
@@ -66,6 +69,7 @@ internal sealed class ConnectorReportHook(IMessageStore messages) : IReportHook
                 }.ToJsonString(HeraldJson.Options),
                 MessageId = report.MessageId,
                 NextAttemptAt = report.ReceivedAt,
+                ValidUntil = report.ReceivedAt + RelayValidity,
             });
         }
         return items;

@@ -27,6 +27,8 @@ internal static class DeadLetterEndpoints
     /// <summary>The most messages one bulk retry requeues.</summary>
     public const int MaxBulkRetry = 10_000;
 
+    public static IServiceCollection AddDeadLetters(this IServiceCollection services) => services.AddSingleton<IDeadLetters, DeadLetterService>();
+
     public static RouteGroupBuilder MapDeadLetters(this RouteGroupBuilder api)
     {
         api.MapGet("/messages/dead-letters", ListAsync);

@@ -64,17 +64,10 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
             {
                 if (items[i].MessageId is { } scope)
                 {
-                    // The callback URL names one message: its reports move that message only.
-                    if (correlation.NamesAnother(scope, report))
-                    {
-                        work[i].Unprocessed.Add(new("fail", "other_message",
-                            "This callback URL is for another message; the report names a different one.", CallbackBodies.Record(report.Raw)));
-                    }
-                    else
-                    {
-                        changes.Add((scope, Change(report)));
-                        targets.Add((i, report));
-                    }
+                    // The callback URL names one message (its token is that message's): its reports move that message only,
+                    // whatever reference they echo (the connector's carry CleverTap's message_id).
+                    changes.Add((scope, Change(report)));
+                    targets.Add((i, report));
                 }
                 else if (correlation.MessageFor(items[i].ProviderId, report) is { } messageId)
                 {
@@ -186,13 +179,13 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
         {
             foreach (var report in work[i].Reports)
             {
+                if (items[i].MessageId is not null)
+                {
+                    continue; // a scoped callback: its message is known
+                }
                 if (report.CorrelateBy == DlrCorrelation.HeraldMessageId)
                 {
                     heraldIds.Add(report.Reference);
-                }
-                if (items[i].MessageId is not null)
-                {
-                    continue; // a scoped callback: only whether its reports name another message matters
                 }
                 if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
                 {
@@ -258,9 +251,6 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
     /// <summary>The messages a batch's reports name.</summary>
     private sealed class Correlation(IReadOnlyDictionary<string, string?> owners, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> known)
     {
-        /// <summary>Whether a report in a callback for <paramref name="scope"/> names another message Herald has (by its id).</summary>
-        public bool NamesAnother(string scope, DeliveryReport report) =>
-            report.CorrelateBy == DlrCorrelation.HeraldMessageId && report.Reference != scope && owners.ContainsKey(report.Reference);
 
         /// <summary>The message a report is about: by Herald id when its provider matches, else by the provider's message id.</summary>
         public string? MessageFor(string providerId, DeliveryReport report)

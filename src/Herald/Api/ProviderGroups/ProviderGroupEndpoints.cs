@@ -3,6 +3,8 @@ namespace Herald.Api.ProviderGroups;
 /// <summary>/api/v1/provider-groups: ordered providers a message fails over between.</summary>
 internal static class ProviderGroupEndpoints
 {
+    public static IServiceCollection AddProviderGroups(this IServiceCollection services) => services.AddSingleton<ProviderGroupService>();
+
     public static RouteGroupBuilder MapProviderGroups(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/provider-groups");

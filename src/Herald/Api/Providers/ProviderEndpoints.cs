@@ -1,8 +1,18 @@
+using Herald.Dispatch;
 namespace Herald.Api.Providers;
 
 /// <summary>/api/v1/providers: the seed's "Add Provider" form as an API.</summary>
 internal static class ProviderEndpoints
 {
+    /// <summary>Provider settings (secrets protected), the one-second lookup the hot paths read, and the dispatcher's senders.</summary>
+    public static IServiceCollection AddProviders(this IServiceCollection services)
+    {
+        services.AddSingleton<ProviderLookup>();
+        services.AddSingleton<ProviderService>();
+        services.AddSingleton<ISenderResolver, Herald.Sending.ProviderSenderResolver>();
+        return services;
+    }
+
     public static RouteGroupBuilder MapProviders(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/providers");

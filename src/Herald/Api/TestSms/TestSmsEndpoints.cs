@@ -33,6 +33,8 @@ public sealed record TestSmsResult(
 /// <summary>POST /api/v1/providers/{id}/test-sms.</summary>
 internal static class TestSmsEndpoints
 {
+    public static IServiceCollection AddTestSms(this IServiceCollection services) => services.AddSingleton<TestSmsService>();
+
     public static RouteGroupBuilder MapTestSms(this RouteGroupBuilder api)
     {
         api.MapPost("/providers/{id}/test-sms", async (string id, TestSmsRequest request, TestSmsService service, CancellationToken ct) =>
