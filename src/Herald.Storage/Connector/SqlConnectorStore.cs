@@ -1,11 +1,17 @@
-using System.Data.Common;
 using Dapper;
+using Herald.Storage.Messages;
 using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Messages.MessageSql;
+using static Herald.Storage.Sql.SqlDatabase;
 
-namespace Herald.Storage.Sql;
+namespace Herald.Storage.Connector;
 
-/// <summary>The Kaleyra connector's tables (migration 2): connector_messages, connector_callbacks, connector_relays.</summary>
-internal sealed partial class SqlStore
+/// <summary>
+/// The Kaleyra connector's tables (migration 2): <c>connector_messages</c>, <c>connector_callbacks</c>, <c>connector_relays</c>.
+/// Its messages and their timelines are the message aggregate's (<see cref="MessageSql"/>).
+/// </summary>
+internal sealed class SqlConnectorStore(SqlDatabase database) : IConnectorStore
 {
     private const string ConnectorMessageColumns = """
         message_id AS MessageId, connector AS Connector, external_id AS ExternalId, callback_url AS CallbackUrl,
@@ -31,8 +37,8 @@ internal sealed partial class SqlStore
         {
             throw new ArgumentException("The connector row must belong to the message.", nameof(connector));
         }
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await InsertMessageRow(connection, transaction, message, cancellationToken);
         await InsertEvent(connection, transaction, firstEvent, cancellationToken);
@@ -49,7 +55,7 @@ internal sealed partial class SqlStore
 
     public async Task<ConnectorMessageRecord?> GetMessageAsync(string messageId, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<ConnectorMessageRow>(new CommandDefinition(
             $"SELECT {ConnectorMessageColumns} FROM connector_messages WHERE message_id = @messageId",
             new { messageId }, cancellationToken: cancellationToken));
@@ -58,7 +64,7 @@ internal sealed partial class SqlStore
 
     public async Task<ConnectorMessageRecord?> FindByExternalIdAsync(string connector, string externalId, string callbackUrl, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<ConnectorMessageRow>(new CommandDefinition($"""
             SELECT {ConnectorMessageColumns} FROM connector_messages
             WHERE connector = @connector AND external_id = @externalId AND callback_url = @callbackUrl
@@ -71,7 +77,7 @@ internal sealed partial class SqlStore
 
     public async Task<long> StoreCallbackAsync(ConnectorCallbackItem item, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO connector_callbacks (message_id, received_at, method, content_type, body, query)
             VALUES (@MessageId, @ReceivedAt, @Method, @ContentType, @Body, @Query) RETURNING id
@@ -83,14 +89,14 @@ internal sealed partial class SqlStore
 
     public async Task MarkCallbackProcessedAsync(long id, string result, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await Exec(connection, null, "UPDATE connector_callbacks SET processed_at = @at, result = @result WHERE id = @id",
-            new { id, result, at = time.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken);
+            new { id, result, at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ConnectorCallbackItem>> PendingCallbacksAsync(int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<CallbackRow>(new CommandDefinition(
             $"SELECT {CallbackColumns} FROM connector_callbacks WHERE processed_at IS NULL ORDER BY id LIMIT @limit",
             new { limit }, cancellationToken: cancellationToken));
@@ -99,7 +105,7 @@ internal sealed partial class SqlStore
 
     public async Task<IReadOnlyList<ConnectorCallbackItem>> CallbacksForMessageAsync(string messageId, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<CallbackRow>(new CommandDefinition(
             $"SELECT {CallbackColumns} FROM connector_callbacks WHERE message_id = @messageId ORDER BY id DESC LIMIT @limit",
             new { messageId, limit }, cancellationToken: cancellationToken));
@@ -111,10 +117,10 @@ internal sealed partial class SqlStore
     public async Task<(TransitionResult Transition, long? RelayId)> ApplyReportAsync(string messageId, StateChange change, RelayRecord? relayIfApplied,
         CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var transition = await TransitionAsync(connection, transaction, messageId, change, cancellationToken);
+        var transition = await MessageSql.TransitionAsync(database, connection, transaction, messageId, change, cancellationToken);
         if (!transition.Found)
         {
             return (transition, null);
@@ -140,8 +146,8 @@ internal sealed partial class SqlStore
     {
         // One statement claims the rows; PostgreSQL skips rows another node is claiming at the same moment.
         // SQLite has one writer at a time, so the statement alone is enough there.
-        var skipLocked = dialect.ForUpdate.Length == 0 ? "" : dialect.ForUpdate + " SKIP LOCKED";
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var skipLocked = database.Dialect.ForUpdate.Length == 0 ? "" : database.Dialect.ForUpdate + " SKIP LOCKED";
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<RelayRow>(new CommandDefinition($"""
             UPDATE connector_relays SET claimed_until = @until
             WHERE id IN (
@@ -163,9 +169,9 @@ internal sealed partial class SqlStore
         {
             return;
         }
-        var at = time.GetUtcNow();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var at = database.Clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var completion in completions)
         {
@@ -204,8 +210,8 @@ internal sealed partial class SqlStore
         {
             return;
         }
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var id in ids)
         {
@@ -216,7 +222,7 @@ internal sealed partial class SqlStore
 
     public async Task<IReadOnlyList<RelayRecord>> RelaysForMessageAsync(string messageId, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<RelayRow>(new CommandDefinition(
             $"SELECT {RelayColumns} FROM connector_relays WHERE message_id = @messageId ORDER BY id",
             new { messageId }, cancellationToken: cancellationToken));
