@@ -72,9 +72,19 @@ public sealed class HeraldDatabaseTests : IDisposable
         }, Ct);
         await inbox.MarkProcessedAsync(id, "{}", Ct);
 
-        Assert.Same(database, provider.GetRequiredService<IProviderStore>());
-        Assert.Same(database, provider.GetRequiredService<IMessageStore>());
-        Assert.Same(database, provider.GetRequiredService<IApiKeyStore>());
+        var herald = provider.GetRequiredService<HeraldDatabase>();
+        Assert.Same(herald.Database, database);
+        Assert.Same(herald.Providers, provider.GetRequiredService<IProviderStore>());
+        Assert.Same(herald.Messages, provider.GetRequiredService<IMessageStore>());
+        Assert.Same(herald.Queue, provider.GetRequiredService<IDispatchQueue>());
+        Assert.Same(herald.DeadLetters, provider.GetRequiredService<IDeadLetterStore>());
+        Assert.Same(herald.DlrInbox, provider.GetRequiredService<IDlrInbox>());
+        Assert.Same(herald.PendingReports, provider.GetRequiredService<IPendingReports>());
+        Assert.Same(herald.ApiKeys, provider.GetRequiredService<IApiKeyStore>());
+        Assert.Same(herald.ProviderGroups, provider.GetRequiredService<IProviderGroupStore>());
+        Assert.Same(herald.DashboardUsers, provider.GetRequiredService<IDashboardUserStore>());
+        Assert.Same(herald.Outbox, provider.GetRequiredService<IOutboxStore>());
+        Assert.Same(herald.Stats, provider.GetRequiredService<IMessageStats>());
         Assert.Equal(time.GetUtcNow(), (await inbox.RecentAsync("p", 1, Ct))[0].ProcessedAt);
     }
 }

@@ -190,4 +190,47 @@ public abstract partial class StorageComplianceTests
         Assert.Equal("provider-response", failures[0].Source);
         Assert.Single(await Db.Stats.RecentFailuresAsync(provider, 1, Ct));
     }
+
+    [Fact]
+    public async Task StatsWindowAsync_MessagesSince_DeliveredFailedPendingRateAndLatency()
+    {
+        var provider = $"prv_{Unique()}";
+        await InsertMessageAsync(m => m with { ProviderId = provider }); // before the window
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var since = Time.GetUtcNow();
+        await MessageThroughAsync(provider, DeliveryState.Delivered, TimeSpan.FromSeconds(1));
+        await MessageThroughAsync(provider, DeliveryState.Delivered, TimeSpan.FromSeconds(3));
+        await MessageThroughAsync(provider, DeliveryState.Rejected, TimeSpan.FromSeconds(2));
+        await MessageThroughAsync(provider, null, TimeSpan.Zero); // accepted, no report yet
+        var refused = await InsertMessageAsync(m => m with { ProviderId = provider });
+        await Db.Messages.TransitionAsync(refused.Id, Change(DeliveryState.Failed, "provider-response", "permanent-failure"), Ct);
+
+        var window = await Db.Stats.WindowAsync(provider, since, Ct);
+        var everyProvider = await Db.Stats.WindowsByProviderAsync(since, Ct);
+
+        Assert.Equal((5L, 2L, 2L, 1L), (window.Total, window.Delivered, window.Failed, window.Pending));
+        Assert.Equal(0.5, window.DeliveryRate);
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3)], window.Latencies);
+        Assert.Equal(TimeSpan.FromSeconds(2), window.LatencyP50);
+        Assert.Equal(TimeSpan.FromSeconds(3), window.LatencyP95);
+        Assert.Equal((5L, 2L, 2L, 1L, 0.5), (everyProvider[provider].Total, everyProvider[provider].Delivered, everyProvider[provider].Failed,
+            everyProvider[provider].Pending, everyProvider[provider].DeliveryRate));
+        Assert.Equal(0, everyProvider[provider].LatencySamples);
+    }
+
+    [Fact]
+    public async Task StatsCountByStatusAsync_ProviderOrCampaign_CountsEveryMessageByState()
+    {
+        var provider = $"prv_{Unique()}";
+        var campaign = $"cmp_{Unique()}";
+        await MessageThroughAsync(provider, DeliveryState.Delivered, TimeSpan.FromSeconds(1));
+        await InsertMessageAsync(m => m with { ProviderId = provider, CampaignId = campaign });
+        await InsertMessageAsync(m => m with { ProviderId = $"prv_{Unique()}", CampaignId = campaign });
+
+        var forProvider = await Db.Stats.CountByStatusAsync(provider, null, Ct);
+        var forCampaign = await Db.Stats.CountByStatusAsync(null, campaign, Ct);
+
+        Assert.Equal(new Dictionary<string, long> { ["delivered"] = 1, ["queued"] = 1 }, forProvider);
+        Assert.Equal(new Dictionary<string, long> { ["queued"] = 2 }, forCampaign);
+    }
 }

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Herald.Dashboard;
 using Herald.Simulator;
 using Herald.Simulator.Inspection;
 using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests;
 
@@ -141,6 +143,46 @@ public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
         var counts = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync("/api/v1/messages/counts?provider=Kaleyra_SMS"), HttpStatusCode.OK);
         Assert.Equal(3, counts["total"]!.GetValue<long>());
         Assert.Equal(1, counts["byStatus"]!["rejected"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task ProviderStats_ApiAndDashboard_ShowTheSameFigures()
+    {
+        var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);
+        var id = provider["id"]!.GetValue<string>();
+        var delivered = (await Herald.TestSmsAsync(id, "9812345678"))["messageId"]!.GetValue<string>();
+        var rejected = (await Herald.TestSmsAsync(id, "9812340001"))["messageId"]!.GetValue<string>();
+        await Herald.TestSmsAsync(id, "9812340004"); // failed at send
+        await Herald.WaitForStatusAsync(delivered, "delivered");
+        await Herald.WaitForStatusAsync(rejected, "rejected");
+
+        var api = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync($"/api/v1/providers/{id}/stats"), HttpStatusCode.OK);
+        var health = Herald.Services.GetRequiredService<ProviderHealthService>();
+        var page = await health.GetAsync(id, TestContext.Current.CancellationToken);
+        var providersPage = (await health.LastDayByProviderAsync(TestContext.Current.CancellationToken))[id];
+
+        foreach (var (window, shown) in new[] { ("1h", page.LastHour), ("24h", page.LastDay), ("24h", providersPage) })
+        {
+            var figures = api["windows"]![window]!;
+            Assert.Equal(3, shown.Total);
+            Assert.Equal(figures["total"]!.GetValue<long>(), shown.Total);
+            Assert.Equal(figures["delivered"]!.GetValue<long>(), shown.Delivered);
+            Assert.Equal(figures["failed"]!.GetValue<long>(), shown.Failed);
+            Assert.Equal(figures["pending"]!.GetValue<long>(), shown.Pending);
+            Assert.Equal(figures["deliveryRate"]!.GetValue<double>(), Math.Round(shown.DeliveryRate!.Value, 4));
+        }
+        foreach (var (window, shown) in new[] { ("1h", page.LastHour), ("24h", page.LastDay) })
+        {
+            var latency = api["windows"]![window]!["dlrLatencyMs"]!;
+            Assert.Equal(2, shown.LatencySamples);
+            Assert.Equal(latency["count"]!.GetValue<long>(), shown.LatencySamples);
+            Assert.Equal(latency["p50"]!.GetValue<long>(), (long)shown.LatencyP50!.Value.TotalMilliseconds);
+            Assert.Equal(latency["p95"]!.GetValue<long>(), (long)shown.LatencyP95!.Value.TotalMilliseconds);
+        }
+        Assert.Equal(
+            api["lastErrors"]!.AsArray().Select(e => (e!["messageId"]!.GetValue<string>(), e["event"]!.GetValue<string>())),
+            page.LastErrors.Select(e => (e.MessageId, e.Event)));
+        Assert.NotEmpty(page.LastErrors);
     }
 
     [Fact]

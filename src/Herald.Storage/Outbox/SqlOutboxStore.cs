@@ -6,7 +6,7 @@ using Herald.Storage.Sql;
 namespace Herald.Storage;
 
 /// <summary>The webhook outbox over the <c>outbox</c> table.</summary>
-internal sealed class SqlOutboxStore(ISqlDialect dialect, TimeProvider time) : IOutboxStore
+internal sealed class SqlOutboxStore(SqlDatabase database) : IOutboxStore
 {
     private const string Columns = """
         id AS Id, key AS Key, topic AS Topic, url AS Url, payload AS Payload, message_id AS MessageId, status AS Status,
@@ -33,21 +33,21 @@ internal sealed class SqlOutboxStore(ISqlDialect dialect, TimeProvider time) : I
         {
             return 0;
         }
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var added = await connection.ExecuteAsync(new CommandDefinition(InsertSql, InsertRows(items, time.GetUtcNow()), transaction, cancellationToken: cancellationToken));
+        var added = await connection.ExecuteAsync(new CommandDefinition(InsertSql, InsertRows(items, database.Clock.GetUtcNow()), transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return added;
     }
 
     public async Task<IReadOnlyList<OutboxRecord>> ClaimAsync(string owner, TimeSpan lease, int limit, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var now = database.Clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            LeaseClaim.Sql(dialect, "outbox", "lease_until = @until, lease_owner = @owner",
+            LeaseClaim.Sql(database.Dialect, "outbox", "lease_until = @until, lease_owner = @owner",
                 "status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)", "next_attempt_at, id", Columns),
             new { now = now.ToUnixTimeMilliseconds(), until = (now + lease).ToUnixTimeMilliseconds(), owner, limit = Math.Max(1, limit) },
             cancellationToken: cancellationToken));
@@ -60,9 +60,9 @@ internal sealed class SqlOutboxStore(ISqlDialect dialect, TimeProvider time) : I
         {
             return;
         }
-        var at = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE outbox SET status = @Status, attempts = attempts + 1, next_attempt_at = COALESCE(@Next, next_attempt_at),
@@ -86,10 +86,10 @@ internal sealed class SqlOutboxStore(ISqlDialect dialect, TimeProvider time) : I
         {
             return;
         }
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE {dialect.InList("id", "ids")} AND status = 'pending'",
+            $"UPDATE outbox SET lease_until = NULL, lease_owner = NULL WHERE {database.Dialect.InList("id", "ids")} AND status = 'pending'",
             new { ids = ids.ToArray() }, cancellationToken: cancellationToken));
     }
 
@@ -120,7 +120,7 @@ internal sealed class SqlOutboxStore(ISqlDialect dialect, TimeProvider time) : I
         }
         sql.Append(" ORDER BY id DESC LIMIT @limit");
         parameters.Add("limit", limit + 1);
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? rows[limit - 1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         return new Page<OutboxRecord>([.. rows.Take(limit).Select(r => r.ToRecord())], next);
@@ -128,9 +128,9 @@ internal sealed class SqlOutboxStore(ISqlDialect dialect, TimeProvider time) : I
 
     public async Task<bool> RetryAsync(long id, DateTimeOffset? validUntil, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var now = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE outbox SET status = 'pending', next_attempt_at = @now, valid_until = @validUntil, attempts = 0, updated_at = @now
             WHERE id = @id AND status = 'dead'

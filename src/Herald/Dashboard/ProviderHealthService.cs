@@ -1,40 +1,41 @@
 using System.Globalization;
 using System.Text;
-using Herald.Core.Messaging;
 using Herald.Storage;
 using Herald.Storage.Records;
 
 namespace Herald.Dashboard;
 
-/// <summary>Counts and delivery rate of one provider over one window.</summary>
-internal sealed record WindowStats(string Label, long Total, long Delivered, long Failed, long Pending, TimeSpan? LatencyP50, TimeSpan? LatencyP95, int LatencySamples)
+/// <summary>Counts and delivery rate of one provider over one window: <see cref="ProviderWindow"/>, the figures the API gives too, with a label.</summary>
+/// <param name="DeliveryRate">Delivered among the messages that reached a final state; null when none did.</param>
+internal sealed record WindowStats(string Label, long Total, long Delivered, long Failed, long Pending, double? DeliveryRate, TimeSpan? LatencyP50,
+    TimeSpan? LatencyP95, int LatencySamples)
 {
-    /// <summary>Delivered among the messages that reached a final state; null when none did.</summary>
-    public double? DeliveryRate => Delivered + Failed == 0 ? null : (double)Delivered / (Delivered + Failed);
+    /// <summary>The window's figures under a label.</summary>
+    public static WindowStats From(string label, ProviderWindow window) =>
+        new(label, window.Total, window.Delivered, window.Failed, window.Pending, window.DeliveryRate, window.LatencyP50, window.LatencyP95,
+            window.LatencySamples);
 }
 
 /// <summary>Everything the health page shows.</summary>
 internal sealed record ProviderHealth(WindowStats LastHour, WindowStats LastDay, IReadOnlyList<MessageFailure> LastErrors, string ChartSvg,
     IReadOnlyList<(DateTimeOffset Hour, long Delivered, long Failed, long Pending)> Hours);
 
-/// <summary>Provider health for the dashboard: counts, delivery rate, DLR latency and the hourly chart.</summary>
+/// <summary>Provider health for the dashboard: counts, delivery rate, DLR latency and the hourly chart, from <see cref="IMessageStats"/> like the API's stats.</summary>
 internal sealed class ProviderHealthService(IMessageStats stats, TimeProvider time)
 {
-    private const int LatencySampleLimit = 20_000;
-
     public async Task<ProviderHealth> GetAsync(string providerId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var lastHour = await WindowAsync(providerId, "Last hour", now.AddHours(-1), cancellationToken);
-        var lastDay = await WindowAsync(providerId, "Last 24 hours", now.AddHours(-24), cancellationToken);
-        var errors = await stats.RecentFailuresAsync(providerId, 10, cancellationToken);
+        var lastHour = WindowStats.From("Last hour", await stats.WindowAsync(providerId, now.AddHours(-1), cancellationToken));
+        var lastDay = WindowStats.From("Last 24 hours", await stats.WindowAsync(providerId, now.AddHours(-24), cancellationToken));
+        var errors = await stats.RecentFailuresAsync(providerId, IMessageStats.RecentFailureLimit, cancellationToken);
         var firstHour = TruncateToHour(now).AddHours(-23);
         var hourly = await stats.HourlyAsync(providerId, firstHour, cancellationToken);
         var hours = Enumerable.Range(0, 24).Select(i =>
         {
             var hour = firstHour.AddHours(i);
-            var inHour = hourly.Where(h => h.Hour == hour).ToList();
-            return (hour, Sum(inHour, IsDelivered), Sum(inHour, IsFailed), Sum(inHour, s => !s.IsFinal()));
+            var inHour = ProviderWindow.From(hourly.Where(h => h.Hour == hour).Select(h => (h.State, h.Count)), []);
+            return (hour, inHour.Delivered, inHour.Failed, inHour.Pending);
         }).ToList();
         return new ProviderHealth(lastHour, lastDay, errors, Chart(hours), hours);
     }
@@ -42,45 +43,9 @@ internal sealed class ProviderHealthService(IMessageStats stats, TimeProvider ti
     /// <summary>The 24 h delivery rate of every provider, by provider id.</summary>
     public async Task<IReadOnlyDictionary<string, WindowStats>> LastDayByProviderAsync(CancellationToken cancellationToken)
     {
-        var counts = await stats.CountByStateAsync(null, time.GetUtcNow().AddHours(-24), cancellationToken);
-        return counts.Where(c => c.ProviderId is not null).GroupBy(c => c.ProviderId!)
-            .ToDictionary(g => g.Key, g => Window("Last 24 hours", g.ToList(), []));
+        var windows = await stats.WindowsByProviderAsync(time.GetUtcNow().AddHours(-24), cancellationToken);
+        return windows.ToDictionary(w => w.Key, w => WindowStats.From("Last 24 hours", w.Value));
     }
-
-    private async Task<WindowStats> WindowAsync(string providerId, string label, DateTimeOffset since, CancellationToken cancellationToken)
-    {
-        var counts = await stats.CountByStateAsync(providerId, since, cancellationToken);
-        var latencies = await stats.DeliveryLatenciesAsync(providerId, since, LatencySampleLimit, cancellationToken);
-        return Window(label, counts, latencies.Select(l => l.FinalAt - l.AcceptedAt).ToList());
-    }
-
-    private static WindowStats Window(string label, IReadOnlyList<ProviderStateCount> counts, List<TimeSpan> latencies)
-    {
-        latencies.Sort();
-        return new WindowStats(label,
-            counts.Sum(c => c.Count),
-            counts.Where(c => IsDelivered(c.State)).Sum(c => c.Count),
-            counts.Where(c => IsFailed(c.State)).Sum(c => c.Count),
-            counts.Where(c => !c.State.IsFinal()).Sum(c => c.Count),
-            Percentile(latencies, 0.50), Percentile(latencies, 0.95), latencies.Count);
-    }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    internal static TimeSpan? Percentile(IReadOnlyList<TimeSpan> sorted, double p)
-    {
-        if (sorted.Count == 0)
-        {
-            return null;
-        }
-        var rank = (int)Math.Ceiling(p * sorted.Count);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
-    }
-
-    private static bool IsDelivered(DeliveryState state) => state == DeliveryState.Delivered;
-
-    private static bool IsFailed(DeliveryState state) => state.IsFinal() && state != DeliveryState.Delivered;
-
-    private static long Sum(List<HourlyStateCount> counts, Func<DeliveryState, bool> which) => counts.Where(c => which(c.State)).Sum(c => c.Count);
 
     private static DateTimeOffset TruncateToHour(DateTimeOffset t) => new(t.UtcDateTime.Year, t.UtcDateTime.Month, t.UtcDateTime.Day, t.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
 

@@ -1,3 +1,4 @@
+using Herald.Core.Messaging;
 using Herald.Storage;
 
 namespace Herald.Api.Providers;
@@ -18,12 +19,9 @@ public sealed record LatencyStats(long Count, long? P50, long? P95);
 /// <summary>GET /api/v1/providers/{id}/stats: delivery rate, report latency and the last errors over 1 h and 24 h.</summary>
 internal static class ProviderStatsEndpoints
 {
-    private static readonly string[] FailedStates = ["failed", "undelivered", "rejected", "expired"];
-    private static readonly string[] PendingStates = ["queued", "dispatching", "accepted", "sent"];
-
     public static RouteGroupBuilder MapProviderStats(this RouteGroupBuilder api)
     {
-        api.MapGet("/providers/{id}/stats", async (string id, IProviderStore providers, IMessageCounts counts, TimeProvider time, CancellationToken ct) =>
+        api.MapGet("/providers/{id}/stats", async (string id, IProviderStore providers, IMessageStats stats, TimeProvider time, CancellationToken ct) =>
         {
             var provider = await providers.FindAsync(id, ct);
             if (provider is null)
@@ -31,34 +29,30 @@ internal static class ProviderStatsEndpoints
                 return Problems.NotFound($"No provider has the id or nickname '{id}'.");
             }
             var now = time.GetUtcNow();
-            var hour = await counts.ProviderFiguresAsync(provider.Id, now - TimeSpan.FromHours(1), ct);
-            var day = await counts.ProviderFiguresAsync(provider.Id, now - TimeSpan.FromHours(24), ct);
+            var hour = await stats.WindowAsync(provider.Id, now - TimeSpan.FromHours(1), ct);
+            var day = await stats.WindowAsync(provider.Id, now - TimeSpan.FromHours(24), ct);
+            var lastErrors = await stats.RecentFailuresAsync(provider.Id, IMessageStats.RecentFailureLimit, ct);
             return Results.Ok(new
             {
                 provider = new { provider.Id, provider.Nickname },
                 windows = new Dictionary<string, ProviderWindowStats> { ["1h"] = Window(hour), ["24h"] = Window(day) },
-                lastErrors = day.LastErrors,
+                lastErrors = lastErrors.Select(e => new { e.At, e.MessageId, e.Event, e.Note, e.Source }),
             });
         });
-        api.MapGet("/messages/counts", async (string? provider, string? campaign, IProviderStore providers, IMessageCounts counts, CancellationToken ct) =>
+        api.MapGet("/messages/counts", async (string? provider, string? campaign, IProviderStore providers, IMessageStats stats, CancellationToken ct) =>
         {
             var providerId = provider is null ? null : (await providers.FindAsync(provider, ct))?.Id ?? provider;
-            var byStatus = await counts.CountByStatusAsync(providerId, campaign, ct);
+            var byStatus = await stats.CountByStatusAsync(providerId, campaign, ct);
             return Results.Ok(new { total = byStatus.Values.Sum(), byStatus });
         });
         return api;
     }
 
-    internal static ProviderWindowStats Window(ProviderFigures figures)
-    {
-        long Sum(IEnumerable<string> states) => states.Sum(s => figures.ByStatus.GetValueOrDefault(s));
-        var delivered = figures.ByStatus.GetValueOrDefault("delivered");
-        var failed = Sum(FailedStates);
-        var sorted = figures.DlrLatenciesMs.Order().ToList();
-        long? Percentile(double p) => sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-        return new ProviderWindowStats(
-            figures.ByStatus.Values.Sum(), figures.ByStatus, delivered, failed, Sum(PendingStates),
-            delivered + failed == 0 ? null : Math.Round((double)delivered / (delivered + failed), 4),
-            new LatencyStats(sorted.Count, Percentile(0.50), Percentile(0.95)));
-    }
+    /// <summary>The API's view of a window: the same figures the dashboard shows, with the latency in milliseconds.</summary>
+    internal static ProviderWindowStats Window(ProviderWindow window) => new(
+        window.Total, window.ByState.ToDictionary(s => s.Key.ToWire(), s => s.Value), window.Delivered, window.Failed, window.Pending,
+        window.DeliveryRate is { } rate ? Math.Round(rate, 4) : null,
+        new LatencyStats(window.LatencySamples, Milliseconds(window.LatencyP50), Milliseconds(window.LatencyP95)));
+
+    private static long? Milliseconds(TimeSpan? latency) => latency is { } l ? (long)l.TotalMilliseconds : null;
 }

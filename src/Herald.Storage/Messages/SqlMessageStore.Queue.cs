@@ -1,17 +1,20 @@
-using System.Data.Common;
 using Dapper;
+using Herald.Storage.Sql;
 using Herald.Core.Messaging;
+using Herald.Storage.ProviderGroups;
 using Herald.Storage.Records;
+using static Herald.Storage.Messages.MessageSql;
+using static Herald.Storage.Sql.SqlDatabase;
 
-namespace Herald.Storage.Sql;
+namespace Herald.Storage.Messages;
 
 /// <summary>The dispatch queue over the messages table.</summary>
-internal sealed partial class SqlStore : IDispatchQueue
+internal sealed partial class SqlMessageStore
 {
     public async Task EnqueueAsync(IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages, IdempotencyRecord? idempotency, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (idempotency is not null)
         {
@@ -53,7 +56,7 @@ internal sealed partial class SqlStore : IDispatchQueue
 
     public async Task<IdempotencyRecord?> FindIdempotencyAsync(string key, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<(string Key, string RequestHash, string MessageId, long CreatedAt, string? Response, long? ResponseStatus)>(
             new CommandDefinition(
                 "SELECT key, request_hash, message_id, created_at, response, response_status FROM idempotency_keys WHERE key = @key AND created_at >= @since",
@@ -64,7 +67,7 @@ internal sealed partial class SqlStore : IDispatchQueue
         };
     }
 
-    private string ClaimSql => _claimSql ??= LeaseClaim.Sql(dialect, "messages",
+    private string ClaimSql => _claimSql ??= LeaseClaim.Sql(database.Dialect, "messages",
         "status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, provider_attempts = provider_attempts + 1, updated_at = @now",
         "status = 'queued' AND next_attempt_at <= @now AND lane <= @maxLane", "lane, next_attempt_at",
         $"{MessageColumns}, valid_until AS ValidUntil, resend AS Resend, lane AS Lane");
@@ -76,9 +79,9 @@ internal sealed partial class SqlStore : IDispatchQueue
 
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, int maxLane, string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var now = database.Clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(ClaimSql, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit, maxLane },
             transaction, cancellationToken: cancellationToken))).ToList();
@@ -94,7 +97,7 @@ internal sealed partial class SqlStore : IDispatchQueue
                     : $"attempt {r.Attempts} through {Through(r)} by {owner}",
             }), transaction, cancellationToken: cancellationToken));
         }
-        var routes = await RoutesAsync(connection, transaction, rows.Where(r => r.ProviderGroupId is not null).Select(r => r.ProviderGroupId!).Distinct().ToList(),
+        var routes = await SqlProviderGroupStore.RoutesAsync(database, connection, transaction, rows.Where(r => r.ProviderGroupId is not null).Select(r => r.ProviderGroupId!).Distinct().ToList(),
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         // RETURNING gives rows in no particular order: hand them over lane first, so an OTP in a claim is sent first.
@@ -112,14 +115,14 @@ internal sealed partial class SqlStore : IDispatchQueue
         {
             return;
         }
-        var now = time.GetUtcNow();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var now = database.Clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = completions.Select(c => c.MessageId).Distinct().ToList();
         var current = (await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
             // Locked in id order, like the delivery-report batches: two transactions never wait on each other crosswise.
-            $"SELECT id, status FROM messages WHERE {dialect.InList("id", "ids")} ORDER BY id {dialect.ForUpdate}", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)))
+            $"SELECT id, status FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)))
             .ToDictionary(r => r.Id, r => DeliveryStates.Parse(r.Status));
         var updates = new List<object>(completions.Count);
         var events = new List<object>(completions.Count);
@@ -190,9 +193,9 @@ internal sealed partial class SqlStore : IDispatchQueue
 
     public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var now = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = (await connection.QueryAsync<string>(new CommandDefinition("""
             UPDATE messages SET status = 'queued', next_attempt_at = @now, lease_until = NULL, lease_owner = NULL, resend = 1, updated_at = @now
@@ -213,14 +216,14 @@ internal sealed partial class SqlStore : IDispatchQueue
         {
             return;
         }
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        var now = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var released = (await connection.QueryAsync<string>(new CommandDefinition($"""
             UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, attempts = attempts - 1,
                 provider_attempts = provider_attempts - 1, updated_at = @now
-            WHERE {dialect.InList("id", "messageIds")} AND status = 'dispatching'
+            WHERE {database.Dialect.InList("id", "messageIds")} AND status = 'dispatching'
             RETURNING id
             """, new { messageIds = messageIds.ToArray(), now }, transaction, cancellationToken: cancellationToken))).ToList();
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -232,7 +235,7 @@ internal sealed partial class SqlStore : IDispatchQueue
 
     public async Task<QueueDepth> DepthAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var lanes = await connection.QueryAsync<(long Lane, long Count)>(new CommandDefinition(
             "SELECT lane, COUNT(*) FROM messages WHERE status = 'queued' GROUP BY lane", cancellationToken: cancellationToken));
         var dispatching = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -242,7 +245,7 @@ internal sealed partial class SqlStore : IDispatchQueue
 
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'", cancellationToken: cancellationToken));
         return next is { } n ? Time(n) : null;

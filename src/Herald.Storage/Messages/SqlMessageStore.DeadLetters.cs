@@ -2,11 +2,12 @@ using System.Text;
 using Dapper;
 using Herald.Core.Messaging;
 using Herald.Storage.Records;
+using static Herald.Storage.Messages.MessageSql;
 
-namespace Herald.Storage.Sql;
+namespace Herald.Storage.Messages;
 
 /// <summary>Dead letters: failed and expired messages, and requeueing them.</summary>
-internal sealed partial class SqlStore : IDeadLetterStore
+internal sealed partial class SqlMessageStore
 {
     private const string DeadStates = "('failed', 'expired')";
 
@@ -26,7 +27,7 @@ internal sealed partial class SqlStore : IDeadLetterStore
         Filter(sql, parameters, "id < @after", "after", query.After);
         sql.Append(" ORDER BY id DESC LIMIT @limit");
         parameters.Add("limit", limit + 1);
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<DeadLetterRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? rows[limit - 1].Id : null;
         return new Page<DeadLetter>(rows.Take(limit).Select(r => new DeadLetter(r.ToRecord(), r.Reason)).ToList(), next);
@@ -38,10 +39,10 @@ internal sealed partial class SqlStore : IDeadLetterStore
         {
             return [];
         }
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var dead = (await connection.QueryAsync<(string Id, string Status, long Attempts)>(new CommandDefinition(
-            $"SELECT id, status, attempts FROM messages WHERE {dialect.InList("id", "ids")} AND status IN {DeadStates} {dialect.ForUpdate}",
+            $"SELECT id, status, attempts FROM messages WHERE {database.Dialect.InList("id", "ids")} AND status IN {DeadStates} {database.Dialect.ForUpdate}",
             new { ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken))).ToList();
         if (dead.Count == 0)
         {
@@ -52,7 +53,7 @@ internal sealed partial class SqlStore : IDeadLetterStore
             UPDATE messages SET status = 'queued', next_attempt_at = @now,
                 valid_until = CASE WHEN type = 'otp' THEN @otpUntil ELSE @until END,
                 attempts = 0, provider_message_id = NULL, lease_until = NULL, lease_owner = NULL, resend = 0, updated_at = @now
-            WHERE {dialect.InList("id", "ids")} AND status IN {DeadStates}
+            WHERE {database.Dialect.InList("id", "ids")} AND status IN {DeadStates}
             """, new
         {
             ids = dead.Select(d => d.Id).ToArray(), now, otpUntil = requeue.OtpValidUntil.ToUnixTimeMilliseconds(),

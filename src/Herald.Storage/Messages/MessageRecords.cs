@@ -2,33 +2,6 @@ using Herald.Core.Messaging;
 
 namespace Herald.Storage.Records;
 
-/// <summary>A configured provider as stored.</summary>
-public sealed record ProviderRecord
-{
-    /// <summary>Stable id, used in callback URLs.</summary>
-    public required string Id { get; init; }
-    /// <summary>Unique (case-insensitive) name people use.</summary>
-    public required string Nickname { get; init; }
-    /// <summary>generic, kaleyra, sandbox...</summary>
-    public required string Kind { get; init; }
-    /// <summary>The kind's settings as JSON, secrets already protected.</summary>
-    public required string Settings { get; init; }
-    /// <summary>The unguessable token in the provider's callback URL.</summary>
-    public required string CallbackToken { get; init; }
-    /// <summary>When it was created.</summary>
-    public required DateTimeOffset CreatedAt { get; init; }
-    /// <summary>When it last changed.</summary>
-    public required DateTimeOffset UpdatedAt { get; init; }
-    /// <summary>Most messages a second the dispatcher sends to it; 0 = no limit.</summary>
-    public int RateLimit { get; init; }
-    /// <summary>Most requests in flight to it at once; 0 = no limit.</summary>
-    public int MaxInFlight { get; init; }
-    /// <summary>When the provider last rejected Herald's credentials (401/403); null when the last answer did not.</summary>
-    public DateTimeOffset? CredentialsFailedAt { get; init; }
-    /// <summary>What it said then.</summary>
-    public string? CredentialsError { get; init; }
-}
-
 /// <summary>One message as stored.</summary>
 public sealed record MessageRecord
 {
@@ -150,49 +123,3 @@ public sealed record MessageQuery
 
 /// <summary>A page of results and where to continue.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
-
-/// <summary>A raw delivery report as received.</summary>
-public sealed record DlrInboxItem
-{
-    /// <summary>Sequence id.</summary>
-    public long Id { get; init; }
-    /// <summary>The provider whose callback URL received it (<c>connector:kaleyra</c> for the connector's callbacks).</summary>
-    public required string ProviderId { get; init; }
-    /// <summary>
-    /// When the callback URL names one message (the connector gives Kaleyra a URL per message): its reports may only
-    /// move that message. Null for a provider's callback URL.
-    /// </summary>
-    public string? MessageId { get; init; }
-    /// <summary>When it arrived.</summary>
-    public required DateTimeOffset ReceivedAt { get; init; }
-    /// <summary>HTTP method.</summary>
-    public required string Method { get; init; }
-    /// <summary>Content type, if any.</summary>
-    public string? ContentType { get; init; }
-    /// <summary>Raw body.</summary>
-    public required string Body { get; init; }
-    /// <summary>Raw query string (with the leading '?', or empty).</summary>
-    public required string Query { get; init; }
-    /// <summary>When it was applied; null while pending.</summary>
-    public DateTimeOffset? ProcessedAt { get; init; }
-    /// <summary>The answer given, as JSON.</summary>
-    public string? Result { get; init; }
-}
-
-/// <summary>An API key as stored: only a hash of the secret.</summary>
-public sealed record ApiKeyRecord
-{
-    /// <summary>Id.</summary>
-    public required string Id { get; init; }
-    /// <summary>A name people chose.</summary>
-    public required string Name { get; init; }
-    /// <summary>The first characters of the key, to recognise it.</summary>
-    public required string Prefix { get; init; }
-    /// <summary>SHA-256 of the key, hex.</summary>
-    public required string Hash { get; init; }
-    /// <summary>When it was made.</summary>
-    public required DateTimeOffset CreatedAt { get; init; }
-    /// <summary>When it was revoked, if it was.</summary>
-    public DateTimeOffset? RevokedAt { get; init; }
-}
-

@@ -1,10 +1,13 @@
+using System.Data.Common;
 using Dapper;
 using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Sql.SqlDatabase;
 
-namespace Herald.Storage.Sql;
+namespace Herald.Storage.ProviderGroups;
 
-/// <summary>Provider groups. The ordered provider ids are kept as one comma-separated column: ids never hold commas, and groups are few and read whole.</summary>
-internal sealed partial class SqlStore : IProviderGroupStore
+/// <summary>Provider groups: the <c>provider_groups</c> table. The ordered provider ids are kept as one comma-separated column: ids never hold commas, and groups are few and read whole.</summary>
+internal sealed class SqlProviderGroupStore(SqlDatabase database) : IProviderGroupStore
 {
     private const string GroupColumns = """
         id AS Id, name AS Name, provider_ids AS ProviderIds, failover_after AS FailoverAfter, created_at AS CreatedAt, updated_at AS UpdatedAt
@@ -12,16 +15,16 @@ internal sealed partial class SqlStore : IProviderGroupStore
 
     public async Task<ProviderGroupRecord?> FindGroupAsync(string idOrName, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<GroupRow>(new CommandDefinition(
             $"SELECT {GroupColumns} FROM provider_groups WHERE id = @key OR name_key = @nameKey ORDER BY CASE WHEN id = @key THEN 0 ELSE 1 END",
-            new { key = idOrName, nameKey = NicknameKey(idOrName) }, cancellationToken: cancellationToken));
+            new { key = idOrName, nameKey = NameKey(idOrName) }, cancellationToken: cancellationToken));
         return row?.ToRecord();
     }
 
     public async Task<IReadOnlyList<ProviderGroupRecord>> ListGroupsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<GroupRow>(new CommandDefinition(
             $"SELECT {GroupColumns} FROM provider_groups ORDER BY name_key", cancellationToken: cancellationToken));
         return rows.Select(r => r.ToRecord()).ToList();
@@ -29,7 +32,7 @@ internal sealed partial class SqlStore : IProviderGroupStore
 
     public async Task InsertGroupAsync(ProviderGroupRecord group, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         try
         {
             await Exec(connection, null, """
@@ -37,10 +40,10 @@ internal sealed partial class SqlStore : IProviderGroupStore
                 VALUES (@Id, @Name, @NameKey, @ProviderIds, @FailoverAfter, @CreatedAt, @UpdatedAt)
                 """, GroupParameters(group), cancellationToken);
         }
-        catch (Exception ex) when (dialect.IsUniqueViolation(ex))
+        catch (Exception ex) when (database.Dialect.IsUniqueViolation(ex))
         {
             var holder = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-                "SELECT id FROM provider_groups WHERE name_key = @nameKey", new { nameKey = NicknameKey(group.Name) }, cancellationToken: cancellationToken));
+                "SELECT id FROM provider_groups WHERE name_key = @nameKey", new { nameKey = NameKey(group.Name) }, cancellationToken: cancellationToken));
             if (holder is not null && holder != group.Id)
             {
                 throw new DuplicateGroupNameException(group.Name);
@@ -51,7 +54,7 @@ internal sealed partial class SqlStore : IProviderGroupStore
 
     public async Task<bool> UpdateGroupAsync(ProviderGroupRecord group, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         try
         {
             return await Exec(connection, null, """
@@ -60,7 +63,7 @@ internal sealed partial class SqlStore : IProviderGroupStore
                 WHERE id = @Id
                 """, GroupParameters(group), cancellationToken) == 1;
         }
-        catch (Exception ex) when (dialect.IsUniqueViolation(ex))
+        catch (Exception ex) when (database.Dialect.IsUniqueViolation(ex))
         {
             throw new DuplicateGroupNameException(group.Name);
         }
@@ -68,15 +71,15 @@ internal sealed partial class SqlStore : IProviderGroupStore
 
     public async Task<bool> DeleteGroupAsync(string id, CancellationToken cancellationToken)
     {
-        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         return await Exec(connection, null, "DELETE FROM provider_groups WHERE id = @id", new { id }, cancellationToken) == 1;
     }
 
     public async Task<IReadOnlyList<ProviderGroupRecord>> GroupsUsingProviderAsync(string providerId, CancellationToken cancellationToken) =>
         (await ListGroupsAsync(cancellationToken)).Where(g => g.ProviderIds.Contains(providerId, StringComparer.Ordinal)).ToList();
 
-    /// <summary>The groups of claimed messages with their providers that still exist, in order, for the dispatcher.</summary>
-    private async Task<Dictionary<string, ProviderGroupRoute>> RoutesAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
+    /// <summary>The groups of claimed messages with their providers that still exist, in order, for the dispatcher (inside the claim's transaction).</summary>
+    internal static async Task<Dictionary<string, ProviderGroupRoute>> RoutesAsync(SqlDatabase db, DbConnection connection, DbTransaction transaction,
         List<string> groupIds, CancellationToken cancellationToken)
     {
         if (groupIds.Count == 0)
@@ -84,11 +87,11 @@ internal sealed partial class SqlStore : IProviderGroupStore
             return [];
         }
         var groups = (await connection.QueryAsync<GroupRow>(new CommandDefinition(
-            $"SELECT {GroupColumns} FROM provider_groups WHERE {dialect.InList("id", "ids")}", new { ids = groupIds.ToArray() }, transaction,
+            $"SELECT {GroupColumns} FROM provider_groups WHERE {db.Dialect.InList("id", "ids")}", new { ids = groupIds.ToArray() }, transaction,
             cancellationToken: cancellationToken))).Select(r => r.ToRecord()).ToList();
         var providerIds = groups.SelectMany(g => g.ProviderIds).Distinct().ToArray();
         var nicknames = providerIds.Length == 0 ? [] : (await connection.QueryAsync<(string Id, string Nickname)>(new CommandDefinition(
-            $"SELECT id, nickname FROM providers WHERE {dialect.InList("id", "ids")}", new { ids = providerIds }, transaction,
+            $"SELECT id, nickname FROM providers WHERE {db.Dialect.InList("id", "ids")}", new { ids = providerIds }, transaction,
             cancellationToken: cancellationToken))).ToDictionary(p => p.Id, p => p.Nickname);
         return groups.ToDictionary(g => g.Id, g => new ProviderGroupRoute(g.Id, g.Name,
             g.ProviderIds.Where(nicknames.ContainsKey).Select(id => new GroupMember(id, nicknames[id])).ToList(), g.FailoverAfterAttempts));
@@ -96,7 +99,7 @@ internal sealed partial class SqlStore : IProviderGroupStore
 
     private static object GroupParameters(ProviderGroupRecord g) => new
     {
-        g.Id, g.Name, NameKey = NicknameKey(g.Name), ProviderIds = string.Join(',', g.ProviderIds), FailoverAfter = g.FailoverAfterAttempts,
+        g.Id, g.Name, NameKey = NameKey(g.Name), ProviderIds = string.Join(',', g.ProviderIds), FailoverAfter = g.FailoverAfterAttempts,
         CreatedAt = g.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = g.UpdatedAt.ToUnixTimeMilliseconds(),
     };
 

@@ -1,0 +1,168 @@
+using System.Data.Common;
+using Dapper;
+using Herald.Core.Messaging;
+using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Sql.SqlDatabase;
+
+namespace Herald.Storage.Messages;
+
+/// <summary>
+/// The SQL of the message aggregate (<c>messages</c> and <c>message_events</c>) that more than one store runs inside its own
+/// transaction: the message store and the queue, the delivery-report batch and the connector all move messages through
+/// <see cref="TransitionManyAsync"/>, so the state machine is applied in one place.
+/// </summary>
+internal static class MessageSql
+{
+    public const string MessageColumns = """
+        id AS Id, provider_id AS ProviderId, provider_nickname AS ProviderNickname, to_number AS ToNumber, body AS Body,
+        template_id AS TemplateId, template_variables AS TemplateVariables, campaign_id AS CampaignId, sender AS Sender,
+        type AS Type, source AS Source, dynamic_fields AS DynamicFields, status AS Status, provider_message_id AS ProviderMessageId,
+        attempts AS Attempts, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta
+        """;
+
+    public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
+        Exec(connection, transaction, """
+            INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
+                sender, type, source, dynamic_fields, status, provider_message_id, attempts, created_at, updated_at)
+            VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
+                @Sender, @Type, @Source, @DynamicFields, @Status, @ProviderMessageId, @Attempts, @CreatedAt, @UpdatedAt)
+            """, new
+        {
+            message.Id, message.ProviderId, message.ProviderNickname, message.To, message.Body, message.TemplateId,
+            message.TemplateVariables, message.CampaignId, message.Sender, message.Type, message.Source, message.DynamicFields,
+            Status = message.Status.ToWire(), message.ProviderMessageId, message.Attempts,
+            CreatedAt = message.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = message.UpdatedAt.ToUnixTimeMilliseconds(),
+        }, cancellationToken);
+
+    public static Task<int> InsertEvent(DbConnection connection, DbTransaction transaction, MessageEventRecord e, CancellationToken cancellationToken) =>
+        Exec(connection, transaction, """
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+            VALUES (@MessageId, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
+            """, new
+        {
+            e.MessageId, At = e.At.ToUnixTimeMilliseconds(), e.Source, e.Event, State = e.State?.ToWire(), Applied = e.Applied ? 1 : 0,
+            e.Note, e.Detail,
+        }, cancellationToken);
+
+    /// <summary>The body of <see cref="IMessageStore.TransitionAsync"/> inside a caller's transaction (not committed here).</summary>
+    public static async Task<TransitionResult> TransitionAsync(SqlDatabase database, DbConnection connection, DbTransaction transaction, string messageId, StateChange change,
+        CancellationToken cancellationToken) =>
+        (await TransitionManyAsync(database, connection, transaction, [(messageId, change)], cancellationToken))[0];
+
+    /// <summary>
+    /// Applies changes in order inside a caller's transaction: reads (and on PostgreSQL locks, in id order) the messages
+    /// once, runs the state machine over each change in memory, then writes every update and timeline entry.
+    /// </summary>
+    public static async Task<IReadOnlyList<TransitionResult>> TransitionManyAsync(SqlDatabase database, DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(string MessageId, StateChange Change)> changes, CancellationToken cancellationToken)
+    {
+        var current = new Dictionary<string, DeliveryState>(StringComparer.Ordinal);
+        foreach (var chunk in changes.Select(c => c.MessageId).Distinct().Order(StringComparer.Ordinal).Chunk(ListChunk))
+        {
+            var rows = await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
+                $"SELECT id, status FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = chunk },
+                transaction, cancellationToken: cancellationToken));
+            foreach (var row in rows)
+            {
+                current[row.Id] = DeliveryStates.Parse(row.Status);
+            }
+        }
+        var at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var results = new List<TransitionResult>(changes.Count);
+        var updates = new List<object>(changes.Count);
+        var events = new List<object>(changes.Count);
+        foreach (var (messageId, change) in changes)
+        {
+            if (!current.TryGetValue(messageId, out var state))
+            {
+                results.Add(TransitionResult.NotFound);
+                continue;
+            }
+            var decision = change.Proposed is { } proposed ? DeliveryStateMachine.Decide(state, proposed) : StateDecision.Ignored("timeline only");
+            var newState = decision.Apply ? change.Proposed!.Value : state;
+            current[messageId] = newState;
+            updates.Add(new
+            {
+                status = newState.ToWire(), providerMessageId = change.ProviderMessageId, attempt = change.CountsAttempt ? 1 : 0, at, messageId,
+            });
+            events.Add(new
+            {
+                MessageId = messageId, At = at, change.Source, change.Event, State = change.Proposed?.ToWire(), Applied = decision.Apply ? 1 : 0,
+                Note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason), change.Detail,
+            });
+            results.Add(new TransitionResult(true, decision.Apply, newState, decision.Reason));
+        }
+        if (updates.Count > 0)
+        {
+            await Exec(connection, transaction, """
+                UPDATE messages SET status = @status,
+                    provider_message_id = COALESCE(provider_message_id, @providerMessageId),
+                    attempts = attempts + @attempt, updated_at = @at
+                WHERE id = @messageId
+                """, updates, cancellationToken);
+            await Exec(connection, transaction, """
+                INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+                VALUES (@MessageId, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
+                """, events, cancellationToken);
+        }
+        return results;
+    }
+
+    private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
+
+    /// <summary>A <c>messages</c> row as read with <see cref="MessageColumns"/>; the queue and dead letters read more columns in subclasses.</summary>
+    public class MessageRow
+    {
+        public string Id { get; set; } = "";
+        public string? ProviderId { get; set; }
+        public string? ProviderNickname { get; set; }
+        public string ToNumber { get; set; } = "";
+        public string? Body { get; set; }
+        public string? TemplateId { get; set; }
+        public string? TemplateVariables { get; set; }
+        public string? CampaignId { get; set; }
+        public string? Sender { get; set; }
+        public string Type { get; set; } = "";
+        public string Source { get; set; } = "";
+        public string? DynamicFields { get; set; }
+        public string Status { get; set; } = "";
+        public string? ProviderMessageId { get; set; }
+        public long Attempts { get; set; }
+        public long CreatedAt { get; set; }
+        public long UpdatedAt { get; set; }
+        public string? ProviderGroupId { get; set; }
+        public long ProviderAttempts { get; set; }
+        public string? Meta { get; set; }
+
+        public MessageRecord ToRecord() => new()
+        {
+            Id = Id, ProviderId = ProviderId, ProviderNickname = ProviderNickname, To = ToNumber, Body = Body, TemplateId = TemplateId,
+            TemplateVariables = TemplateVariables, CampaignId = CampaignId, Sender = Sender, Type = Type, Source = Source,
+            DynamicFields = DynamicFields, Status = DeliveryStates.Parse(Status), ProviderMessageId = ProviderMessageId,
+            Attempts = (int)Attempts, CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
+            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts, Meta = Meta,
+        };
+    }
+
+    /// <summary>A <c>message_events</c> row.</summary>
+    public sealed class EventRow
+    {
+        public long Id { get; set; }
+        public string MessageId { get; set; } = "";
+        public long At { get; set; }
+        public string Source { get; set; } = "";
+        public string Event { get; set; } = "";
+        public string? State { get; set; }
+        public long Applied { get; set; }
+        public string? Note { get; set; }
+        public string? Detail { get; set; }
+
+        public MessageEventRecord ToRecord() => new()
+        {
+            Id = Id, MessageId = MessageId, At = Time(At), Source = Source, Event = Event,
+            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = Note, Detail = Detail,
+        };
+    }
+}

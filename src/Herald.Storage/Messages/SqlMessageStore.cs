@@ -1,0 +1,89 @@
+using System.Text;
+using Dapper;
+using Herald.Core.Messaging;
+using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Messages.MessageSql;
+
+namespace Herald.Storage.Messages;
+
+/// <summary>
+/// The message aggregate: messages and their timelines (<c>messages</c>, <c>message_events</c>), the dispatch queue over them
+/// (with <c>idempotency_keys</c>) and the dead letters among them.
+/// </summary>
+internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageStore, IDispatchQueue, IDeadLetterStore
+{
+    public async Task InsertAsync(MessageRecord message, MessageEventRecord firstEvent, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await InsertMessageRow(connection, transaction, message, cancellationToken);
+        await InsertEvent(connection, transaction, firstEvent, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<MessageRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<MessageRow>(new CommandDefinition(
+            $"SELECT {MessageColumns} FROM messages WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<MessageEventRecord>> GetEventsAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
+            SELECT id AS Id, message_id AS MessageId, at AS At, source AS Source, event AS Event, state AS State,
+                applied AS Applied, note AS Note, detail AS Detail
+            FROM message_events WHERE message_id = @id ORDER BY id
+            """, new { id }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<Page<MessageRecord>> ListAsync(MessageQuery query, CancellationToken cancellationToken)
+    {
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var sql = new StringBuilder($"SELECT {MessageColumns} FROM messages WHERE 1 = 1");
+        var parameters = new DynamicParameters();
+        void Filter(string column, string name, object? value)
+        {
+            if (value is not null)
+            {
+                sql.Append($" AND {column} = @{name}");
+                parameters.Add(name, value);
+            }
+        }
+        Filter("status", "status", query.Status?.ToWire());
+        Filter("provider_id", "provider", query.ProviderId);
+        Filter("to_number", "to", query.To);
+        Filter("type", "type", query.Type);
+        Filter("campaign_id", "campaign", query.CampaignId);
+        Filter("source", "source", query.Source);
+        if (query.After is not null)
+        {
+            sql.Append(" AND id < @after");
+            parameters.Add("after", query.After);
+        }
+        sql.Append(" ORDER BY id DESC LIMIT @limit");
+        parameters.Add("limit", limit + 1);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<MessageRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
+        var next = rows.Count > limit ? rows[limit - 1].Id : null;
+        return new Page<MessageRecord>(rows.Take(limit).Select(r => r.ToRecord()).ToList(), next);
+    }
+
+    public async Task<TransitionResult> TransitionAsync(string messageId, StateChange change, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await MessageSql.TransitionAsync(database, connection, transaction, messageId, change, cancellationToken);
+        if (result.Found)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        return result;
+    }
+}

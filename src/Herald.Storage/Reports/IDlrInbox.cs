@@ -1,0 +1,49 @@
+using Herald.Storage.Records;
+
+namespace Herald.Storage;
+
+/// <summary>Raw delivery reports, stored before they are acknowledged.</summary>
+public interface IDlrInbox
+{
+    /// <summary>Reports stored but not yet applied (after a crash), oldest first.</summary>
+    Task<IReadOnlyList<DlrInboxItem>> PendingAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>The latest reports whose callback URL named this message, newest first.</summary>
+    Task<IReadOnlyList<DlrInboxItem>> ForMessageAsync(string messageId, int limit, CancellationToken cancellationToken);
+    /// <summary>The latest reports for a provider (or all), newest first.</summary>
+    Task<IReadOnlyList<DlrInboxItem>> RecentAsync(string? providerId, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Reports with an id greater than <paramref name="afterId"/>, for a provider (or all), oldest first, at most
+    /// <paramref name="limit"/>: a feed to follow (<c>herald dlr tail</c>).
+    /// </summary>
+    Task<IReadOnlyList<DlrInboxItem>> ListAfterAsync(string? providerId, long afterId, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Begins one transaction for applying many reports: store them, look their messages up, move the messages, park
+    /// what cannot be matched yet and mark the reports processed, with a single commit (a group commit: many callbacks
+    /// acknowledged by one disk flush). Nothing is written unless <see cref="IDlrBatch.CommitAsync"/> is called.
+    /// </summary>
+    Task<IDlrBatch> BeginBatchAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>One transaction over the DLR inbox, the pending reports and the messages; see <see cref="IDlrInbox.BeginBatchAsync"/>.</summary>
+public interface IDlrBatch : IAsyncDisposable
+{
+    /// <summary>Stores raw reports; returns their ids, in order.</summary>
+    Task<IReadOnlyList<long>> StoreAsync(IReadOnlyList<DlrInboxItem> items, CancellationToken cancellationToken);
+    /// <summary>The provider of each of these messages that exists (a message with no provider maps to null).</summary>
+    Task<IReadOnlyDictionary<string, string?>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken);
+    /// <summary>The Herald id of each of a provider's message ids that Herald has recorded.</summary>
+    Task<IReadOnlyDictionary<string, string>> FindByProviderMessageIdsAsync(string providerId, IReadOnlyCollection<string> providerMessageIds,
+        CancellationToken cancellationToken);
+    /// <summary>Applies changes in order, like <see cref="IMessageStore.TransitionAsync"/> each; one result per change.</summary>
+    Task<IReadOnlyList<TransitionResult>> TransitionAsync(IReadOnlyList<(string MessageId, StateChange Change)> changes, CancellationToken cancellationToken);
+    /// <summary>Parks reports until their provider message id is recorded.</summary>
+    Task ParkAsync(IReadOnlyList<PendingReport> reports, CancellationToken cancellationToken);
+    /// <summary>Removes parked reports (applied, or given up on).</summary>
+    Task RemoveParkedAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken);
+    /// <summary>Queues webhooks (e.g. the connector's relays to CleverTap) in the same commit; entries whose key exists are ignored.</summary>
+    Task EnqueueOutboxAsync(IReadOnlyList<OutboxItem> items, CancellationToken cancellationToken);
+    /// <summary>Marks stored reports applied, each with the answer given.</summary>
+    Task MarkProcessedAsync(IReadOnlyList<(long Id, string Result)> results, CancellationToken cancellationToken);
+    /// <summary>Commits everything done in the batch.</summary>
+    Task CommitAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,122 @@
+using System.Data.Common;
+using Dapper;
+using Herald.Storage.Messages;
+using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Sql.SqlDatabase;
+
+namespace Herald.Storage.Reports;
+
+/// <summary>
+/// Many delivery reports in one transaction (<see cref="IDlrInbox.BeginBatchAsync"/>): it holds the connection, the transaction and,
+/// on SQLite, the writer turn from <see cref="SqlReportStore.BeginBatchAsync"/> until it is disposed.
+/// </summary>
+internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection, DbTransaction transaction, IDisposable turn) : IDlrBatch
+{
+    public async Task<IReadOnlyList<long>> StoreAsync(IReadOnlyList<DlrInboxItem> items, CancellationToken cancellationToken)
+    {
+        var ids = new List<long>(items.Count);
+        foreach (var item in items)
+        {
+            ids.Add(await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+                INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query)
+                VALUES (@ProviderId, @MessageId, @ReceivedAt, @Method, @ContentType, @Body, @Query) RETURNING id
+                """, new
+            {
+                item.ProviderId, item.MessageId, ReceivedAt = item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body, item.Query,
+            }, transaction, cancellationToken: cancellationToken)));
+        }
+        return ids;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string?>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var chunk in messageIds.Distinct().Chunk(ListChunk))
+        {
+            var rows = await connection.QueryAsync<(string Id, string? ProviderId)>(new CommandDefinition(
+                $"SELECT id, provider_id FROM messages WHERE {database.Dialect.InList("id", "ids")}", new { ids = chunk }, transaction,
+                cancellationToken: cancellationToken));
+            foreach (var row in rows)
+            {
+                found[row.Id] = row.ProviderId;
+            }
+        }
+        return found;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> FindByProviderMessageIdsAsync(string providerId, IReadOnlyCollection<string> providerMessageIds,
+        CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in providerMessageIds.Distinct().Chunk(ListChunk))
+        {
+            var rows = await connection.QueryAsync<(string ProviderMessageId, string Id)>(new CommandDefinition(
+                $"SELECT provider_message_id, id FROM messages WHERE provider_id = @providerId AND {database.Dialect.InList("provider_message_id", "ids")}",
+                new { providerId, ids = chunk }, transaction, cancellationToken: cancellationToken));
+            foreach (var row in rows)
+            {
+                found.TryAdd(row.ProviderMessageId, row.Id);
+            }
+        }
+        return found;
+    }
+
+    public Task<IReadOnlyList<TransitionResult>> TransitionAsync(IReadOnlyList<(string MessageId, StateChange Change)> changes,
+        CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.FromResult<IReadOnlyList<TransitionResult>>([]) : MessageSql.TransitionManyAsync(database, connection, transaction, changes, cancellationToken);
+
+    public async Task ParkAsync(IReadOnlyList<PendingReport> reports, CancellationToken cancellationToken)
+    {
+        if (reports.Count > 0)
+        {
+            await Exec(connection, transaction, """
+                INSERT INTO pending_reports (provider_id, provider_message_id, report, received_at)
+                VALUES (@ProviderId, @ProviderMessageId, @Report, @ReceivedAt)
+                """, reports.Select(r => new { r.ProviderId, r.ProviderMessageId, r.Report, ReceivedAt = r.ReceivedAt.ToUnixTimeMilliseconds() }),
+                cancellationToken);
+        }
+    }
+
+    public async Task RemoveParkedAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in ids.Chunk(ListChunk))
+        {
+            await Exec(connection, transaction, $"DELETE FROM pending_reports WHERE {database.Dialect.InList("id", "ids")}", new { ids = chunk }, cancellationToken);
+        }
+    }
+
+    public async Task EnqueueOutboxAsync(IReadOnlyList<OutboxItem> items, CancellationToken cancellationToken)
+    {
+        if (items.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(SqlOutboxStore.InsertSql, SqlOutboxStore.InsertRows(items, database.Clock.GetUtcNow()), transaction,
+                cancellationToken: cancellationToken));
+        }
+    }
+
+    public async Task MarkProcessedAsync(IReadOnlyList<(long Id, string Result)> results, CancellationToken cancellationToken)
+    {
+        if (results.Count > 0)
+        {
+            var at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await Exec(connection, transaction, "UPDATE dlr_inbox SET processed_at = @at, result = @Result WHERE id = @Id",
+                results.Select(r => new { r.Id, r.Result, at }), cancellationToken);
+        }
+    }
+
+    public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+        finally
+        {
+            turn.Dispose();
+        }
+    }
+}

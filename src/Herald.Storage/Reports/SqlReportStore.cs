@@ -1,0 +1,135 @@
+using Dapper;
+using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Sql.SqlDatabase;
+
+namespace Herald.Storage.Reports;
+
+/// <summary>
+/// The delivery-report aggregate: raw reports as received (<c>dlr_inbox</c>), reports parked until their provider message id
+/// is known (<c>pending_reports</c>), and the batch that applies many of them to their messages in one transaction.
+/// </summary>
+internal sealed class SqlReportStore(SqlDatabase database) : IDlrInbox, IPendingReports
+{
+    private const string InboxColumns = """
+        id AS Id, provider_id AS ProviderId, received_at AS ReceivedAt, method AS Method, content_type AS ContentType,
+        body AS Body, query AS Query, processed_at AS ProcessedAt, result AS Result, message_id AS MessageId
+        """;
+
+    // ---------------------------------------------------------------- DLR inbox
+
+    public async Task<IReadOnlyList<DlrInboxItem>> PendingAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"SELECT {InboxColumns} FROM dlr_inbox WHERE processed_at IS NULL ORDER BY id LIMIT @limit",
+            new { limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<DlrInboxItem>> ForMessageAsync(string messageId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"SELECT {InboxColumns} FROM dlr_inbox WHERE message_id = @messageId ORDER BY id DESC LIMIT @limit",
+            new { messageId, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<DlrInboxItem>> RecentAsync(string? providerId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var filter = providerId is null ? "" : "WHERE provider_id = @providerId";
+        var rows = await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"SELECT {InboxColumns} FROM dlr_inbox {filter} ORDER BY id DESC LIMIT @limit",
+            new { providerId, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<DlrInboxItem>> ListAfterAsync(string? providerId, long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var filter = providerId is null ? "" : "AND provider_id = @providerId";
+        var rows = await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"SELECT {InboxColumns} FROM dlr_inbox WHERE id > @afterId {filter} ORDER BY id LIMIT @limit",
+            new { providerId, afterId, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IDlrBatch> BeginBatchAsync(CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken);
+        IDisposable? turn = null;
+        try
+        {
+            turn = await database.WriteTurnAsync(cancellationToken);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            return new SqlDlrBatch(database, connection, transaction, turn);
+        }
+        catch
+        {
+            turn?.Dispose();
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    // ---------------------------------------------------------------- parked reports
+
+    public async Task<IReadOnlyList<(PendingReport Report, string MessageId)>> MatchedAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string ProviderId, string ProviderMessageId, string Report, long ReceivedAt, string MessageId)>(
+            new CommandDefinition("""
+                SELECT p.id, p.provider_id, p.provider_message_id, p.report, p.received_at, m.id
+                FROM pending_reports p JOIN messages m ON m.provider_id = p.provider_id AND m.provider_message_id = p.provider_message_id
+                ORDER BY p.id LIMIT @limit
+                """, new { limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => (new PendingReport
+        {
+            Id = r.Id, ProviderId = r.ProviderId, ProviderMessageId = r.ProviderMessageId, Report = r.Report, ReceivedAt = Time(r.ReceivedAt),
+        }, r.MessageId)).ToList();
+    }
+
+    public async Task RemoveAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM pending_reports WHERE {database.Dialect.InList("id", "ids")}", new { ids = ids.ToArray() }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<PendingReport>> StaleAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string ProviderId, string ProviderMessageId, string Report, long ReceivedAt)>(new CommandDefinition(
+            "SELECT id, provider_id, provider_message_id, report, received_at FROM pending_reports WHERE received_at < @before ORDER BY id LIMIT @limit",
+            new { before = before.ToUnixTimeMilliseconds(), limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => new PendingReport
+        {
+            Id = r.Id, ProviderId = r.ProviderId, ProviderMessageId = r.ProviderMessageId, Report = r.Report, ReceivedAt = Time(r.ReceivedAt),
+        }).ToList();
+    }
+
+    private sealed class InboxRow
+    {
+        public long Id { get; set; }
+        public string ProviderId { get; set; } = "";
+        public long ReceivedAt { get; set; }
+        public string Method { get; set; } = "";
+        public string? ContentType { get; set; }
+        public string Body { get; set; } = "";
+        public string Query { get; set; } = "";
+        public long? ProcessedAt { get; set; }
+        public string? Result { get; set; }
+        public string? MessageId { get; set; }
+
+        public DlrInboxItem ToRecord() => new()
+        {
+            Id = Id, ProviderId = ProviderId, ReceivedAt = Time(ReceivedAt), Method = Method, ContentType = ContentType, Body = Body,
+            Query = Query, ProcessedAt = ProcessedAt is { } p ? Time(p) : null, Result = Result, MessageId = MessageId,
+        };
+    }
+}

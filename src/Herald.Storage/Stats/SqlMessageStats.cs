@@ -1,0 +1,131 @@
+using System.Text;
+using Dapper;
+using Herald.Core.Messaging;
+using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Sql.SqlDatabase;
+
+namespace Herald.Storage.Stats;
+
+/// <summary>Counts and provider figures over <c>messages</c> and <c>message_events</c>: a read model of the message aggregate, writing nothing.</summary>
+internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
+{
+    private const string FinalStates = "('delivered', 'undelivered', 'failed', 'expired', 'rejected')";
+
+    public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(string? providerId, string? campaignId, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder("SELECT status, COUNT(*) FROM messages WHERE 1 = 1");
+        if (providerId is not null)
+        {
+            sql.Append(" AND provider_id = @providerId");
+        }
+        if (campaignId is not null)
+        {
+            sql.Append(" AND campaign_id = @campaignId");
+        }
+        sql.Append(" GROUP BY status");
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql.ToString(), new { providerId, campaignId }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Status, r => r.Count);
+    }
+
+    public async Task<ProviderWindow> WindowAsync(string providerId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var counts = await CountByStateAsync(providerId, since, cancellationToken);
+        var latencies = await DeliveryLatenciesAsync(providerId, since, IMessageStats.LatencySampleLimit, cancellationToken);
+        return ProviderWindow.From(counts, latencies);
+    }
+
+    public async Task<IReadOnlyDictionary<string, ProviderWindow>> WindowsByProviderAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var counts = await CountByStateAsync(null, since, cancellationToken);
+        return counts.Where(c => c.ProviderId is not null).GroupBy(c => c.ProviderId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => ProviderWindow.From(g, []), StringComparer.Ordinal);
+    }
+
+    public async Task<IReadOnlyList<ProviderStateCount>> CountByStateAsync(string? providerId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var filter = providerId is null ? "" : "AND provider_id = @providerId";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CountRow>(new CommandDefinition($"""
+            SELECT provider_id AS ProviderId, status AS Status, COUNT(*) AS Count FROM messages
+            WHERE created_at >= @since {filter}
+            GROUP BY provider_id, status
+            """, new { providerId, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+        return rows.Select(r => new ProviderStateCount(r.ProviderId, DeliveryStates.Parse(r.Status), r.Count)).ToList();
+    }
+
+    public async Task<IReadOnlyList<HourlyStateCount>> HourlyAsync(string providerId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<HourRow>(new CommandDefinition("""
+            SELECT created_at / 3600000 AS Hour, status AS Status, COUNT(*) AS Count FROM messages
+            WHERE provider_id = @providerId AND created_at >= @since
+            GROUP BY created_at / 3600000, status
+            ORDER BY 1, 2
+            """, new { providerId, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+        return rows.Select(r => new HourlyStateCount(Time(r.Hour * 3_600_000), DeliveryStates.Parse(r.Status), r.Count)).ToList();
+    }
+
+    public async Task<IReadOnlyList<DeliveryLatency>> DeliveryLatenciesAsync(string providerId, DateTimeOffset since, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LatencyRow>(new CommandDefinition($"""
+            SELECT MessageId, AcceptedAt, FinalAt, FinalState FROM (
+                SELECT m.id AS MessageId, m.status AS FinalState,
+                    (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state = 'accepted') AS AcceptedAt,
+                    (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state IN {FinalStates}) AS FinalAt
+                FROM messages m
+                WHERE m.provider_id = @providerId AND m.created_at >= @since AND m.status IN {FinalStates}
+            ) x
+            WHERE AcceptedAt IS NOT NULL AND FinalAt IS NOT NULL
+            ORDER BY MessageId DESC LIMIT @limit
+            """, new { providerId, since = since.ToUnixTimeMilliseconds(), limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => new DeliveryLatency(r.MessageId, Time(r.AcceptedAt), Time(r.FinalAt), DeliveryStates.Parse(r.FinalState))).ToList();
+    }
+
+    public async Task<IReadOnlyList<MessageFailure>> RecentFailuresAsync(string providerId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<FailureRow>(new CommandDefinition($"""
+            SELECT e.message_id AS MessageId, e.at AS At, e.source AS Source, e.event AS Event, e.note AS Note
+            FROM message_events e JOIN messages m ON m.id = e.message_id
+            WHERE m.provider_id = @providerId
+              AND (e.event IN ('permanent-failure', 'transient-failure') OR (e.applied = 1 AND e.state IN ('undelivered', 'failed', 'expired', 'rejected')))
+            ORDER BY e.id DESC LIMIT @limit
+            """, new { providerId, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => new MessageFailure(r.MessageId, Time(r.At), r.Source, r.Event, r.Note)).ToList();
+    }
+
+    private sealed class CountRow
+    {
+        public string? ProviderId { get; set; }
+        public string Status { get; set; } = "";
+        public long Count { get; set; }
+    }
+
+    private sealed class HourRow
+    {
+        public long Hour { get; set; }
+        public string Status { get; set; } = "";
+        public long Count { get; set; }
+    }
+
+    private sealed class LatencyRow
+    {
+        public string MessageId { get; set; } = "";
+        public long AcceptedAt { get; set; }
+        public long FinalAt { get; set; }
+        public string FinalState { get; set; } = "";
+    }
+
+    private sealed class FailureRow
+    {
+        public string MessageId { get; set; } = "";
+        public long At { get; set; }
+        public string Source { get; set; } = "";
+        public string Event { get; set; } = "";
+        public string? Note { get; set; }
+    }
+}
