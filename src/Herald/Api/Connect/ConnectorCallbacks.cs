@@ -29,7 +29,7 @@ internal sealed partial class ConnectorCallbackProcessor(
         (int, DlrAnswer) result;
         try
         {
-            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
+            var parsed = Herald.Providers.GenericHttp.GenericDlrFormat.Instance.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
             result = (StatusCodes.Status200OK, await ApplyAsync(item, parsed, cancellationToken));
         }
         catch (DlrFormatException ex)
