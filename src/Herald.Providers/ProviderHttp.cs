@@ -1,6 +1,8 @@
 using Herald.Providers.Abstractions;
 using Herald.Providers.GenericHttp;
+using Herald.Providers.Kaleyra;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Herald.Providers;
 
@@ -48,9 +50,18 @@ public static class ProvidersServiceCollectionExtensions
             // Every exchange is already kept on the message's timeline (masked); the factory's per-request log scopes
             // and messages cost a tenth of a send's CPU for lines nobody reads.
             .RemoveAllLoggers();
-        services.AddSingleton<IProviderKinds, ProviderKinds>();
-        services.AddSingleton<IProviderKind, GenericHttpKind>();
-        services.AddSingleton<IProviderKind, Kaleyra.KaleyraKind>();
+        services.TryAddSingleton<IProviderKinds, ProviderKinds>();
+
+        // The provider kinds, one line each (docs/providers.md): the order is the order of the dashboard's kind switch.
+        services.AddProviderKind<GenericHttpKind>();
+        services.AddProviderKind<KaleyraKind>();
+        return services;
+    }
+
+    /// <summary>Adds one provider kind: its folder's <see cref="IProviderKind"/>, which brings its settings, sender, report format and form.</summary>
+    public static IServiceCollection AddProviderKind<TKind>(this IServiceCollection services) where TKind : class, IProviderKind
+    {
+        services.AddSingleton<IProviderKind, TKind>();
         return services;
     }
 }

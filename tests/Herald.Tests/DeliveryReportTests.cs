@@ -43,6 +43,46 @@ public sealed class DeliveryReportTests : IAsyncLifetime
         $$"""[{"event":"{{name}}","data":[{"ts":1654512921,"meta":"{{meta}}"{{extra}}}]}]""";
 
     [Fact]
+    public async Task Dlr_KaleyraKindProvider_ReadsKaleyraFieldsAndRefusesCleverTapsFormat()
+    {
+        var provider = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/providers", new
+        {
+            nickname = "Kaleyra_Native",
+            kind = "kaleyra",
+            settings = new { apiKey = _options.ApiKey, sid = _options.Sid, host = _simulator.BaseUrl.ToString().TrimEnd('/'), allowCustomHost = true, sender = "KLRHXA" },
+        }), HttpStatusCode.Created);
+        var callbackUrl = provider["callbackUrl"]!.GetValue<string>();
+        var sent = await _herald.TestSmsAsync(provider["id"]!.GetValue<string>(), "9812340007");
+        Assert.Equal("accepted", sent["outcome"]!.GetValue<string>());
+        var messageId = sent["messageId"]!.GetValue<string>();
+
+        // The callback URL names the provider, so its kind reads the report: CleverTap's format is not Kaleyra's.
+        var cleverTap = await _herald.Anonymous.PostAsync(callbackUrl, CleverTap(Event("delivered", messageId)));
+        Assert.Equal(HttpStatusCode.BadRequest, cleverTap.StatusCode);
+        Assert.Contains("Kaleyra", JsonNode.Parse(await cleverTap.Content.ReadAsStringAsync())!["error"]!.GetValue<string>());
+        Assert.Equal("accepted", (await _herald.GetMessageAsync(messageId))["status"]!.GetValue<string>());
+
+        var kaleyra = await _herald.Anonymous.PostAsync(callbackUrl, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["id"] = "kal-1:1", ["status"] = "Delivered", ["status_details"] = "DELIVRD", ["ref"] = messageId,
+        }));
+        Assert.Equal(HttpStatusCode.OK, kaleyra.StatusCode);
+        Assert.Equal(1, JsonNode.Parse(await kaleyra.Content.ReadAsStringAsync())!["processed"]!.GetValue<int>());
+        Assert.Equal("delivered", (await _herald.GetMessageAsync(messageId))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Dlr_GenericProvider_TakesKaleyraFieldsAsWellAsCleverTaps()
+    {
+        var (callbackUrl, messageId) = await AcceptedMessageAsync();
+
+        var kaleyra = await _herald.Anonymous.GetAsync($"{callbackUrl}?id=kal-2:1&status=Delivered&ref={messageId}");
+
+        Assert.Equal(HttpStatusCode.OK, kaleyra.StatusCode);
+        Assert.Equal("delivered", (await _herald.GetMessageAsync(messageId))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Dlr_WrongToken_Is404WithoutSayingWhetherTheProviderExists()
     {
         var (callbackUrl, messageId) = await AcceptedMessageAsync();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Simulator;
 using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests;
 
@@ -34,6 +35,28 @@ public sealed class ProviderApiTests : IAsyncLifetime
         Assert.True(problem["errors"]?.AsObject().ContainsKey(field), $"Expected an error for {field}: {problem.ToJsonString()}");
         Assert.False(string.IsNullOrWhiteSpace(problem["errors"]![field]![0]!.GetValue<string>()));
         return problem;
+    }
+
+    [Fact]
+    public async Task SenderFor_SameVersionReadAgain_ReusesTheReadSettingsUntilAnEdit()
+    {
+        var body = Generic("Ready", Settings(headers: new[] { new { key = "api-key", value = "secret-1" } }));
+        var created = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/providers", body), HttpStatusCode.Created);
+        var id = created["id"]!.GetValue<string>();
+        var store = _herald.Services.GetRequiredService<Herald.Storage.IProviderStore>();
+        var providers = _herald.Services.GetRequiredService<Herald.Api.Providers.ProviderService>();
+        var ct = TestContext.Current.CancellationToken;
+
+        // Two reads of the same row (as the once-a-second lookup does) share one parse of its settings and one sender.
+        var first = providers.Ready((await store.FindAsync(id, ct))!);
+        var again = providers.Ready((await store.FindAsync(id, ct))!);
+        Assert.Same(first, again);
+        Assert.Same(first.Sender, providers.SenderFor((await store.FindAsync(id, ct))!));
+        Assert.Equal(first.CustomPlaceholders, providers.CustomPlaceholders((await store.FindAsync(id, ct))!));
+
+        var edited = await _herald.Api.PutAsJsonAsync($"/api/v1/providers/{id}", Generic("Ready", Settings(endpoint: "https://sms.example.com/v2/send")));
+        Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+        Assert.NotSame(first, providers.Ready((await store.FindAsync(id, ct))!));
     }
 
     [Fact]

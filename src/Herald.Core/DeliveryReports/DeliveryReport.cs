@@ -43,5 +43,11 @@ public sealed record UnprocessedRecord(string Code, string Error, string Record)
 /// <summary>A parsed report body: usable events and unusable records.</summary>
 public sealed record DlrParseResult(IReadOnlyList<DeliveryReport> Reports, IReadOnlyList<UnprocessedRecord> Unprocessed);
 
-/// <summary>The body is not a report in any format Herald reads.</summary>
+/// <summary>A callback as it reached Herald: body, content type and query string.</summary>
+/// <param name="ContentType">The request's content type, if any.</param>
+/// <param name="Body">The raw body (may be empty for GET callbacks).</param>
+/// <param name="Query">The query string fields.</param>
+public sealed record DlrRequest(string? ContentType, string Body, IReadOnlyDictionary<string, string> Query);
+
+/// <summary>The body is not a report in the format its provider's kind reads.</summary>
 public sealed class DlrFormatException(string message) : Exception(message);

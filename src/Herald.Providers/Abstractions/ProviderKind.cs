@@ -4,12 +4,17 @@ using Herald.Core.Providers;
 
 namespace Herald.Providers.Abstractions;
 
-/// <summary>A configured provider, settings in plain text (secrets unprotected), ready to build a sender.</summary>
+/// <summary>A configured provider: what a sender needs besides the settings.</summary>
 /// <param name="Id">The provider's id.</param>
 /// <param name="Nickname">Its nickname.</param>
-/// <param name="Settings">Its settings as JSON.</param>
 /// <param name="CallbackUrl">Where its delivery reports are received.</param>
-public sealed record ProviderInstance(string Id, string Nickname, string Settings, Uri CallbackUrl);
+public sealed record ProviderInstance(string Id, string Nickname, Uri CallbackUrl);
+
+/// <summary>
+/// A kind's settings read into its own typed object (e.g. <c>GenericHttpSettings</c>), secrets in plain text. Read once per
+/// version of a provider and kept: the hot path builds senders from it and never parses the stored JSON again.
+/// </summary>
+public interface IProviderSettings;
 
 /// <summary>What validation may depend on.</summary>
 /// <param name="AllowInsecureLoopback">Whether plain http to a loopback host is allowed.</param>
@@ -26,8 +31,9 @@ public sealed record ProviderValidation(string? Settings, IReadOnlyDictionary<st
 }
 
 /// <summary>
-/// One kind of provider (generic, kaleyra, ...): validates its settings, hides its secrets and
-/// builds senders. A provider is one folder plus one registration line.
+/// One kind of provider (generic, kaleyra, ...): validates its settings, hides its secrets, builds senders, reads its
+/// delivery reports and describes its dashboard form. A kind is one folder in Herald.Providers plus one registration
+/// line in <see cref="ProvidersServiceCollectionExtensions.AddHeraldProviders"/> (docs/providers.md).
 /// </summary>
 public interface IProviderKind
 {
@@ -36,6 +42,15 @@ public interface IProviderKind
 
     /// <summary>A name for people, e.g. "Other (Generic)".</summary>
     string DisplayName { get; }
+
+    /// <summary>How the delivery reports posted to this kind's callback URLs are read.</summary>
+    IDeliveryReportFormat Reports { get; }
+
+    /// <summary>How inbound messages (replies) from this kind are read; null when it has none.</summary>
+    IInboundMessageFormat? Inbound => null;
+
+    /// <summary>The dashboard's form for this kind's settings.</summary>
+    ProviderFormDescriptor Form { get; }
 
     /// <summary>Validates and normalises settings. Field names in errors start with <c>settings.</c>.</summary>
     ProviderValidation Validate(JsonElement settings, ProviderValidationContext context);
@@ -46,11 +61,14 @@ public interface IProviderKind
     /// <summary>Where <paramref name="incoming"/> carries a masked secret (<c>****</c>), keeps the one in <paramref name="existing"/>.</summary>
     string KeepMaskedSecrets(string incoming, string existing);
 
-    /// <summary>The custom placeholders the settings use (the Test SMS form's dynamic fields), with the key that holds each.</summary>
-    IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(string settings);
+    /// <summary>Reads stored settings into the kind's typed settings, passing every secret through <paramref name="secrets"/> (to unprotect them).</summary>
+    IProviderSettings Read(string settings, Func<string, string> secrets);
 
-    /// <summary>Builds a sender for a configured provider.</summary>
-    ISmsSender CreateSender(ProviderInstance instance);
+    /// <summary>The custom placeholders the settings use (the Test SMS form's dynamic fields), with the key that holds each.</summary>
+    IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(IProviderSettings settings);
+
+    /// <summary>Builds a sender for a configured provider from its settings as <see cref="Read"/> gave them.</summary>
+    ISmsSender CreateSender(IProviderSettings settings, ProviderInstance instance);
 }
 
 /// <summary>The value shown in place of a secret.</summary>

@@ -14,6 +14,8 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
 
     public string Kind => Name;
     public string DisplayName => "Other (Generic)";
+    public IDeliveryReportFormat Reports => GenericDlrFormat.Instance;
+    public ProviderFormDescriptor Form => GenericHttpForm.Descriptor;
 
     public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)
     {
@@ -85,9 +87,13 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         return validation.Result(JsonSerializer.Serialize(parsed, GenericHttpJson.Default.GenericHttpSettings));
     }
 
-    public string TransformSecrets(string settings, Func<string, string> transform)
+    public string TransformSecrets(string settings, Func<string, string> transform) =>
+        JsonSerializer.Serialize((GenericHttpSettings)Read(settings, transform), GenericHttpJson.Default.GenericHttpSettings);
+
+    public IProviderSettings Read(string settings, Func<string, string> secrets)
     {
         var parsed = Parse(settings);
+        var transform = secrets;
         if (!string.IsNullOrEmpty(parsed.Authentication.Password))
         {
             parsed.Authentication.Password = transform(parsed.Authentication.Password);
@@ -100,7 +106,7 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         {
             parsed.JsonTemplate = JsonTemplateSecrets.Rewrite(parsed.JsonTemplate, (_, value) => transform(value));
         }
-        return JsonSerializer.Serialize(parsed, GenericHttpJson.Default.GenericHttpSettings);
+        return parsed;
     }
 
     public string KeepMaskedSecrets(string incoming, string existing)
@@ -135,14 +141,17 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         }
     }
 
-    public IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(string settings) =>
-        new GenericRequestTemplate(Parse(settings)).AllPlaceholders()
+    public IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(IProviderSettings settings) =>
+        new GenericRequestTemplate(Typed(settings)).AllPlaceholders()
             .Where(p => p.Placeholder.IsCustom)
             .DistinctBy(p => p.Placeholder.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
 
-    public ISmsSender CreateSender(ProviderInstance instance) =>
-        new GenericHttpSender(new GenericRequestTemplate(Parse(instance.Settings), instance.CallbackUrl), httpClientFactory, time);
+    public ISmsSender CreateSender(IProviderSettings settings, ProviderInstance instance) =>
+        new GenericHttpSender(new GenericRequestTemplate(Typed(settings), instance.CallbackUrl), httpClientFactory, time);
+
+    private static GenericHttpSettings Typed(IProviderSettings settings) => settings as GenericHttpSettings
+        ?? throw new ArgumentException($"Expected generic settings, got {settings.GetType().Name}.", nameof(settings));
 
     internal static GenericHttpSettings Parse(string settings) =>
         JsonSerializer.Deserialize(settings, GenericHttpJson.Default.GenericHttpSettings)

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Herald.Providers.GenericHttp;
 
 /// <summary>The "Other (Generic)" provider form, field for field (seed, DESIGN.md).</summary>
-public sealed class GenericHttpSettings
+public sealed class GenericHttpSettings : Abstractions.IProviderSettings
 {
     /// <summary>GET or POST. Default POST.</summary>
     public string RequestType { get; set; } = "POST";

@@ -20,6 +20,8 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
 
     public string Kind => Name;
     public string DisplayName => "Kaleyra";
+    public IDeliveryReportFormat Reports { get; } = new KaleyraReportFormat();
+    public ProviderFormDescriptor Form => KaleyraForm.Descriptor;
 
     public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)
     {
@@ -95,14 +97,17 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
         return validation.Result(JsonSerializer.Serialize(parsed, KaleyraJson.Default.KaleyraSettings));
     }
 
-    public string TransformSecrets(string settings, Func<string, string> transform)
+    public string TransformSecrets(string settings, Func<string, string> transform) =>
+        JsonSerializer.Serialize((KaleyraSettings)Read(settings, transform), KaleyraJson.Default.KaleyraSettings);
+
+    public IProviderSettings Read(string settings, Func<string, string> secrets)
     {
         var parsed = Parse(settings);
         if (!string.IsNullOrEmpty(parsed.ApiKey))
         {
-            parsed.ApiKey = transform(parsed.ApiKey);
+            parsed.ApiKey = secrets(parsed.ApiKey);
         }
-        return JsonSerializer.Serialize(parsed, KaleyraJson.Default.KaleyraSettings);
+        return parsed;
     }
 
     public string KeepMaskedSecrets(string incoming, string existing)
@@ -116,9 +121,11 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
     }
 
     // Every Kaleyra field is a setting or comes from the message: the Test SMS form asks for nothing more.
-    public IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(string settings) => [];
+    public IReadOnlyList<(PlaceholderToken Placeholder, string? HolderKey)> CustomPlaceholders(IProviderSettings settings) => [];
 
-    public ISmsSender CreateSender(ProviderInstance instance) => new KaleyraSender(Parse(instance.Settings), instance.CallbackUrl, httpClientFactory, time);
+    public ISmsSender CreateSender(IProviderSettings settings, ProviderInstance instance) =>
+        new KaleyraSender(settings as KaleyraSettings ?? throw new ArgumentException($"Expected Kaleyra settings, got {settings.GetType().Name}.", nameof(settings)),
+            instance.CallbackUrl, httpClientFactory, time);
 
     internal static KaleyraSettings Parse(string settings) =>
         JsonSerializer.Deserialize(settings, KaleyraJson.Default.KaleyraSettings)

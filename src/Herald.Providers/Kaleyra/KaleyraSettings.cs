@@ -7,7 +7,7 @@ namespace Herald.Providers.Kaleyra;
 /// The settings of a <c>kaleyra</c> provider: Kaleyra's SMS API (protocols.md §3) without a
 /// generic form. Sends <c>POST {host}/v1/{sid}/{endpoint}</c> with the <c>api-key</c> header.
 /// </summary>
-public sealed class KaleyraSettings
+public sealed class KaleyraSettings : Abstractions.IProviderSettings
 {
     /// <summary>Kaleyra's API key (a secret: masked as <c>****</c> in every answer, encrypted at rest). Required.</summary>
     public string ApiKey { get; set; } = "";

@@ -1,8 +1,9 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Herald.Api.Providers;
-using Herald.Providers.GenericHttp;
-using Herald.Providers.Kaleyra;
+using Herald.Providers.Abstractions;
 
 namespace Herald.Dashboard;
 
@@ -17,241 +18,157 @@ public sealed class KeyValueRow
 }
 
 /// <summary>
-/// The provider form as posted: the seed's "Other (Generic)" fields in order, and the fields of a Kaleyra provider.
-/// Only the fields of <see cref="Kind"/> are sent to the provider service.
+/// The provider form as posted: the kind, the nickname, and the kind's fields by settings path
+/// (<c>Form.Values[endpoint]</c>, <c>Form.Rows[headers][0].Key</c>) as its <see cref="ProviderFormDescriptor"/> lays them out.
 /// </summary>
 public sealed class ProviderFormModel
 {
-    /// <summary>generic or kaleyra.</summary>
+    /// <summary>The kind (generic, kaleyra...).</summary>
     public string Kind { get; set; } = "generic";
 
     /// <summary>Nickname.</summary>
     public string? Nickname { get; set; }
 
-    // ------------------------------------------------ generic
+    /// <summary>Field values by settings path.</summary>
+    public Dictionary<string, string?> Values { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>POST or GET.</summary>
-    public string RequestType { get; set; } = "POST";
+    /// <summary>Key/value rows by settings path.</summary>
+    public Dictionary<string, List<KeyValueRow>> Rows { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>HTTP Endpoint.</summary>
-    public string? Endpoint { get; set; }
+    /// <summary>The value at <paramref name="path"/>, or null.</summary>
+    public string? Value(string path) => Values.TryGetValue(path, out var value) ? value : null;
 
-    /// <summary>none or basic.</summary>
-    public string AuthType { get; set; } = "none";
-
-    /// <summary>Basic auth user name.</summary>
-    public string? Username { get; set; }
-
-    /// <summary>Basic auth password (<c>****</c> keeps the stored one).</summary>
-    public string? Password { get; set; }
-
-    /// <summary>Headers tab.</summary>
-    public List<KeyValueRow> Headers { get; set; } = [];
-
-    /// <summary>form (x-www-form-urlencoded) or json.</summary>
-    public string BodyType { get; set; } = "form";
-
-    /// <summary>Parameters tab, x-www-form-urlencoded.</summary>
-    public List<KeyValueRow> Parameters { get; set; } = [];
-
-    /// <summary>Parameters tab, JSON.</summary>
-    public string? JsonTemplate { get; set; }
-
-    /// <summary>e164 or digits.</summary>
-    public string ToFormat { get; set; } = "e164";
-
-    /// <summary>Answer timeout in seconds, as typed.</summary>
-    public string? TimeoutSeconds { get; set; }
-
-    /// <summary>Answer rules.</summary>
-    public string? SuccessPattern { get; set; }
-
-    /// <summary>Answer rules.</summary>
-    public string? PermanentFailurePattern { get; set; }
-
-    /// <summary>Answer rules.</summary>
-    public string? TransientFailurePattern { get; set; }
-
-    /// <summary>Answer rules.</summary>
-    public string? MessageIdPath { get; set; }
-
-    /// <summary>Answer rules.</summary>
-    public string? MessageIdPattern { get; set; }
-
-    // ------------------------------------------------ kaleyra
-
-    /// <summary>Kaleyra API key.</summary>
-    public string? ApiKey { get; set; }
-
-    /// <summary>Kaleyra SID.</summary>
-    public string? Sid { get; set; }
-
-    /// <summary>Kaleyra API host.</summary>
-    public string? Host { get; set; }
-
-    /// <summary>Allow a host outside Kaleyra's list.</summary>
-    public bool AllowCustomHost { get; set; }
-
-    /// <summary>sms or messages.</summary>
-    public string KaleyraEndpoint { get; set; } = "sms";
-
-    /// <summary>Default sender id.</summary>
-    public string? Sender { get; set; }
-
-    /// <summary>Kaleyra type.</summary>
-    public string KaleyraType { get; set; } = "DEFAULT";
-
-    /// <summary>DLT entity id.</summary>
-    public string? EntityId { get; set; }
-
-    /// <summary>auto, always or never.</summary>
-    public string Unicode { get; set; } = "auto";
+    /// <summary>The rows at <paramref name="path"/> (created empty when none were posted).</summary>
+    public List<KeyValueRow> RowsAt(string path) => Rows.TryGetValue(path, out var rows) && rows is not null ? rows : Rows[path] = [];
 }
 
-/// <summary>Turns the form into the API's provider input and a stored provider back into the form.</summary>
+/// <summary>Turns a kind's form into the API's provider input and a stored provider back into the form, by its descriptor.</summary>
 internal static class ProviderForms
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
-
-    /// <summary>The seed's four headers (step 4).</summary>
-    public static IReadOnlyList<(string Key, string Value, string Hint)> KaleyraHeaders { get; } =
-    [
-        ("api-key", "", "API Key from Kaleyra"),
-        ("sid", "", "SID from Kaleyra"),
-        ("kaleyra-host", "api.in.kaleyra.io", "API domain from Kaleyra"),
-        ("callback_url", "$$CallbackURL", "the Callback URL above"),
-    ];
-
-    /// <summary>The seed's eight parameters (step 6).</summary>
-    public static IReadOnlyList<(string Key, string Value)> KaleyraParameters { get; } =
-    [
-        ("to", "$$To"), ("sender", "$$Sender"), ("body", "$$Body"), ("template_id", "$$TemplateID"),
-        ("message_id", "$$MessageID"), ("campaign_id", "$$CampaignID"), ("type", "$$TYPE"), ("long_url", "$$LongURL"),
-    ];
-
-    /// <summary>The placeholders shown beside the form.</summary>
-    public static IReadOnlyList<(string Placeholder, string Meaning)> Placeholders { get; } =
-    [
-        ("$$To", "the recipient (mandatory)"),
-        ("$$Body", "the message text"),
-        ("$$TemplateID", "the DLT template id (optional)"),
-        ("$$MessageID", "Herald's message id, echoed in delivery reports"),
-        ("$$CampaignID", "the campaign id (optional)"),
-        ("$$TemplateVariables", "the template's variables (optional)"),
-        ("$$CallbackURL", "this provider's Callback URL (a Herald extension)"),
-        ("$$Anything", "a custom field, e.g. $$Sender, $$TYPE, $$LongURL: asked for when sending"),
-    ];
-
-    public static ProviderFormModel NewGeneric() => new()
+    /// <summary>The form of a new provider of <paramref name="kind"/>: every field at its default.</summary>
+    public static ProviderFormModel New(IProviderKind kind)
     {
-        Kind = "generic",
-        Headers = [new KeyValueRow()],
-        Parameters = [new KeyValueRow { Key = "to", Value = "$$To" }, new KeyValueRow { Key = "body", Value = "$$Body" }],
-    };
+        var form = new ProviderFormModel { Kind = kind.Kind };
+        foreach (var element in Walk(kind.Form.Elements))
+        {
+            switch (element)
+            {
+                case FormField field:
+                    form.Values[field.Path] = field.Default;
+                    break;
+                case FormRows rows:
+                    form.Rows[rows.Path] = rows.Default.Select(r => new KeyValueRow { Key = r.Key, Value = r.Value }).ToList();
+                    break;
+            }
+        }
+        return form;
+    }
 
-    public static ProviderFormModel NewKaleyra() => new() { Kind = "kaleyra", Host = "api.in.kaleyra.io" };
+    /// <summary>The form for a stored provider; its settings arrive masked, so secrets read <c>****</c>.</summary>
+    public static ProviderFormModel FromView(ProviderView view, IProviderKind kind)
+    {
+        var form = new ProviderFormModel { Kind = view.Kind, Nickname = view.Nickname };
+        foreach (var element in Walk(kind.Form.Elements))
+        {
+            switch (element)
+            {
+                case FormField field:
+                    form.Values[field.Path] = At(view.Settings, field.Path) is { } value ? Text(value) ?? field.Default : field.Default;
+                    break;
+                case FormRows rows:
+                    form.Rows[rows.Path] = At(view.Settings, rows.Path) is { ValueKind: JsonValueKind.Array } array
+                        ? array.EnumerateArray().Select(r => new KeyValueRow { Key = Text(At(r, "key")), Value = Text(At(r, "value")) }).ToList()
+                        : [];
+                    break;
+            }
+        }
+        return form;
+    }
 
     /// <summary>Drops rows with neither key nor value (an "Add" clicked once too often), so errors line up with what is shown.</summary>
     public static void Tidy(ProviderFormModel form)
     {
-        form.Headers = (form.Headers ?? []).Where(r => !string.IsNullOrWhiteSpace(r.Key) || !string.IsNullOrEmpty(r.Value)).ToList();
-        form.Parameters = (form.Parameters ?? []).Where(r => !string.IsNullOrWhiteSpace(r.Key) || !string.IsNullOrEmpty(r.Value)).ToList();
+        foreach (var path in form.Rows.Keys.ToList())
+        {
+            form.Rows[path] = (form.Rows[path] ?? []).Where(r => !string.IsNullOrWhiteSpace(r.Key) || !string.IsNullOrEmpty(r.Value)).ToList();
+        }
     }
 
-    public static ProviderInput ToInput(ProviderFormModel form)
+    /// <summary>The API's input: the fields shown for the current choices, at their settings paths.</summary>
+    public static ProviderInput ToInput(ProviderFormModel form, IProviderKind kind)
     {
-        JsonObject settings;
-        if (string.Equals(form.Kind, "kaleyra", StringComparison.OrdinalIgnoreCase))
-        {
-            settings = new JsonObject
-            {
-                ["apiKey"] = form.ApiKey ?? "",
-                ["sid"] = form.Sid ?? "",
-                ["host"] = form.Host ?? "",
-                ["allowCustomHost"] = form.AllowCustomHost,
-                ["endpoint"] = form.KaleyraEndpoint,
-                ["sender"] = Blank(form.Sender),
-                ["type"] = form.KaleyraType,
-                ["entityId"] = Blank(form.EntityId),
-                ["unicode"] = form.Unicode,
-                ["timeoutSeconds"] = Timeout(form.TimeoutSeconds),
-            };
-        }
-        else
-        {
-            var json = string.Equals(form.BodyType, "json", StringComparison.OrdinalIgnoreCase);
-            settings = new JsonObject
-            {
-                ["requestType"] = form.RequestType,
-                ["endpoint"] = form.Endpoint?.Trim() ?? "",
-                ["authentication"] = string.Equals(form.AuthType, "basic", StringComparison.OrdinalIgnoreCase)
-                    ? new JsonObject { ["type"] = "basic", ["username"] = form.Username ?? "", ["password"] = form.Password ?? "" }
-                    : new JsonObject { ["type"] = "none" },
-                ["headers"] = Rows(form.Headers),
-                ["bodyType"] = json ? "json" : "form",
-                ["parameters"] = json ? new JsonArray() : Rows(form.Parameters),
-                ["jsonTemplate"] = json ? form.JsonTemplate ?? "" : null,
-                ["toFormat"] = form.ToFormat,
-                ["timeoutSeconds"] = Timeout(form.TimeoutSeconds),
-            };
-            var rules = new JsonObject
-            {
-                ["successPattern"] = Blank(form.SuccessPattern),
-                ["permanentFailurePattern"] = Blank(form.PermanentFailurePattern),
-                ["transientFailurePattern"] = Blank(form.TransientFailurePattern),
-                ["messageIdPath"] = Blank(form.MessageIdPath),
-                ["messageIdPattern"] = Blank(form.MessageIdPattern),
-            };
-            if (rules.Any(r => r.Value is not null))
-            {
-                settings["response"] = rules;
-            }
-        }
+        var settings = new JsonObject();
+        Collect(kind.Form.Elements, form, settings);
         return new ProviderInput(form.Nickname, form.Kind, JsonSerializer.SerializeToElement(settings));
     }
 
-    /// <summary>The form for a stored provider; its settings arrive masked, so secrets read <c>****</c>.</summary>
-    public static ProviderFormModel FromView(ProviderView view)
+    /// <summary>Whether an element's condition holds for the form's current values.</summary>
+    public static bool Shown(FormElement element, ProviderFormModel form) =>
+        element.When is not { } when || string.Equals(form.Value(when.Path), when.Value, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The form field name of a value.</summary>
+    public static string ValueName(string path) => $"Form.Values[{path}]";
+
+    /// <summary>The form field name prefix of rows.</summary>
+    public static string RowsName(string path) => $"Form.Rows[{path}]";
+
+    /// <summary>Every element of a descriptor, groups and companions included, depth first.</summary>
+    public static IEnumerable<FormElement> Walk(IEnumerable<FormElement> elements)
     {
-        if (string.Equals(view.Kind, "kaleyra", StringComparison.OrdinalIgnoreCase))
+        foreach (var element in elements)
         {
-            var k = view.Settings.Deserialize<KaleyraSettings>(Web) ?? new KaleyraSettings();
-            return new ProviderFormModel
+            yield return element;
+            if (element is FormGroup group)
             {
-                Kind = "kaleyra", Nickname = view.Nickname, ApiKey = k.ApiKey, Sid = k.Sid, Host = k.Host, AllowCustomHost = k.AllowCustomHost,
-                KaleyraEndpoint = k.Endpoint, Sender = k.Sender, KaleyraType = k.Type, EntityId = k.EntityId, Unicode = k.Unicode,
-                TimeoutSeconds = k.TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            };
+                foreach (var child in Walk(group.Children))
+                {
+                    yield return child;
+                }
+            }
+            else if (element is FormField { Companion: { } companion })
+            {
+                yield return companion;
+            }
         }
-        var g = view.Settings.Deserialize<GenericHttpSettings>(Web) ?? new GenericHttpSettings();
-        return new ProviderFormModel
-        {
-            Kind = view.Kind,
-            Nickname = view.Nickname,
-            RequestType = g.RequestType,
-            Endpoint = g.Endpoint,
-            AuthType = g.Authentication?.Type ?? "none",
-            Username = g.Authentication?.Username,
-            Password = g.Authentication?.Password,
-            Headers = (g.Headers ?? []).Select(h => new KeyValueRow { Key = h.Key, Value = h.Value }).ToList(),
-            BodyType = g.BodyType,
-            Parameters = (g.Parameters ?? []).Select(p => new KeyValueRow { Key = p.Key, Value = p.Value }).ToList(),
-            JsonTemplate = g.JsonTemplate,
-            ToFormat = g.ToFormat,
-            TimeoutSeconds = g.TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            SuccessPattern = g.Response?.SuccessPattern,
-            PermanentFailurePattern = g.Response?.PermanentFailurePattern,
-            TransientFailurePattern = g.Response?.TransientFailurePattern,
-            MessageIdPath = g.Response?.MessageIdPath,
-            MessageIdPattern = g.Response?.MessageIdPattern,
-        };
     }
 
-    /// <summary>The host a provider sends to, for the list.</summary>
-    public static string EndpointHost(ProviderView view)
+    /// <summary>The error keys a form shows beside a field; any other is listed at the top.</summary>
+    public static bool IsPlaced(string key, ProviderFormDescriptor? descriptor)
     {
-        var property = string.Equals(view.Kind, "kaleyra", StringComparison.OrdinalIgnoreCase) ? "host" : "endpoint";
-        if (view.Settings.ValueKind != JsonValueKind.Object || !view.Settings.TryGetProperty(property, out var value) || value.ValueKind != JsonValueKind.String)
+        if (key is "kind" or "nickname")
+        {
+            return true;
+        }
+        if (descriptor is null || !key.StartsWith("settings.", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        foreach (var element in Walk(descriptor.Elements))
+        {
+            switch (element)
+            {
+                case FormField field when key == "settings." + field.Path || field.MoreErrors.Contains(key):
+                    return true;
+                case FormRows rows when key == "settings." + rows.Path || RowKey(rows.Path).IsMatch(key):
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether a collapsed group opens: it holds an error, or an optional field with a value.</summary>
+    public static bool Opens(FormGroup group, ProviderFormModel form, IReadOnlyDictionary<string, string[]>? errors) =>
+        Walk(group.Children).Any(e => e switch
+        {
+            FormField field => errors?.ContainsKey("settings." + field.Path) == true || (field.Optional && !string.IsNullOrEmpty(form.Value(field.Path))),
+            FormRows rows => errors?.Keys.Any(k => k.StartsWith("settings." + rows.Path, StringComparison.Ordinal)) == true,
+            _ => false,
+        });
+
+    /// <summary>The host a provider sends to, for the list.</summary>
+    public static string EndpointHost(ProviderView view, IProviderKind? kind)
+    {
+        if (kind?.Form.HostPath is not { } path || At(view.Settings, path) is not { ValueKind: JsonValueKind.String } value)
         {
             return "";
         }
@@ -261,14 +178,91 @@ internal static class ProviderForms
             : text;
     }
 
-    private static JsonArray Rows(List<KeyValueRow>? rows) =>
-        new((rows ?? []).Select(r => (JsonNode)new JsonObject { ["key"] = r.Key?.Trim() ?? "", ["value"] = r.Value ?? "" }).ToArray());
+    private static Regex RowKey(string path) => new($@"^settings\.{Regex.Escape(path)}\[\d+\](\.(key|value))?$", RegexOptions.CultureInvariant);
 
-    // A number goes as a number; anything else as typed, so validation names the field.
-    private static JsonValue Timeout(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? JsonValue.Create(30)
-        : int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? JsonValue.Create(seconds)
-        : JsonValue.Create(value.Trim());
+    private static void Collect(IEnumerable<FormElement> elements, ProviderFormModel form, JsonObject settings)
+    {
+        foreach (var element in elements.Where(e => Shown(e, form)))
+        {
+            switch (element)
+            {
+                case FormGroup group:
+                    Collect(group.Children, form, settings);
+                    break;
+                case FormField field:
+                    Put(field, form, settings);
+                    if (field.Companion is { } companion)
+                    {
+                        Put(companion, form, settings);
+                    }
+                    break;
+                case FormRows rows:
+                    Set(settings, rows.Path, new JsonArray(form.RowsAt(rows.Path)
+                        .Select(r => (JsonNode)new JsonObject { ["key"] = r.Key?.Trim() ?? "", ["value"] = r.Value ?? "" }).ToArray()));
+                    break;
+            }
+        }
+    }
 
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    private static void Put(FormField field, ProviderFormModel form, JsonObject settings)
+    {
+        var raw = form.Value(field.Path);
+        JsonNode? value;
+        switch (field.Input)
+        {
+            case FormInput.Checkbox:
+                value = JsonValue.Create(string.Equals(raw, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(raw, "on", StringComparison.OrdinalIgnoreCase));
+                break;
+            case FormInput.Number:
+                // A number goes as a number; anything else as typed, so validation names the field.
+                var text = string.IsNullOrWhiteSpace(raw) ? field.Default : raw.Trim();
+                if (text is null)
+                {
+                    return;
+                }
+                value = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number) : JsonValue.Create(text);
+                break;
+            default:
+                if (field.Optional && string.IsNullOrWhiteSpace(raw))
+                {
+                    return;
+                }
+                value = JsonValue.Create(field.Input is FormInput.Secret or FormInput.Multiline ? raw ?? "" : raw?.Trim() ?? "");
+                break;
+        }
+        Set(settings, field.Path, value);
+    }
+
+    private static void Set(JsonObject settings, string path, JsonNode? value)
+    {
+        var parts = path.Split('.');
+        var node = settings;
+        foreach (var part in parts[..^1])
+        {
+            node = node[part] as JsonObject ?? (JsonObject)(node[part] = new JsonObject());
+        }
+        node[parts[^1]] = value;
+    }
+
+    private static JsonElement? At(JsonElement root, string path)
+    {
+        var node = root;
+        foreach (var part in path.Split('.'))
+        {
+            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(part, out node))
+            {
+                return null;
+            }
+        }
+        return node;
+    }
+
+    private static string? Text(JsonElement? value) => value?.ValueKind switch
+    {
+        JsonValueKind.String => value.Value.GetString(),
+        JsonValueKind.Number => value.Value.GetRawText(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => null,
+    };
 }

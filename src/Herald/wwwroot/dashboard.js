@@ -1,6 +1,6 @@
 // Herald dashboard: the few things server-rendered pages cannot do alone. No framework, no external requests.
 // Every page works without this file (forms post, links navigate); this adds tabs, row editing, copy buttons,
-// the Kaleyra preset, confirmations and the Send Test SMS dialog with live delivery status.
+// form presets (the Kaleyra preset), confirmations and the Send Test SMS dialog with live delivery status.
 (() => {
   'use strict';
 
@@ -117,17 +117,16 @@
 
   // ------------------------------------------------------------ provider form
   function initProviderForm(form) {
-    const auth = $('[data-auth-select]', form);
-    if (auth) {
-      const sync = () => { for (const el of $$('[data-auth]', form)) el.hidden = el.dataset.auth !== auth.value; };
-      auth.addEventListener('change', sync);
-    }
-    const bodyTypes = $$('[data-body-type]', form);
-    const syncBody = () => {
-      const checked = bodyTypes.find((r) => r.checked);
-      for (const el of $$('[data-body]', form)) el.hidden = !checked || el.dataset.body !== checked.value;
+    // Parts shown only for one value of another field (Basic authentication's fields, the JSON body template...).
+    const conditional = $$('[data-when-name]', form);
+    const valueOf = (name) => {
+      const item = form.elements.namedItem(name);
+      return item ? String(item.value || '') : '';
     };
-    bodyTypes.forEach((r) => r.addEventListener('change', syncBody));
+    const syncWhen = () => {
+      for (const el of conditional) el.hidden = valueOf(el.dataset.whenName).toLowerCase() !== el.dataset.whenValue.toLowerCase();
+    };
+    if (conditional.length) form.addEventListener('change', syncWhen);
 
     // Placeholders beside the form go where the cursor last was.
     let lastField = null;
@@ -146,34 +145,39 @@
       });
     }
 
-    const presetButton = $('[data-preset="kaleyra"]', form);
-    const preset = document.getElementById('kaleyra-preset');
-    if (presetButton && preset) {
-      presetButton.addEventListener('click', () => {
-        const headers = $('[data-rows][data-id="headers"]', form);
-        const parameters = $('[data-rows][data-id="parameters"]', form);
-        const keep = {};
-        for (const row of $$('[data-row]', headers)) {
-          const key = $('[data-field="key"]', row).value.trim().toLowerCase();
-          if (key) keep[key] = $('[data-field="value"]', row).value;
-        }
-        clearRows(headers);
-        for (const h of $$('[data-header]', preset.content)) {
+    // Presets (e.g. the seed's Kaleyra configuration): values, then rows that replace what was there.
+    for (const button of $$('[data-preset]', form)) {
+      const preset = document.getElementById(`preset-${button.dataset.preset}`);
+      if (!preset) continue;
+      button.addEventListener('click', () => {
+        let first = null;
+        for (const set of $$('[data-preset-rows]', preset.content)) {
+          const rows = $(`[data-rows][data-id="${set.dataset.presetRows}"]`, form);
+          if (!rows) continue;
+          first = first || rows;
+          const keep = {};
+          if (set.hasAttribute('data-keep')) {
+            for (const row of $$('[data-row]', rows)) {
+              const key = $('[data-field="key"]', row).value.trim().toLowerCase();
+              if (key) keep[key] = $('[data-field="value"]', row).value;
+            }
+          }
+          clearRows(rows);
           // Values already typed (e.g. the api-key) survive a second click.
-          addRow(headers, h.dataset.key, keep[h.dataset.key] || h.dataset.value, h.dataset.hint);
+          for (const r of $$('[data-preset-row]', set)) addRow(rows, r.dataset.key, keep[r.dataset.key.toLowerCase()] || r.dataset.value, r.dataset.hint);
         }
-        clearRows(parameters);
-        for (const p of $$('[data-parameter]', preset.content)) addRow(parameters, p.dataset.key, p.dataset.value);
-        const requestType = $('#request-type', form);
-        if (requestType) requestType.value = 'POST';
-        const formType = bodyTypes.find((r) => r.value === 'form');
-        if (formType) { formType.checked = true; syncBody(); }
-        const nickname = $('#nickname', form);
-        if (nickname && !nickname.value) nickname.value = 'Kaleyra_SMS';
+        for (const v of $$('[data-preset-value]', preset.content)) {
+          const item = form.elements.namedItem(v.dataset.name);
+          if (!item || (v.hasAttribute('data-if-empty') && item.value)) continue;
+          item.value = v.dataset.value; // on radio buttons this checks the one with that value
+        }
+        syncWhen();
         const tabs = $('[data-tabs]', form);
-        if (tabs && tabs.selectTab) tabs.selectTab('tab-headers');
-        const empty = $$('[data-field="value"]', headers).find((i) => !i.value);
-        (empty || $('#endpoint', form)).focus();
+        const panel = first && first.closest('[role="tabpanel"]');
+        if (tabs && tabs.selectTab && panel) tabs.selectTab(panel.getAttribute('aria-labelledby'));
+        const empty = first ? $$('[data-field="value"]', first).find((i) => !i.value) : null;
+        const fallback = preset.dataset.focus ? document.getElementById(preset.dataset.focus) : null;
+        (empty || fallback || button).focus();
       });
     }
   }

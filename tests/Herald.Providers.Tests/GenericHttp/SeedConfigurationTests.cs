@@ -215,7 +215,7 @@ public sealed class SeedConfigurationTests
     {
         var settings = Generic.Valid(Generic.Seed("https://api.kaleyra.io/v1/x/messages"));
 
-        var custom = Generic.Kind.CustomPlaceholders(settings);
+        var custom = Generic.Kind.CustomPlaceholders(Generic.Read(settings));
 
         Assert.Equal(
             [("Sender", "sender"), ("TYPE", "type"), ("LongURL", "long_url")],
@@ -232,7 +232,7 @@ public sealed class SeedConfigurationTests
         settings["parameters"]!.AsArray().Add(new JsonObject { ["key"] = "from", ["value"] = "$$Sender" });
         settings["headers"] = Generic.Rows(("x-sender", "$$sender"));
 
-        var custom = Generic.Kind.CustomPlaceholders(Generic.Valid(settings));
+        var custom = Generic.Kind.CustomPlaceholders(Generic.Read(Generic.Valid(settings)));
 
         var only = Assert.Single(custom);
         Assert.Equal("sender", only.Placeholder.Name, ignoreCase: true);
@@ -244,7 +244,7 @@ public sealed class SeedConfigurationTests
         var settings = Generic.Valid(Generic.Json("https://api.example.com/sms",
             """{"to":"$$To","text":"$$Body","meta":{"origin":"$$Sender"},"tags":["$$Tag"]}"""));
 
-        var custom = Generic.Kind.CustomPlaceholders(settings);
+        var custom = Generic.Kind.CustomPlaceholders(Generic.Read(settings));
 
         Assert.Equal([("Sender", "origin"), ("Tag", "tags")], custom.Select(c => (c.Placeholder.Name, c.HolderKey)).ToArray());
     }

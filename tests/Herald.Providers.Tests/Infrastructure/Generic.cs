@@ -81,7 +81,10 @@ public static class Generic
 
     /// <summary>Validates and builds a sender, as the API does for a saved provider.</summary>
     public static ISmsSender Sender(JsonNode settings) =>
-        Kind.CreateSender(new ProviderInstance("prv_test", "Kaleyra_SMS", Valid(settings), new Uri("https://herald.example/dlr/prv_test/t0ken")));
+        Kind.CreateSender(Read(Valid(settings)), new ProviderInstance("prv_test", "Kaleyra_SMS", new Uri("https://herald.example/dlr/prv_test/t0ken")));
+
+    /// <summary>Stored settings read as the host reads them (no secrets to unprotect here).</summary>
+    public static IProviderSettings Read(string settings) => Kind.Read(settings, s => s);
 
     public static OutboundMessage Message(
         string body = "Your OTP is 123456",

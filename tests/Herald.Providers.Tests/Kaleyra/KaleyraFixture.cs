@@ -52,7 +52,7 @@ public static class KaleyraFixture
 
     /// <summary>Validates and builds a sender, as the API does for a saved provider.</summary>
     public static ISmsSender Sender(JsonNode settings) =>
-        Kind.CreateSender(new ProviderInstance("prv_kal", "Kaleyra_Native", Valid(settings), CallbackUrl));
+        Kind.CreateSender(Kind.Read(Valid(settings), s => s), new ProviderInstance("prv_kal", "Kaleyra_Native", CallbackUrl));
 
     public static IBatchSmsSender BatchSender(JsonNode settings) => Assert.IsAssignableFrom<IBatchSmsSender>(Sender(settings));
 

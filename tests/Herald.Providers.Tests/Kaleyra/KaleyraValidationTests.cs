@@ -26,7 +26,7 @@ public sealed class KaleyraValidationTests
 
         Assert.Equal("kaleyra", kind.Kind);
         Assert.Equal("Kaleyra", kind.DisplayName);
-        Assert.Empty(kind.CustomPlaceholders(KaleyraFixture.Valid(KaleyraFixture.Settings())));
+        Assert.Empty(kind.CustomPlaceholders(kind.Read(KaleyraFixture.Valid(KaleyraFixture.Settings()), s => s)));
     }
 
     [Fact]

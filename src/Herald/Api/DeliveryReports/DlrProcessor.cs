@@ -2,9 +2,13 @@ using Herald.Core;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Core.Messaging;
+using Herald.Api.Providers;
 using Herald.Core.DeliveryReports;
 using Herald.Dispatch.Outbox;
 using Herald.Hosting;
+using Herald.Providers;
+using Herald.Providers.Abstractions;
+using Herald.Providers.GenericHttp;
 using Herald.Storage;
 using Herald.Storage.Cluster;
 using Herald.Storage.Records;
@@ -37,7 +41,8 @@ internal interface IReportHook
 /// Applies delivery reports to messages, many callbacks at a time in one transaction (see <see cref="DlrIngest"/>).
 /// Idempotent: the same report twice changes nothing.
 /// </summary>
-internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.HeraldMetrics metrics, IEnumerable<IReportHook> hooks, IOutboxSignal outbox,
+internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup providers, IProviderKinds kinds, Herald.Dispatch.HeraldMetrics metrics,
+    IEnumerable<IReportHook> hooks, IOutboxSignal outbox,
     TimeProvider time, ILogger<DlrProcessor> logger)
 {
     /// <summary>
@@ -53,7 +58,8 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
             var ids = await batch.StoreAsync(items, cancellationToken);
             items = items.Select((item, i) => item with { Id = ids[i] }).ToList();
         }
-        var work = items.Select(Parse).ToList();
+        var formats = await FormatsAsync(items, cancellationToken);
+        var work = items.Select(item => Parse(item, formats[item.ProviderId])).ToList();
         var correlation = await CorrelateAsync(batch, items, work, cancellationToken);
         var changes = new List<(string MessageId, StateChange Change)>();
         var parked = new List<PendingReport>();
@@ -156,11 +162,31 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
         Observe(changes, results);
     }
 
-    private static Parsed Parse(DlrInboxItem item)
+    /// <summary>
+    /// The report format of each provider in the batch: its kind's. A provider removed since its report was stored
+    /// (a recovery after a crash) is read as a generic one, which takes both CleverTap's and Kaleyra's formats.
+    /// </summary>
+    private async Task<Dictionary<string, IDeliveryReportFormat>> FormatsAsync(IReadOnlyList<DlrInboxItem> items, CancellationToken cancellationToken)
+    {
+        var formats = new Dictionary<string, IDeliveryReportFormat>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (!formats.ContainsKey(item.ProviderId))
+            {
+                // A connector's callbacks (provider id connector:{kind}) are read as that kind's.
+                var kind = item.ProviderId.StartsWith("connector:", StringComparison.Ordinal) ? item.ProviderId["connector:".Length..]
+                    : (await providers.FindByIdAsync(item.ProviderId, cancellationToken))?.Kind;
+                formats[item.ProviderId] = kinds.Find(kind)?.Reports ?? GenericDlrFormat.Instance;
+            }
+        }
+        return formats;
+    }
+
+    private static Parsed Parse(DlrInboxItem item, IDeliveryReportFormat format)
     {
         try
         {
-            var parsed = DlrParser.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
+            var parsed = format.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
             return new Parsed(parsed.Reports, parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, CallbackBodies.Record(u.Record))).ToList(), null);
         }
         catch (DlrFormatException ex)

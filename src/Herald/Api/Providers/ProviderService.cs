@@ -45,7 +45,14 @@ internal sealed record ProviderRemoval(bool Removed, bool NotFound, IReadOnlyLis
         : $"The provider {nickname} is in the provider group(s) {string.Join(", ", UsedByGroups)}: remove it from them first (PUT /api/v1/provider-groups/{{name}}), or remove the groups.";
 }
 
-/// <summary>Provider configuration: validation, secrets at rest, and ready senders.</summary>
+/// <summary>
+/// A stored provider read for use: its kind, its settings parsed once (secrets decrypted) and the sender built from them.
+/// Kept per provider until its row changes (<paramref name="Version"/> is the row's <c>UpdatedAt</c>).
+/// </summary>
+internal sealed record ReadyProvider(DateTimeOffset Version, IProviderKind Kind, IProviderSettings Settings, ISmsSender Sender,
+    IReadOnlyList<string> CustomPlaceholders);
+
+/// <summary>Provider configuration: validation, secrets at rest, and ready providers.</summary>
 internal sealed class ProviderService(
     IProviderStore store,
     IProviderGroupStore groups,
@@ -55,7 +62,8 @@ internal sealed class ProviderService(
     IOptions<HeraldOptions> options,
     TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Version, ISmsSender Sender)> _senders = new();
+    // The one cache of read settings and senders: stored settings are parsed once per provider version, not per send.
+    private readonly ConcurrentDictionary<string, ReadyProvider> _ready = new(StringComparer.Ordinal);
 
     private ProviderValidationContext ValidationContext => new(options.Value.Providers.AllowInsecureLoopback);
 
@@ -129,7 +137,7 @@ internal sealed class ProviderService(
         {
             return new ProviderChange(null, new Dictionary<string, string[]> { ["nickname"] = [ex.Message + " Choose another nickname."] });
         }
-        _senders.TryRemove(record.Id, out _);
+        _ready.TryRemove(record.Id, out _);
         return new ProviderChange(View(record), null);
     }
 
@@ -150,27 +158,33 @@ internal sealed class ProviderService(
         {
             return new ProviderRemoval(false, true, []);
         }
-        _senders.TryRemove(existing.Id, out _);
+        _ready.TryRemove(existing.Id, out _);
         return new ProviderRemoval(true, false, []);
     }
 
-    /// <summary>A ready sender for a stored provider, rebuilt only when its settings change.</summary>
-    public ISmsSender SenderFor(ProviderRecord record)
+    /// <summary>A stored provider ready for use: its settings are read and its sender built once per version of its row.</summary>
+    public ReadyProvider Ready(ProviderRecord record)
     {
-        if (_senders.TryGetValue(record.Id, out var cached) && cached.Version == record.UpdatedAt)
+        if (_ready.TryGetValue(record.Id, out var cached) && cached.Version == record.UpdatedAt
+            && string.Equals(cached.Kind.Kind, record.Kind, StringComparison.OrdinalIgnoreCase))
         {
-            return cached.Sender;
+            return cached;
         }
         var kind = KindOf(record);
-        var sender = kind.CreateSender(new ProviderInstance(record.Id, record.Nickname, Plain(record), CallbackUrl(record)));
-        _senders[record.Id] = (record.UpdatedAt, sender);
-        return sender;
+        var settings = kind.Read(record.Settings, protector.Unprotect);
+        var ready = new ReadyProvider(record.UpdatedAt, kind, settings,
+            kind.CreateSender(settings, new ProviderInstance(record.Id, record.Nickname, CallbackUrl(record))),
+            kind.CustomPlaceholders(settings).Select(p => p.Placeholder.Name).ToList());
+        _ready[record.Id] = ready;
+        return ready;
     }
+
+    /// <summary>A ready sender for a stored provider, rebuilt only when its settings change.</summary>
+    public ISmsSender SenderFor(ProviderRecord record) => Ready(record).Sender;
 
     public Uri CallbackUrl(ProviderRecord record) => urls.CallbackUrl(record.Id, record.CallbackToken);
 
-    public IReadOnlyList<string> CustomPlaceholders(ProviderRecord record) =>
-        KindOf(record).CustomPlaceholders(Plain(record)).Select(p => p.Placeholder.Name).ToList();
+    public IReadOnlyList<string> CustomPlaceholders(ProviderRecord record) => Ready(record).CustomPlaceholders;
 
     private (IProviderKind? Kind, string? Settings, Dictionary<string, string[]> Errors) Validate(ProviderInput input)
     {

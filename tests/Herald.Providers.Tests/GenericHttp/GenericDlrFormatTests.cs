@@ -1,9 +1,11 @@
 using Herald.Core.DeliveryReports;
 using Herald.Core.Messaging;
+using Herald.Providers.GenericHttp;
 
-namespace Herald.Core.Tests.DeliveryReports;
+namespace Herald.Providers.Tests.GenericHttp;
 
-public class DlrParserTests
+/// <summary>The reports a generic provider takes: CleverTap's format and Kaleyra's fields, as it always has.</summary>
+public class GenericDlrFormatTests
 {
     private static DlrRequest Request(string body, string? contentType = "application/json") =>
         new(contentType, body, new Dictionary<string, string>());
@@ -11,7 +13,7 @@ public class DlrParserTests
     [Fact]
     public void Parse_CleverTapArray_Reports()
     {
-        var result = DlrParser.Parse(Request("""
+        var result = GenericDlrFormat.Instance.Parse(Request("""
             [{"event":"delivered","data":[{"ts":1654512921,"meta":"msg-1","description":"Delivered to handset"}]},
              {"event":"failed","data":[{"ts":1654512921,"meta":"msg-2","code":"914","description":"Undelivered"}]}]
             """));
@@ -23,7 +25,7 @@ public class DlrParserTests
     [Fact]
     public void Parse_SingleGroupObjectWithLeadingWhitespace_Reports()
     {
-        var result = DlrParser.Parse(Request("""
+        var result = GenericDlrFormat.Instance.Parse(Request("""
 
               {"event":"delivered","data":[{"ts":1654512921,"meta":"msg-1"}]}
             """));
@@ -34,7 +36,7 @@ public class DlrParserTests
     [Fact]
     public void Parse_ContentTypeNotJson_StillReadsJsonBody()
     {
-        var result = DlrParser.Parse(Request("""[{"event":"delivered","data":[{"meta":"m"}]}]""", "text/plain"));
+        var result = GenericDlrFormat.Instance.Parse(Request("""[{"event":"delivered","data":[{"meta":"m"}]}]""", "text/plain"));
 
         Assert.Single(result.Reports);
     }
@@ -47,7 +49,7 @@ public class DlrParserTests
     [InlineData("[] trailing")]
     public void Parse_MalformedJson_ThrowsSayingNotValidJson(string body)
     {
-        var ex = Assert.Throws<DlrFormatException>(() => DlrParser.Parse(Request(body)));
+        var ex = Assert.Throws<DlrFormatException>(() => GenericDlrFormat.Instance.Parse(Request(body)));
 
         Assert.StartsWith("The body is not valid JSON", ex.Message, StringComparison.Ordinal);
     }
@@ -61,7 +63,7 @@ public class DlrParserTests
     [InlineData("<xml/>")]
     public void Parse_NotJson_ThrowsDescribingExpectedFormat(string body)
     {
-        var ex = Assert.Throws<DlrFormatException>(() => DlrParser.Parse(Request(body, "application/x-www-form-urlencoded")));
+        var ex = Assert.Throws<DlrFormatException>(() => GenericDlrFormat.Instance.Parse(Request(body, "application/x-www-form-urlencoded")));
 
         Assert.Contains("CleverTap", ex.Message, StringComparison.Ordinal);
         Assert.Contains("meta", ex.Message, StringComparison.Ordinal);
@@ -70,13 +72,13 @@ public class DlrParserTests
     [Fact]
     public void Parse_JsonObjectOfOtherShape_ThrowsDlrFormatException()
     {
-        Assert.Throws<DlrFormatException>(() => DlrParser.Parse(Request("""{"id":"abc:1","state":"Delivered"}""")));
+        Assert.Throws<DlrFormatException>(() => GenericDlrFormat.Instance.Parse(Request("""{"id":"abc:1","state":"Delivered"}""")));
     }
 
     [Fact]
     public void Parse_KaleyraFormWithRef_CorrelatesByHeraldIdWithTheProviderIdAsFallback()
     {
-        var result = DlrParser.Parse(Request("id=abc%3A1&mobile=919812345678&status=Delivered&status_details=DELIVERED&ref=m1&delivered_at=2026-11-28+10%3A00%3A00", "application/x-www-form-urlencoded"));
+        var result = GenericDlrFormat.Instance.Parse(Request("id=abc%3A1&mobile=919812345678&status=Delivered&status_details=DELIVERED&ref=m1&delivered_at=2026-11-28+10%3A00%3A00", "application/x-www-form-urlencoded"));
 
         var report = Assert.Single(result.Reports);
         Assert.Equal("m1", report.Reference);
@@ -97,7 +99,7 @@ public class DlrParserTests
     public void Parse_KaleyraJsonWithoutRef_MapsStatusAndTraceCode(string status, string? details, string state, string? code)
     {
         var json = details is null ? $$"""{"id":"abc:1","status":"{{status}}"}""" : $$"""{"id":"abc:1","status":"{{status}}","status_details":"{{details}}","extra":[1]}""";
-        var report = Assert.Single(DlrParser.Parse(Request(json)).Reports);
+        var report = Assert.Single(GenericDlrFormat.Instance.Parse(Request(json)).Reports);
 
         Assert.Equal(DlrCorrelation.ProviderMessageId, report.CorrelateBy);
         Assert.Equal("abc:1", report.Reference);
@@ -109,13 +111,13 @@ public class DlrParserTests
     public void Parse_KaleyraGetQuery_IsRead()
     {
         var request = new DlrRequest(null, "", new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["id"] = "abc:1", ["status"] = "Delivered", ["ref"] = "m9" });
-        Assert.Equal("m9", Assert.Single(DlrParser.Parse(request).Reports).Reference);
+        Assert.Equal("m9", Assert.Single(GenericDlrFormat.Instance.Parse(request).Reports).Reference);
     }
 
     [Fact]
     public void Parse_HugeTs_DoesNotThrow()
     {
-        var result = DlrParser.Parse(Request("""[{"event":"delivered","data":[{"ts":999999999999999999,"meta":"m"}]}]"""));
+        var result = GenericDlrFormat.Instance.Parse(Request("""[{"event":"delivered","data":[{"ts":999999999999999999,"meta":"m"}]}]"""));
 
         Assert.Null(Assert.Single(result.Reports).OccurredAt);
     }

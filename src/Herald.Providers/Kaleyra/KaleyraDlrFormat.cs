@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using Herald.Core.DeliveryReports;
 using Herald.Core.Messaging;
+using Herald.Providers.Abstractions;
 
-namespace Herald.Core.DeliveryReports;
+namespace Herald.Providers.Kaleyra;
 
 /// <summary>
 /// Kaleyra's SMS callback (protocols.md §3): fields <c>id</c> (the per-recipient message_id),
@@ -12,6 +14,35 @@ namespace Herald.Core.DeliveryReports;
 /// </summary>
 public static class KaleyraDlrFormat
 {
+    /// <summary>Reads a callback body as JSON.</summary>
+    /// <exception cref="DlrFormatException">It is not valid JSON.</exception>
+    internal static JsonDocument ReadJson(string body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new DlrFormatException($"The body is not valid JSON: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads a callback whose fields come as a form body or, with no body, as the query string; null when the request
+    /// has no such fields (the caller says what it expected).
+    /// </summary>
+    internal static DlrParseResult? TryParseFields(DlrRequest request)
+    {
+        var body = request.Body.AsSpan().Trim();
+        if (body.Length > 0 && CallbackFields.IsForm(request.ContentType))
+        {
+            var form = CallbackFields.ParseForm(request.Body);
+            return Matches(form) ? Parse(form, request.Body) : null;
+        }
+        return body.Length == 0 && Matches(request.Query) ? Parse(request.Query, CallbackFields.Raw(request.Query)) : null;
+    }
+
     /// <summary>Whether a set of fields looks like a Kaleyra callback.</summary>
     public static bool Matches(IReadOnlyDictionary<string, string> fields) =>
         fields.ContainsKey("status") && (fields.ContainsKey("id") || fields.ContainsKey("ref") || fields.ContainsKey("message_id"));

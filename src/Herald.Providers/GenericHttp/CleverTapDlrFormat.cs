@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Herald.Core.DeliveryReports;
 using Herald.Core.Messaging;
 
-namespace Herald.Core.DeliveryReports;
+namespace Herald.Providers.GenericHttp;
 
 /// <summary>
 /// CleverTap's generic SMS callback (protocols.md §2): a JSON array of

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Herald.Core.DeliveryReports;
 using Herald.Core.Messaging;
+using Herald.Providers.GenericHttp;
 
-namespace Herald.Core.Tests.DeliveryReports;
+namespace Herald.Providers.Tests.GenericHttp;
 
 public class CleverTapDlrFormatTests
 {

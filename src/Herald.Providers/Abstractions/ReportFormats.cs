@@ -1,0 +1,57 @@
+using Herald.Core.DeliveryReports;
+
+namespace Herald.Providers.Abstractions;
+
+/// <summary>
+/// How a provider kind reads the delivery reports posted to its providers' callback URLs. The URL
+/// (<c>/dlr/{providerId}/{token}</c>) names the provider, so its kind picks the format: there is no guessing across kinds.
+/// </summary>
+public interface IDeliveryReportFormat
+{
+    /// <summary>Reads a callback; records that cannot be used come back as unprocessed.</summary>
+    /// <exception cref="DlrFormatException">The callback is not in this format at all: the message says what to send.</exception>
+    DlrParseResult Parse(DlrRequest request);
+}
+
+/// <summary>A message a person sent to one of the provider's numbers (a reply, a STOP), as the provider reported it.</summary>
+/// <param name="From">The sender's number as the provider gave it.</param>
+/// <param name="To">The number or sender id it was sent to, if given.</param>
+/// <param name="Text">The text.</param>
+/// <param name="Reference">The Herald message it answers, when the provider names one.</param>
+/// <param name="ReceivedAt">When the provider says it arrived.</param>
+/// <param name="Raw">The record as received.</param>
+public sealed record InboundMessage(string From, string? To, string Text, string? Reference, DateTimeOffset? ReceivedAt, string Raw);
+
+/// <summary>How a provider kind reads inbound messages (replies) posted to Herald. No kind has one yet.</summary>
+public interface IInboundMessageFormat
+{
+    /// <summary>Reads a callback carrying inbound messages.</summary>
+    /// <exception cref="DlrFormatException">The callback is not in this format.</exception>
+    IReadOnlyList<InboundMessage> Parse(DlrRequest request);
+}
+
+/// <summary>Reading callback fields sent as a form or a query string.</summary>
+internal static class CallbackFields
+{
+    /// <summary>Whether a content type may carry form fields (absent, form-urlencoded, or text/plain as some providers send).</summary>
+    public static bool IsForm(string? contentType) =>
+        contentType is null || contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+        || contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Form-urlencoded fields, case-insensitive; the first of a repeated name wins.</summary>
+    public static Dictionary<string, string> ParseForm(string body)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in body.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var separator = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString((separator < 0 ? pair : pair[..separator]).Replace('+', ' '));
+            var value = separator < 0 ? "" : Uri.UnescapeDataString(pair[(separator + 1)..].Replace('+', ' '));
+            fields.TryAdd(key, value);
+        }
+        return fields;
+    }
+
+    /// <summary>A query string's fields as text, for the raw record.</summary>
+    public static string Raw(IReadOnlyDictionary<string, string> query) => string.Join("&", query.Select(q => $"{q.Key}={q.Value}"));
+}
