@@ -10,6 +10,9 @@ namespace Herald.Storage;
 /// <param name="Segments">How many segments an operator bills.</param>
 public sealed record DispatchInfo(int Lane, DateTimeOffset? NextAttemptAt, DateTimeOffset? ValidUntil, string Encoding, int Segments)
 {
+    /// <summary>The first timeline entry's source; null for the message's own source.</summary>
+    public string? Source { get; init; }
+
     /// <summary>The first timeline entry's event.</summary>
     public string Event { get; init; } = "queued";
 

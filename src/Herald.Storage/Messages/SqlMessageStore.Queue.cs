@@ -37,7 +37,7 @@ internal sealed partial class SqlMessageStore
             Status = DeliveryState.Queued.ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
             m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt?.ToUnixTimeMilliseconds(),
             ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
-            m.Message.ProviderGroupId, m.Message.Meta, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
+            m.Message.ProviderGroupId, m.Message.Meta, EventSource = m.Dispatch.Source ?? m.Message.Source, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
         }).ToList();
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
@@ -49,7 +49,7 @@ internal sealed partial class SqlMessageStore
             """, rows, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @CreatedAt, @Source, @Event, 'queued', 1, @Note, @Detail)
+            VALUES (@Id, @CreatedAt, @EventSource, @Event, 'queued', 1, @Note, @Detail)
             """, rows, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }

@@ -1,3 +1,4 @@
+using Herald.Shared;
 using System.CommandLine;
 using Herald.Hosting;
 using Herald.Sandbox;

@@ -1,6 +1,5 @@
 using Herald.Core;
 using System.Security.Claims;
-using Herald.Hosting;
 using Herald.Storage;
 using Herald.Storage.Records;
 using Microsoft.AspNetCore.Authentication;

@@ -1,3 +1,4 @@
+using Herald.Shared;
 using Herald.Core;
 using System.Text.Json;
 using Herald.Api.Cluster;

@@ -1,5 +1,5 @@
+using Herald.Shared;
 using Herald.Core.Providers;
-using Herald.Hosting;
 
 namespace Herald.Sending;
 

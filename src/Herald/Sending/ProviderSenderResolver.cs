@@ -1,7 +1,7 @@
+using Herald.Shared;
 using Herald.Api.Providers;
 using Herald.Core.Providers;
 using Herald.Dispatch;
-using Herald.Hosting;
 using Herald.Storage;
 
 namespace Herald.Sending;

@@ -154,6 +154,9 @@ public sealed class DashboardServer : IAsyncLifetime
         return await ReadAsync(response, HttpStatusCode.OK);
     }
 
+    /// <summary>The running server's services (to seed what no public call makes quickly).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public async Task<JsonObject> GetAsync(string path) => await ReadAsync(await Api.GetAsync(path), HttpStatusCode.OK);
 
     /// <summary>Waits until a message reaches <paramref name="status"/>.</summary>

@@ -235,6 +235,41 @@ public abstract class KaleyraConnectorTests(TestDatabase database) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Outbox_DeadRelay_IsListedAndRetriedThroughTheApiUntilDelivered()
+    {
+        CleverTap.FailNext(400);
+        var messageId = NewCleverTapId();
+        var answer = await SendAsync(SeedRequest(messageId));
+        await Kaleyra.CallbackAsync(Assert.Single(Kaleyra.Requests), "Delivered", "DELIVERED");
+        var heraldId = answer["herald_id"]!.GetValue<string>();
+
+        var dead = await TestHttp.EventuallyAsync(async () =>
+        {
+            var page = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync($"/api/v1/outbox?status=dead&messageId={heraldId}", Ct), HttpStatusCode.OK);
+            return page["items"]!.AsArray().FirstOrDefault();
+        }, "the relay to be listed dead");
+        Assert.Equal(("clevertap", "dead", 1), (dead!["topic"]!.GetValue<string>(), dead["status"]!.GetValue<string>(), dead["attempts"]!.GetValue<int>()));
+        Assert.Equal("delivered", dead["payload"]!["event"]!.GetValue<string>());
+        Assert.Equal(messageId, dead["payload"]!["data"]!["meta"]!.GetValue<string>());
+        var id = dead["id"]!.GetValue<long>();
+
+        // A sent or unknown entry is not retried; a dead one is, once, and CleverTap takes it this time.
+        var retried = await HeraldInstance.ReadObjectAsync(await Herald.Api.PostAsync($"/api/v1/outbox/{id}/retry", null, Ct), HttpStatusCode.Accepted);
+        Assert.Equal("pending", retried["status"]!.GetValue<string>());
+        await WaitForAcceptedAsync(1);
+        Assert.Equal([400, 200], CleverTap.Posts.Select(p => p.Answered));
+        var sent = await TestHttp.EventuallyAsync(async () =>
+        {
+            var page = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync($"/api/v1/outbox?messageId={heraldId}", Ct), HttpStatusCode.OK);
+            return page["items"]!.AsArray().FirstOrDefault(e => e!["status"]!.GetValue<string>() == "sent");
+        }, "the retried relay to be sent");
+        Assert.Equal(2, sent!["attempts"]!.GetValue<int>());
+        await HeraldInstance.ReadObjectAsync(await Herald.Api.PostAsync($"/api/v1/outbox/{id}/retry", null, Ct), HttpStatusCode.Conflict);
+        await HeraldInstance.ReadObjectAsync(await Herald.Api.PostAsync("/api/v1/outbox/999999/retry", null, Ct), HttpStatusCode.NotFound);
+        await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync("/api/v1/outbox?status=lost", Ct), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Relay_SeveralPendingForOneCallbackUrl_AreBatchedIntoOnePost()
     {
         var ids = Enumerable.Range(0, 4).Select(_ => NewCleverTapId()).ToList();

@@ -1,3 +1,4 @@
+using Herald.Shared;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;

@@ -1,3 +1,4 @@
+using Herald.Shared;
 using Herald.Core;
 using System.Globalization;
 using System.Text.Json;
@@ -9,7 +10,6 @@ using Herald.Core.Providers;
 using Herald.Dispatch.Direct;
 using Herald.Dispatch.Intake;
 using Herald.Dispatch.Outcomes;
-using Herald.Hosting;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Http;
 using Herald.Providers.Kaleyra;

@@ -4,7 +4,6 @@ using System.Text;
 using Herald.Api.DeliveryReports;
 using Herald.Dispatch.Outbox;
 using Herald.Core.Messaging;
-using Herald.Hosting;
 using Herald.Storage;
 using Herald.Storage.Records;
 

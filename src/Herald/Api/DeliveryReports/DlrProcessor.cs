@@ -5,7 +5,6 @@ using Herald.Core.Messaging;
 using Herald.Api.Providers;
 using Herald.Core.DeliveryReports;
 using Herald.Dispatch.Outbox;
-using Herald.Hosting;
 using Herald.Providers;
 using Herald.Providers.Abstractions;
 using Herald.Providers.GenericHttp;

@@ -1,4 +1,4 @@
-using Herald.Hosting;
+using Herald.Shared;
 using Herald.Storage;
 
 namespace Herald.Api.Health;

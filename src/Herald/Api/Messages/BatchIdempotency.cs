@@ -1,7 +1,6 @@
 using Herald.Core;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Herald.Hosting;
 using Herald.Storage;
 
 namespace Herald.Api.Messages;

@@ -1,5 +1,4 @@
 using Herald.Core;
-using Herald.Hosting;
 using Herald.Storage;
 using Herald.Storage.Records;
 

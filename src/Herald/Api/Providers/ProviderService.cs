@@ -1,3 +1,4 @@
+using Herald.Shared;
 using Herald.Core;
 using System.Collections.Concurrent;
 using System.Text.Json;

@@ -65,7 +65,7 @@ internal sealed class TestSmsService(IProviderStore providers, IMessageIntake in
         }
         var message = prepared.Prepared! with
         {
-            Dispatch = prepared.Prepared!.Dispatch with { Note = $"test SMS to {prepared.Prepared.Message.To} through {provider.Nickname}" },
+            Dispatch = prepared.Prepared!.Dispatch with { Source = "api", Note = $"test SMS to {prepared.Prepared.Message.To} through {provider.Nickname}" },
         };
         await intake.SubmitAsync([message], null, cancellationToken);
         var (result, transition) = await direct.SendAsync(message, senders.SenderFor(provider), provider.Nickname, "test messages are not retried", cancellationToken);

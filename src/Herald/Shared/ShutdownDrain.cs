@@ -1,6 +1,7 @@
+using Herald.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Herald.Hosting;
+namespace Herald.Shared;
 
 /// <summary>
 /// Whether the host is stopping. From <see cref="IHostApplicationLifetime.ApplicationStopping"/> on, <c>/readyz</c>

@@ -1,8 +1,9 @@
+using Herald.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
-namespace Herald.Hosting;
+namespace Herald.Shared;
 
 /// <summary>The URLs Herald gives out: its public base and each provider's callback URL.</summary>
 public interface IPublicUrls
