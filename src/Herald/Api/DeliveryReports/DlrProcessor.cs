@@ -190,8 +190,9 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
                 {
                     heraldIds.Add(report.Reference);
                 }
-                if (items[i].MessageId is not null)
+                if (items[i].MessageId is { } scope)
                 {
+                    heraldIds.Add(scope); // whose message it is tells whether a reference names another of its kind
                     continue; // a scoped callback: only whether its reports name another message matters
                 }
                 if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
@@ -258,9 +259,14 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
     /// <summary>The messages a batch's reports name.</summary>
     private sealed class Correlation(IReadOnlyDictionary<string, string?> owners, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> known)
     {
-        /// <summary>Whether a report in a callback for <paramref name="scope"/> names another message Herald has (by its id).</summary>
+        /// <summary>
+        /// Whether a report in a callback for <paramref name="scope"/> names another message with the same owner (by its Herald id).
+        /// A reference to a message of another provider is someone else's id that happens to be Herald's: the connector's Kaleyra
+        /// reports carry CleverTap's message_id as <c>ref</c>, which is a Herald id when the CleverTap side is a Herald provider.
+        /// </summary>
         public bool NamesAnother(string scope, DeliveryReport report) =>
-            report.CorrelateBy == DlrCorrelation.HeraldMessageId && report.Reference != scope && owners.ContainsKey(report.Reference);
+            report.CorrelateBy == DlrCorrelation.HeraldMessageId && report.Reference != scope
+            && owners.TryGetValue(report.Reference, out var other) && owners.TryGetValue(scope, out var mine) && other == mine;
 
         /// <summary>The message a report is about: by Herald id when its provider matches, else by the provider's message id.</summary>
         public string? MessageFor(string providerId, DeliveryReport report)
