@@ -203,8 +203,13 @@ internal static class Migrations
                     'callbackUrl', c.callback_url, 'callbackToken', c.callback_token, 'host', c.host, 'sid', c.sid){(d.Name == "sqlite" ? "" : "::text")}
                 FROM connector_messages c WHERE c.message_id = messages.id)
             WHERE id IN (SELECT message_id FROM connector_messages);
+            -- CleverTap's retry after a failed attempt made another connector message for the same message_id: chain the keys as
+            -- the connector does (the key of a message after a failed one ends with the failed message's id).
             INSERT INTO idempotency_keys (key, request_hash, message_id, created_at)
-                SELECT 'connector:' || connector || ':' || external_id || ' ' || callback_url, '', message_id, created_at FROM connector_messages;
+                SELECT 'connector:' || connector || ':' || external_id || ' ' || callback_url
+                    || COALESCE(' ' || LAG(message_id) OVER (PARTITION BY connector, external_id, callback_url ORDER BY message_id), ''),
+                    '', message_id, created_at
+                FROM connector_messages;
             INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
                 SELECT 'connector:kaleyra', message_id, received_at, method, content_type, body, query, processed_at, result
                 FROM connector_callbacks ORDER BY id;

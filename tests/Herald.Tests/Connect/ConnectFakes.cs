@@ -150,10 +150,11 @@ public sealed class CleverTapReceiver : IAsyncDisposable
     /// <summary>The next request waits (after signalling <see cref="ReceiverGate.Arrived"/>) until the gate is released.</summary>
     public ReceiverGate Hold() => _hold = new ReceiverGate();
 
-    public static async Task<CleverTapReceiver> StartAsync()
+    /// <param name="urls">Where to listen; default a free loopback port (the upgrade test listens where an old relay goes).</param>
+    public static async Task<CleverTapReceiver> StartAsync(string urls = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         CleverTapReceiver? receiver = null;
