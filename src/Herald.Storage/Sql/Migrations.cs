@@ -214,7 +214,7 @@ internal static class Migrations
                 SELECT 'connector:kaleyra', message_id, received_at, method, content_type, body, query, processed_at, result
                 FROM connector_callbacks ORDER BY id;
             INSERT INTO outbox (key, topic, url, payload, message_id, status, attempts, next_attempt_at, lease_until, last_error, created_at, updated_at)
-                SELECT 'relay:' || id, 'clevertap', callback_url, '{Open}"event":"' || event || '","data":' || payload || '{Close}', message_id, status, attempts,
+                SELECT 'clevertap:' || message_id, 'clevertap', callback_url, '{Open}"event":"' || event || '","data":' || payload || '{Close}', message_id, status, attempts,
                     next_attempt_at, claimed_until, last_error, created_at, updated_at
                 FROM connector_relays ORDER BY id;
             DROP TABLE connector_callbacks;
