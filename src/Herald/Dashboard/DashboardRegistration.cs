@@ -1,4 +1,5 @@
 using Herald.Dashboard.Components;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,11 @@ internal static class DashboardAuth
 /// <summary>Registers the dashboard: services, middleware and endpoints (three lines in <c>HeraldServer</c>).</summary>
 internal static class DashboardRegistration
 {
+    private const string SessionCookie = "herald_session";
+
+    /// <summary>The page every dashboard 404 shows (Pages/NotFoundPage.razor).</summary>
+    private const string NotFoundPath = "/not-found";
+
     public static IServiceCollection AddHeraldDashboard(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DashboardOptions>()
@@ -38,7 +44,7 @@ internal static class DashboardRegistration
         // A second scheme: the API keeps its Bearer scheme as the default (401 problem details, never a redirect).
         services.AddAuthentication().AddCookie(DashboardAuth.Scheme, o =>
         {
-            o.Cookie.Name = "herald_session";
+            o.Cookie.Name = SessionCookie;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -78,9 +84,26 @@ internal static class DashboardRegistration
         return services;
     }
 
-    /// <summary>Middleware: anti-forgery for forms, and security headers on dashboard pages.</summary>
+    /// <summary>Middleware: anti-forgery for forms, security headers on dashboard pages, and 404s as dashboard pages.</summary>
     public static WebApplication UseHeraldDashboard(this WebApplication app)
     {
+        // A signed-in person who follows a dead link (an unknown address, or a page whose message or provider does not
+        // exist: a page that answers 404 leaves its body to the status code pages) sees a dashboard page, not the API's
+        // JSON problem details.
+        // The app routed the request before this point, so the re-executed request is given the not-found page's endpoint
+        // here, and authorized for it.
+        app.UseWhen(IsPageRequest, static branch => branch
+            .UseStatusCodePagesWithReExecute(NotFoundPath, queryFormat: null, createScopeForStatusCodePages: true) // a page that answered 404 has used its scope
+            .Use(static (context, next) =>
+            {
+                if (context.GetEndpoint() is null && context.Features.Get<IStatusCodeReExecuteFeature>() is not null)
+                {
+                    context.SetEndpoint(context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints
+                        .OfType<RouteEndpoint>().FirstOrDefault(e => e.RoutePattern.RawText == NotFoundPath));
+                }
+                return next(context);
+            })
+            .UseAuthorization());
         app.Use(static (context, next) =>
         {
             var path = context.Request.Path;
@@ -98,6 +121,16 @@ internal static class DashboardRegistration
         });
         app.UseAntiforgery();
         return app;
+    }
+
+    /// <summary>A browser asking a signed-in session for a page (not the API, callbacks, assets or the dashboard's JSON).</summary>
+    private static bool IsPageRequest(HttpContext context)
+    {
+        var path = context.Request.Path;
+        return context.Request.Cookies.ContainsKey(SessionCookie)
+            && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+            && !path.StartsWithSegments("/api") && !path.StartsWithSegments("/dlr") && !path.StartsWithSegments("/connect")
+            && !path.StartsWithSegments("/dashboard") && !path.StartsWithSegments("/assets") && !path.StartsWithSegments("/openapi");
     }
 
     /// <summary>The pages (Razor components, static server rendering), the assets and the dashboard's small JSON endpoints.</summary>

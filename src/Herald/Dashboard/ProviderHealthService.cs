@@ -84,7 +84,12 @@ internal sealed class ProviderHealthService(IMessageStats stats, TimeProvider ti
                 svg.Append(c, $"<rect class=\"{css}\" x=\"{x:0.#}\" y=\"{y:0.#}\" width=\"{w:0.#}\" height=\"{h:0.#}\"/>");
             }
             svg.Append("</g>");
-            if (i % 6 == 0 || i == hours.Count - 1)
+            if (i == hours.Count - 1)
+            {
+                // Centred under the last bar it would run past the right edge and be cut: end it at the edge instead.
+                svg.Append(c, $"<text class=\"axis\" x=\"{width}\" y=\"{height - 6}\" text-anchor=\"end\">{hour:HH}:00</text>");
+            }
+            else if (i % 6 == 0)
             {
                 svg.Append(c, $"<text class=\"axis\" x=\"{x + (w / 2):0.#}\" y=\"{height - 6}\" text-anchor=\"middle\">{hour:HH}:00</text>");
             }

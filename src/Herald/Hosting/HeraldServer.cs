@@ -12,6 +12,7 @@ using Herald.Api.Outbox;
 using Herald.Dispatch;
 using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
+using Herald.Api.Reference;
 using Herald.Api.TestSms;
 using Herald.Dashboard;
 using Herald.Providers;
@@ -138,6 +139,7 @@ public static class HeraldServer
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddHeraldDashboard(configuration);
+        services.AddHeraldApiReference();
 
         services.AddSingleton<ShutdownDrain>();
         services.AddSingleton<IDrainState>(sp => sp.GetRequiredService<ShutdownDrain>());
@@ -179,6 +181,7 @@ public static class HeraldServer
         api.MapSendMessages();
         api.MapDeadLetters();
         api.MapOutbox();
+        app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }
 

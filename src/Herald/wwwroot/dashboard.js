@@ -19,6 +19,23 @@
     }
   }
 
+  // Notes are stored with ISO 8601 times in them: show each as a <time> that localTimes formats (as NoteText.razor does).
+  function noteNodes(note) {
+    const nodes = [];
+    let start = 0;
+    for (const match of note.matchAll(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g)) {
+      if (Number.isNaN(new Date(match[0]).getTime())) continue;
+      if (match.index > start) nodes.push(note.slice(start, match.index));
+      const time = document.createElement('time');
+      time.setAttribute('datetime', match[0]);
+      time.textContent = match[0];
+      nodes.push(time);
+      start = match.index + match[0].length;
+    }
+    if (start < note.length) nodes.push(note.slice(start));
+    return nodes;
+  }
+
   // ------------------------------------------------------------ copy buttons
   async function copy(button) {
     const input = document.getElementById(button.dataset.copy);
@@ -201,25 +218,64 @@
     dialog.addEventListener('close', stopPolling);
     if (dialog.dataset.autoopen === 'true') open();
 
+    // The dynamic field rows, as [key input, value input].
+    const fieldRows = () => $$('[data-row]', form).map((row) => [$('[data-field="key"]', row), $('[data-field="value"]', row)]).filter(([k, v]) => k && v);
+    const markInvalid = (input) => { input.setAttribute('aria-invalid', 'true'); input.setAttribute('aria-describedby', 'ts-fields-error'); };
+    // The API names a missing placeholder as dynamicFields.Name and speaks of JSON: say it with the dialog's own words
+    // and mark the rows to fill in (the empty ones the provider's placeholders need).
+    const dynamicFieldError = (field, messages) => {
+      const name = field.slice('dynamicFields.'.length);
+      const rows = fieldRows();
+      const empty = rows.filter(([k, v]) => k.value.trim() !== '' && v.value.trim() === '');
+      const named = rows.find(([k]) => k.value.trim().toLowerCase() === name.toLowerCase());
+      if (named && named[1].value.trim() !== '') {
+        markInvalid(named[1]); // a value the provider does not take (e.g. a Kaleyra type): the API's sentence says which
+        return { text: messages.join(' '), focus: named[1] };
+      }
+      if (named || empty.length > 0) {
+        const missing = named && !empty.includes(named) ? [named, ...empty] : empty;
+        for (const [, v] of missing) markInvalid(v);
+        const names = missing.map(([k]) => k.value.trim());
+        const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+        return {
+          text: `Fill in ${list}: this provider's configuration puts ${names.length === 1 ? 'it' : 'them'} into every message.`,
+          focus: (named && named[1].value.trim() === '' ? named : missing[0])[1],
+        };
+      }
+      const blank = rows.find(([k]) => k.value.trim() === '');
+      if (blank) markInvalid(blank[0]);
+      return { text: `Add a field named ${name} with its value: this provider's configuration puts it into every message.`, focus: blank ? blank[0] : null };
+    };
     const showErrors = (problem) => {
       const errors = (problem && problem.errors) || {};
       let placed = false;
+      let focus = null;
       for (const [field, messages] of Object.entries(errors)) {
         const key = field.startsWith('dynamicFields') ? 'dynamicFields' : field === 'to' ? 'mobile' : field;
         const el = $(`[data-error-for="${key}"]`, form);
         if (el) {
-          el.textContent = messages.join(' ');
+          if (field.startsWith('dynamicFields.')) {
+            const said = dynamicFieldError(field, messages);
+            el.textContent = said.text;
+            focus = focus || said.focus;
+          } else {
+            el.textContent = messages.join(' ');
+          }
           el.hidden = false;
           placed = true;
         }
       }
+      if (focus) focus.focus();
       if (!placed) {
         const general = $('[data-error-for="_"]', form);
         general.textContent = (problem && (problem.detail || problem.title)) || 'The test SMS could not be sent.';
         general.hidden = false;
       }
     };
-    const clearErrors = () => { for (const el of $$('[data-error-for]', form)) { el.hidden = true; el.textContent = ''; } };
+    const clearErrors = () => {
+      for (const el of $$('[data-error-for]', form)) { el.hidden = true; el.textContent = ''; }
+      for (const el of $$('[aria-invalid="true"]', form)) { el.removeAttribute('aria-invalid'); el.removeAttribute('aria-describedby'); }
+    };
 
     const exchangeText = (request) => {
       if (!request) return '(nothing was sent)';
@@ -264,7 +320,11 @@
             const time = document.createElement('time');
             time.setAttribute('datetime', e.at);
             li.append(time, ' ', e.source, ': ', e.event, ' ', badge(e.result));
-            if (e.note) li.append(' ', Object.assign(document.createElement('span'), { className: 'muted', textContent: e.note }));
+            if (e.note) {
+              const note = Object.assign(document.createElement('span'), { className: 'muted' });
+              note.append(...noteNodes(e.note));
+              li.append(' ', note);
+            }
             return li;
           }));
           localTimes(timeline);

@@ -1,5 +1,6 @@
 using Herald.Storage;
 using Herald.Storage.Cluster;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.Cluster;
 
@@ -17,9 +18,10 @@ internal static class ClusterEndpoints
 {
     public static RouteGroupBuilder MapCluster(this RouteGroupBuilder api)
     {
-        api.MapGet("/cluster", async (IClusterLeadership leadership, IDatabase database, CancellationToken ct) =>
-            Results.Ok(new ClusterView(leadership.NodeId, leadership.IsLeader, leadership.LeaderSince,
-                await leadership.LeaderNodeAsync(ct), leadership.Election, database.Provider)));
+        api.MapGet("/cluster", async Task<Ok<ClusterView>> (IClusterLeadership leadership, IDatabase database, CancellationToken ct) =>
+            TypedResults.Ok(new ClusterView(leadership.NodeId, leadership.IsLeader, leadership.LeaderSince,
+                await leadership.LeaderNodeAsync(ct), leadership.Election, database.Provider)))
+            .WithTags("Cluster").WithSummary("This node and the cluster's leader");
         return api;
     }
 }

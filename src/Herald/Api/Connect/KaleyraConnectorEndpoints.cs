@@ -50,13 +50,16 @@ internal static class KaleyraConnectorEndpoints
     public static IEndpointRouteBuilder MapKaleyraConnector(this IEndpointRouteBuilder app)
     {
         app.MapPost("/connect/kaleyra", async (HttpContext context, ConnectorSettings settings, KaleyraConnector connector) =>
-            settings.Options.Enabled ? await connector.HandleAsync(context) : Disabled()).AllowAnonymous().DisableAntiforgery();
-        app.MapMethods("/connect/kaleyra/callback/{token}", [HttpMethods.Get, HttpMethods.Post], ReceiveCallback).AllowAnonymous().DisableAntiforgery();
-        app.MapGet("/api/v1/connector/kaleyra/messages/{id}", GetMessage).RequireAuthorization();
+            settings.Options.Enabled ? await connector.HandleAsync(context) : Disabled()).AllowAnonymous().DisableAntiforgery()
+            .DescribeConnectorSend();
+        app.MapMethods("/connect/kaleyra/callback/{token}", [HttpMethods.Get, HttpMethods.Post], ReceiveCallback).AllowAnonymous().DisableAntiforgery()
+            .DescribeConnectorCallback();
+        app.MapGet("/api/v1/connector/kaleyra/messages/{id}", GetMessage).RequireAuthorization()
+            .DescribeConnectorMessage();
         return app;
     }
 
-    private static IResult Disabled() =>
+    private static NotFoundProblem Disabled() =>
         Problems.NotFound("The Kaleyra connector is switched off (Herald:Connector:Kaleyra:Enabled=false).");
 
     private static async Task<IResult> ReceiveCallback(string token, HttpContext context, ConnectorSettings settings, IMessageStore messages,

@@ -2,6 +2,7 @@ using System.Globalization;
 using Herald.Api.Messages;
 using Herald.Core.Messaging;
 using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.DeadLetters;
 
@@ -21,6 +22,15 @@ public sealed record DeadLetterView(
 /// <summary>The body of POST /api/v1/messages/dead-letters/retry: which dead letters to requeue (all when empty).</summary>
 public sealed record RetryDeadLettersRequest(string? Provider, string? Status, string? Since, int? Limit);
 
+/// <summary>A message put back on the queue.</summary>
+/// <param name="Id">The message's id.</param>
+/// <param name="Status">queued.</param>
+/// <param name="ValidUntil">Its new validity.</param>
+public sealed record RequeuedMessage(string Id, string Status, DateTimeOffset ValidUntil);
+
+/// <summary>The answer of a bulk retry: how many messages went back on the queue, and their ids.</summary>
+public sealed record RequeuedMessages(int Requeued, IReadOnlyList<string> Ids);
+
 /// <summary>GET /api/v1/messages/dead-letters, POST /api/v1/messages/{id}/retry and POST /api/v1/messages/dead-letters/retry.</summary>
 internal static class DeadLetterEndpoints
 {
@@ -31,13 +41,13 @@ internal static class DeadLetterEndpoints
 
     public static RouteGroupBuilder MapDeadLetters(this RouteGroupBuilder api)
     {
-        api.MapGet("/messages/dead-letters", ListAsync);
-        api.MapPost("/messages/{id}/retry", RetryAsync);
-        api.MapPost("/messages/dead-letters/retry", RetryAllAsync);
+        api.MapGet("/messages/dead-letters", ListAsync).WithTags("Dead letters").WithSummary("List failed and expired messages");
+        api.MapPost("/messages/{id}/retry", RetryAsync).WithTags("Dead letters").WithSummary("Send a failed or expired message again");
+        api.MapPost("/messages/dead-letters/retry", RetryAllAsync).WithTags("Dead letters").WithSummary("Send dead letters again, all or filtered");
         return api;
     }
 
-    private static async Task<IResult> ListAsync(string? provider, string? status, string? since, int? limit, string? cursor,
+    private static async Task<Results<Ok<ItemPage<DeadLetterView>>, ValidationProblem>> ListAsync(string? provider, string? status, string? since, int? limit, string? cursor,
         IDeadLetters deadLetters, IProviderStore providers, TimeProvider time, CancellationToken ct)
     {
         if (limit is < 1 or > 1000)
@@ -55,26 +65,23 @@ internal static class DeadLetterEndpoints
             return error;
         }
         var page = await deadLetters.ListAsync(filter! with { Limit = limit ?? 50, After = after }, ct);
-        return Results.Ok(new
-        {
-            items = page.Items.Select(View),
-            next = page.Next is null ? null : MessageEndpoints.EncodeCursor(page.Next),
-        });
+        return TypedResults.Ok(new ItemPage<DeadLetterView>([.. page.Items.Select(View)], page.Next is null ? null : MessageEndpoints.EncodeCursor(page.Next)));
     }
 
-    private static async Task<IResult> RetryAsync(string id, IDeadLetters deadLetters, CancellationToken ct) =>
+    private static async Task<Results<Accepted<RequeuedMessage>, ConflictProblem, NotFoundProblem>> RetryAsync(string id, IDeadLetters deadLetters,
+        CancellationToken ct) =>
         await deadLetters.RetryAsync(id, "api", ct) switch
         {
-            RetryOutcome.Requeued requeued => Results.Accepted($"/api/v1/messages/{id}", new { id, status = "queued", validUntil = requeued.ValidUntil }),
-            RetryOutcome.NotDead notDead => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not a dead letter",
-                detail: $"Message {id} is {notDead.State.ToWire()}: only failed or expired messages can be retried" +
+            RetryOutcome.Requeued requeued => TypedResults.Accepted($"/api/v1/messages/{id}", new RequeuedMessage(id, "queued", requeued.ValidUntil)),
+            RetryOutcome.NotDead notDead => Problems.Conflict("Not a dead letter",
+                $"Message {id} is {notDead.State.ToWire()}: only failed or expired messages can be retried" +
                     (notDead.State is DeliveryState.Queued or DeliveryState.Dispatching ? " (it is already on its way)." : ", so it is not sent again.")),
-            RetryOutcome.ProviderGone gone => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Provider removed",
-                detail: $"Message {id} went through provider {gone.Provider}, which no longer exists: send it again with POST /api/v1/messages through another provider."),
+            RetryOutcome.ProviderGone gone => Problems.Conflict("Provider removed",
+                $"Message {id} went through provider {gone.Provider}, which no longer exists: send it again with POST /api/v1/messages through another provider."),
             _ => Problems.NotFound($"No message has the id '{id}'."),
         };
 
-    private static async Task<IResult> RetryAllAsync(RetryDeadLettersRequest? request, IDeadLetters deadLetters, IProviderStore providers,
+    private static async Task<Results<Ok<RequeuedMessages>, ValidationProblem>> RetryAllAsync(RetryDeadLettersRequest? request, IDeadLetters deadLetters, IProviderStore providers,
         TimeProvider time, CancellationToken ct)
     {
         request ??= new RetryDeadLettersRequest(null, null, null, null);
@@ -88,10 +95,10 @@ internal static class DeadLetterEndpoints
             return error;
         }
         var ids = await deadLetters.RetryAllAsync(filter!, request.Limit ?? 1000, "api", ct);
-        return Results.Ok(new { requeued = ids.Count, ids });
+        return TypedResults.Ok(new RequeuedMessages(ids.Count, ids));
     }
 
-    private static async Task<(DeadLetterQuery? Filter, IResult? Error)> FilterAsync(string? provider, string? status, string? since,
+    private static async Task<(DeadLetterQuery? Filter, ValidationProblem? Error)> FilterAsync(string? provider, string? status, string? since,
         IProviderStore providers, TimeProvider time, CancellationToken ct)
     {
         DeliveryState? state = null;

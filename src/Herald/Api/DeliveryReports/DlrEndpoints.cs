@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Herald.Storage;
 using Herald.Storage.Records;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.DeliveryReports;
 
@@ -15,11 +16,15 @@ internal static class DlrEndpoints
     {
         // Short-circuited at routing: a provider's callback needs none of the API's or the dashboard's middleware
         // (the token is its credential), and it is the busiest request Herald serves (one or two per message).
-        app.MapMethods("/dlr/{providerId}/{token}", [HttpMethods.Get, HttpMethods.Post], Receive).AllowAnonymous().ShortCircuit();
+        app.MapMethods("/dlr/{providerId}/{token}", [HttpMethods.Get, HttpMethods.Post], Receive).AllowAnonymous()
+            .Produces<DlrAnswer>().Produces<DlrAnswer>(StatusCodes.Status400BadRequest)
+            .WithTags("Delivery reports").WithSummary("A provider's callback URL (the token is the credential; no API key)")
+            .WithDescription("Takes the provider kind's report format as POST (form or JSON) or GET (query). Answers like CleverTap: {\"status\",\"processed\",\"unprocessed\"}.")
+            .ShortCircuit();
         return app;
     }
 
-    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers, DlrIngest ingest,
+    private static async Task<Results<JsonHttpResult<DlrAnswer>, NotFoundProblem, TooLargeProblem, UnavailableProblem>> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers, DlrIngest ingest,
         TimeProvider time, CancellationToken ct)
     {
         var provider = await providers.FindByIdAsync(providerId, ct);
@@ -36,7 +41,7 @@ internal static class DlrEndpoints
     /// answered, or 503 with Retry-After when it could not be stored (the provider keeps the report and sends it again).
     /// </summary>
     /// <param name="scope">The one message a per-message callback URL names (the connector's); null for a provider's callback URL.</param>
-    internal static async Task<IResult> IngestAsync(HttpContext context, DlrIngest ingest, string providerId, string? scope, TimeProvider time, CancellationToken ct)
+    internal static async Task<Results<JsonHttpResult<DlrAnswer>, NotFoundProblem, TooLargeProblem, UnavailableProblem>> IngestAsync(HttpContext context, DlrIngest ingest, string providerId, string? scope, TimeProvider time, CancellationToken ct)
     {
         string body;
         try
@@ -46,7 +51,7 @@ internal static class DlrEndpoints
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Results.Problem(statusCode: 413, title: "Payload too large", detail: "A delivery report body may be at most 1 MiB: send fewer records per callback.");
+            return new TooLargeProblem("A delivery report body may be at most 1 MiB: send fewer records per callback.");
         }
         var item = new DlrInboxItem
         {
@@ -61,13 +66,13 @@ internal static class DlrEndpoints
         try
         {
             var (status, answer) = await ingest.SubmitAsync(item, ct);
-            return Results.Json(answer, statusCode: status);
+            return TypedResults.Json(answer, statusCode: status);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             context.Response.Headers.RetryAfter = "5";
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later",
-                detail: ex is DlrIngestClosedException ? ex.Message : "The report could not be stored; send it again.");
+            return new UnavailableProblem("Try again later",
+                ex is DlrIngestClosedException ? ex.Message : "The report could not be stored; send it again.");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Herald.Storage;
 using Herald.Storage.Records;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.DeliveryReports;
 
@@ -16,6 +17,9 @@ public sealed record DlrFeedItem(
     DateTimeOffset? ProcessedAt,
     JsonElement? Result);
 
+/// <summary>The answer of GET /api/v1/dlr: reports oldest first, and the id to pass as <c>after</c> next time.</summary>
+public sealed record DlrFeedPage(IReadOnlyList<DlrFeedItem> Items, long Next);
+
 /// <summary>
 /// <c>GET /api/v1/dlr?provider=&amp;after=&amp;limit=</c>: the delivery reports Herald received, to follow them
 /// (<c>herald dlr tail</c>). With <c>after</c>, the reports after that id, oldest first; without it, the latest
@@ -28,7 +32,7 @@ internal static class DlrFeedEndpoints
 
     public static RouteGroupBuilder MapDlrFeed(this RouteGroupBuilder api)
     {
-        api.MapGet("/dlr", async (string? provider, long? after, int? limit, IDlrInbox inbox, IProviderStore providers, CancellationToken ct) =>
+        api.MapGet("/dlr", async Task<Results<Ok<DlrFeedPage>, ValidationProblem>> (string? provider, long? after, int? limit, IDlrInbox inbox, IProviderStore providers, CancellationToken ct) =>
         {
             if (limit is < 1 or > MaxLimit)
             {
@@ -48,12 +52,8 @@ internal static class DlrFeedEndpoints
             var items = after is { } afterId
                 ? await inbox.ListAfterAsync(providerId, afterId, take, ct)
                 : (await inbox.RecentAsync(providerId, take, ct)).Reverse().ToList();
-            return Results.Ok(new
-            {
-                items = items.Select(View),
-                next = items.Count > 0 ? items[^1].Id : after ?? 0,
-            });
-        });
+            return TypedResults.Ok(new DlrFeedPage([.. items.Select(View)], items.Count > 0 ? items[^1].Id : after ?? 0));
+        }).WithTags("Delivery reports").WithSummary("The delivery reports Herald received, to follow them");
         return api;
     }
 

@@ -3,6 +3,7 @@ using Herald.Hosting;
 using Herald.Security;
 using Herald.Storage;
 using Herald.Storage.Records;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Api.Keys;
@@ -23,10 +24,11 @@ internal static class KeyEndpoints
 
     public static RouteGroupBuilder MapKeys(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/keys");
-        group.MapGet("/", async (IApiKeyStore keys, CancellationToken ct) =>
-            Results.Ok(new { items = (await keys.ListAsync(ct)).Select(View) }));
-        group.MapPost("/", async (KeyInput input, IApiKeyStore keys, TimeProvider time, CancellationToken ct) =>
+        var group = api.MapGroup("/keys").WithTags("API keys");
+        group.MapGet("/", async Task<Ok<ItemList<KeyView>>> (IApiKeyStore keys, CancellationToken ct) =>
+            TypedResults.Ok(new ItemList<KeyView>([.. (await keys.ListAsync(ct)).Select(View)])))
+            .WithSummary("List API keys (never the keys themselves)");
+        group.MapPost("/", async Task<Results<Created<CreatedKey>, ValidationProblem>> (KeyInput input, IApiKeyStore keys, TimeProvider time, CancellationToken ct) =>
         {
             var name = input.Name?.Trim();
             if (string.IsNullOrEmpty(name))
@@ -47,10 +49,10 @@ internal static class KeyEndpoints
                 CreatedAt = time.GetUtcNow(),
             };
             await keys.InsertAsync(record, ct);
-            return Results.Created($"/api/v1/keys/{record.Id}", new CreatedKey(record.Id, record.Name, record.Prefix, key, record.CreatedAt));
-        });
+            return TypedResults.Created($"/api/v1/keys/{record.Id}", new CreatedKey(record.Id, record.Name, record.Prefix, key, record.CreatedAt));
+        }).WithSummary("Create an API key").WithDescription("The answer is the only time the key itself is shown.");
         // Revoking the key making the call is allowed: the next call with it is a 401. Revoking twice is not an error.
-        group.MapDelete("/{id}", async (string id, IApiKeyStore keys, IOptions<HeraldOptions> options, TimeProvider time, CancellationToken ct) =>
+        group.MapDelete("/{id}", async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> (string id, IApiKeyStore keys, IOptions<HeraldOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             var key = (await keys.ListAsync(ct)).FirstOrDefault(k => k.Id == id);
             if (key is null)
@@ -60,12 +62,12 @@ internal static class KeyEndpoints
             if (key.RevokedAt is null && options.Value.ApiKey is { Length: > 0 } configured && key.Hash == ApiKeyHash.Of(configured))
             {
                 // Herald makes sure HERALD_API_KEY works at every start, so revoking it here would not last.
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "This key is configured",
-                    detail: "This key is the server's HERALD_API_KEY (Herald:ApiKey), which Herald restores at every start: remove it from the server's configuration and restart, then revoke it.");
+                return Problems.Conflict("This key is configured",
+                    "This key is the server's HERALD_API_KEY (Herald:ApiKey), which Herald restores at every start: remove it from the server's configuration and restart, then revoke it.");
             }
             await keys.RevokeAsync(id, time.GetUtcNow(), ct);
-            return Results.NoContent();
-        });
+            return TypedResults.NoContent();
+        }).WithSummary("Revoke an API key");
         return api;
     }
 

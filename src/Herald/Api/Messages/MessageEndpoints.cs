@@ -4,6 +4,7 @@ using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Storage;
 using Herald.Storage.Records;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.Messages;
 
@@ -44,7 +45,7 @@ internal static class MessageEndpoints
 {
     public static RouteGroupBuilder MapMessages(this RouteGroupBuilder api)
     {
-        api.MapGet("/messages/{id}", async (string id, IMessageStore messages, CancellationToken ct) =>
+        api.MapGet("/messages/{id}", async Task<Results<Ok<MessageView>, NotFoundProblem>> (string id, IMessageStore messages, CancellationToken ct) =>
         {
             var message = await messages.GetAsync(id, ct);
             if (message is null)
@@ -52,10 +53,10 @@ internal static class MessageEndpoints
                 return Problems.NotFound($"No message has the id '{id}'.");
             }
             var events = await messages.GetEventsAsync(id, ct);
-            return Results.Ok(View(message, events));
-        });
+            return TypedResults.Ok(View(message, events));
+        }).WithTags("Messages").WithSummary("A message with its timeline");
 
-        api.MapGet("/messages", async (string? status, string? provider, string? to, string? type, string? campaign, string? source, int? limit, string? cursor,
+        api.MapGet("/messages", async Task<Results<Ok<ItemPage<MessageView>>, ValidationProblem>> (string? status, string? provider, string? to, string? type, string? campaign, string? source, int? limit, string? cursor,
             IMessageStore messages, IProviderStore providers, CancellationToken ct) =>
         {
             DeliveryState? state = null;
@@ -97,12 +98,8 @@ internal static class MessageEndpoints
                 Source = source?.Trim().ToLowerInvariant(),
                 Limit = limit ?? 50, After = after,
             }, ct);
-            return Results.Ok(new
-            {
-                items = page.Items.Select(m => View(m, null)),
-                next = page.Next is null ? null : EncodeCursor(page.Next),
-            });
-        });
+            return TypedResults.Ok(new ItemPage<MessageView>([.. page.Items.Select(m => View(m, null))], page.Next is null ? null : EncodeCursor(page.Next)));
+        }).WithTags("Messages").WithSummary("List messages, newest first, filtered and paged");
         return api;
     }
 

@@ -46,10 +46,10 @@ internal static class SendMessageEndpoints
 
     public static RouteGroupBuilder MapSendMessages(this RouteGroupBuilder api)
     {
-        api.MapPost("/messages", SendAsync);
+        api.MapPost("/messages", SendAsync).DescribeSend();
         // A full batch (10,000 messages, ~1.5 MB) is larger than the server-wide body limit: this endpoint has its own.
         var limit = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<HeraldOptions>>().Value.MaxBatchBodyBytes;
-        api.MapPost("/messages/batch", SendBatchAsync).WithMetadata(new BodySizeLimit(limit));
+        api.MapPost("/messages/batch", SendBatchAsync).WithMetadata(new BodySizeLimit(limit)).DescribeSendBatch();
         return api;
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace Herald.Api.ProviderGroups;
 
 /// <summary>/api/v1/provider-groups: ordered providers a message fails over between.</summary>
@@ -7,24 +9,29 @@ internal static class ProviderGroupEndpoints
 
     public static RouteGroupBuilder MapProviderGroups(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/provider-groups");
-        group.MapGet("/", async (ProviderGroupService groups, CancellationToken ct) => Results.Ok(new { items = await groups.ListAsync(ct) }));
-        group.MapGet("/{id}", async (string id, ProviderGroupService groups, CancellationToken ct) =>
-            await groups.GetAsync(id, ct) is { } view ? Results.Ok(view) : NotFound(id));
-        group.MapPost("/", async (ProviderGroupInput input, ProviderGroupService groups, CancellationToken ct) =>
+        var group = api.MapGroup("/provider-groups").WithTags("Provider groups");
+        group.MapGet("/", async Task<Ok<ItemList<ProviderGroupView>>> (ProviderGroupService groups, CancellationToken ct) =>
+            TypedResults.Ok(new ItemList<ProviderGroupView>(await groups.ListAsync(ct))))
+            .WithSummary("List provider groups");
+        group.MapGet("/{id}", async Task<Results<Ok<ProviderGroupView>, NotFoundProblem>> (string id, ProviderGroupService groups, CancellationToken ct) =>
+            await groups.GetAsync(id, ct) is { } view ? TypedResults.Ok(view) : NotFound(id))
+            .WithSummary("Get a provider group by id or name");
+        group.MapPost("/", async Task<Results<Created<ProviderGroupView>, ValidationProblem>> (ProviderGroupInput input, ProviderGroupService groups, CancellationToken ct) =>
         {
             var change = await groups.CreateAsync(input, ct);
-            return change.Errors is { } errors ? Problems.Invalid(errors) : Results.Created($"/api/v1/provider-groups/{change.Group!.Id}", change.Group);
-        });
-        group.MapPut("/{id}", async (string id, ProviderGroupInput input, ProviderGroupService groups, CancellationToken ct) =>
+            return change.Errors is { } errors ? Problems.Invalid(errors) : TypedResults.Created($"/api/v1/provider-groups/{change.Group!.Id}", change.Group);
+        }).WithSummary("Create a provider group");
+        group.MapPut("/{id}", async Task<Results<Ok<ProviderGroupView>, NotFoundProblem, ValidationProblem>> (string id, ProviderGroupInput input,
+            ProviderGroupService groups, CancellationToken ct) =>
         {
             var change = await groups.UpdateAsync(id, input, ct);
-            return change.NotFound ? NotFound(id) : change.Errors is { } errors ? Problems.Invalid(errors) : Results.Ok(change.Group);
-        });
-        group.MapDelete("/{id}", async (string id, ProviderGroupService groups, CancellationToken ct) =>
-            await groups.DeleteAsync(id, ct) ? Results.NoContent() : NotFound(id));
+            return change.NotFound ? NotFound(id) : change.Errors is { } errors ? Problems.Invalid(errors) : TypedResults.Ok(change.Group!);
+        }).WithSummary("Replace a provider group");
+        group.MapDelete("/{id}", async Task<Results<NoContent, NotFoundProblem>> (string id, ProviderGroupService groups, CancellationToken ct) =>
+            await groups.DeleteAsync(id, ct) ? TypedResults.NoContent() : NotFound(id))
+            .WithSummary("Remove a provider group");
         return api;
     }
 
-    private static IResult NotFound(string id) => Problems.NotFound($"No provider group has the id or name '{id}'.");
+    private static NotFoundProblem NotFound(string id) => Problems.NotFound($"No provider group has the id or name '{id}'.");
 }

@@ -1,4 +1,6 @@
 using Herald.Dispatch;
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace Herald.Api.Providers;
 
 /// <summary>/api/v1/providers: the seed's "Add Provider" form as an API.</summary>
@@ -15,30 +17,36 @@ internal static class ProviderEndpoints
 
     public static RouteGroupBuilder MapProviders(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/providers");
-        group.MapGet("/", async (ProviderService providers, CancellationToken ct) => Results.Ok(new { items = await providers.ListAsync(ct) }));
-        group.MapGet("/{id}", async (string id, ProviderService providers, CancellationToken ct) =>
-            await providers.GetAsync(id, ct) is { } view ? Results.Ok(view) : Problems.NotFound($"No provider has the id or nickname '{id}'."));
-        group.MapPost("/", async (ProviderInput input, ProviderService providers, CancellationToken ct) =>
+        var group = api.MapGroup("/providers").WithTags("Providers");
+        group.MapGet("/", async Task<Ok<ItemList<ProviderView>>> (ProviderService providers, CancellationToken ct) =>
+            TypedResults.Ok(new ItemList<ProviderView>(await providers.ListAsync(ct))))
+            .WithSummary("List providers (secrets masked)");
+        group.MapGet("/{id}", async Task<Results<Ok<ProviderView>, NotFoundProblem>> (string id, ProviderService providers, CancellationToken ct) =>
+            await providers.GetAsync(id, ct) is { } view ? TypedResults.Ok(view) : NotFound(id))
+            .WithSummary("Get a provider by id or nickname");
+        group.MapPost("/", async Task<Results<Created<ProviderView>, ValidationProblem>> (ProviderInput input, ProviderService providers, CancellationToken ct) =>
         {
             var change = await providers.CreateAsync(input, ct);
-            return change.Errors is { } errors ? Problems.Invalid(errors) : Results.Created($"/api/v1/providers/{change.Provider!.Id}", change.Provider);
-        });
-        group.MapPut("/{id}", async (string id, ProviderInput input, ProviderService providers, CancellationToken ct) =>
+            return change.Errors is { } errors ? Problems.Invalid(errors) : TypedResults.Created($"/api/v1/providers/{change.Provider!.Id}", change.Provider);
+        }).WithSummary("Add a provider").WithDescription("The answer carries the provider's id and its own callbackUrl for delivery reports.");
+        group.MapPut("/{id}", async Task<Results<Ok<ProviderView>, NotFoundProblem, ValidationProblem>> (string id, ProviderInput input,
+            ProviderService providers, CancellationToken ct) =>
         {
             var change = await providers.UpdateAsync(id, input, ct);
-            return change.NotFound ? Problems.NotFound($"No provider has the id or nickname '{id}'.")
+            return change.NotFound ? NotFound(id)
                 : change.Errors is { } errors ? Problems.Invalid(errors)
-                : Results.Ok(change.Provider);
-        });
-        group.MapDelete("/{id}", async (string id, ProviderService providers, CancellationToken ct) =>
+                : TypedResults.Ok(change.Provider!);
+        }).WithSummary("Replace a provider's settings").WithDescription("Masked secrets (****) keep their stored value.");
+        group.MapDelete("/{id}", async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> (string id, ProviderService providers, CancellationToken ct) =>
         {
             var removal = await providers.DeleteAsync(id, ct);
-            return removal.Removed ? Results.NoContent()
-                : removal.NotFound ? Problems.NotFound($"No provider has the id or nickname '{id}'.")
+            return removal.Removed ? TypedResults.NoContent()
+                : removal.NotFound ? NotFound(id)
                 : Problems.Conflict("Provider in use", removal.Refusal(id)!);
-        });
+        }).WithSummary("Remove a provider");
         api.MapProviderStats();
         return api;
     }
+
+    private static NotFoundProblem NotFound(string id) => Problems.NotFound($"No provider has the id or nickname '{id}'.");
 }

@@ -38,7 +38,7 @@ internal static class TestSmsEndpoints
     public static RouteGroupBuilder MapTestSms(this RouteGroupBuilder api)
     {
         api.MapPost("/providers/{id}/test-sms", async (string id, TestSmsRequest request, TestSmsService service, CancellationToken ct) =>
-            await service.SendAsync(id, request, ct));
+            await service.SendAsync(id, request, ct)).DescribeTestSms();
         return api;
     }
 }

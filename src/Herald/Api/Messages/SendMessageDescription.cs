@@ -1,0 +1,39 @@
+namespace Herald.Api.Messages;
+
+/// <summary>One queued message of a batch.</summary>
+/// <param name="Index">Its position in the request's messages array.</param>
+/// <param name="Id">Its message id.</param>
+/// <param name="Status">queued.</param>
+/// <param name="Segments">How many SMS segments it takes.</param>
+public sealed record BatchAcceptedItem(int Index, string Id, string Status, int Segments);
+
+/// <summary>One refused message of a batch.</summary>
+/// <param name="Index">Its position in the request's messages array.</param>
+/// <param name="Errors">What to fix, by field.</param>
+public sealed record BatchRejectedItem(int Index, IReadOnlyDictionary<string, string[]> Errors);
+
+/// <summary>The answer of POST /api/v1/messages/batch: 202 when any message was queued, 400 when none was.</summary>
+public sealed record SendBatchResult(IReadOnlyList<BatchAcceptedItem> Accepted, IReadOnlyList<BatchRejectedItem> Rejected);
+
+/// <summary>The send endpoints as the OpenAPI document shows them (kept apart from the endpoints' code).</summary>
+internal static class SendMessageDescription
+{
+    public static RouteHandlerBuilder DescribeSend(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<SendMessageResult>(StatusCodes.Status202Accepted)
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .WithTags("Messages")
+        .WithSummary("Send one message")
+        .WithDescription("Stored before it is acknowledged. An Idempotency-Key header is honoured for 24 h: the same key and body answer " +
+            "the same message again; the same key with another body is a 409.");
+
+    public static RouteHandlerBuilder DescribeSendBatch(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<SendBatchResult>(StatusCodes.Status202Accepted)
+        .Produces<SendBatchResult>(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .WithTags("Messages")
+        .WithSummary("Send up to 10,000 messages in one request")
+        .WithDescription("Each message is checked on its own: the valid ones are queued in one transaction, the others are listed with " +
+            "their errors by index. An Idempotency-Key header gives the first answer again for 24 h.");
+}
