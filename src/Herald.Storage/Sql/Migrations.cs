@@ -173,5 +173,8 @@ internal static class Migrations
             ALTER TABLE idempotency_keys ADD COLUMN response TEXT NULL;
             ALTER TABLE idempotency_keys ADD COLUMN response_status INTEGER NULL;
             """),
+        (50, "per-provider segment cap", d => """
+            ALTER TABLE providers ADD COLUMN max_segments INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 }

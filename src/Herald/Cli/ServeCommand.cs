@@ -12,7 +12,7 @@ internal static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string?>("--urls") { Description = $"Where to listen, ';'-separated. Default: ASPNETCORE_URLS, else {HeraldServer.DefaultUrls}." };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder for the SQLite file, keys and the generated API key. Default: HERALD_DATA_DIR, else ./data." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder for the SQLite file, keys and the generated API key. Default: HERALD_DATA_DIR, else ./data in the current directory." };
         var sandbox = new Option<bool>("--sandbox") { Description = "Start an in-process simulator and a ready 'Sandbox' provider configured like the seed (allows plain http to loopback). Default: off." };
         var database = new Option<string?>("--database") { Description = "sqlite or postgres. Default: Herald__Database__Provider, else sqlite." };
         var connectionString = new Option<string?>("--connection-string") { Description = "Database connection string. Default: Herald__Database__ConnectionString, else the SQLite file in the data folder." };
@@ -54,11 +54,10 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)
     {
         WebApplication app;
-        string? generatedKey;
         try
         {
             app = HeraldServer.Build(settings);
-            generatedKey = await HeraldServer.InitializeAsync(app, cancellationToken);
+            await HeraldServer.InitializeAsync(app, cancellationToken);
         }
         catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or System.Data.Common.DbException or IOException)
         {
@@ -67,15 +66,32 @@ internal static class ServeCommand
         }
         await using (app)
         {
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                // Kestrel could not bind (typically: another herald already listens there). One line, no stack trace.
+                AnsiConsole.MarkupLineInterpolated($"[red]herald could not start:[/] {ex.Message.TrimEnd('.')}. Stop the other server or choose another address with --urls.");
+                return 2;
+            }
+            // Only now that Herald listens: a start that failed above has created no key.
+            var generatedKey = await HeraldServer.EnsureApiKeyAsync(app, cancellationToken);
             var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value;
             var database = app.Services.GetRequiredService<IDatabase>();
             var urls = app.Services.GetRequiredService<IPublicUrls>();
+            var keyFile = Path.Combine(options.DataDir, Security.ApiKeyBootstrap.FileName);
             var grid = new Grid().AddColumn().AddColumn();
+            grid.AddRow("[bold]Dashboard[/]", Markup.Escape(app.Urls.FirstOrDefault() is { } first ? first.TrimEnd('/') + "/" : ""));
             grid.AddRow("[bold]Listening[/]", Markup.Escape(string.Join(", ", app.Urls)));
             grid.AddRow("[bold]Public URL[/]", Markup.Escape(urls.BaseUrl.ToString()));
             grid.AddRow("[bold]Data folder[/]", Markup.Escape(options.DataDir));
             grid.AddRow("[bold]Database[/]", Markup.Escape(database.Description));
+            grid.AddRow("[bold]Admin API key[/]", Markup.Escape(
+                !string.IsNullOrEmpty(options.ApiKey) ? "HERALD_API_KEY"
+                : File.Exists(keyFile) ? keyFile
+                : $"created at an earlier start; {keyFile} was removed (herald keys create makes another)"));
             if (app.Services.GetService<SandboxService>() is { } sandbox)
             {
                 var info = await sandbox.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
@@ -85,7 +101,7 @@ internal static class ServeCommand
             if (generatedKey is not null)
             {
                 // On a line of its own so that it can be copied whole; it is not shown again.
-                AnsiConsole.MarkupLineInterpolated($"[yellow]Admin API key (shown once, saved in {Path.Combine(options.DataDir, "api-key")}):[/]");
+                AnsiConsole.MarkupLineInterpolated($"[yellow]Admin API key (shown once, saved in {keyFile}):[/]");
                 Console.Out.WriteLine(generatedKey);
             }
             try

@@ -87,14 +87,21 @@ public static class HeraldServer
         return app;
     }
 
-    /// <summary>Creates or migrates the schema and makes sure an admin API key exists; returns a newly generated key, if any.</summary>
-    public static async Task<string?> InitializeAsync(WebApplication app, CancellationToken cancellationToken)
+    /// <summary>Creates or migrates the schema and the dashboard's admin user. Run before the server starts.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken)
     {
         _ = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value; // fail fast on invalid options
         await app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
         await app.Services.GetRequiredService<DashboardAccounts>().EnsureAdminAsync(cancellationToken);
-        return await app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
+        await SandboxCleanup.RemoveStaleAsync(app.Services, cancellationToken);
     }
+
+    /// <summary>
+    /// Makes sure an admin API key exists; returns a newly generated key, if any. Run once the server listens, so that a
+    /// start that fails (a port in use) never saves a key nobody was shown.
+    /// </summary>
+    public static Task<string?> EnsureApiKeyAsync(WebApplication app, CancellationToken cancellationToken) =>
+        app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
 
     private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
     {
@@ -111,6 +118,8 @@ public static class HeraldServer
             o.MaxBatchBodyBytes = options.MaxBatchBodyBytes;
             o.ShutdownTimeout = options.ShutdownTimeout;
             o.Connector = options.Connector;
+            o.DefaultCountry = options.DefaultCountry;
+            o.MaxSegments = options.MaxSegments;
         }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
 

@@ -27,10 +27,11 @@ public sealed record SendMessageRequest(
     Dictionary<string, string>? DynamicFields,
     string? Validity,
     string? CampaignId,
-    string? ProviderGroup = null);
+    string? ProviderGroup = null,
+    string? CountryCode = null);
 
-/// <summary>The answer to an accepted message.</summary>
-public sealed record SendMessageResult(string Id, string Status, string Encoding, int Segments, DateTimeOffset? ValidUntil);
+/// <summary>The answer to an accepted message; <c>Replayed</c> is true when an Idempotency-Key already sent it (nothing new was queued).</summary>
+public sealed record SendMessageResult(string Id, string Status, string Encoding, int Segments, DateTimeOffset? ValidUntil, bool? Replayed = null);
 
 /// <summary>The body of POST /api/v1/messages/batch.</summary>
 public sealed record SendBatchRequest(List<SendMessageRequest>? Messages);
@@ -105,7 +106,7 @@ internal static class SendMessageEndpoints
         }
         var message = await messages.GetAsync(existing.MessageId, ct);
         return Results.Accepted($"/api/v1/messages/{existing.MessageId}",
-            new SendMessageResult(existing.MessageId, message?.Status.ToWire() ?? "queued", "", 0, null));
+            new SendMessageResult(existing.MessageId, message?.Status.ToWire() ?? "queued", "", 0, null, Replayed: true));
     }
 
     private static async Task<IResult> SendBatchAsync(SendBatchRequest request, HttpContext context, MessageIntake intake, IDispatchQueue queue,
@@ -194,15 +195,15 @@ internal sealed class ProviderCache
 
 /// <summary>Checks one message and turns it into a queue entry, or into errors by field.</summary>
 internal sealed class MessageIntake(IProviderStore providers, IProviderGroupStore groups, ProviderService providerService, IOptions<DispatchOptions> options,
-    TimeProvider time)
+    IOptions<HeraldOptions> herald, TimeProvider time)
 {
     public async Task<((MessageRecord Message, DispatchInfo Dispatch)? Item, Dictionary<string, string[]>? Errors)> PrepareAsync(
         SendMessageRequest request, ProviderCache cache, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!PhoneNumber.TryParse(request.To, null, out var phone, out var phoneError))
+        if (!PhoneNumber.TryParse(request.To, request.CountryCode ?? herald.Value.DefaultCountry, out var phone, out var phoneError))
         {
-            errors["to"] = [phoneError + " Write it in E.164 with the country code, e.g. +919812345678."];
+            errors["to"] = [phoneError!];
         }
         var type = MessageTypes.Normalize(request.Type);
         if (type is null or MessageTypes.Test)
@@ -247,7 +248,11 @@ internal sealed class MessageIntake(IProviderStore providers, IProviderGroupStor
         {
             return (null, new Dictionary<string, string[]> { [ex.Field] = [ex.Message] });
         }
-        var segments = SmsSegmenter.Analyze(request.Body ?? "");
+        var maxSegments = (group?.Providers ?? [provider!]).Min(p => p.MaxSegments > 0 ? p.MaxSegments : herald.Value.MaxSegments);
+        if (!SegmentLimit.Check(request.Body, maxSegments, out var segments, out var lengthError))
+        {
+            return (null, new Dictionary<string, string[]> { ["body"] = [lengthError!] });
+        }
         var settings = options.Value;
         var message = new MessageRecord
         {

@@ -1,4 +1,5 @@
 using Herald.Api.Providers;
+using Herald.Core.Encoding;
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
@@ -29,7 +30,9 @@ public sealed record TestSmsResult(
     ExchangeRequest? Request,
     ExchangeResponse? Response,
     string? Error,
-    long ElapsedMs);
+    long ElapsedMs,
+    string? Encoding = null,
+    int Segments = 0);
 
 /// <summary>POST /api/v1/providers/{id}/test-sms.</summary>
 internal static class TestSmsEndpoints
@@ -48,6 +51,7 @@ internal sealed class TestSmsService(
     ProviderService providerService,
     OutcomeRecorder recorder,
     Herald.Dispatch.CredentialWatch credentials,
+    Microsoft.Extensions.Options.IOptions<HeraldOptions> herald,
     TimeProvider time)
 {
     public async Task<IResult> SendAsync(string providerId, TestSmsRequest request, CancellationToken cancellationToken)
@@ -59,13 +63,17 @@ internal sealed class TestSmsService(
         }
         var number = request.To ?? request.Mobile;
         var numberField = request.To is null ? "mobile" : "to";
-        if (!PhoneNumber.TryParse(number, request.To is null ? request.CountryCode : null, out var phone, out var phoneError))
+        if (!PhoneNumber.TryParse(number, request.CountryCode ?? herald.Value.DefaultCountry, out var phone, out var phoneError))
         {
             return Problems.BadRequest(numberField, phoneError!);
         }
         if (string.IsNullOrWhiteSpace(request.Message) && string.IsNullOrWhiteSpace(request.TemplateId))
         {
             return Problems.BadRequest("message", "Write a message (e.g. \"This is a test message powered by Kaleyra\") or give a templateId.");
+        }
+        if (!SegmentLimit.Check(request.Message, provider.MaxSegments > 0 ? provider.MaxSegments : herald.Value.MaxSegments, out var segments, out var lengthError))
+        {
+            return Problems.BadRequest("message", lengthError!);
         }
         var dynamicFields = request.DynamicFields ?? [];
         var messageId = Ids.NewMessageId(time);
@@ -136,6 +144,8 @@ internal sealed class TestSmsService(
             result.Exchange?.Request,
             result.Exchange?.Response,
             result.Exchange?.Error,
-            result.Exchange?.ElapsedMs ?? 0));
+            result.Exchange?.ElapsedMs ?? 0,
+            SegmentLimit.WireName(segments.Encoding),
+            segments.Segments));
     }
 }
