@@ -372,7 +372,7 @@ internal sealed partial class Dispatcher(
         }
         return new DispatchCompletion(claimed.Message.Id, new StateChange
         {
-            Proposed = DeliveryState.Queued, Source = "dispatch", Event = "deferred", Note = $"not sent: {reason}; next try at {until:O}",
+            Proposed = DeliveryState.Queued, Source = "dispatch", Event = "deferred", Note = TimelineNotes.Then($"not sent: {reason}", $"next try at {until:O}"),
         }, until);
     }
 
@@ -403,13 +403,13 @@ internal sealed partial class Dispatcher(
                     return new DispatchCompletion(message.Id, new StateChange
                     {
                         Proposed = DeliveryState.Expired, Source = "provider-response", Event = "transient-failure", Detail = detail,
-                        Note = $"{transient.Reason}; no retry: the next attempt would be after the message's validity ({until:O})",
+                        Note = TimelineNotes.Then(transient.Reason, $"no retry: the next attempt would be after the message's validity ({until:O})"),
                     });
                 }
                 return new DispatchCompletion(message.Id, new StateChange
                 {
                     Proposed = DeliveryState.Queued, Source = "provider-response", Event = "transient-failure", Detail = detail,
-                    Note = $"{transient.Reason}; attempt {message.Attempts + 1} at {retryAt:O}",
+                    Note = TimelineNotes.Then(transient.Reason, $"attempt {message.Attempts + 1} at {retryAt:O}"),
                 }, retryAt);
             default:
                 throw new InvalidOperationException("Unknown outcome.");

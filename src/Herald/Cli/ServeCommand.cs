@@ -61,11 +61,15 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or System.Data.Common.DbException or IOException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]herald could not start:[/] {ex.Message}");
+            await Console.Error.WriteLineAsync($"herald could not start: {ex.Message}");
             return 2;
         }
         await using (app)
         {
+            var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value;
+            var keyFile = Path.Combine(options.DataDir, Security.ApiKeyBootstrap.FileName);
+            // Before the server answers, so that once /readyz says ready the key file exists.
+            var generatedKey = await HeraldServer.EnsureApiKeyAsync(app, cancellationToken);
             try
             {
                 await app.StartAsync(cancellationToken);
@@ -73,15 +77,18 @@ internal static class ServeCommand
             catch (IOException ex)
             {
                 // Kestrel could not bind (typically: another herald already listens there). One line, no stack trace.
-                AnsiConsole.MarkupLineInterpolated($"[red]herald could not start:[/] {ex.Message.TrimEnd('.')}. Stop the other server or choose another address with --urls.");
+                // On standard error and unwrapped, so that it stays one line in a log.
+                await Console.Error.WriteLineAsync($"herald could not start: {ex.Message.TrimEnd('.')}. Stop the other server or choose another address with --urls.");
+                if (generatedKey is not null)
+                {
+                    // The key was created for this data folder all the same: it must not be lost unseen.
+                    Console.Out.WriteLine($"Admin API key (created now, saved in {keyFile}):");
+                    Console.Out.WriteLine(generatedKey);
+                }
                 return 2;
             }
-            // Only now that Herald listens: a start that failed above has created no key.
-            var generatedKey = await HeraldServer.EnsureApiKeyAsync(app, cancellationToken);
-            var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value;
             var database = app.Services.GetRequiredService<IDatabase>();
             var urls = app.Services.GetRequiredService<IPublicUrls>();
-            var keyFile = Path.Combine(options.DataDir, Security.ApiKeyBootstrap.FileName);
             var grid = new Grid().AddColumn().AddColumn();
             grid.AddRow("[bold]Dashboard[/]", Markup.Escape(app.Urls.FirstOrDefault() is { } first ? first.TrimEnd('/') + "/" : ""));
             grid.AddRow("[bold]Listening[/]", Markup.Escape(string.Join(", ", app.Urls)));
@@ -91,7 +98,7 @@ internal static class ServeCommand
             grid.AddRow("[bold]Admin API key[/]", Markup.Escape(
                 !string.IsNullOrEmpty(options.ApiKey) ? "HERALD_API_KEY"
                 : File.Exists(keyFile) ? keyFile
-                : $"created at an earlier start; {keyFile} was removed (herald keys create makes another)"));
+                : $"created at an earlier start; {keyFile} was removed (create another on the dashboard at /keys)"));
             if (app.Services.GetService<SandboxService>() is { } sandbox)
             {
                 var info = await sandbox.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

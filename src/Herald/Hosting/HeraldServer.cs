@@ -76,6 +76,9 @@ public static class HeraldServer
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        // A start that fails (a port in use) is reported by `herald serve` in one line: not also as the host's stack trace.
+        var startup = new StartupLogGate();
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (startup.Started || level < LogLevel.Error));
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
@@ -83,8 +86,19 @@ public static class HeraldServer
         ConfigureServices(builder.Services, builder.Configuration, options);
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(startup.Open);
         ConfigurePipeline(app);
         return app;
+    }
+
+    /// <summary>Whether the host has started: until then its own start-failure log is left to the caller.</summary>
+    private sealed class StartupLogGate
+    {
+        private volatile bool _started;
+
+        public bool Started => _started;
+
+        public void Open() => _started = true;
     }
 
     /// <summary>Creates or migrates the schema and the dashboard's admin user. Run before the server starts.</summary>
@@ -97,8 +111,8 @@ public static class HeraldServer
     }
 
     /// <summary>
-    /// Makes sure an admin API key exists; returns a newly generated key, if any. Run once the server listens, so that a
-    /// start that fails (a port in use) never saves a key nobody was shown.
+    /// Makes sure an admin API key exists; returns a newly generated key, if any, which the caller must show: also when the
+    /// server then fails to start (a port in use), since the key is saved for the data folder all the same.
     /// </summary>
     public static Task<string?> EnsureApiKeyAsync(WebApplication app, CancellationToken cancellationToken) =>
         app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);

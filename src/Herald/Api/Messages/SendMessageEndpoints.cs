@@ -201,7 +201,7 @@ internal sealed class MessageIntake(IProviderStore providers, IProviderGroupStor
         SendMessageRequest request, ProviderCache cache, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!PhoneNumber.TryParse(request.To, request.CountryCode ?? herald.Value.DefaultCountry, out var phone, out var phoneError))
+        if (!PhoneNumber.TryParse(request.To, string.IsNullOrWhiteSpace(request.CountryCode) ? herald.Value.DefaultCountry : request.CountryCode, out var phone, out var phoneError))
         {
             errors["to"] = [phoneError!];
         }

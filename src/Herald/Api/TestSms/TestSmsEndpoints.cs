@@ -63,7 +63,7 @@ internal sealed class TestSmsService(
         }
         var number = request.To ?? request.Mobile;
         var numberField = request.To is null ? "mobile" : "to";
-        if (!PhoneNumber.TryParse(number, request.CountryCode ?? herald.Value.DefaultCountry, out var phone, out var phoneError))
+        if (!PhoneNumber.TryParse(number, string.IsNullOrWhiteSpace(request.CountryCode) ? herald.Value.DefaultCountry : request.CountryCode, out var phone, out var phoneError))
         {
             return Problems.BadRequest(numberField, phoneError!);
         }
