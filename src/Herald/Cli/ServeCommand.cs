@@ -54,10 +54,12 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)
     {
         WebApplication app;
+        string? generatedKey;
         try
         {
             app = HeraldServer.Build(settings);
-            await HeraldServer.InitializeAsync(app, cancellationToken);
+            // The key is created before the server answers, so that once /readyz says ready the key file exists.
+            generatedKey = await HeraldServer.InitializeAsync(app, cancellationToken);
         }
         catch (Exception ex) when (ex is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException or System.Data.Common.DbException or IOException)
         {
@@ -68,8 +70,6 @@ internal static class ServeCommand
         {
             var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value;
             var keyFile = Path.Combine(options.DataDir, Security.ApiKeyBootstrap.FileName);
-            // Before the server answers, so that once /readyz says ready the key file exists.
-            var generatedKey = await HeraldServer.EnsureApiKeyAsync(app, cancellationToken);
             try
             {
                 await app.StartAsync(cancellationToken);

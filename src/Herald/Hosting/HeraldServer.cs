@@ -101,21 +101,19 @@ public static class HeraldServer
         public void Open() => _started = true;
     }
 
-    /// <summary>Creates or migrates the schema and the dashboard's admin user. Run before the server starts.</summary>
-    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates or migrates the schema, the dashboard's admin user and an admin API key, and removes a sandbox provider
+    /// left without its sandbox. Returns a newly generated key, if any, which the caller must show: also when the server
+    /// then fails to start (a port in use), since the key is saved for the data folder all the same.
+    /// </summary>
+    public static async Task<string?> InitializeAsync(WebApplication app, CancellationToken cancellationToken)
     {
         _ = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value; // fail fast on invalid options
         await app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
         await app.Services.GetRequiredService<DashboardAccounts>().EnsureAdminAsync(cancellationToken);
         await SandboxCleanup.RemoveStaleAsync(app.Services, cancellationToken);
+        return await app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
     }
-
-    /// <summary>
-    /// Makes sure an admin API key exists; returns a newly generated key, if any, which the caller must show: also when the
-    /// server then fails to start (a port in use), since the key is saved for the data folder all the same.
-    /// </summary>
-    public static Task<string?> EnsureApiKeyAsync(WebApplication app, CancellationToken cancellationToken) =>
-        app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
 
     private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
     {

@@ -64,7 +64,6 @@ public sealed class HeraldInstance : IAsyncDisposable
         var app = HeraldServer.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await HeraldServer.InitializeAsync(app, CancellationToken.None);
         await app.StartAsync();
-        await HeraldServer.EnsureApiKeyAsync(app, CancellationToken.None);
         return new HeraldInstance(app, dataDir, postgresDatabase, settings);
     }
 
