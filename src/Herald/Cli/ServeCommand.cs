@@ -96,7 +96,7 @@ internal static class ServeCommand
             grid.AddRow("[bold]Data folder[/]", Markup.Escape(options.DataDir));
             grid.AddRow("[bold]Database[/]", Markup.Escape(database.Description));
             grid.AddRow("[bold]Admin API key[/]", Markup.Escape(
-                !string.IsNullOrEmpty(options.ApiKey) ? "HERALD_API_KEY"
+                !string.IsNullOrEmpty(options.ApiKey) ? (File.Exists(keyFile) ? $"HERALD_API_KEY; the generated one: {keyFile}" : "HERALD_API_KEY")
                 : File.Exists(keyFile) ? keyFile
                 : $"created at an earlier start; {keyFile} was removed (create another on the dashboard at /keys)"));
             if (app.Services.GetService<SandboxService>() is { } sandbox)
