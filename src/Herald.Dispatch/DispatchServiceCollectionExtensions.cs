@@ -28,6 +28,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DispatchHost>());
         services.AddSingleton<DispatchHost>();
         services.AddHostedService<LeaseSweeper>();
+        services.AddOptions<IntakeOptions>().Bind(configuration.GetSection("Herald"));
         services.AddSingleton<IMessageIntake, MessageIntake>();
         services.AddSingleton<IDirectSend, DirectSend>();
         services.AddSingleton<OutboxWorker>();

@@ -70,7 +70,7 @@ internal sealed partial class Dispatcher
         return new DispatchCompletion(message.Id, new StateChange
         {
             Proposed = DeliveryState.Queued, Source = "provider-response", Event = "transient-failure", Detail = detail,
-            Note = $"{transient.Reason}; attempt {message.Attempts + 1} goes through {Name(next)} now",
+            Note = TimelineNotes.Then(transient.Reason, $"attempt {message.Attempts + 1} goes through {Name(next)} now"),
         }, now, new ProviderSwitch(next.Id, next.Nickname,
             $"moved from {From(claimed)} to {Name(next)}: {message.ProviderAttempts} transient failure(s) in a row on {message.ProviderNickname} (group {group.Name} fails over after {group.FailoverAfterAttempts})"));
     }

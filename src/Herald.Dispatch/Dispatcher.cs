@@ -372,7 +372,7 @@ internal sealed partial class Dispatcher(
         }
         return new DispatchCompletion(claimed.Message.Id, new StateChange
         {
-            Proposed = DeliveryState.Queued, Source = "dispatch", Event = "deferred", Note = $"not sent: {reason}; next try at {until:O}",
+            Proposed = DeliveryState.Queued, Source = "dispatch", Event = "deferred", Note = TimelineNotes.Then($"not sent: {reason}", $"next try at {until:O}"),
         }, until);
     }
 
@@ -392,10 +392,10 @@ internal sealed partial class Dispatcher(
         if (claimed.ValidUntil is { } until && retryAt >= until)
         {
             return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Expired,
-                $"{transient.Reason}; no retry: the next attempt would be after the message's validity ({until:O})"));
+                TimelineNotes.Then(transient.Reason, $"no retry: the next attempt would be after the message's validity ({until:O})")));
         }
         return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Queued,
-            $"{transient.Reason}; attempt {message.Attempts + 1} at {retryAt:O}"), retryAt);
+            TimelineNotes.Then(transient.Reason, $"attempt {message.Attempts + 1} at {retryAt:O}")), retryAt);
     }
 
     private static DispatchCompletion Final(string id, DeliveryState state, string @event, string note) =>

@@ -40,6 +40,23 @@ public sealed class MessagesTests(BrowserFixture browser, DashboardServer server
     }
 
     [Fact]
+    public async Task MessageLog_StatusQueryAsTheApiTakesIt_FiltersLikeState()
+    {
+        var provider = await Server.CreateSeedProviderAsync(Unique("Status"));
+        var id = provider["id"]!.GetValue<string>();
+        var delivered = (await Server.TestSmsAsync(id, "9812340009"))["messageId"]!.GetValue<string>();
+        var failed = (await Server.TestSmsAsync(id, "9812340004"))["messageId"]!.GetValue<string>();
+        await Server.WaitForStatusAsync(delivered, "delivered");
+        await SignInAsync();
+
+        await Page.GotoAsync($"/messages?status=failed&provider={id}");
+
+        await Expect(Page.Locator($"a[href='/messages/{failed}']").First).ToBeVisibleAsync();
+        await Expect(Page.Locator($"a[href='/messages/{delivered}']")).ToHaveCountAsync(0);
+        await Expect(Page.GetByLabel("State")).ToHaveValueAsync("failed");
+    }
+
+    [Fact]
     public async Task MessageDetail_DeliveredTestSms_ShowsTimelineWithRawRequestResponseAndReport()
     {
         var provider = await Server.CreateSeedProviderAsync(Unique("Detail"));

@@ -13,6 +13,9 @@ public abstract partial class StorageComplianceTests
             Settings = """{"sid":"HXIN1","apiKey":"enc:AbC==","note":"ünïcödé ✓"}""",
             CreatedAt = new DateTimeOffset(2025, 2, 3, 4, 5, 6, 789, TimeSpan.Zero),
             UpdatedAt = new DateTimeOffset(2025, 2, 3, 9, 35, 7, 123, TimeSpan.FromHours(5.5)),
+            RateLimit = 50,
+            MaxInFlight = 5,
+            MaxSegments = 7,
         };
 
         await Db.Providers.InsertAsync(provider, Ct);
@@ -107,6 +110,7 @@ public abstract partial class StorageComplianceTests
             Kind = "sandbox",
             Settings = """{"failureRate":0.1}""",
             UpdatedAt = Time.GetUtcNow(),
+            MaxSegments = 3,
         };
 
         Assert.True(await Db.Providers.UpdateAsync(changed, Ct));

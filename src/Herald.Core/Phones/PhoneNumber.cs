@@ -53,10 +53,40 @@ public sealed record PhoneNumber
         string.Equals(toFormat, "digits", StringComparison.OrdinalIgnoreCase) ? Digits : E164;
 
     /// <summary>
-    /// Parses a number written in E.164 (<c>+91 98123 45678</c>) or, with a country code
-    /// (<c>+91</c> or <c>91</c>), a national number. The error says what to fix.
+    /// Parses a number written in E.164 (<c>+91 98123 45678</c>), with the international prefix <c>00</c>
+    /// (<c>0091 98123 45678</c>), or, with a country code (<c>+91</c> or <c>91</c>), as a national number.
+    /// A number with neither <c>+</c>, <c>00</c> nor a country code is refused: its first digits would
+    /// otherwise be read as a country code (<c>9812345678</c> is an Iranian number, not an Indian one).
+    /// The error is one sentence that says what to write instead.
     /// </summary>
-    public static bool TryParse(string? number, string? countryCode, out PhoneNumber? phone, out string? error)
+    /// <param name="number">The number as a person or a system wrote it.</param>
+    /// <param name="countryCode">The calling code of a national number (the request's, else a configured default), or null.</param>
+    /// <param name="phone">The number in E.164, when it parses.</param>
+    /// <param name="error">Why it does not, when it does not.</param>
+    public static bool TryParse(string? number, string? countryCode, out PhoneNumber? phone, out string? error) =>
+        TryParse(number, countryCode, digitsAreInternational: false, out phone, out error);
+
+    /// <summary>
+    /// Parses a number whose digits always include the country code, with or without <c>+</c> or <c>00</c>
+    /// (<c>919812345678</c>): the convention of Kaleyra's <c>to</c> field, which the connector takes.
+    /// </summary>
+    public static bool TryParseInternational(string? number, out PhoneNumber? phone, out string? error) =>
+        TryParse(number, null, digitsAreInternational: true, out phone, out error);
+
+    /// <summary>Whether <paramref name="countryCode"/> is a calling code such as <c>+91</c> or <c>1</c>.</summary>
+    public static bool IsCountryCode(string? countryCode) => RegionFor(countryCode) is not null;
+
+    private static string? RegionFor(string? countryCode)
+    {
+        var cc = (countryCode ?? "").Trim().TrimStart('+');
+        if (cc.Length is 0 or > 3 || !cc.All(char.IsAsciiDigit) || !int.TryParse(cc, out var code))
+        {
+            return null;
+        }
+        return Util.GetRegionCodeForCountryCode(code) is { } region and not "ZZ" ? region : null;
+    }
+
+    private static bool TryParse(string? number, string? countryCode, bool digitsAreInternational, out PhoneNumber? phone, out string? error)
     {
         phone = null;
         if (string.IsNullOrWhiteSpace(number))
@@ -65,27 +95,39 @@ public sealed record PhoneNumber
             return false;
         }
         var text = number.Trim();
-        string? region = null;
-        if (!string.IsNullOrWhiteSpace(countryCode) && !text.StartsWith('+'))
+        var international = text.StartsWith('+');
+        if (!international && text.StartsWith("00", StringComparison.Ordinal))
         {
-            var cc = countryCode.Trim().TrimStart('+');
-            if (!int.TryParse(cc, out var code) || cc.Length > 3 || Util.GetRegionCodeForCountryCode(code) is null or "ZZ")
+            // 00 is the international prefix in most of the world: 0091 98123 45678 is +91 98123 45678.
+            text = "+" + text[2..].TrimStart();
+            international = true;
+        }
+        string? region = null;
+        var hasCountryCode = !string.IsNullOrWhiteSpace(countryCode);
+        if (!international && hasCountryCode)
+        {
+            region = RegionFor(countryCode);
+            if (region is null)
             {
                 error = $"Country code '{countryCode}' is not a calling code such as +91 or +1.";
                 return false;
             }
-            region = Util.GetRegionCodeForCountryCode(code);
         }
-        else if (!text.StartsWith('+'))
+        else if (!international && digitsAreInternational)
         {
             text = "+" + text;
+        }
+        else if (!international)
+        {
+            error = NoCountryCode(number, text);
+            return false;
         }
         try
         {
             var parsed = Util.Parse(text, region);
             if (!Util.IsPossibleNumber(parsed))
             {
-                error = $"'{number}' is not a possible phone number{(region is null ? "" : $" for country code {countryCode}")}: check the number of digits.";
+                error = $"'{number}' is not a possible phone number{(region is null ? "" : $" for country code {countryCode!.Trim()}")}: check the number of digits.";
                 return false;
             }
             var e164 = Util.Format(parsed, PhoneNumberFormat.E164);
@@ -93,11 +135,34 @@ public sealed record PhoneNumber
             error = null;
             return true;
         }
-        catch (NumberParseException ex)
+        catch (NumberParseException)
         {
-            error = $"'{number}' is not a phone number ({ex.Message}). Write it in E.164, e.g. +919812345678.";
+            error = $"'{number}' is not a phone number: write it in E.164 with + and the country code, e.g. +919812345678.";
             return false;
         }
+    }
+
+    private static string NoCountryCode(string number, string text)
+    {
+        var digits = new string(text.Where(char.IsAsciiDigit).ToArray());
+        if (digits.Length == 0)
+        {
+            return $"'{number}' is not a phone number: write it in E.164 with + and the country code, e.g. +919812345678.";
+        }
+        // Show the E.164 form the number most likely means: its own digits when they already start with a country code.
+        string example;
+        try
+        {
+            var asInternational = Util.Parse("+" + digits, null);
+            example = Util.IsValidNumber(asInternational)
+                ? $"+{digits} if {asInternational.CountryCode} is its country code"
+                : $"+91{digits.TrimStart('0')} for an Indian number";
+        }
+        catch (NumberParseException)
+        {
+            example = $"+91{digits.TrimStart('0')} for an Indian number";
+        }
+        return $"'{number}' has no country code: write it in E.164, e.g. {example}, or give a countryCode (a default for every request: Herald:DefaultCountry).";
     }
 
     /// <summary>Parses or throws <see cref="FormatException"/> with the reason.</summary>

@@ -36,14 +36,16 @@ internal sealed class MessageIntake(
     IDispatchSignal signal,
     HeraldMetrics metrics,
     IOptions<DispatchOptions> options,
+    IOptions<IntakeOptions> intake,
     TimeProvider time) : IMessageIntake
 {
     public async Task<IntakeResult> PrepareAsync(MessageSubmission submission, IntakeMode mode, IntakeLookups lookups, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!PhoneNumber.TryParse(submission.To, submission.CountryCode, out var phone, out var phoneError))
+        var countryCode = string.IsNullOrWhiteSpace(submission.CountryCode) ? intake.Value.DefaultCountry : submission.CountryCode;
+        if (!PhoneNumber.TryParse(submission.To, countryCode, out var phone, out var phoneError))
         {
-            errors[submission.ToField] = [submission.Source == "api" ? phoneError + " Write it in E.164 with the country code, e.g. +919812345678." : phoneError!];
+            errors[submission.ToField] = [phoneError!];
         }
         var type = MessageTypes.Normalize(submission.Type);
         if (type is null || (type == MessageTypes.Test && submission.Source != "test"))
@@ -107,8 +109,14 @@ internal sealed class MessageIntake(
             return new IntakeResult(null, new Dictionary<string, string[]> { [ex.Field] = [ex.Message] });
         }
 
-        var segments = SmsSegmenter.Analyze(submission.Body ?? "");
-        var encoding = segments.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
+        // A group's message may go through any of its providers: the smallest cap applies.
+        var route = group?.Providers ?? (provider is null ? [] : [provider]);
+        var maxSegments = route.Count == 0 ? intake.Value.MaxSegments : route.Min(p => p.MaxSegments > 0 ? p.MaxSegments : intake.Value.MaxSegments);
+        if (!SegmentLimit.Check(submission.Body, maxSegments, out var segments, out var lengthError))
+        {
+            return new IntakeResult(null, new Dictionary<string, string[]> { [submission.BodyField] = [lengthError!] });
+        }
+        var encoding = SegmentLimit.WireName(segments.Encoding);
         var settings = options.Value;
         var message = new MessageRecord
         {

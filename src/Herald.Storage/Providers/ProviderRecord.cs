@@ -21,6 +21,8 @@ public sealed record ProviderRecord
     public int RateLimit { get; init; }
     /// <summary>Most requests in flight to it at once; 0 = no limit.</summary>
     public int MaxInFlight { get; init; }
+    /// <summary>Most segments one message through it may take; 0 = the server-wide Herald:MaxSegments.</summary>
+    public int MaxSegments { get; init; }
     /// <summary>When the provider last rejected Herald's credentials (401/403); null when the last answer did not.</summary>
     public DateTimeOffset? CredentialsFailedAt { get; init; }
     /// <summary>What it said then.</summary>

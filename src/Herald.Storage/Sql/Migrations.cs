@@ -222,5 +222,8 @@ internal static class Migrations
             DROP TABLE connector_messages;
             CREATE INDEX ix_dlr_inbox_message ON dlr_inbox (message_id, id);
             """),
+        (50, "per-provider segment cap", d => """
+            ALTER TABLE providers ADD COLUMN max_segments INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 }

@@ -24,6 +24,18 @@ internal static class HeraldCli
     public static async Task<int> RunAsync(string[] args)
     {
         var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0 && parse.CommandResult.Command is not RootCommand)
+        {
+            // One line per mistake and where to read more: the whole help would bury the line that matters.
+            var command = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Where(c => c is not RootCommand).Reverse()
+                .Append(parse.CommandResult.Command).Select(c => c.Name));
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"herald {command}: {error.Message}");
+            }
+            await Console.Error.WriteLineAsync($"Run 'herald {command} --help' for its options.");
+            return UsageExitCode;
+        }
         var exitCode = await parse.InvokeAsync(Invocation(parse));
         return parse.Errors.Count > 0 ? UsageExitCode : exitCode;
     }

@@ -74,7 +74,7 @@ internal static class ProvidersCommand
             grid.AddRow("[bold]Created[/]", Markup.Escape(Json.Time(Json.Str(provider, "createdAt"), context.Time)));
             grid.AddRow("[bold]Updated[/]", Markup.Escape(Json.Time(Json.Str(provider, "updatedAt"), context.Time)));
             context.Out.Write(grid);
-            context.Out.Write(new Panel(new Text(Json.Pretty(provider?["settings"]))).Header("Settings (secrets masked)").Border(BoxBorder.Rounded).Expand());
+            context.WriteBlock("Settings (secrets masked)", Json.Pretty(provider?["settings"]));
             return ExitCodes.Ok;
         });
         return command;
@@ -294,13 +294,13 @@ internal static class ProvidersCommand
                 lines.Add("");
                 lines.Add(requestBody);
             }
-            context.Out.Write(new Panel(new Text(string.Join('\n', lines))).Header("Request sent (secrets masked)").Border(BoxBorder.Rounded).Expand());
+            context.WriteBlock("Request sent (secrets masked)", string.Join('\n', lines));
         }
         if (result["response"] is JsonObject response)
         {
             var text = $"HTTP {Json.Str(response, "status")}\n\n{Json.Str(response, "body")}"
                 + (Json.Str(response, "truncated") == "true" ? "\n(truncated)" : "");
-            context.Out.Write(new Panel(new Text(text)).Header("Provider's answer").Border(BoxBorder.Rounded).Expand());
+            context.WriteBlock("Provider's answer", text);
         }
     }
 

@@ -11,11 +11,12 @@ internal static class SendCommand
     public static Command Create()
     {
         var options = new ClientOptions();
-        var to = new Option<string>("--to") { Description = "The mobile number in E.164, e.g. +919812345678.", Required = true };
+        var to = new Option<string?>("--to") { Description = "The mobile number in E.164, e.g. +919812345678 (00919812345678 works too; a national number needs --country-code)." };
+        var countryCode = new Option<string?>("--country-code") { Description = "The calling code of a national --to, e.g. +91. Default: the server's Herald:DefaultCountry, else none." };
         var body = new Option<string?>("--body", "-b") { Description = "The text ($$Body). Either --body or --template-id is needed." };
         var provider = new Option<string?>("--provider", "-p") { Description = "The provider's id or nickname. Default: the server's choice." };
         var providerGroup = new Option<string?>("--provider-group", "-g") { Description = "A provider group's id or name, instead of --provider: the message fails over between the group's providers." };
-        var type = new Option<string?>("--type") { Description = "otp, txn, default or mkt (lanes: OTP overtakes the rest). Default: the server's (txn)." };
+        var type = new Option<string?>("--type") { Description = "otp, txn, default or mkt (lanes: OTP overtakes the rest). Default: default." };
         type.AcceptOnlyFromAmong("otp", "txn", "default", "mkt");
         var sender = new Option<string?>("--sender") { Description = "The sender id ($$Sender), e.g. KLRHXA." };
         var templateId = new Option<string?>("--template-id") { Description = "The DLT template id ($$TemplateID)." };
@@ -31,10 +32,14 @@ internal static class SendCommand
             3 a final state other than delivered, 4 no final state before --timeout.
             """)
         {
-            to, body, provider, providerGroup, type, sender, templateId, fields, validity, campaign, idempotencyKey, wait, timeout,
+            to, countryCode, body, provider, providerGroup, type, sender, templateId, fields, validity, campaign, idempotencyKey, wait, timeout,
         });
         command.SetClientAction(options, async (context, parse, ct) =>
         {
+            if (string.IsNullOrWhiteSpace(parse.GetValue(to)))
+            {
+                throw new CliException(ExitCodes.Usage, "Give the recipient with --to, e.g. --to +919812345678.");
+            }
             var template = parse.GetValue(templateId);
             var text = parse.GetValue(body);
             if (string.IsNullOrWhiteSpace(text) && string.IsNullOrWhiteSpace(template))
@@ -47,7 +52,8 @@ internal static class SendCommand
             }
             var request = new JsonObject
             {
-                ["to"] = parse.GetRequiredValue(to),
+                ["to"] = parse.GetValue(to),
+                ["countryCode"] = parse.GetValue(countryCode),
                 ["body"] = text,
                 ["templateId"] = template,
                 ["type"] = parse.GetValue(type),
@@ -73,6 +79,10 @@ internal static class SendCommand
                 if (context.Json)
                 {
                     context.WriteJson(queued);
+                }
+                else if (queued["replayed"]?.GetValue<bool>() == true)
+                {
+                    context.Out.MarkupLineInterpolated($"Idempotency-Key {parse.GetValue(idempotencyKey)} was already used for message [bold]{id}[/] (now {Json.Str(queued, "status") ?? "queued"}): nothing new was sent. Follow it with: herald messages show {id}");
                 }
                 else
                 {

@@ -45,6 +45,19 @@ public sealed class HeraldOptions
 
     /// <summary>Connectors other platforms call (<c>Herald:Connector</c>).</summary>
     public ConnectorOptions Connector { get; set; } = new();
+
+    /// <summary>
+    /// The calling code (e.g. <c>+91</c>) of numbers written without <c>+</c>, <c>00</c> or a <c>countryCode</c>
+    /// (env <c>Herald__DefaultCountry</c>). Default none: such a number is refused with the E.164 form to use, rather
+    /// than its first digits being read as a country code.
+    /// </summary>
+    public string? DefaultCountry { get; set; }
+
+    /// <summary>
+    /// The most segments one message may take (env <c>Herald__MaxSegments</c>, 1 to 255); a provider's
+    /// <c>limits.maxSegments</c> overrides it. Default 10 (1,530 GSM-7 characters or 670 UCS-2 units).
+    /// </summary>
+    public int MaxSegments { get; set; } = Herald.Core.Encoding.SegmentLimit.Default;
 }
 
 /// <summary>Connectors (<c>Herald:Connector</c>).</summary>
@@ -184,6 +197,14 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (options.Sandbox.DeliveryRate is < 0 or > 1)
         {
             failures.Add("Herald:Sandbox:DeliveryRate must be between 0 and 1.");
+        }
+        if (!string.IsNullOrWhiteSpace(options.DefaultCountry) && !Herald.Core.Phones.PhoneNumber.IsCountryCode(options.DefaultCountry))
+        {
+            failures.Add($"Herald:DefaultCountry '{options.DefaultCountry}' is not a calling code such as +91 or +1.");
+        }
+        if (options.MaxSegments is < 1 or > Herald.Core.Encoding.SegmentLimit.Maximum)
+        {
+            failures.Add($"Herald:MaxSegments ({options.MaxSegments}) must be between 1 and {Herald.Core.Encoding.SegmentLimit.Maximum}.");
         }
         Api.Connect.ConnectorSettings.Validate(options.Connector.Kaleyra, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

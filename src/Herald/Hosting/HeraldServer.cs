@@ -80,6 +80,9 @@ public static class HeraldServer
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        // A start that fails (a port in use) is reported by `herald serve` in one line: not also as the host's stack trace.
+        var startup = new StartupLogGate();
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (startup.Started || level < LogLevel.Error));
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
@@ -87,16 +90,32 @@ public static class HeraldServer
         ConfigureServices(builder.Services, builder.Configuration, options);
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(startup.Open);
         ConfigurePipeline(app);
         return app;
     }
 
-    /// <summary>Creates or migrates the schema and makes sure an admin API key exists; returns a newly generated key, if any.</summary>
+    /// <summary>Whether the host has started: until then its own start-failure log is left to the caller.</summary>
+    private sealed class StartupLogGate
+    {
+        private volatile bool _started;
+
+        public bool Started => _started;
+
+        public void Open() => _started = true;
+    }
+
+    /// <summary>
+    /// Creates or migrates the schema, the dashboard's admin user and an admin API key, and removes a sandbox provider
+    /// left without its sandbox. Returns a newly generated key, if any, which the caller must show: also when the server
+    /// then fails to start (a port in use), since the key is saved for the data folder all the same.
+    /// </summary>
     public static async Task<string?> InitializeAsync(WebApplication app, CancellationToken cancellationToken)
     {
         _ = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value; // fail fast on invalid options
         await app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
         await app.Services.GetRequiredService<DashboardAccounts>().EnsureAdminAsync(cancellationToken);
+        await SandboxCleanup.RemoveStaleAsync(app.Services, cancellationToken);
         return await app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
     }
 
@@ -115,6 +134,8 @@ public static class HeraldServer
             o.MaxBatchBodyBytes = options.MaxBatchBodyBytes;
             o.ShutdownTimeout = options.ShutdownTimeout;
             o.Connector = options.Connector;
+            o.DefaultCountry = options.DefaultCountry;
+            o.MaxSegments = options.MaxSegments;
         }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>();
 

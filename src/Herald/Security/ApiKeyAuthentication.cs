@@ -26,6 +26,11 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
+        if (header.Trim().Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            // Typically `-H "Authorization: Bearer $HERALD_API_KEY"` with the variable unset.
+            return AuthenticateResult.Fail("The API key after 'Bearer' is empty: is HERALD_API_KEY set? herald serve saved the admin key in {data dir}/api-key (it prints the path at every start).");
+        }
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");

@@ -31,10 +31,65 @@ public class PhoneNumberTests
         Assert.Equal("+919812345678", phone!.E164);
     }
 
-    [Fact]
-    public void Parse_DigitsWithoutPlus_TreatedAsInternational()
+    [Theory]
+    [InlineData("9812345678", "+919812345678 for an Indian number")]
+    [InlineData("919812345678", "+919812345678 if 91 is its country code")]
+    [InlineData("098123 45678", "+919812345678 for an Indian number")]
+    public void TryParse_NoPlusNoCountryCode_RefusedWithE164Example(string number, string example)
     {
-        Assert.Equal("+919812345678", PhoneNumber.Parse("919812345678").E164);
+        Assert.False(PhoneNumber.TryParse(number, null, out var phone, out var error));
+
+        Assert.Null(phone);
+        Assert.Equal($"'{number}' has no country code: write it in E.164, e.g. {example}, or give a countryCode (a default for every request: Herald:DefaultCountry).", error);
+    }
+
+    [Theory]
+    [InlineData("00919812345678")]
+    [InlineData("0091 98123 45678")]
+    [InlineData("00 91 98123 45678")]
+    public void TryParse_DoubleZeroPrefix_International(string number)
+    {
+        Assert.True(PhoneNumber.TryParse(number, null, out var phone, out var error));
+
+        Assert.Null(error);
+        Assert.Equal("+919812345678", phone!.E164);
+    }
+
+    [Fact]
+    public void TryParse_DoubleZeroPrefixWithCountryCode_PrefixWins()
+    {
+        Assert.Equal("+14155552671", PhoneNumber.Parse("0014155552671", "+91").E164);
+    }
+
+    [Theory]
+    [InlineData("919812345678")]
+    [InlineData("+919812345678")]
+    [InlineData("00919812345678")]
+    public void TryParseInternational_DigitsWithCountryCode_E164(string number)
+    {
+        Assert.True(PhoneNumber.TryParseInternational(number, out var phone, out _));
+
+        Assert.Equal("+919812345678", phone!.E164);
+    }
+
+    [Theory]
+    [InlineData("+91", true)]
+    [InlineData("1", true)]
+    [InlineData("IN", false)]
+    [InlineData("+999", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void IsCountryCode_Text_WhetherCallingCode(string? text, bool expected)
+    {
+        Assert.Equal(expected, PhoneNumber.IsCountryCode(text));
+    }
+
+    [Fact]
+    public void TryParse_NotANumber_OneSentence()
+    {
+        Assert.False(PhoneNumber.TryParse("00abc", null, out _, out var error));
+
+        Assert.Equal("'00abc' is not a phone number: write it in E.164 with + and the country code, e.g. +919812345678.", error);
     }
 
     [Fact]

@@ -132,7 +132,7 @@ internal sealed partial class KaleyraConnector(
             {
                 errors["to"] = ["The parameter 'to' has several numbers: the connector takes one recipient per request, as CleverTap sends them."];
             }
-            else if (!PhoneNumber.TryParse(to, null, out phone, out var phoneError))
+            else if (!PhoneNumber.TryParseInternational(to, out phone, out var phoneError))
             {
                 errors["to"] = [phoneError!];
             }

@@ -77,7 +77,8 @@ internal static class MessageEndpoints
             string? toNumber = null;
             if (to is not null)
             {
-                if (!PhoneNumber.TryParse(to, null, out var phone, out var error))
+                // A filter looks up stored numbers, which all have their country code: digits without + are read as international.
+                if (!PhoneNumber.TryParseInternational(to, out var phone, out var error))
                 {
                     return Problems.BadRequest("to", error!);
                 }

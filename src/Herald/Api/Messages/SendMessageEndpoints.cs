@@ -29,10 +29,11 @@ public sealed record SendMessageRequest(
     Dictionary<string, string>? DynamicFields,
     string? Validity,
     string? CampaignId,
-    string? ProviderGroup = null);
+    string? ProviderGroup = null,
+    string? CountryCode = null);
 
-/// <summary>The answer to an accepted message.</summary>
-public sealed record SendMessageResult(string Id, string Status, string Encoding, int Segments, DateTimeOffset? ValidUntil);
+/// <summary>The answer to an accepted message; <c>Replayed</c> is true when an Idempotency-Key already sent it (nothing new was queued).</summary>
+public sealed record SendMessageResult(string Id, string Status, string Encoding, int Segments, DateTimeOffset? ValidUntil, bool? Replayed = null);
 
 /// <summary>The body of POST /api/v1/messages/batch.</summary>
 public sealed record SendBatchRequest(List<SendMessageRequest>? Messages);
@@ -95,7 +96,7 @@ internal static class SendMessageEndpoints
     /// <summary>What the API's request asks the intake for.</summary>
     internal static MessageSubmission Submission(SendMessageRequest request) => new()
     {
-        To = request.To, Body = request.Body, TemplateId = request.TemplateId, TemplateVariables = request.TemplateVariables, Type = request.Type,
+        To = request.To, CountryCode = request.CountryCode, Body = request.Body, TemplateId = request.TemplateId, TemplateVariables = request.TemplateVariables, Type = request.Type,
         Sender = request.Sender, Provider = request.Provider, ProviderGroup = request.ProviderGroup, DynamicFields = request.DynamicFields,
         Validity = request.Validity, CampaignId = request.CampaignId, Source = "api",
     };
@@ -114,7 +115,7 @@ internal static class SendMessageEndpoints
         }
         var message = await messages.GetAsync(existing.MessageId, ct);
         return Results.Accepted($"/api/v1/messages/{existing.MessageId}",
-            new SendMessageResult(existing.MessageId, message?.Status.ToWire() ?? "queued", "", 0, null));
+            new SendMessageResult(existing.MessageId, message?.Status.ToWire() ?? "queued", "", 0, null, Replayed: true));
     }
 
     private static async Task<IResult> SendBatchAsync(SendBatchRequest request, HttpContext context, IMessageIntake intake,

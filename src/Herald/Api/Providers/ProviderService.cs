@@ -29,8 +29,11 @@ public sealed record ProviderView(
 /// <summary>Whether the provider accepts Herald's credentials: failing after a 401/403 until a message is accepted again or the settings change.</summary>
 public sealed record CredentialStatus(bool Failing, DateTimeOffset? Since, string? Error);
 
-/// <summary>How hard the dispatcher may push a provider: messages a second and requests at once (0 or absent = no limit). Editable at runtime.</summary>
-public sealed record ProviderLimits(int? MessagesPerSecond, int? MaxInFlight);
+/// <summary>
+/// How hard the dispatcher may push a provider: messages a second and requests at once (0 or absent = no limit), and the
+/// most segments one message through it may take (0 or absent = the server-wide Herald:MaxSegments). Editable at runtime.
+/// </summary>
+public sealed record ProviderLimits(int? MessagesPerSecond, int? MaxInFlight, int? MaxSegments = null);
 
 /// <summary>The body of POST/PUT /api/v1/providers.</summary>
 public sealed record ProviderInput(string? Nickname, string? Kind, JsonElement Settings, ProviderLimits? Limits = null);
@@ -93,6 +96,7 @@ internal sealed class ProviderService(
             UpdatedAt = now,
             RateLimit = input.Limits?.MessagesPerSecond ?? 0,
             MaxInFlight = input.Limits?.MaxInFlight ?? 0,
+            MaxSegments = input.Limits?.MaxSegments ?? 0,
         };
         try
         {
@@ -129,6 +133,7 @@ internal sealed class ProviderService(
             UpdatedAt = time.GetUtcNow(),
             RateLimit = input.Limits is null ? existing.RateLimit : input.Limits.MessagesPerSecond ?? 0,
             MaxInFlight = input.Limits is null ? existing.MaxInFlight : input.Limits.MaxInFlight ?? 0,
+            MaxSegments = input.Limits is null ? existing.MaxSegments : input.Limits.MaxSegments ?? 0,
         };
         try
         {
@@ -207,6 +212,10 @@ internal sealed class ProviderService(
         {
             errors["limits.maxInFlight"] = ["maxInFlight must be between 0 (no limit) and 10,000."];
         }
+        if (input.Limits is { MaxSegments: < 0 or > Herald.Core.Encoding.SegmentLimit.Maximum })
+        {
+            errors["limits.maxSegments"] = [$"maxSegments must be between 0 (Herald:MaxSegments applies) and {Herald.Core.Encoding.SegmentLimit.Maximum}."];
+        }
         var kind = kinds.Find(input.Kind ?? "generic");
         if (kind is null)
         {
@@ -237,7 +246,7 @@ internal sealed class ProviderService(
         var masked = kind.TransformSecrets(record.Settings, _ => Secrets.Mask);
         using var document = JsonDocument.Parse(masked);
         return new ProviderView(record.Id, record.Nickname, record.Kind, document.RootElement.Clone(), CallbackUrl(record),
-            CustomPlaceholders(record), new ProviderLimits(record.RateLimit, record.MaxInFlight),
+            CustomPlaceholders(record), new ProviderLimits(record.RateLimit, record.MaxInFlight, record.MaxSegments),
             new CredentialStatus(record.CredentialsFailedAt is not null, record.CredentialsFailedAt, record.CredentialsError), record.CreatedAt, record.UpdatedAt);
     }
 }

@@ -28,7 +28,9 @@ public sealed record TestSmsResult(
     ExchangeRequest? Request,
     ExchangeResponse? Response,
     string? Error,
-    long ElapsedMs);
+    long ElapsedMs,
+    string? Encoding = null,
+    int Segments = 0);
 
 /// <summary>POST /api/v1/providers/{id}/test-sms.</summary>
 internal static class TestSmsEndpoints
@@ -55,7 +57,7 @@ internal sealed class TestSmsService(IProviderStore providers, IMessageIntake in
         // The message exists before the provider is called: nothing is lost if Herald stops mid-send.
         var prepared = await intake.PrepareAsync(new MessageSubmission
         {
-            To = request.To ?? request.Mobile, CountryCode = request.To is null ? request.CountryCode : null, ToField = request.To is null ? "mobile" : "to",
+            To = request.To ?? request.Mobile, CountryCode = request.CountryCode, ToField = request.To is null ? "mobile" : "to",
             Body = request.Message, BodyField = "message", Type = MessageTypes.Test, Sender = request.Sender, TemplateId = request.TemplateId,
             Provider = provider.Id, DynamicFields = request.DynamicFields, Source = "test",
         }, IntakeMode.Direct, new IntakeLookups(), cancellationToken);
@@ -78,6 +80,8 @@ internal sealed class TestSmsService(IProviderStore providers, IMessageIntake in
             result.Exchange?.Request,
             result.Exchange?.Response,
             result.Exchange?.Error,
-            result.Exchange?.ElapsedMs ?? 0));
+            result.Exchange?.ElapsedMs ?? 0,
+            message.Dispatch.Encoding,
+            message.Dispatch.Segments));
     }
 }

@@ -30,6 +30,21 @@ internal sealed class CliContext(HeraldApiClient api, IAnsiConsole output, IAnsi
 
     /// <summary>A note for people: to standard output normally, to standard error with --json so the JSON stays clean.</summary>
     public IAnsiConsole Notes => Json ? Error : Out;
+
+    /// <summary>
+    /// A block of text under a header: a box as wide as the terminal, or, when standard output is not a terminal (a pipe,
+    /// a file, a log), the header and the text as they are, so nothing is padded to the 200 columns a pipe gets.
+    /// </summary>
+    public void WriteBlock(string header, string text)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            Out.MarkupLineInterpolated($"[bold]{header}[/]");
+            Out.Write(new Text(text.TrimEnd() + "\n"));
+            return;
+        }
+        Out.Write(new Panel(new Text(text)).Header(header).Border(BoxBorder.Rounded).Expand());
+    }
 }
 
 /// <summary>Runs a client command: resolves the options, builds the client and turns failures into messages and exit codes.</summary>
