@@ -134,6 +134,8 @@ public interface IApiKeyStore
     Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken);
     /// <summary>Revokes a key; false if unknown or already revoked.</summary>
     Task<bool> RevokeAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Makes a revoked key live again; false if unknown or not revoked.</summary>
+    Task<bool> RestoreAsync(string id, CancellationToken cancellationToken);
 }
 
 /// <summary>The database as a whole: schema and health.</summary>

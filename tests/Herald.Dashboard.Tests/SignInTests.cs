@@ -35,6 +35,42 @@ public sealed partial class SignInTests(BrowserFixture browser, DashboardServer 
     }
 
     [Fact]
+    public async Task Setup_FromAnotherMachine_NeedsTheSetupCodePrintedAtStart()
+    {
+        await using var fresh = await DashboardServer.StartWithoutAdminAsync();
+        // A browser elsewhere, reaching Herald through a reverse proxy on the server.
+        var context = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = fresh.BaseUrl.ToString(),
+            ExtraHTTPHeaders = new Dictionary<string, string> { ["X-Forwarded-For"] = "203.0.113.7" },
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/setup");
+        await page.GetByLabel("User name").FillAsync("intruder");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("first-visitor-wins");
+        await page.GetByLabel("Repeat the password").FillAsync("first-visitor-wins");
+        await page.GetByLabel("Setup code").FillAsync("000000000000");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and sign in" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The setup code is not right");
+        await page.GotoAsync("/");
+        await Expect(page).ToHaveURLAsync(new Regex("/setup$")); // still no user
+
+        var code = (await File.ReadAllTextAsync(Path.Combine(fresh.DataDir, "setup-code"), TestContext.Current.CancellationToken)).Trim();
+        await page.GetByLabel("User name").FillAsync("owner");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("the-owners-secret");
+        await page.GetByLabel("Repeat the password").FillAsync("the-owners-secret");
+        await page.GetByLabel("Setup code").FillAsync(code);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and sign in" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/providers$"));
+        await Expect(page.Locator(".signout .user")).ToHaveTextAsync("owner");
+        Assert.False(File.Exists(Path.Combine(fresh.DataDir, "setup-code")));
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task SignIn_WrongPasswordThenRight_ShowsErrorThenProviders()
     {
         await Page.GotoAsync("/signin");

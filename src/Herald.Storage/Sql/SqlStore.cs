@@ -393,6 +393,13 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
             new { id, at = at.ToUnixTimeMilliseconds() }, cancellationToken) == 1;
     }
 
+    public async Task<bool> RestoreAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        return await Exec(connection, null, "UPDATE api_keys SET revoked_at = NULL WHERE id = @id AND revoked_at IS NOT NULL",
+            new { id }, cancellationToken) == 1;
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static Task<int> Exec(DbConnection connection, DbTransaction? transaction, string sql, object? parameters, CancellationToken cancellationToken) =>

@@ -67,6 +67,8 @@ internal static class DeadLetterEndpoints
             RetryOutcome.NotDead notDead => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not a dead letter",
                 detail: $"Message {id} is {notDead.State.ToWire()}: only failed or expired messages can be retried" +
                     (notDead.State is DeliveryState.Queued or DeliveryState.Dispatching ? " (it is already on its way)." : ", so it is not sent again.")),
+            RetryOutcome.TestMessage => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "A test SMS",
+                detail: $"Message {id} is a test SMS: it is not sent again. Send another test from the provider (POST /api/v1/providers/{{id}}/test-sms)."),
             RetryOutcome.ProviderGone gone => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Provider removed",
                 detail: $"Message {id} went through provider {gone.Provider}, which no longer exists: send it again with POST /api/v1/messages through another provider."),
             _ => Problems.NotFound($"No message has the id '{id}'."),
@@ -123,16 +125,19 @@ internal static class DeadLetterEndpoints
     {
         if (text.Length >= 2 && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
         {
-            TimeSpan? age = char.ToLowerInvariant(text[^1]) switch
+            // In minutes as a double: FromDays(99999999) is past TimeSpan's range and would throw.
+            double? minutes = char.ToLowerInvariant(text[^1]) switch
             {
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
+                'm' => amount,
+                'h' => amount * 60d,
+                'd' => amount * 1440d,
                 _ => null,
             };
+            TimeSpan? age = minutes is null ? null : minutes.Value >= TimeSpan.MaxValue.TotalMinutes ? TimeSpan.MaxValue : TimeSpan.FromMinutes(minutes.Value);
             if (age is not null)
             {
-                return now - age.Value;
+                // An age further back than the calendar goes (99999999d) means "everything".
+                return age.Value < now - DateTimeOffset.MinValue ? now - age.Value : DateTimeOffset.MinValue;
             }
         }
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;

@@ -80,12 +80,23 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, Herald.Dispatch.Hera
         }
         await batch.ParkAsync(parked, cancellationToken);
         var answers = work.Select(w => w.Answer()).ToList();
-        await batch.MarkProcessedAsync(items.Select((item, i) => (item.Id, JsonSerializer.Serialize(answers[i].Answer, HeraldJson.Options))).ToList(),
+        await batch.MarkProcessedAsync(items.Select((item, i) => (item.Id, JsonSerializer.Serialize(Stored(answers[i].Answer), HeraldJson.Options))).ToList(),
             cancellationToken);
         await batch.CommitAsync(cancellationToken);
         Observe(changes, results);
         return answers;
     }
+
+    /// <summary>The most unprocessed records an answer keeps when it is stored with its callback.</summary>
+    public const int MaxStoredUnprocessed = 100;
+
+    // A callback of 55,000 unknown records would otherwise store an answer ten times its size: keep the first ones and the count.
+    private static DlrAnswer Stored(DlrAnswer answer) => answer.Unprocessed.Count <= MaxStoredUnprocessed ? answer
+        : answer with
+        {
+            Unprocessed = answer.Unprocessed.Take(MaxStoredUnprocessed).ToList(),
+            Error = $"{answer.Unprocessed.Count} records were not processed; the first {MaxStoredUnprocessed} are kept here.",
+        };
 
     /// <summary>Applies parked reports whose message is now known and removes them from the parking lot, in one commit.</summary>
     public async Task ApplyParkedAsync(IReadOnlyList<(PendingReport Report, string MessageId)> matched, CancellationToken cancellationToken)

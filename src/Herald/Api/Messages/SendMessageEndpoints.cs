@@ -197,8 +197,12 @@ internal sealed class MessageIntake(IProviderStore providers, IProviderGroupStor
     TimeProvider time)
 {
     public async Task<((MessageRecord Message, DispatchInfo Dispatch)? Item, Dictionary<string, string[]>? Errors)> PrepareAsync(
-        SendMessageRequest request, ProviderCache cache, CancellationToken ct)
+        SendMessageRequest? request, ProviderCache cache, CancellationToken ct)
     {
+        if (request is null) // a null in the batch's array
+        {
+            return (null, new() { ["message"] = ["The message is null: give an object like the body of POST /api/v1/messages."] });
+        }
         var errors = new Dictionary<string, string[]>();
         if (!PhoneNumber.TryParse(request.To, null, out var phone, out var phoneError))
         {

@@ -4,6 +4,7 @@ using Herald.Core.Providers;
 using Herald.Hosting;
 using Herald.Providers;
 using Herald.Providers.Abstractions;
+using Herald.Providers.Http;
 using Herald.Security;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -52,11 +53,15 @@ internal sealed class ProviderService(
     ISecretProtector protector,
     IPublicUrls urls,
     IOptions<HeraldOptions> options,
+    IOptionsMonitor<OutboundOptions> outbound,
     TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, (DateTimeOffset Version, ISmsSender Sender)> _senders = new();
 
-    private ProviderValidationContext ValidationContext => new(options.Value.Providers.AllowInsecureLoopback);
+    private ProviderValidationContext ValidationContext => new(options.Value.Providers.AllowInsecureLoopback)
+    {
+        AllowedNetworks = outbound.CurrentValue.AllowedNetworks(),
+    };
 
     public async Task<IReadOnlyList<ProviderView>> ListAsync(CancellationToken cancellationToken) =>
         (await store.ListAsync(cancellationToken)).Select(View).ToList();
