@@ -71,6 +71,32 @@ public sealed partial class SignInTests(BrowserFixture browser, DashboardServer 
     }
 
     [Fact]
+    public async Task SignIn_FiveWrongPasswords_LocksTheUserEvenForTheRightOne()
+    {
+        await using var own = new DashboardServer(); // its own server: the lockout must not touch the other tests' admin
+        await own.InitializeAsync();
+        var context = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = own.BaseUrl.ToString() });
+        var page = await context.NewPageAsync();
+
+        for (var i = 0; i < 5; i++)
+        {
+            await page.GotoAsync("/signin");
+            await page.GetByLabel("User name").FillAsync(DashboardServer.AdminUser);
+            await page.GetByLabel("Password").FillAsync($"guess {i}");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
+        }
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("User name").FillAsync(DashboardServer.AdminUser);
+        await page.GetByLabel("Password").FillAsync(DashboardServer.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Too many failed sign-ins");
+        await Expect(page).ToHaveURLAsync(new Regex("/signin"));
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task SignIn_WrongPasswordThenRight_ShowsErrorThenProviders()
     {
         await Page.GotoAsync("/signin");
