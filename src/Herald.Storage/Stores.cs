@@ -49,6 +49,8 @@ public interface IDlrInbox
     /// <paramref name="limit"/>: a feed to follow (<c>herald dlr tail</c>).
     /// </summary>
     Task<IReadOnlyList<DlrInboxItem>> ListAfterAsync(string? providerId, long afterId, int limit, CancellationToken cancellationToken);
+    /// <summary>Deletes up to <paramref name="limit"/> of the oldest reports received before <paramref name="before"/> (retention); returns how many.</summary>
+    Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
     /// <summary>
     /// Begins one transaction for applying many reports: store them, look their messages up, move the messages, park
     /// what cannot be matched yet and mark the reports processed, with a single commit (a group commit: many callbacks
@@ -176,6 +178,8 @@ public interface IDashboardUserStore
     Task<bool> UpdatePasswordHashAsync(string id, string passwordHash, CancellationToken cancellationToken);
     /// <summary>Records a sign-in.</summary>
     Task RecordSignInAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Replaces the user's security stamp, which ends every session issued with the old one; false if the user does not exist.</summary>
+    Task<bool> RotateSecurityStampAsync(string id, string stamp, CancellationToken cancellationToken);
 }
 
 /// <summary>Aggregates over messages and their timelines, for the dashboard's provider health.</summary>

@@ -157,4 +157,22 @@ public sealed partial class SignInTests(BrowserFixture browser, DashboardServer 
         await Page.GotoAsync("/keys");
         await Expect(Page).ToHaveURLAsync(new Regex(@"/signin\?returnUrl=%2Fkeys$"));
     }
+
+    [Fact]
+    public async Task SignOut_CopiedSessionCookie_NoLongerWorks()
+    {
+        await SignInAsync();
+        var session = (await Context.CookiesAsync()).Single(c => c.Name == "herald_session");
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new Regex(@"/signin\?signedOut=1$"));
+
+        // Someone who copied the cookie before the sign-out puts it back.
+        var replay = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = Server.BaseUrl.ToString() });
+        await replay.AddCookiesAsync([new Cookie { Name = session.Name, Value = session.Value, Domain = session.Domain, Path = session.Path }]);
+        var page = await replay.NewPageAsync();
+        await page.GotoAsync("/keys");
+        await Expect(page).ToHaveURLAsync(new Regex(@"/signin\?returnUrl=%2Fkeys$"));
+        await replay.CloseAsync();
+    }
 }

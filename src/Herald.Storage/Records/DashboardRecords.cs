@@ -15,6 +15,8 @@ public sealed record DashboardUserRecord
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>When the user last signed in, if ever.</summary>
     public DateTimeOffset? LastSignInAt { get; init; }
+    /// <summary>Sessions carry it; a new one (sign-out) ends every session issued before. Null until the first sign-out.</summary>
+    public string? SecurityStamp { get; init; }
 }
 
 /// <summary>How many messages of one provider are in one state.</summary>

@@ -173,5 +173,8 @@ internal static class Migrations
             ALTER TABLE idempotency_keys ADD COLUMN response TEXT NULL;
             ALTER TABLE idempotency_keys ADD COLUMN response_status INTEGER NULL;
             """),
+        (60, "dashboard session stamps", d => """
+            ALTER TABLE dashboard_users ADD COLUMN security_stamp TEXT NULL;
+            """),
     ];
 }

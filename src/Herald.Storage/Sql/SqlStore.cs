@@ -354,6 +354,15 @@ internal sealed partial class SqlStore(ISqlDialect dialect, TimeProvider time) :
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        // Oldest first by id (ids grow with received_at): the primary key finds them without a scan of the rest.
+        return await Exec(connection, null, """
+            DELETE FROM dlr_inbox WHERE id IN (SELECT id FROM dlr_inbox WHERE received_at < @before ORDER BY id LIMIT @limit)
+            """, new { before = before.ToUnixTimeMilliseconds(), limit }, cancellationToken);
+    }
+
     // ---------------------------------------------------------------- API keys
 
     public async Task InsertAsync(ApiKeyRecord key, CancellationToken cancellationToken)

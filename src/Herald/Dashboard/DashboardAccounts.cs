@@ -210,17 +210,31 @@ internal sealed partial class DashboardAccounts(
     public static Task SignInAsync(HttpContext context, DashboardUserRecord user)
     {
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, user.Id), new Claim(ClaimTypes.Name, user.Username)],
+            [new Claim(ClaimTypes.NameIdentifier, user.Id), new Claim(ClaimTypes.Name, user.Username), new Claim(StampClaim, user.SecurityStamp ?? "")],
             DashboardAuth.Scheme);
         return context.SignInAsync(DashboardAuth.Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
     }
 
-    /// <summary>Rejects a session whose user no longer exists.</summary>
+    private const string StampClaim = "herald:stamp";
+
+    /// <summary>Signs out: a new security stamp ends this session and every other one of the user, server-side.</summary>
+    public static async Task SignOutAsync(HttpContext context)
+    {
+        if (context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } id)
+        {
+            await context.RequestServices.GetRequiredService<IDashboardUserStore>().RotateSecurityStampAsync(id, Ids.NewToken(), context.RequestAborted);
+        }
+        await context.SignOutAsync(DashboardAuth.Scheme);
+    }
+
+    /// <summary>Rejects a session whose user no longer exists or that was signed out (its stamp is not the user's).</summary>
     public static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
         var id = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var stamp = context.Principal?.FindFirstValue(StampClaim) ?? "";
         var store = context.HttpContext.RequestServices.GetRequiredService<IDashboardUserStore>();
-        if (id is null || await store.FindByIdAsync(id, context.HttpContext.RequestAborted) is null)
+        if (id is null || await store.FindByIdAsync(id, context.HttpContext.RequestAborted) is not { } user
+            || !string.Equals(user.SecurityStamp ?? "", stamp, StringComparison.Ordinal))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(DashboardAuth.Scheme);

@@ -85,4 +85,25 @@ public sealed class PublicEndpointLimitTests
         Assert.Equal(100, answer["unprocessed"]!.AsArray().Count);
         Assert.Contains("5000", answer["error"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Dlr_RawCallbacksPastRetention_PurgedInTheBackground()
+    {
+        await using var herald = await HeraldInstance.StartAsync(extra: new Dictionary<string, string?>
+        {
+            ["Herald:Dlr:Retention"] = "00:00:01",
+            ["Herald:Dlr:SweepInterval"] = "00:00:00.100",
+        });
+        var callbackUrl = await CallbackUrlAsync(herald);
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await herald.Anonymous.PostAsync(callbackUrl, Report(i), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var inbox = herald.Services.GetRequiredService<IDlrInbox>();
+        Assert.Equal(3, (await inbox.RecentAsync(null, 10, TestContext.Current.CancellationToken)).Count);
+
+        await TestHttp.EventuallyAsync(async () => (await inbox.RecentAsync(null, 10, TestContext.Current.CancellationToken)).Count == 0 ? (object)true : null,
+            "the callbacks past retention to be purged");
+    }
 }
