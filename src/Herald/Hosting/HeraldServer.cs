@@ -126,12 +126,18 @@ public static class HeraldServer
         var keys = Path.Combine(options.DataDir, "keys");
         if (Directory.Exists(keys))
         {
-            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             files.AddRange(Directory.GetFiles(keys));
         }
         foreach (var file in files.Where(File.Exists))
         {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            try
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Owned by another user (a shared install): its owner decides; Herald still starts.
+            }
         }
     }
 

@@ -67,8 +67,6 @@ internal static class DeadLetterEndpoints
             RetryOutcome.NotDead notDead => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not a dead letter",
                 detail: $"Message {id} is {notDead.State.ToWire()}: only failed or expired messages can be retried" +
                     (notDead.State is DeliveryState.Queued or DeliveryState.Dispatching ? " (it is already on its way)." : ", so it is not sent again.")),
-            RetryOutcome.TestMessage => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "A test SMS",
-                detail: $"Message {id} is a test SMS: it is not sent again. Send another test from the provider (POST /api/v1/providers/{{id}}/test-sms)."),
             RetryOutcome.ProviderGone gone => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Provider removed",
                 detail: $"Message {id} went through provider {gone.Provider}, which no longer exists: send it again with POST /api/v1/messages through another provider."),
             _ => Problems.NotFound($"No message has the id '{id}'."),

@@ -20,9 +20,6 @@ internal abstract record RetryOutcome
 
     /// <summary>Its provider was removed, so a new attempt could only fail.</summary>
     public sealed record ProviderGone(string Provider) : RetryOutcome;
-
-    /// <summary>A test SMS: it showed what the provider answered then, and is not sent again.</summary>
-    public sealed record TestMessage : RetryOutcome;
 }
 
 /// <summary>
@@ -40,7 +37,8 @@ internal interface IDeadLetters
 
     /// <summary>
     /// Requeues up to <paramref name="max"/> dead letters that match <paramref name="filter"/>, newest first, by the rules of
-    /// <see cref="RetryAsync"/> (test messages and messages of removed providers stay); returns their ids.
+    /// <see cref="RetryAsync"/> (messages of removed providers stay), and leaving test SMS alone (one is retried only when
+    /// asked for by its id); returns their ids.
     /// </summary>
     Task<IReadOnlyList<string>> RetryAllAsync(DeadLetterQuery filter, int max, string source, CancellationToken cancellationToken);
 }
@@ -62,9 +60,9 @@ internal sealed class DeadLetterService(IDeadLetterStore store, IMessageStore me
         {
             return new RetryOutcome.NotDead(message.Status);
         }
-        if (await RefusalAsync(message, [], cancellationToken) is { } refusal)
+        if (await ProviderGoneAsync(message, [], cancellationToken) is { } gone)
         {
-            return refusal;
+            return gone;
         }
         var requeue = NewRequeue(source);
         var done = await store.RequeueAsync([id], requeue, cancellationToken);
@@ -90,7 +88,7 @@ internal sealed class DeadLetterService(IDeadLetterStore store, IMessageStore me
             var retryable = new List<string>();
             foreach (var dead in page.Items)
             {
-                if (await RefusalAsync(dead.Message, providersSeen, cancellationToken) is null)
+                if (dead.Message.Type != MessageTypes.Test && await ProviderGoneAsync(dead.Message, providersSeen, cancellationToken) is null)
                 {
                     retryable.Add(dead.Message.Id);
                 }
@@ -109,13 +107,9 @@ internal sealed class DeadLetterService(IDeadLetterStore store, IMessageStore me
         return requeued;
     }
 
-    // The one rule for single and bulk retries: a test SMS is not sent again, nor a message whose provider is gone.
-    private async Task<RetryOutcome?> RefusalAsync(MessageRecord message, Dictionary<string, bool> providersSeen, CancellationToken cancellationToken)
+    // The rule single and bulk retries share: a message whose provider is gone is not requeued (it could only fail).
+    private async Task<RetryOutcome.ProviderGone?> ProviderGoneAsync(MessageRecord message, Dictionary<string, bool> providersSeen, CancellationToken cancellationToken)
     {
-        if (message.Type == MessageTypes.Test)
-        {
-            return new RetryOutcome.TestMessage();
-        }
         if (message.ProviderId is null)
         {
             return new RetryOutcome.ProviderGone(message.ProviderNickname ?? "(none)");
