@@ -1,8 +1,10 @@
 using Herald.Providers.Abstractions;
 using Herald.Providers.GenericHttp;
+using Herald.Providers.Http;
 using Herald.Providers.Kaleyra;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Providers;
 
@@ -33,20 +35,32 @@ internal sealed class ProviderKinds(IEnumerable<IProviderKind> kinds) : IProvide
 /// <summary>Registers the provider kinds.</summary>
 public static class ProvidersServiceCollectionExtensions
 {
-    /// <summary>Adds every provider kind and the outbound HTTP client.</summary>
+    /// <summary>
+    /// Adds every provider kind and the outbound HTTP client (providers, relays, webhooks), whose every connection
+    /// passes the <see cref="OutboundGuard"/> (bind <see cref="OutboundOptions"/> to allow loopback or networks).
+    /// </summary>
     public static IServiceCollection AddHeraldProviders(this IServiceCollection services)
     {
+        services.AddOptions<OutboundOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OutboundOptions>, OutboundOptionsValidator>());
+        services.TryAddSingleton<IOutboundResolver, DnsOutboundResolver>();
+        services.TryAddSingleton<OutboundGuard>();
+        services.AddTransient<OutboundErrorHandler>();
         services.AddHttpClient(ProviderHttp.ClientName, client =>
             {
                 client.Timeout = Timeout.InfiniteTimeSpan; // each provider applies its own timeout
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("Herald/1.0");
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 MaxConnectionsPerServer = 256,
+                // A proxy would be the only address the guard sees: the destination must be checked itself.
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<OutboundGuard>().ConnectAsync,
             })
+            .AddHttpMessageHandler<OutboundErrorHandler>()
             // Every exchange is already kept on the message's timeline (masked); the factory's per-request log scopes
             // and messages cost a tenth of a send's CPU for lines nobody reads.
             .RemoveAllLoggers();

@@ -37,6 +37,20 @@ public sealed class KeysTests(BrowserFixture browser, DashboardServer server) : 
     }
 
     [Fact]
+    public async Task Keys_RevokeTheConfiguredKey_RefusedSayingWhyAndKeyStillWorks()
+    {
+        await SignInAsync();
+        await Page.GotoAsync("/keys");
+        var row = Page.GetByRole(AriaRole.Row).Filter(new() { HasText = DashboardServer.ApiKey[..8] + "…" });
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+
+        await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("HERALD_API_KEY");
+        await Expect(Page.GetByRole(AriaRole.Row).Filter(new() { HasText = DashboardServer.ApiKey[..8] + "…" })).ToContainTextAsync("active");
+        Assert.Equal(HttpStatusCode.OK, (await Server.Api.GetAsync("/api/v1/providers", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Keys_EmptyName_ShowsErrorAndCreatesNothing()
     {
         await SignInAsync();

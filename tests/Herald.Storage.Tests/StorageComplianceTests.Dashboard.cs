@@ -30,6 +30,18 @@ public abstract partial class StorageComplianceTests
     }
 
     [Fact]
+    public async Task DashboardUsersRotateSecurityStampAsync_KnownUser_StampReadBack()
+    {
+        var user = NewUser($"stamp-{Unique()}");
+        await Db.DashboardUsers.InsertAsync(user, Ct);
+
+        Assert.True(await Db.DashboardUsers.RotateSecurityStampAsync(user.Id, "stamp-2", Ct));
+        Assert.False(await Db.DashboardUsers.RotateSecurityStampAsync($"usr_{Unique()}", "stamp-3", Ct));
+
+        Assert.Equal(user with { SecurityStamp = "stamp-2" }, await Db.DashboardUsers.FindByIdAsync(user.Id, Ct));
+    }
+
+    [Fact]
     public async Task DashboardUsersInsertAsync_NameTakenInAnotherCase_ReturnsFalseAndKeepsTheFirst()
     {
         var user = NewUser("ops");

@@ -36,6 +36,25 @@ public abstract partial class StorageComplianceTests
     }
 
     [Fact]
+    public async Task DlrPurgeAsync_ReportsPastRetention_DeletedInBatchesNewerKept()
+    {
+        var provider = $"prv_{Unique()}";
+        var old = NewReport(provider, "old") with { ReceivedAt = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero) };
+        for (var i = 0; i < 3; i++)
+        {
+            await Db.DlrInbox.StoreAsync(old, Ct);
+        }
+        var keptId = await Db.DlrInbox.StoreAsync(NewReport(provider, "new"), Ct);
+        var before = new DateTimeOffset(2002, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal(2, await Db.DlrInbox.PurgeAsync(before, 2, Ct));
+        Assert.Equal(1, await Db.DlrInbox.PurgeAsync(before, 2, Ct));
+        Assert.Equal(0, await Db.DlrInbox.PurgeAsync(before, 2, Ct));
+
+        Assert.Equal([keptId], (await Db.DlrInbox.RecentAsync(provider, 10, Ct)).Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task DlrPendingAsync_UnprocessedReports_OldestFirstUntilMarkedProcessed()
     {
         var provider = $"prv_{Unique()}";
@@ -177,6 +196,20 @@ public abstract partial class StorageComplianceTests
 
         Assert.Null(await Db.ApiKeys.FindActiveByHashAsync(key.Hash, Ct));
         Assert.Equal(key with { RevokedAt = at }, Assert.Single(await Db.ApiKeys.ListAsync(Ct), k => k.Id == key.Id));
+    }
+
+    [Fact]
+    public async Task ApiKeysRestoreAsync_RevokedKey_FoundAgainAndOnlyOnce()
+    {
+        var key = NewKey("restored");
+        await Db.ApiKeys.InsertAsync(key, Ct);
+        await Db.ApiKeys.RevokeAsync(key.Id, Time.GetUtcNow(), Ct);
+
+        Assert.True(await Db.ApiKeys.RestoreAsync(key.Id, Ct));
+        Assert.False(await Db.ApiKeys.RestoreAsync(key.Id, Ct));
+        Assert.False(await Db.ApiKeys.RestoreAsync($"key_{Unique()}", Ct));
+
+        Assert.Equal(key, await Db.ApiKeys.FindActiveByHashAsync(key.Hash, Ct));
     }
 
     [Fact]

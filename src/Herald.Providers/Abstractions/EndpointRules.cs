@@ -29,6 +29,28 @@ public static class EndpointRules
         return $"The endpoint must use https://, not {uri.Scheme}://.";
     }
 
+    /// <summary>
+    /// Null when <paramref name="url"/> may be called under <paramref name="context"/>; otherwise what to fix. Besides
+    /// <see cref="Check(string, bool)"/>, a host written as an address (in any spelling the URL parser accepts:
+    /// <c>127.1</c>, <c>0177.0.0.1</c>, <c>2130706433</c>, <c>[::ffff:127.0.0.1]</c>, <c>user@10.0.0.1</c>) must be a public
+    /// one or allow-listed. Names are checked when connecting (<see cref="Http.OutboundGuard"/>), where DNS answers are known.
+    /// </summary>
+    public static string? Check(string url, ProviderValidationContext context)
+    {
+        if (Check(url, context.AllowInsecureLoopback) is { } problem)
+        {
+            return problem;
+        }
+        var uri = new Uri(url);
+        if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)
+            && Http.OutboundAddresses.Refusal(address, context.AllowInsecureLoopback, context.AllowedNetworks) is { } reason)
+        {
+            return $"'{uri.Host}' is {reason} address: Herald connects only to public addresses, so a provider setting cannot reach "
+                + "inside the network. If this host is yours and meant to be reached, add its network to Herald:Outbound:AllowedHosts.";
+        }
+        return null;
+    }
+
     /// <summary>Whether the URL's host is this machine.</summary>
     public static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));

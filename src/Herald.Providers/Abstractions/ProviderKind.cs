@@ -17,8 +17,12 @@ public sealed record ProviderInstance(string Id, string Nickname, Uri CallbackUr
 public interface IProviderSettings;
 
 /// <summary>What validation may depend on.</summary>
-/// <param name="AllowInsecureLoopback">Whether plain http to a loopback host is allowed.</param>
-public sealed record ProviderValidationContext(bool AllowInsecureLoopback);
+/// <param name="AllowInsecureLoopback">Whether plain http to a loopback host is allowed (and loopback addresses at all).</param>
+public sealed record ProviderValidationContext(bool AllowInsecureLoopback)
+{
+    /// <summary>Networks the operator allows outbound connections to although they are not public (<c>Herald:Outbound:AllowedHosts</c>).</summary>
+    public IReadOnlyList<System.Net.IPNetwork> AllowedNetworks { get; init; } = [];
+}
 
 /// <summary>Settings after validation: normalised JSON, or the errors by field.</summary>
 public sealed record ProviderValidation(string? Settings, IReadOnlyDictionary<string, string[]> Errors)

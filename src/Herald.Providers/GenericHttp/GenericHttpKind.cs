@@ -179,7 +179,7 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
             }
         }
         var sample = template.Render(_ => "x");
-        if (EndpointRules.Check(sample, context.AllowInsecureLoopback) is { } problem)
+        if (EndpointRules.Check(sample, context) is { } problem)
         {
             error("settings.endpoint", problem);
         }

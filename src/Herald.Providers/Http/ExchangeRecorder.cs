@@ -83,7 +83,7 @@ public sealed class ExchangeRecorder
         {
             response?.Dispose();
             var error = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s (timeout)"
-                : response is null ? ex.Message
+                : response is null ? OutboundGuard.CouldNotConnect
                 : $"the connection failed while reading the HTTP {(int)response.StatusCode} answer: {ex.Message}";
             return (null, "", new HttpExchange(described, null, watch.ElapsedMilliseconds, Mask(error)), ex);
         }

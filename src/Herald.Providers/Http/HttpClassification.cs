@@ -81,7 +81,8 @@ public static class HttpClassification
     public static SendOutcome FromException(Exception exception, TimeSpan timeout) => exception switch
     {
         TaskCanceledException or OperationCanceledException => new SendOutcome.Transient($"no answer within {timeout.TotalSeconds:0.#} s (timeout)"),
-        HttpRequestException http => new SendOutcome.Transient($"connection failed: {http.Message}"),
+        // One text for every connection failure, so answers cannot tell closed, open and filtered ports apart (the log has the detail).
+        HttpRequestException => new SendOutcome.Transient(OutboundGuard.CouldNotConnect),
         IOException io => new SendOutcome.Transient($"connection lost while reading the answer: {io.Message}"),
         _ => new SendOutcome.Transient($"send failed: {exception.Message}"),
     };

@@ -54,7 +54,7 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
             Error("settings.sid", $"sid '{parsed.Sid}' is not a Kaleyra SID: it has letters and digits only (e.g. HXIN1234567890AB), at most 64.");
         }
 
-        if (NormalizeHost(parsed.Host ?? "", parsed.AllowCustomHost, context.AllowInsecureLoopback, out var host) is { } hostError)
+        if (NormalizeHost(parsed.Host ?? "", parsed.AllowCustomHost, context, out var host) is { } hostError)
         {
             Error("settings.host", hostError);
         }
@@ -144,7 +144,7 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
     /// Reads a host setting into its stored form: a Kaleyra host name, or (custom hosts only)
     /// <c>host[:port]</c> for https or <c>http://host:port</c> for plain http to loopback.
     /// </summary>
-    internal static string? NormalizeHost(string raw, bool allowCustomHost, bool allowInsecureLoopback, out string? host)
+    internal static string? NormalizeHost(string raw, bool allowCustomHost, ProviderValidationContext context, out string? host)
     {
         host = null;
         var text = raw.Trim().TrimEnd('/');
@@ -172,7 +172,7 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
             return $"host '{raw}' is not a Kaleyra API host: use one of {HostList}. "
                 + "Another host (a Kaleyra look-alike such as herald simulate) needs allowCustomHost set to true.";
         }
-        if (EndpointRules.Check(uri.GetLeftPart(UriPartial.Authority), allowInsecureLoopback) is { } problem)
+        if (EndpointRules.Check(uri.GetLeftPart(UriPartial.Authority), context) is { } problem)
         {
             return $"host '{raw}': {problem}";
         }

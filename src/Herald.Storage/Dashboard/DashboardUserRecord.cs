@@ -13,4 +13,6 @@ public sealed record DashboardUserRecord
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>When the user last signed in, if ever.</summary>
     public DateTimeOffset? LastSignInAt { get; init; }
+    /// <summary>Sessions carry it; a new one (sign-out) ends every session issued before. Null until the first sign-out.</summary>
+    public string? SecurityStamp { get; init; }
 }

@@ -19,4 +19,6 @@ public interface IDashboardUserStore
     Task<bool> UpdatePasswordHashAsync(string id, string passwordHash, CancellationToken cancellationToken);
     /// <summary>Records a sign-in.</summary>
     Task RecordSignInAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Replaces the user's security stamp, which ends every session issued with the old one; false if the user does not exist.</summary>
+    Task<bool> RotateSecurityStampAsync(string id, string stamp, CancellationToken cancellationToken);
 }

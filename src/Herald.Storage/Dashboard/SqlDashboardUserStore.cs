@@ -9,7 +9,8 @@ namespace Herald.Storage.Dashboard;
 internal sealed class SqlDashboardUserStore(SqlDatabase database) : IDashboardUserStore
 {
     private const string UserColumns = """
-        id AS Id, username AS Username, password_hash AS PasswordHash, created_at AS CreatedAt, last_sign_in_at AS LastSignInAt
+        id AS Id, username AS Username, password_hash AS PasswordHash, created_at AS CreatedAt, last_sign_in_at AS LastSignInAt,
+        security_stamp AS SecurityStamp
         """;
 
     public async Task<int> CountAsync(CancellationToken cancellationToken)
@@ -83,6 +84,13 @@ internal sealed class SqlDashboardUserStore(SqlDatabase database) : IDashboardUs
             new { id, at = at.ToUnixTimeMilliseconds() }, cancellationToken);
     }
 
+    public async Task<bool> RotateSecurityStampAsync(string id, string stamp, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Exec(connection, null, "UPDATE dashboard_users SET security_stamp = @stamp WHERE id = @id",
+            new { id, stamp }, cancellationToken) == 1;
+    }
+
     private static object UserParameters(DashboardUserRecord u) => new
     {
         u.Id, u.Username, UsernameKey = NameKey(u.Username), u.PasswordHash, CreatedAt = u.CreatedAt.ToUnixTimeMilliseconds(),
@@ -96,11 +104,12 @@ internal sealed class SqlDashboardUserStore(SqlDatabase database) : IDashboardUs
         public string PasswordHash { get; set; } = "";
         public long CreatedAt { get; set; }
         public long? LastSignInAt { get; set; }
+        public string? SecurityStamp { get; set; }
 
         public DashboardUserRecord ToRecord() => new()
         {
             Id = Id, Username = Username, PasswordHash = PasswordHash, CreatedAt = Time(CreatedAt),
-            LastSignInAt = LastSignInAt is { } at ? Time(at) : null,
+            LastSignInAt = LastSignInAt is { } at ? Time(at) : null, SecurityStamp = SecurityStamp,
         };
     }
 }

@@ -13,4 +13,6 @@ public interface IApiKeyStore
     Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken);
     /// <summary>Revokes a key; false if unknown or already revoked.</summary>
     Task<bool> RevokeAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Makes a revoked key live again; false if unknown or not revoked.</summary>
+    Task<bool> RestoreAsync(string id, CancellationToken cancellationToken);
 }

@@ -59,4 +59,11 @@ internal sealed class SqlApiKeyStore(SqlDatabase database) : IApiKeyStore
             Id = Id, Name = Name, Prefix = Prefix, Hash = Hash, CreatedAt = Time(CreatedAt), RevokedAt = RevokedAt is { } r ? Time(r) : null,
         };
     }
+
+    public async Task<bool> RestoreAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Exec(connection, null, "UPDATE api_keys SET revoked_at = NULL WHERE id = @id AND revoked_at IS NOT NULL",
+            new { id }, cancellationToken) == 1;
+    }
 }

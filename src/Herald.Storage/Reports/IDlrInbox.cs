@@ -7,6 +7,8 @@ public interface IDlrInbox
 {
     /// <summary>Reports stored but not yet applied (after a crash), oldest first.</summary>
     Task<IReadOnlyList<DlrInboxItem>> PendingAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>Deletes up to <paramref name="limit"/> of the oldest reports received before <paramref name="before"/> (retention); returns how many.</summary>
+    Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
     /// <summary>The latest reports whose callback URL named this message, newest first.</summary>
     Task<IReadOnlyList<DlrInboxItem>> ForMessageAsync(string messageId, int limit, CancellationToken cancellationToken);
     /// <summary>The latest reports for a provider (or all), newest first.</summary>

@@ -27,6 +27,16 @@ internal sealed class SqlReportStore(SqlDatabase database) : IDlrInbox, IPending
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        // Oldest first by id (ids grow with received_at): the primary key finds them without a scan of the rest.
+        return await Exec(connection, null, """
+            DELETE FROM dlr_inbox WHERE id IN (SELECT id FROM dlr_inbox WHERE received_at < @before ORDER BY id LIMIT @limit)
+            """, new { before = before.ToUnixTimeMilliseconds(), limit }, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<DlrInboxItem>> ForMessageAsync(string messageId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

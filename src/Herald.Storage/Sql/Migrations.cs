@@ -225,5 +225,8 @@ internal static class Migrations
         (50, "per-provider segment cap", d => """
             ALTER TABLE providers ADD COLUMN max_segments INTEGER NOT NULL DEFAULT 0;
             """),
+        (60, "dashboard session stamps", d => """
+            ALTER TABLE dashboard_users ADD COLUMN security_stamp TEXT NULL;
+            """),
     ];
 }

@@ -29,7 +29,7 @@ internal static class DashboardEndpoints
 
         app.MapPost("/signout", async (HttpContext context) =>
         {
-            await context.SignOutAsync(DashboardAuth.Scheme);
+            await DashboardAccounts.SignOutAsync(context);
             return Results.Redirect("/signin?signedOut=1");
         }).RequireAuthorization(DashboardAuth.Policy).AddEndpointFilter<RequireAntiforgery>();
 

@@ -22,6 +22,15 @@ public sealed class DashboardOptions
 
     /// <summary>How long a sign-in lasts without activity (sliding). Default 8 hours.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Failed sign-ins for one user name before it is locked for <see cref="SignInLockout"/>. Default 5.</summary>
+    public int SignInMaxFailures { get; set; } = 5;
+
+    /// <summary>Failed sign-ins from one client address (any user name) before it is locked for <see cref="SignInLockout"/>. Default 20.</summary>
+    public int SignInMaxFailuresPerAddress { get; set; } = 20;
+
+    /// <summary>How long a lockout lasts, and the window failures are counted in. Default 15 minutes.</summary>
+    public TimeSpan SignInLockout { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOptions>
@@ -40,6 +49,14 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
         if (options.SessionLifetime < TimeSpan.FromMinutes(1) || options.SessionLifetime > TimeSpan.FromDays(30))
         {
             failures.Add("Herald:Dashboard:SessionLifetime must be between 1 minute and 30 days.");
+        }
+        if (options.SignInMaxFailures is < 1 or > 1000 || options.SignInMaxFailuresPerAddress is < 1 or > 100_000)
+        {
+            failures.Add("Herald:Dashboard:SignInMaxFailures must be between 1 and 1000, SignInMaxFailuresPerAddress between 1 and 100000.");
+        }
+        if (options.SignInLockout < TimeSpan.FromSeconds(1) || options.SignInLockout > TimeSpan.FromDays(1))
+        {
+            failures.Add("Herald:Dashboard:SignInLockout must be between 1 second and 1 day.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -76,6 +76,7 @@ internal static class DashboardRegistration
         {
             o.Cookie.Name = "herald_antiforgery";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.FormFieldName = "__RequestVerificationToken";
         });
         services.AddRazorComponents();

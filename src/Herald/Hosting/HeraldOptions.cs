@@ -58,6 +58,26 @@ public sealed class HeraldOptions
     /// <c>limits.maxSegments</c> overrides it. Default 10 (1,530 GSM-7 characters or 670 UCS-2 units).
     /// </summary>
     public int MaxSegments { get; set; } = Herald.Core.Encoding.SegmentLimit.Default;
+
+    /// <summary>
+    /// Reverse proxies whose <c>X-Forwarded-For</c>/<c>-Proto</c>/<c>-Host</c> Herald believes, as addresses or CIDRs
+    /// (<c>Herald__TrustedProxies__0=127.0.0.1</c>). Behind a TLS proxy this makes cookies <c>Secure</c> and rate limits
+    /// and sign-in throttling see the client's address. Default none (forwarded headers are ignored).
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>The Prometheus endpoint <c>/metrics</c> (<c>Herald:Metrics</c>).</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+}
+
+/// <summary>The Prometheus endpoint (<c>Herald:Metrics</c>).</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>
+    /// A key scrapers must send as <c>Authorization: Bearer &lt;key&gt;</c> (at least 16 characters). Default none:
+    /// <c>/metrics</c> is anonymous, as it is on a loopback listener.
+    /// </summary>
+    public string? Key { get; set; }
 }
 
 /// <summary>Connectors (<c>Herald:Connector</c>).</summary>
@@ -205,6 +225,14 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (options.MaxSegments is < 1 or > Herald.Core.Encoding.SegmentLimit.Maximum)
         {
             failures.Add($"Herald:MaxSegments ({options.MaxSegments}) must be between 1 and {Herald.Core.Encoding.SegmentLimit.Maximum}.");
+        }
+        if (options.Metrics.Key is { Length: > 0 and < 16 })
+        {
+            failures.Add("Herald:Metrics:Key must be at least 16 characters.");
+        }
+        foreach (var proxy in options.TrustedProxies.Where(p => !Providers.Http.OutboundAddresses.TryParseNetwork(p, out _)))
+        {
+            failures.Add($"Herald:TrustedProxies entry '{proxy}' is not an address or CIDR, e.g. 127.0.0.1 or 10.0.0.0/8.");
         }
         Api.Connect.ConnectorSettings.Validate(options.Connector.Kaleyra, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

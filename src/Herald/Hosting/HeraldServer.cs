@@ -68,7 +68,7 @@ public static class HeraldServer
         {
             options.Database.ConnectionString = $"Data Source={Path.Combine(options.DataDir, "herald.db")}";
         }
-        Directory.CreateDirectory(options.DataDir);
+        CreateDataDir(options);
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -91,7 +91,7 @@ public static class HeraldServer
 
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(startup.Open);
-        ConfigurePipeline(app);
+        ConfigurePipeline(app, options);
         return app;
     }
 
@@ -105,6 +105,65 @@ public static class HeraldServer
         public void Open() => _started = true;
     }
 
+    // The data folder holds the database, the key ring and the generated API key: only Herald's user reads it.
+    private static void CreateDataDir(HeraldOptions options)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(options.DataDir);
+            return;
+        }
+        if (!Directory.Exists(options.DataDir))
+        {
+            Directory.CreateDirectory(options.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        if (DefaultSqlitePath(options) is { } database && !File.Exists(database))
+        {
+            // Created empty here so SQLite opens a 0600 file; it gives its -wal and -shm files the same mode.
+            using var _ = new FileStream(database, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+    }
+
+    /// <summary>Files of the data folder that only Herald's user may read: made 0600 at every start (older installs too).</summary>
+    private static void RestrictDataFiles(HeraldOptions options)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var files = new List<string> { Path.Combine(options.DataDir, "api-key") };
+        if (DefaultSqlitePath(options) is { } database)
+        {
+            files.AddRange([database, database + "-wal", database + "-shm"]);
+        }
+        var keys = Path.Combine(options.DataDir, "keys");
+        if (Directory.Exists(keys))
+        {
+            files.AddRange(Directory.GetFiles(keys));
+        }
+        foreach (var file in files.Where(File.Exists))
+        {
+            try
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Owned by another user (a shared install): its owner decides; Herald still starts.
+            }
+        }
+    }
+
+    private static string? DefaultSqlitePath(HeraldOptions options) =>
+        options.Database.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase)
+        && options.Database.ConnectionString == $"Data Source={Path.Combine(options.DataDir, "herald.db")}"
+            ? Path.Combine(options.DataDir, "herald.db") : null;
+
     /// <summary>
     /// Creates or migrates the schema, the dashboard's admin user and an admin API key, and removes a sandbox provider
     /// left without its sandbox. Returns a newly generated key, if any, which the caller must show: also when the server
@@ -116,7 +175,9 @@ public static class HeraldServer
         await app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
         await app.Services.GetRequiredService<DashboardAccounts>().EnsureAdminAsync(cancellationToken);
         await SandboxCleanup.RemoveStaleAsync(app.Services, cancellationToken);
-        return await app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
+        var generated = await app.Services.GetRequiredService<ApiKeyBootstrap>().EnsureAsync(cancellationToken);
+        RestrictDataFiles(app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value);
+        return generated;
     }
 
     private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
@@ -134,6 +195,8 @@ public static class HeraldServer
             o.MaxBatchBodyBytes = options.MaxBatchBodyBytes;
             o.ShutdownTimeout = options.ShutdownTimeout;
             o.Connector = options.Connector;
+            o.TrustedProxies = options.TrustedProxies;
+            o.Metrics = options.Metrics;
             o.DefaultCountry = options.DefaultCountry;
             o.MaxSegments = options.MaxSegments;
         }).ValidateOnStart();
@@ -145,6 +208,9 @@ public static class HeraldServer
 
         services.AddHeraldStorage(options.Database);
         services.AddHeraldProviders();
+        services.AddOptions<Providers.Http.OutboundOptions>()
+            .BindConfiguration(Providers.Http.OutboundOptions.Section)
+            .PostConfigure(o => o.AllowLoopback |= options.Providers.AllowInsecureLoopback);
         services.AddHeraldDispatch(configuration);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(HeraldMetrics.MeterName)
@@ -172,6 +238,9 @@ public static class HeraldServer
         services.AddTestSms();
         services.AddDeliveryReports(configuration);
         services.AddKaleyraConnector();
+        services.AddOptions<Api.PublicLimits.PublicEndpointOptions>().BindConfiguration(Api.PublicLimits.PublicEndpointOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Api.PublicLimits.PublicEndpointOptions>, Api.PublicLimits.PublicEndpointOptionsValidator>();
+        services.AddSingleton<Api.PublicLimits.PublicEndpointLimiter>();
         if (options.Sandbox.Enabled)
         {
             services.AddSingleton<SandboxService>();
@@ -179,10 +248,14 @@ public static class HeraldServer
         }
     }
 
-    private static void ConfigurePipeline(WebApplication app)
+    private static void ConfigurePipeline(WebApplication app, HeraldOptions options)
     {
+        app.UseTrustedProxies(options);
+        app.UseRouting(); // after the forwarded headers: short-circuited endpoints (/dlr) see the client's address too
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblemAsync, StatusCodeSelector = StatusFor });
         app.UseStatusCodePages(WriteStatusProblemAsync);
+        app.UseRequestGuards();
+        app.UseMetricsKey();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseHeraldDashboard();
@@ -255,7 +328,7 @@ public static class HeraldServer
     private static string Size(long bytes) => bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB"
         : bytes % 1024 == 0 ? $"{bytes / 1024} KiB" : $"{bytes} byte";
 
-    private static string Explain(BadHttpRequestException exception) => exception.InnerException switch
+    internal static string Explain(BadHttpRequestException exception) => exception.InnerException switch
     {
         JsonException json => $"The body is not valid JSON for this endpoint{(json.Path is null ? "" : $" (at {json.Path})")}: {json.Message.Split(" Path:")[0]}",
         _ => exception.Message,

@@ -10,9 +10,17 @@ namespace Herald.Security;
 /// Makes sure an admin key exists: HERALD_API_KEY when set; otherwise, on first start, a generated
 /// key that is printed once and saved in the data folder (mode 0600).
 /// </summary>
-internal sealed class ApiKeyBootstrap(IApiKeyStore keys, IOptions<HeraldOptions> options, TimeProvider time)
+internal sealed partial class ApiKeyBootstrap(IApiKeyStore keys, IOptions<HeraldOptions> options, TimeProvider time, ILogger<ApiKeyBootstrap> logger)
 {
     public const string FileName = "api-key";
+
+    /// <summary>Why the configured key cannot be revoked (API and dashboard say the same).</summary>
+    public const string ConfiguredKeyRefusal =
+        "This key is the server's HERALD_API_KEY (Herald:ApiKey), which Herald restores at every start: remove it from the server's configuration and restart, then revoke it.";
+
+    /// <summary>Whether <paramref name="key"/> is the server's HERALD_API_KEY.</summary>
+    public bool IsConfigured(ApiKeyRecord key) =>
+        options.Value.ApiKey is { Length: > 0 } configured && key.Hash == ApiKeyHash.Of(configured);
 
     /// <summary>Returns the key when one was generated now (to print it once), otherwise null.</summary>
     public async Task<string?> EnsureAsync(CancellationToken cancellationToken)
@@ -21,10 +29,19 @@ internal sealed class ApiKeyBootstrap(IApiKeyStore keys, IOptions<HeraldOptions>
         if (!string.IsNullOrEmpty(configured))
         {
             var hash = ApiKeyHash.Of(configured);
-            if (await keys.FindActiveByHashAsync(hash, cancellationToken) is null)
+            if (await keys.FindActiveByHashAsync(hash, cancellationToken) is not null)
             {
-                await keys.InsertAsync(Record("bootstrap (HERALD_API_KEY)", configured), cancellationToken);
+                return null;
             }
+            // Revoked by an older dashboard or by hand: the key is still configured, so it is brought back (a second row would
+            // break the unique hash and the start).
+            if ((await keys.ListAsync(cancellationToken)).FirstOrDefault(k => k.Hash == hash) is { } revoked)
+            {
+                await keys.RestoreAsync(revoked.Id, cancellationToken);
+                LogRestored(logger, revoked.Prefix);
+                return null;
+            }
+            await keys.InsertAsync(Record("bootstrap (HERALD_API_KEY)", configured), cancellationToken);
             return null;
         }
         if ((await keys.ListAsync(cancellationToken)).Count > 0)
@@ -51,4 +68,7 @@ internal sealed class ApiKeyBootstrap(IApiKeyStore keys, IOptions<HeraldOptions>
         Hash = ApiKeyHash.Of(key),
         CreatedAt = time.GetUtcNow(),
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The configured HERALD_API_KEY ({Prefix}…) had been revoked; it is live again because it is still configured. To retire it, remove it from the configuration and restart, then revoke it.")]
+    private static partial void LogRestored(ILogger logger, string prefix);
 }

@@ -11,7 +11,9 @@ namespace Herald.Providers.Tests.Infrastructure;
 public static class Generic
 {
     private static readonly Lazy<ServiceProvider> Services = new(() =>
-        new ServiceCollection().AddSingleton(TimeProvider.System).AddHeraldProviders().BuildServiceProvider());
+        new ServiceCollection().AddSingleton(TimeProvider.System).AddLogging().AddHeraldProviders()
+            .Configure<Herald.Providers.Http.OutboundOptions>(o => o.AllowLoopback = true) // loopback stubs, as with --allow-insecure-loopback
+            .BuildServiceProvider());
 
     /// <summary>Loopback stubs are plain http, so tests validate as <c>herald serve --sandbox</c> does.</summary>
     public static readonly ProviderValidationContext Loopback = new(AllowInsecureLoopback: true);

@@ -171,6 +171,6 @@ public sealed class KaleyraClassificationTests
         var result = await KaleyraFixture.Sender(settings).SendAsync(KaleyraFixture.Message(), Ct);
 
         var transient = Assert.IsType<SendOutcome.Transient>(result.Outcome);
-        Assert.Contains("connection", transient.Reason);
+        Assert.Equal("could not connect to the provider", transient.Reason);
     }
 }

@@ -12,7 +12,9 @@ namespace Herald.Providers.Tests.Kaleyra;
 public static class KaleyraFixture
 {
     private static readonly Lazy<ServiceProvider> Services = new(() =>
-        new ServiceCollection().AddSingleton(TimeProvider.System).AddHeraldProviders().BuildServiceProvider());
+        new ServiceCollection().AddSingleton(TimeProvider.System).AddLogging().AddHeraldProviders()
+            .Configure<Herald.Providers.Http.OutboundOptions>(o => o.AllowLoopback = true) // loopback stubs, as with --allow-insecure-loopback
+            .BuildServiceProvider());
 
     public const string ApiKey = "kl-5f4e3d2c1b0a9f8e7d6c5b4a39281706";
     public const string Sid = "HXIN1234567890AB";

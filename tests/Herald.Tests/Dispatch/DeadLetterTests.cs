@@ -146,4 +146,47 @@ public sealed class DeadLetterTests : IAsyncLifetime
             await _herald.WaitForStatusAsync(id, "accepted");
         }
     }
+
+    [Fact]
+    public async Task BulkRetry_TestSmsAndMessagesOfRemovedProviders_StayDead()
+    {
+        var gone = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/providers", new
+        {
+            nickname = "Gone", kind = "generic",
+            settings = new { endpoint = _stub.Url.ToString(), parameters = new[] { new { key = "to", value = "$$To" }, new { key = "body", value = "$$Body" } } },
+        }, TestContext.Current.CancellationToken), HttpStatusCode.Created);
+        var orphan = (await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/messages",
+            new { to = "+919812345674", body = "fail orphan", provider = "Gone" }, TestContext.Current.CancellationToken), HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+        await _herald.WaitForStatusAsync(orphan, "failed");
+        Assert.Equal(HttpStatusCode.NoContent, (await _herald.Api.DeleteAsync($"/api/v1/providers/{gone["id"]}", TestContext.Current.CancellationToken)).StatusCode);
+        var test = (await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/providers/Stub/test-sms",
+            new { countryCode = "+91", mobile = "9812345675", message = "fail test" }, TestContext.Current.CancellationToken), HttpStatusCode.OK))["messageId"]!.GetValue<string>();
+        await _herald.WaitForStatusAsync(test, "failed");
+        Volatile.Write(ref _healthy, 1);
+
+        var answer = await HeraldInstance.ReadObjectAsync(
+            await _herald.Api.PostAsJsonAsync("/api/v1/messages/dead-letters/retry", new { }, TestContext.Current.CancellationToken), HttpStatusCode.OK);
+
+        Assert.Equal(0, answer["requeued"]!.GetValue<int>());
+        Assert.Equal("failed", (await _herald.GetMessageAsync(orphan))["status"]!.GetValue<string>());
+        Assert.Equal("failed", (await _herald.GetMessageAsync(test))["status"]!.GetValue<string>());
+        await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsync($"/api/v1/messages/{orphan}/retry", null, TestContext.Current.CancellationToken),
+            HttpStatusCode.Conflict); // the single retry's rule, which the bulk one now follows
+    }
+
+    [Theory]
+    [InlineData("99999999d")]
+    [InlineData("2147483647m")]
+    [InlineData("2147483647h")]
+    public async Task DeadLetters_OverflowingSince_AnsweredAsEverythingNot500(string since)
+    {
+        var failed = await SendAsync("+919812345671", "fail now");
+        await _herald.WaitForStatusAsync(failed, "failed");
+
+        var list = await DeadLettersAsync($"?since={since}");
+        var retry = await _herald.Api.PostAsJsonAsync("/api/v1/messages/dead-letters/retry", new { since, status = "expired" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(failed, list.Single()!["id"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+    }
 }

@@ -2,6 +2,7 @@ using Herald.Core;
 using System.Security.Cryptography;
 using System.Text;
 using Herald.Api.DeliveryReports;
+using Herald.Api.PublicLimits;
 using Herald.Dispatch.Outbox;
 using Herald.Core.Messaging;
 using Herald.Storage;
@@ -49,8 +50,8 @@ internal static class KaleyraConnectorEndpoints
 
     public static IEndpointRouteBuilder MapKaleyraConnector(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/connect/kaleyra", async (HttpContext context, ConnectorSettings settings, KaleyraConnector connector) =>
-            settings.Options.Enabled ? await connector.HandleAsync(context) : Disabled()).AllowAnonymous().DisableAntiforgery()
+        app.MapPost("/connect/kaleyra", async (HttpContext context, ConnectorSettings settings, KaleyraConnector connector, PublicEndpointLimiter limiter) =>
+            !settings.Options.Enabled ? Disabled() : limiter.CheckClient(context) ?? await connector.HandleAsync(context)).AllowAnonymous().DisableAntiforgery()
             .DescribeConnectorSend();
         app.MapMethods("/connect/kaleyra/callback/{token}", [HttpMethods.Get, HttpMethods.Post], ReceiveCallback).AllowAnonymous().DisableAntiforgery()
             .DescribeConnectorCallback();
@@ -63,8 +64,13 @@ internal static class KaleyraConnectorEndpoints
         Problems.NotFound("The Kaleyra connector is switched off (Herald:Connector:Kaleyra:Enabled=false).");
 
     private static async Task<IResult> ReceiveCallback(string token, HttpContext context, ConnectorSettings settings, IMessageStore messages,
-        DlrIngest ingest, TimeProvider time, CancellationToken ct)
+        DlrIngest ingest, PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
     {
+        // Limits first: a refused callback is not stored, so Kaleyra keeps it and sends it again.
+        if (limiter.CheckClient(context) is { } tooMany)
+        {
+            return tooMany;
+        }
         if (!settings.Options.Enabled)
         {
             return Disabled();

@@ -132,16 +132,19 @@ internal static class DeadLetterEndpoints
     {
         if (text.Length >= 2 && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
         {
-            TimeSpan? age = char.ToLowerInvariant(text[^1]) switch
+            // In minutes as a double: FromDays(99999999) is past TimeSpan's range and would throw.
+            double? minutes = char.ToLowerInvariant(text[^1]) switch
             {
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
+                'm' => amount,
+                'h' => amount * 60d,
+                'd' => amount * 1440d,
                 _ => null,
             };
+            TimeSpan? age = minutes is null ? null : minutes.Value >= TimeSpan.MaxValue.TotalMinutes ? TimeSpan.MaxValue : TimeSpan.FromMinutes(minutes.Value);
             if (age is not null)
             {
-                return now - age.Value;
+                // An age further back than the calendar goes (99999999d) means "everything".
+                return age.Value < now - DateTimeOffset.MinValue ? now - age.Value : DateTimeOffset.MinValue;
             }
         }
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;

@@ -35,7 +35,11 @@ internal interface IDeadLetters
     /// <summary>Requeues one message; <paramref name="source"/> (api, dashboard) goes on its timeline.</summary>
     Task<RetryOutcome> RetryAsync(string id, string source, CancellationToken cancellationToken);
 
-    /// <summary>Requeues up to <paramref name="max"/> dead letters that match <paramref name="filter"/>, newest first; returns their ids.</summary>
+    /// <summary>
+    /// Requeues up to <paramref name="max"/> dead letters that match <paramref name="filter"/>, newest first, by the rules of
+    /// <see cref="RetryAsync"/> (messages of removed providers stay), and leaving test SMS alone (one is retried only when
+    /// asked for by its id); returns their ids.
+    /// </summary>
     Task<IReadOnlyList<string>> RetryAllAsync(DeadLetterQuery filter, int max, string source, CancellationToken cancellationToken);
 }
 
@@ -56,9 +60,9 @@ internal sealed class DeadLetterService(IDeadLetterStore store, IMessageStore me
         {
             return new RetryOutcome.NotDead(message.Status);
         }
-        if (message.ProviderId is null || await providers.FindAsync(message.ProviderId, cancellationToken) is null)
+        if (await ProviderGoneAsync(message, [], cancellationToken) is { } gone)
         {
-            return new RetryOutcome.ProviderGone(message.ProviderNickname ?? message.ProviderId ?? "(none)");
+            return gone;
         }
         var requeue = NewRequeue(source);
         var done = await store.RequeueAsync([id], requeue, cancellationToken);
@@ -76,11 +80,20 @@ internal sealed class DeadLetterService(IDeadLetterStore store, IMessageStore me
     {
         var requeued = new List<string>();
         var requeue = NewRequeue(source);
+        var providersSeen = new Dictionary<string, bool>(StringComparer.Ordinal);
         string? after = null;
         while (requeued.Count < max)
         {
             var page = await store.ListDeadLettersAsync(filter with { Limit = Math.Min(500, max - requeued.Count), After = after }, cancellationToken);
-            requeued.AddRange(await store.RequeueAsync(page.Items.Select(d => d.Message.Id).ToList(), requeue, cancellationToken));
+            var retryable = new List<string>();
+            foreach (var dead in page.Items)
+            {
+                if (dead.Message.Type != MessageTypes.Test && await ProviderGoneAsync(dead.Message, providersSeen, cancellationToken) is null)
+                {
+                    retryable.Add(dead.Message.Id);
+                }
+            }
+            requeued.AddRange(await store.RequeueAsync(retryable, requeue, cancellationToken));
             if (page.Next is null)
             {
                 break;
@@ -92,6 +105,20 @@ internal sealed class DeadLetterService(IDeadLetterStore store, IMessageStore me
             signal.Notify();
         }
         return requeued;
+    }
+
+    // The rule single and bulk retries share: a message whose provider is gone is not requeued (it could only fail).
+    private async Task<RetryOutcome.ProviderGone?> ProviderGoneAsync(MessageRecord message, Dictionary<string, bool> providersSeen, CancellationToken cancellationToken)
+    {
+        if (message.ProviderId is null)
+        {
+            return new RetryOutcome.ProviderGone(message.ProviderNickname ?? "(none)");
+        }
+        if (!providersSeen.TryGetValue(message.ProviderId, out var exists))
+        {
+            exists = providersSeen[message.ProviderId] = await providers.FindAsync(message.ProviderId, cancellationToken) is not null;
+        }
+        return exists ? null : new RetryOutcome.ProviderGone(message.ProviderNickname ?? message.ProviderId);
     }
 
     private Requeue NewRequeue(string source)

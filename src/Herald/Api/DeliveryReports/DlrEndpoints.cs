@@ -24,14 +24,23 @@ internal static class DlrEndpoints
         return app;
     }
 
-    private static async Task<Results<JsonHttpResult<DlrAnswer>, NotFoundProblem, TooLargeProblem, UnavailableProblem>> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers, DlrIngest ingest,
-        TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers, DlrIngest ingest,
+        PublicLimits.PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
     {
+        // Limits first: a refused callback is not stored, so the provider keeps it and sends it again.
+        if (limiter.CheckClient(context) is { } tooMany)
+        {
+            return tooMany;
+        }
         var provider = await providers.FindByIdAsync(providerId, ct);
         if (provider is null || !TokenMatches(provider.CallbackToken, token))
         {
             // The same answer whether the provider exists or not.
             return Problems.NotFound("There is no callback URL here. Copy the callbackUrl shown for the provider.");
+        }
+        if (limiter.CheckProvider(provider.Id, context) is { } tooManyForProvider)
+        {
+            return tooManyForProvider;
         }
         return await IngestAsync(context, ingest, provider.Id, null, time, ct);
     }

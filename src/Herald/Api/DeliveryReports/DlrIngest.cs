@@ -19,6 +19,18 @@ public sealed class DlrIngestOptions
 
     /// <summary>Callbacks waiting for a writer before new ones wait for room. Default 20,000.</summary>
     public int QueueLimit { get; set; } = 20_000;
+
+    /// <summary>
+    /// How long raw callbacks are kept (the report log of <c>/reports</c>, <c>herald dlr tail</c>); older ones are deleted in the
+    /// background, a few hundred at a time. Default 30 days.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a report that overtook its send's answer waits for it before it is given up. Default 1 hour.</summary>
+    public TimeSpan ParkedFor { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the retention and give-up sweeps run. Default 1 minute.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 internal sealed class DlrIngestOptionsValidator : IValidateOptions<DlrIngestOptions>
@@ -37,6 +49,10 @@ internal sealed class DlrIngestOptionsValidator : IValidateOptions<DlrIngestOpti
         if (o.QueueLimit < 1)
         {
             failures.Add("Herald:Dlr:QueueLimit must be at least 1.");
+        }
+        if (o.Retention < TimeSpan.FromSeconds(1) || o.ParkedFor < TimeSpan.FromSeconds(1) || o.SweepInterval < TimeSpan.FromMilliseconds(10))
+        {
+            failures.Add("Herald:Dlr:Retention and ParkedFor must be at least 00:00:01, SweepInterval at least 00:00:00.010.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

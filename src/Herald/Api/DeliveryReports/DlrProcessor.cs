@@ -11,6 +11,7 @@ using Herald.Providers.GenericHttp;
 using Herald.Storage;
 using Herald.Storage.Cluster;
 using Herald.Storage.Records;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Api.DeliveryReports;
 
@@ -112,7 +113,7 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         await batch.ParkAsync(parked, cancellationToken);
         var queued = await HooksAsync(batch, items, changes, targets, results, cancellationToken);
         var answers = work.Select(w => w.Answer()).ToList();
-        await batch.MarkProcessedAsync(items.Select((item, i) => (item.Id, JsonSerializer.Serialize(answers[i].Answer, HeraldJson.Options))).ToList(),
+        await batch.MarkProcessedAsync(items.Select((item, i) => (item.Id, JsonSerializer.Serialize(Stored(answers[i].Answer), HeraldJson.Options))).ToList(),
             cancellationToken);
         await batch.CommitAsync(cancellationToken);
         Observe(changes, results);
@@ -147,6 +148,17 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         }
         return queued;
     }
+
+    /// <summary>The most unprocessed records an answer keeps when it is stored with its callback.</summary>
+    public const int MaxStoredUnprocessed = 100;
+
+    // A callback of 55,000 unknown records would otherwise store an answer ten times its size: keep the first ones and the count.
+    private static DlrAnswer Stored(DlrAnswer answer) => answer.Unprocessed.Count <= MaxStoredUnprocessed ? answer
+        : answer with
+        {
+            Unprocessed = answer.Unprocessed.Take(MaxStoredUnprocessed).ToList(),
+            Error = $"{answer.Unprocessed.Count} records were not processed; the first {MaxStoredUnprocessed} are kept here.",
+        };
 
     /// <summary>Applies parked reports whose message is now known and removes them from the parking lot, in one commit.</summary>
     public async Task ApplyParkedAsync(IReadOnlyList<(PendingReport Report, string MessageId)> matched, CancellationToken cancellationToken)
@@ -295,11 +307,11 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
 /// overtook the send's answer), and gives up on those still unmatched after an hour. A cluster-wide
 /// job: only the leader runs it, so two nodes never apply the same parked report.
 /// </summary>
-internal sealed partial class PendingReportWorker(IPendingReports pending, DlrProcessor processor, IClusterLeadership leadership, TimeProvider time,
-    ILogger<PendingReportWorker> logger) : BackgroundService
+internal sealed partial class PendingReportWorker(IPendingReports pending, IDlrInbox inbox, DlrProcessor processor, IClusterLeadership leadership,
+    IOptions<DlrIngestOptions> options, TimeProvider time, ILogger<PendingReportWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(1);
+    private const int SweepBatch = 500;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -320,13 +332,8 @@ internal sealed partial class PendingReportWorker(IPendingReports pending, DlrPr
                 }
                 if (time.GetUtcNow() >= nextStaleCheck)
                 {
-                    nextStaleCheck = time.GetUtcNow() + TimeSpan.FromMinutes(1);
-                    var stale = await pending.StaleAsync(time.GetUtcNow() - GiveUpAfter, 500, stoppingToken);
-                    foreach (var report in stale)
-                    {
-                        LogGaveUp(logger, report.ProviderId, report.ProviderMessageId);
-                    }
-                    await pending.RemoveAsync(stale.Select(s => s.Id).ToList(), stoppingToken);
+                    nextStaleCheck = time.GetUtcNow() + options.Value.SweepInterval;
+                    await SweepAsync(stoppingToken);
                 }
                 if (matched.Count == 0)
                 {
@@ -345,7 +352,38 @@ internal sealed partial class PendingReportWorker(IPendingReports pending, DlrPr
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gave up on a delivery report for {ProviderMessageId} from provider {ProviderId}: no message with that id after an hour (it stays in the raw report log)")]
+    // Every stale parked report and every raw callback past retention, in small batches (each its own short transaction,
+    // so callbacks keep being written in between): a backlog of 200,000 clears in one sweep, not 500 a minute.
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        IReadOnlyList<PendingReport> stale;
+        do
+        {
+            stale = await pending.StaleAsync(now - options.Value.ParkedFor, SweepBatch, cancellationToken);
+            foreach (var report in stale.Take(10))
+            {
+                LogGaveUp(logger, report.ProviderId, report.ProviderMessageId);
+            }
+            if (stale.Count > 10)
+            {
+                LogGaveUpMore(logger, stale.Count - 10);
+            }
+            await pending.RemoveAsync(stale.Select(s => s.Id).ToList(), cancellationToken);
+        }
+        while (stale.Count == SweepBatch && !cancellationToken.IsCancellationRequested);
+        int purged;
+        do
+        {
+            purged = await inbox.PurgeAsync(now - options.Value.Retention, SweepBatch, cancellationToken);
+        }
+        while (purged == SweepBatch && !cancellationToken.IsCancellationRequested);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gave up on {Count} more unmatched delivery reports (they stay in the raw report log until its retention)")]
+    private static partial void LogGaveUpMore(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gave up on a delivery report for {ProviderMessageId} from provider {ProviderId}: no message with that id in time (it stays in the raw report log until its retention)")]
     private static partial void LogGaveUp(ILogger logger, string providerId, string providerMessageId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying parked delivery reports failed; retrying")]

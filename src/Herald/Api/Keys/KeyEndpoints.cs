@@ -52,18 +52,17 @@ internal static class KeyEndpoints
             return TypedResults.Created($"/api/v1/keys/{record.Id}", new CreatedKey(record.Id, record.Name, record.Prefix, key, record.CreatedAt));
         }).WithSummary("Create an API key").WithDescription("The answer is the only time the key itself is shown.");
         // Revoking the key making the call is allowed: the next call with it is a 401. Revoking twice is not an error.
-        group.MapDelete("/{id}", async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> (string id, IApiKeyStore keys, IOptions<HeraldOptions> options, TimeProvider time, CancellationToken ct) =>
+        group.MapDelete("/{id}", async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> (string id, IApiKeyStore keys, ApiKeyBootstrap bootstrap, TimeProvider time, CancellationToken ct) =>
         {
             var key = (await keys.ListAsync(ct)).FirstOrDefault(k => k.Id == id);
             if (key is null)
             {
                 return Problems.NotFound($"No API key has the id '{id}': GET /api/v1/keys (herald keys list) shows them.");
             }
-            if (key.RevokedAt is null && options.Value.ApiKey is { Length: > 0 } configured && key.Hash == ApiKeyHash.Of(configured))
+            if (key.RevokedAt is null && bootstrap.IsConfigured(key))
             {
                 // Herald makes sure HERALD_API_KEY works at every start, so revoking it here would not last.
-                return Problems.Conflict("This key is configured",
-                    "This key is the server's HERALD_API_KEY (Herald:ApiKey), which Herald restores at every start: remove it from the server's configuration and restart, then revoke it.");
+                return Problems.Conflict("This key is configured", ApiKeyBootstrap.ConfiguredKeyRefusal);
             }
             await keys.RevokeAsync(id, time.GetUtcNow(), ct);
             return TypedResults.NoContent();

@@ -143,6 +143,11 @@ internal static class SendMessageEndpoints
         var rejected = new List<object>();
         for (var i = 0; i < items.Count; i++)
         {
+            if (items[i] is null) // a null in the batch's array
+            {
+                rejected.Add(new { index = i, errors = new Dictionary<string, string[]> { ["message"] = ["The message is null: give an object like the body of POST /api/v1/messages."] } });
+                continue;
+            }
             var prepared = await intake.PrepareAsync(Submission(items[i]), IntakeMode.Queue, lookups, ct);
             if (prepared.Errors is { } errors)
             {

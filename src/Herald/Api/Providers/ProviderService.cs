@@ -6,6 +6,7 @@ using Herald.Core.Providers;
 using Herald.Hosting;
 using Herald.Providers;
 using Herald.Providers.Abstractions;
+using Herald.Providers.Http;
 using Herald.Security;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -64,12 +65,16 @@ internal sealed class ProviderService(
     ISecretProtector protector,
     IPublicUrls urls,
     IOptions<HeraldOptions> options,
+    IOptionsMonitor<OutboundOptions> outbound,
     TimeProvider time)
 {
     // The one cache of read settings and senders: stored settings are parsed once per provider version, not per send.
     private readonly ConcurrentDictionary<string, ReadyProvider> _ready = new(StringComparer.Ordinal);
 
-    private ProviderValidationContext ValidationContext => new(options.Value.Providers.AllowInsecureLoopback);
+    private ProviderValidationContext ValidationContext => new(options.Value.Providers.AllowInsecureLoopback)
+    {
+        AllowedNetworks = outbound.CurrentValue.AllowedNetworks(),
+    };
 
     public async Task<IReadOnlyList<ProviderView>> ListAsync(CancellationToken cancellationToken) =>
         (await store.ListAsync(cancellationToken)).Select(View).ToList();
