@@ -31,6 +31,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection("Herald"));
         services.AddSingleton<IMessageIntake, MessageIntake>();
         services.AddSingleton<IDirectSend, DirectSend>();
+        services.AddHttpClient(); // the outbox posts through IHttpClientFactory (the host names and guards the client)
         services.AddSingleton<OutboxWorker>();
         services.AddSingleton<IOutboxSignal>(sp => sp.GetRequiredService<OutboxWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<OutboxWorker>());
