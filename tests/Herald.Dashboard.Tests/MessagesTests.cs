@@ -96,6 +96,32 @@ public sealed class MessagesTests(BrowserFixture browser, DashboardServer server
     }
 
     [Fact]
+    public async Task Reports_FilteredByProviderAndPaged_ShowsOnlyThatProvidersReportsFiftyAtATime()
+    {
+        var provider = await Server.CreateSeedProviderAsync(Unique("Paged"));
+        var id = provider["id"]!.GetValue<string>();
+        var callback = provider["callbackUrl"]!.GetValue<string>();
+        for (var i = 0; i < 51; i++)
+        {
+            using var content = new StringContent($$$"""[{"event":"delivered","data":[{"ts":1795903940,"meta":"paged-{{{i}}}"}]}]""",
+                System.Text.Encoding.UTF8, "application/json");
+            Assert.True((await Server.Anonymous.PostAsync(callback, content, Ct)).IsSuccessStatusCode);
+        }
+        await SignInAsync();
+
+        await Page.GotoAsync("/reports");
+        await Page.GetByLabel("Provider").SelectOptionAsync(id);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+
+        var reports = Page.Locator("ol.reports > li");
+        await Expect(reports).ToHaveCountAsync(50);
+        await Expect(reports.First).ToContainTextAsync("paged-50");
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Older »" }).ClickAsync();
+        await Expect(reports).ToHaveCountAsync(1);
+        await Expect(reports.First).ToContainTextAsync("paged-0");
+    }
+
+    [Fact]
     public async Task Health_AfterDeliveredAndFailedTests_ShowsCountsRateLatencyErrorsAndChart()
     {
         var provider = await Server.CreateSeedProviderAsync(Unique("Health"));

@@ -27,3 +27,16 @@ public sealed record DlrInboxItem
     /// <summary>The answer given, as JSON.</summary>
     public string? Result { get; init; }
 }
+
+/// <summary>A filter over the raw delivery reports, newest first.</summary>
+public sealed record DlrInboxQuery
+{
+    /// <summary>Only this provider's callbacks (<c>connector:kaleyra</c> for the connector's).</summary>
+    public string? ProviderId { get; init; }
+    /// <summary>Only callbacks not applied in full: pending, or answered <c>partial</c>, <c>fail</c> or 400.</summary>
+    public bool NotApplied { get; init; }
+    /// <summary>The cursor: reports older than this id.</summary>
+    public long? Before { get; init; }
+    /// <summary>Page size (1-1000).</summary>
+    public int Limit { get; init; } = 50;
+}

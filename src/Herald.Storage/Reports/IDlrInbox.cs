@@ -12,7 +12,10 @@ public interface IDlrInbox
     /// <summary>The latest reports whose callback URL named this message, newest first.</summary>
     Task<IReadOnlyList<DlrInboxItem>> ForMessageAsync(string messageId, int limit, CancellationToken cancellationToken);
     /// <summary>The latest reports for a provider (or all), newest first.</summary>
-    Task<IReadOnlyList<DlrInboxItem>> RecentAsync(string? providerId, int limit, CancellationToken cancellationToken);
+    async Task<IReadOnlyList<DlrInboxItem>> RecentAsync(string? providerId, int limit, CancellationToken cancellationToken) =>
+        (await RecentAsync(new DlrInboxQuery { ProviderId = providerId, Limit = limit }, cancellationToken)).Items;
+    /// <summary>Reports, newest first, filtered and paged (the dashboard's Delivery reports page).</summary>
+    Task<Page<DlrInboxItem>> RecentAsync(DlrInboxQuery query, CancellationToken cancellationToken);
     /// <summary>
     /// Reports with an id greater than <paramref name="afterId"/>, for a provider (or all), oldest first, at most
     /// <paramref name="limit"/>: a feed to follow (<c>herald dlr tail</c>).

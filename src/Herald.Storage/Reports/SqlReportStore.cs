@@ -46,14 +46,19 @@ internal sealed class SqlReportStore(SqlDatabase database) : IDlrInbox, IPending
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
-    public async Task<IReadOnlyList<DlrInboxItem>> RecentAsync(string? providerId, int limit, CancellationToken cancellationToken)
+    public async Task<Page<DlrInboxItem>> RecentAsync(DlrInboxQuery query, CancellationToken cancellationToken)
     {
+        var limit = Math.Clamp(query.Limit, 1, 1000);
+        var filter = (query.ProviderId is null ? "" : " AND provider_id = @ProviderId")
+            + (query.Before is null ? "" : " AND id < @Before")
+            // The stored answer starts with its status (DlrAnswer's first field): what was not applied in full, or not yet.
+            + (query.NotApplied ? " AND (result IS NULL OR result NOT LIKE '{\"status\":\"success\"%')" : "");
         await using var connection = await database.OpenAsync(cancellationToken);
-        var filter = providerId is null ? "" : "WHERE provider_id = @providerId";
-        var rows = await connection.QueryAsync<InboxRow>(new CommandDefinition(
-            $"SELECT {InboxColumns} FROM dlr_inbox {filter} ORDER BY id DESC LIMIT @limit",
-            new { providerId, limit }, cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToRecord()).ToList();
+        var rows = (await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"SELECT {InboxColumns} FROM dlr_inbox WHERE 1 = 1{filter} ORDER BY id DESC LIMIT @Take",
+            new { query.ProviderId, query.Before, Take = limit + 1 }, cancellationToken: cancellationToken))).ToList();
+        var next = rows.Count > limit ? rows[limit - 1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return new Page<DlrInboxItem>([.. rows.Take(limit).Select(r => r.ToRecord())], next);
     }
 
     public async Task<IReadOnlyList<DlrInboxItem>> ListAfterAsync(string? providerId, long afterId, int limit, CancellationToken cancellationToken)
