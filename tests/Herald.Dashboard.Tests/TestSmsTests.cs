@@ -6,6 +6,26 @@ namespace Herald.Dashboard.Tests;
 public sealed class TestSmsTests(BrowserFixture browser, DashboardServer server) : DashboardTest(browser, server), IClassFixture<DashboardServer>
 {
     [Fact]
+    public async Task SendTest_TypingTheMessage_ShowsEncodingAndSegmentsBeforeSending()
+    {
+        var provider = await Server.CreateSeedProviderAsync(Unique("Length"));
+        await SignInAsync();
+        await Page.GotoAsync($"/providers/{provider["id"]!.GetValue<string>()}");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Send Test SMS" }).ClickAsync();
+        var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = "Send Test SMS" });
+        var length = dialog.Locator("[data-length]");
+        var message = dialog.GetByLabel("Message", new() { Exact = true });
+
+        await Expect(length).ToHaveTextAsync("41 characters · GSM-7 · 1 segment");
+
+        await message.FillAsync("Namaste 🙏 " + new string('x', 70));
+        await Expect(length).ToHaveTextAsync("80 characters · UCS-2 (Unicode) · 2 segments");
+
+        await message.FillAsync(string.Concat(Enumerable.Repeat("🙏", 400)));
+        await Expect(length).ToContainTextAsync("13 segments — at most 10 allowed: shorten it");
+    }
+
+    [Fact]
     public async Task SendTest_SeedProvider_ShowsRequestAnswerAndReachesDeliveredLive()
     {
         var provider = await Server.CreateSeedProviderAsync(Unique("Kaleyra_SMS"));

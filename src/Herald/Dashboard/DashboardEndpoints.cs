@@ -54,6 +54,24 @@ internal static class DashboardEndpoints
                 Field("message"), null, fields), ct);
         }).AddEndpointFilter<RequireAntiforgery>();
 
+        // The dialog's length line, as the user types: the one segmenter and cap the intake applies when the test is sent.
+        json.MapPost("/providers/{id}/segments", async (string id, HttpContext context, IProviderStore providers,
+            Microsoft.Extensions.Options.IOptions<Herald.Dispatch.Intake.IntakeOptions> intake, CancellationToken ct) =>
+        {
+            var form = await context.Request.ReadFormAsync(ct);
+            var provider = await providers.FindAsync(id, ct);
+            var max = provider is { MaxSegments: > 0 } ? provider.MaxSegments : intake.Value.MaxSegments;
+            var fits = Herald.Core.Encoding.SegmentLimit.Check(form["message"].ToString(), max, out var info, out var error);
+            return Results.Ok(new
+            {
+                characters = info.Characters,
+                encoding = Herald.Core.Encoding.SegmentLimit.WireName(info.Encoding),
+                segments = info.Segments,
+                maxSegments = max,
+                error = fits ? null : error,
+            });
+        }).AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
+
         // Polled every second by the dialog while the delivery report is on its way.
         json.MapGet("/messages/{id}/status", async (string id, IMessageStore messages, CancellationToken ct) =>
         {

@@ -334,6 +334,26 @@
       polling = setTimeout(() => poll(id), 1000);
     };
 
+    // The length line under the message: characters, encoding and segments as the provider will bill them, before sending.
+    const lengthLine = $('[data-length]', form);
+    const segmentsUrl = form.action.replace(/\/test-sms$/, '/segments');
+    let lengthTimer = null;
+    const measure = async () => {
+      try {
+        const response = await fetch(segmentsUrl, { method: 'POST', body: new FormData(form), credentials: 'same-origin', headers: { Accept: 'application/json' } });
+        if (!response.ok) return;
+        const m = await response.json();
+        const encoding = m.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2 (Unicode)';
+        lengthLine.textContent = `${m.characters.toLocaleString()} characters · ${encoding} · ${m.segments} segment${m.segments === 1 ? '' : 's'}`
+          + (m.error ? ` — at most ${m.maxSegments} allowed: shorten it` : '');
+        lengthLine.classList.toggle('field-error', !!m.error);
+      } catch { /* the next keystroke tries again */ }
+    };
+    if (lengthLine) {
+      $('#ts-message', form).addEventListener('input', () => { clearTimeout(lengthTimer); lengthTimer = setTimeout(measure, 200); });
+      measure();
+    }
+
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       stopPolling();
