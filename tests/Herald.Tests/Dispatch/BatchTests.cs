@@ -144,4 +144,49 @@ public sealed class BatchTests
             HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("1 MiB limit (Herald:MaxRequestBodyBytes)", single["detail"]!.GetValue<string>());
     }
+    [Fact]
+    public async Task Batch_SixteenMebibytesOfEmptyItems_Is400NamingTheLimit_AndStoresNothing()
+    {
+        var (herald, stub, _) = await StartAsync(new Dictionary<string, string?> { ["Herald:Dispatch:Enabled"] = "false" });
+        await using var h = herald;
+        await using var s = stub;
+        // {"messages":[{},{},...]}: about 5.6 million items in the default 16 MiB batch body limit.
+        var prefix = "{\"messages\":["u8.ToArray();
+        var suffix = "{}]}"u8.ToArray();
+        var items = (16 * 1024 * 1024 - prefix.Length - suffix.Length) / 3;
+        var body = new byte[prefix.Length + items * 3 + suffix.Length];
+        prefix.CopyTo(body, 0);
+        for (var i = 0; i < items; i++)
+        {
+            "{},"u8.CopyTo(body.AsSpan(prefix.Length + i * 3));
+        }
+        suffix.CopyTo(body, prefix.Length + items * 3);
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var refused = await HeraldInstance.ReadObjectAsync(
+            await herald.Api.PostAsync("/api/v1/messages/batch", content, TestContext.Current.CancellationToken), HttpStatusCode.BadRequest);
+
+        Assert.Contains("at most 10,000 messages", refused["detail"]!.GetValue<string>());
+        Assert.Equal(0, await CountMessagesAsync(herald));
+    }
+
+    [Fact]
+    public async Task Batch_NullItemsAndUnknownFields_AreReadAsBefore_AndBrokenJsonNamesTheItem()
+    {
+        var (herald, stub, _) = await StartAsync(new Dictionary<string, string?> { ["Herald:Dispatch:Enabled"] = "false" });
+        await using var h = herald;
+        await using var s = stub;
+        using var mixed = new StringContent("""{"note":{"a":[1,2]},"Messages":[null,{"to":"+919812345671","body":"one"}]}""", System.Text.Encoding.UTF8, "application/json");
+        var answer = await HeraldInstance.ReadObjectAsync(
+            await herald.Api.PostAsync("/api/v1/messages/batch", mixed, TestContext.Current.CancellationToken), HttpStatusCode.Accepted);
+        Assert.Equal(1, answer["accepted"]![0]!["index"]!.GetValue<int>());
+        Assert.Equal(0, answer["rejected"]![0]!["index"]!.GetValue<int>());
+
+        using var broken = new StringContent("""{"messages":[{"to":"+919812345671","body":"one"},{"to":5}]}""", System.Text.Encoding.UTF8, "application/json");
+        var refused = await HeraldInstance.ReadObjectAsync(
+            await herald.Api.PostAsync("/api/v1/messages/batch", broken, TestContext.Current.CancellationToken), HttpStatusCode.BadRequest);
+        Assert.Contains("$.messages[1].to", refused["detail"]!.GetValue<string>());
+        Assert.Equal(1, await CountMessagesAsync(herald));
+    }
 }

@@ -118,9 +118,20 @@ internal static class SendMessageEndpoints
             new SendMessageResult(existing.MessageId, message?.Status.ToWire() ?? "queued", "", 0, null, Replayed: true));
     }
 
-    private static async Task<IResult> SendBatchAsync(SendBatchRequest request, HttpContext context, IMessageIntake intake,
-        TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> SendBatchAsync(HttpContext context, IMessageIntake intake, TimeProvider time, CancellationToken ct)
     {
+        if (!context.Request.HasJsonContentType())
+        {
+            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the batch as JSON: Content-Type: application/json.");
+        }
+        // Read item by item and stop at message MaxBatch + 1: a body of millions of tiny items is refused before it is held.
+        var body = await BatchBodyReader.ReadAsync(context.Request.BodyReader, MaxBatch, HeraldJson.Options, ct);
+        if (body.TooMany)
+        {
+            return Problems.BadRequest("messages", $"A batch holds at most {MaxBatch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} messages; this one has more. Split it.");
+        }
+        var request = body.Request!;
         var (idempotency, keyError) = BatchIdempotency.From(context.Request, request);
         if (keyError is not null)
         {
@@ -133,10 +144,6 @@ internal static class SendMessageEndpoints
         if (request.Messages is not { Count: > 0 } items)
         {
             return Problems.BadRequest("messages", "messages must be a non-empty array of messages like the body of POST /api/v1/messages.");
-        }
-        if (items.Count > MaxBatch)
-        {
-            return Problems.BadRequest("messages", $"A batch holds at most {MaxBatch} messages; this one has {items.Count}. Split it.");
         }
         var lookups = new IntakeLookups();
         var accepted = new List<(int Index, PreparedMessage Item)>();
