@@ -245,6 +245,8 @@ public sealed class UpgradeTests : IAsyncDisposable
                 ["HERALD_API_KEY"] = ApiKey,
                 ["Herald__Connector__Kaleyra__AdditionalHosts__0"] = "127.0.0.1",
                 ["Herald__Connector__Kaleyra__AdditionalCallbackHosts__0"] = "127.0.0.1",
+                // The previous release's connector took anonymous requests; this upgrade posts as it did.
+                ["Herald__Connector__Kaleyra__AllowAnonymous"] = "true",
             });
         _running.Add(new Stopping(herald));
         await herald.WaitForOutputAsync("Herald is running");

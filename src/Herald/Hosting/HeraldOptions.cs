@@ -106,12 +106,20 @@ public sealed class KaleyraConnectorOptions
 
     /// <summary>
     /// Basic auth user name CleverTap must send (its "Basic Authentication" option). Default none. Set together with
-    /// <see cref="Password"/>; when both are set, a request without them gets 401.
+    /// <see cref="Password"/>; a request without them gets 401. Without credentials (and without
+    /// <see cref="AllowAnonymous"/>) the connector answers 503 saying which settings to add.
     /// </summary>
     public string? Username { get; set; }
 
     /// <summary>Basic auth password (see <see cref="Username"/>). Default none.</summary>
     public string? Password { get; set; }
+
+    /// <summary>
+    /// Accept <c>POST /connect/kaleyra</c> without credentials (CleverTap's "No Authentication"): anyone who can reach
+    /// Herald can then send SMS through the Kaleyra account named in the request. Default false; cannot be combined
+    /// with <see cref="Username"/>/<see cref="Password"/>.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
 
     /// <summary>
     /// Hosts allowed in the <c>kaleyra-host</c> header besides Kaleyra's own, as <c>host</c> (any port) or <c>host:port</c>,

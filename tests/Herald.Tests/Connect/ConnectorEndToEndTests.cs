@@ -42,6 +42,8 @@ public abstract class ConnectorEndToEndTests(TestDatabase database) : IAsyncLife
             ["Herald:Connector:Kaleyra:AdditionalCallbackHosts:0"] = "127.0.0.1",
             ["Herald:Connector:Kaleyra:RelayRetryBaseDelay"] = "00:00:00.050",
             ["Herald:Connector:Kaleyra:RelayPollInterval"] = "00:00:00.050",
+            // The seed's provider form uses "No Authentication".
+            ["Herald:Connector:Kaleyra:AllowAnonymous"] = "true",
         });
     }
 

@@ -54,6 +54,8 @@ public abstract class KaleyraConnectorTests(TestDatabase database) : IAsyncLifet
             ["Herald:Connector:Kaleyra:RelayRetryMaxDelay"] = "00:00:00.200",
             ["Herald:Connector:Kaleyra:RelayPollInterval"] = "00:00:00.050",
             ["Herald:Connector:Kaleyra:RelayMaxAttempts"] = "50",
+            // The stand-in CleverTap sends no credentials; the credential tests below set their own.
+            ["Herald:Connector:Kaleyra:AllowAnonymous"] = "true",
         };
         foreach (var (key, value) in more ?? [])
         {
@@ -539,6 +541,7 @@ public abstract class KaleyraConnectorTests(TestDatabase database) : IAsyncLifet
         {
             ["Herald:Connector:Kaleyra:Username"] = "clevertap",
             ["Herald:Connector:Kaleyra:Password"] = "s3cret-Pass",
+            ["Herald:Connector:Kaleyra:AllowAnonymous"] = "false",
         }));
         HttpRequestMessage With(string? credentials)
         {
@@ -562,6 +565,92 @@ public abstract class KaleyraConnectorTests(TestDatabase database) : IAsyncLifet
         Assert.Single(Kaleyra.Requests);
         var timeline = (await guarded.GetMessageAsync(accepted["herald_id"]!.GetValue<string>()))["timeline"]!.AsArray();
         Assert.DoesNotContain("s3cret", timeline.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Connect_NoCredentialsConfigured_RefusesAnonymousRequestsSayingWhatToSet()
+    {
+        await using var unconfigured = await HeraldInstance.StartAsync(SecondInstance, extra: Settings(new() { ["Herald:Connector:Kaleyra:AllowAnonymous"] = "false" }));
+
+        var problem = await HeraldInstance.ReadObjectAsync(
+            await unconfigured.Anonymous.SendAsync(SeedRequest(NewCleverTapId()), Ct), HttpStatusCode.ServiceUnavailable);
+
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.Contains("Herald:Connector:Kaleyra:Username", detail);
+        Assert.Contains("AllowAnonymous=true", detail);
+        Assert.Empty(Kaleyra.Requests);
+    }
+
+    [Fact]
+    public async Task Connect_AllowAnonymousSet_AcceptsARequestWithoutCredentials()
+    {
+        var request = SeedRequest(NewCleverTapId());
+        Assert.Null(request.Headers.Authorization);
+
+        var answer = await SendAsync(request);
+
+        Assert.Equal("accepted", answer["status"]!.GetValue<string>());
+        Assert.Single(Kaleyra.Requests);
+    }
+
+    [Fact]
+    public async Task Start_AllowAnonymousWithCredentials_FailsNamingBoth()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => HeraldInstance.StartAsync(SecondInstance, extra: Settings(new()
+        {
+            ["Herald:Connector:Kaleyra:Username"] = "clevertap",
+            ["Herald:Connector:Kaleyra:Password"] = "s3cret-Pass",
+        })));
+
+        Assert.Contains("AllowAnonymous", error.Message);
+        Assert.Contains("Username", error.Message);
+    }
+
+    [Fact]
+    public async Task Connect_FiveThousandFormFields_Answers4xxAndSendsNothing()
+    {
+        var request = SeedRequest(NewCleverTapId(), form: f =>
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                f[$"x{i}"] = "1";
+            }
+        });
+
+        var response = await Herald.Anonymous.SendAsync(request, Ct);
+
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"HTTP {(int)response.StatusCode}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(Kaleyra.Requests);
+    }
+
+    [Fact]
+    public async Task Connect_NulInAField_Answers400NamingIt()
+    {
+        var request = SeedRequest(NewCleverTapId());
+        request.Content = new StringContent("to=%2B919812345678&sender=KLRHXA&body=hi&type=OTP&message_id=ct-nul%00x",
+            Encoding.ASCII, "application/x-www-form-urlencoded");
+
+        var problem = await SendAsync(request, HttpStatusCode.BadRequest);
+
+        Assert.Contains("message_id", problem["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Empty(Kaleyra.Requests);
+    }
+
+    [Fact]
+    public async Task Connect_MessageIdWithEscAndCr_IsLoggedEscaped()
+    {
+        var logs = new LogCapture();
+        await using var logged = await HeraldInstance.StartAsync(SecondInstance, extra: Settings(), logs: logs);
+        Kaleyra.Answer = (_, _) => Task.FromResult((400, """{"error":{"message":"Invalid template_id for the sender"},"data":[]}"""));
+
+        await HeraldInstance.ReadObjectAsync(
+            await logged.Anonymous.SendAsync(SeedRequest("ct-esc\u001b[31mred\rFAKE LINE"), Ct), HttpStatusCode.BadRequest);
+
+        var line = Assert.Single(logs.Lines, l => l.Contains("refused by Kaleyra", StringComparison.Ordinal));
+        Assert.Contains(@"ct-esc\u001B[31mred\rFAKE LINE", line);
+        Assert.DoesNotContain('\u001b', line);
+        Assert.DoesNotContain('\r', line);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class HeraldInstance : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<HeraldInstance> StartAsync(TestDatabase database = TestDatabase.Sqlite, string? dataDir = null,
-        IReadOnlyDictionary<string, string?>? extra = null, string? postgresDatabase = null)
+        IReadOnlyDictionary<string, string?>? extra = null, string? postgresDatabase = null, LogCapture? logs = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("herald-test-").FullName;
         var settings = new Dictionary<string, string?>
@@ -61,7 +61,14 @@ public sealed class HeraldInstance : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var app = HeraldServer.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = HeraldServer.Build(settings, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+            }
+        });
         await HeraldServer.InitializeAsync(app, CancellationToken.None);
         await app.StartAsync();
         return new HeraldInstance(app, dataDir, postgresDatabase, settings);

@@ -33,12 +33,14 @@ internal static class ConnectorDescription
         .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status502BadGateway)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .ProducesProblem(StatusCodes.Status504GatewayTimeout)
         .WithTags("Kaleyra connector")
         .WithSummary("CleverTap's \"Other (Generic)\" SMS request, sent through Kaleyra")
         .WithDescription("The seed's HTTP endpoint. Headers: api-key and sid (Kaleyra's), kaleyra-host (an allow-listed Kaleyra API host), " +
-            "callback_url (CleverTap's DLR URL, allow-listed); optional Basic auth (Herald:Connector:Kaleyra). No Herald API key.");
+            "callback_url (CleverTap's DLR URL, allow-listed); Basic auth with Herald:Connector:Kaleyra:Username/Password (503 until they or AllowAnonymous=true are set). No Herald API key.");
 
     public static RouteHandlerBuilder DescribeConnectorCallback(this RouteHandlerBuilder endpoint) => endpoint
         .Produces<DlrAnswer>()

@@ -46,6 +46,12 @@ internal sealed class ConnectorSettings
     public KaleyraConnectorOptions Options { get; }
     public bool AllowInsecureLoopback { get; }
     public bool RequiresBasicAuth => _credentialsHash is not null;
+
+    /// <summary>
+    /// Enabled but neither credentials nor <c>AllowAnonymous</c> set: the connector refuses every request (503) rather
+    /// than send SMS for anyone who finds it. Herald still starts, so the rest of the server is unaffected.
+    /// </summary>
+    public bool LacksCredentials => _credentialsHash is null && !Options.AllowAnonymous;
     public string EndpointPath => Options.Endpoint.Trim().Equals("messages", StringComparison.OrdinalIgnoreCase) ? "messages" : "sms";
 
     /// <summary>Whether an <c>Authorization</c> header carries the configured Basic credentials (constant time).</summary>
@@ -137,6 +143,10 @@ internal sealed class ConnectorSettings
         if (string.IsNullOrEmpty(options.Username) != string.IsNullOrEmpty(options.Password))
         {
             failures.Add($"{prefix}Username and {prefix}Password go together: set both (Basic auth on /connect/kaleyra) or neither.");
+        }
+        if (options.AllowAnonymous && (!string.IsNullOrEmpty(options.Username) || !string.IsNullOrEmpty(options.Password)))
+        {
+            failures.Add($"{prefix}AllowAnonymous=true contradicts {prefix}Username/Password: keep the credentials (recommended) or allow anonymous requests, not both.");
         }
         foreach (var entry in Entries(options.AdditionalHosts))
         {

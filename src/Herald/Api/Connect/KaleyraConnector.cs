@@ -10,6 +10,7 @@ using Herald.Core.Providers;
 using Herald.Dispatch.Direct;
 using Herald.Dispatch.Intake;
 using Herald.Dispatch.Outcomes;
+using Herald.Hosting;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Http;
 using Herald.Providers.Kaleyra;
@@ -94,7 +95,25 @@ internal sealed partial class KaleyraConnector(
         {
             return Problems.BadRequest("body", "Send the parameters as x-www-form-urlencoded (CleverTap: Parameters, Type x-www-form-urlencoded).");
         }
-        var form = await request.ReadFormAsync(context.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (InvalidDataException ex)
+        {
+            // Kestrel's form limits (FormOptions: 1,024 fields, 4 MiB per value, …) or a malformed multipart body.
+            return Problems.BadRequest("body", $"The form could not be read: {ex.Message} CleverTap sends the eight parameters of the seed; send only those.");
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return Results.Problem(statusCode: ex.StatusCode, title: "The request body could not be read", detail: ex.Message);
+        }
+        if (form.FirstOrDefault(f => f.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true)) is { Key: not null } withNul)
+        {
+            return Problems.BadRequest(withNul.Key.Length <= 64 ? withNul.Key : "body",
+                $"The parameter '{LogValue.Escape(withNul.Key.Length <= 64 ? withNul.Key : withNul.Key[..64])}' contains a NUL character (%00): send text only.");
+        }
         string? Field(string name) => form[name].ToString() is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
         var to = Field("to");
         var externalId = Field("message_id");
@@ -160,7 +179,7 @@ internal sealed partial class KaleyraConnector(
                     return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already being sent",
                         detail: $"message_id '{externalId}' is being sent right now (Herald message {earlier.Id}); wait for that answer.");
                 }
-                LogDuplicate(logger, externalId!, earlier.Id);
+                LogDuplicate(logger, LogValue.Escape(externalId)!, earlier.Id);
                 return Results.Json(new ConnectorAccepted("accepted", externalId!, earlier.ProviderMessageId, earlier.Id, true));
             }
 
@@ -231,14 +250,14 @@ internal sealed partial class KaleyraConnector(
     {
         if (result.Outcome is SendOutcome.Accepted accepted)
         {
-            LogAccepted(logger, messageId, externalId, accepted.ProviderMessageId);
+            LogAccepted(logger, messageId, LogValue.Escape(externalId)!, LogValue.Escape(accepted.ProviderMessageId));
             return Results.Json(new ConnectorAccepted("accepted", externalId, accepted.ProviderMessageId, messageId));
         }
         var reason = SendOutcomes.Reason(result.Outcome) ?? "no answer";
         if (result.Exchange?.Response is not { } response)
         {
             var timedOut = reason.EndsWith("(timeout)", StringComparison.Ordinal);
-            LogForwardFailed(logger, messageId, externalId, reason);
+            LogForwardFailed(logger, messageId, LogValue.Escape(externalId)!, LogValue.Escape(reason)!);
             return Results.Problem(statusCode: timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
                 title: timedOut ? "Kaleyra did not answer in time" : "Kaleyra could not be reached",
                 detail: timedOut
@@ -248,7 +267,7 @@ internal sealed partial class KaleyraConnector(
         }
         var status = response.Status;
         var kaleyraMessage = HttpClassification.ErrorMessage(response.Body);
-        LogRefused(logger, messageId, externalId, status);
+        LogRefused(logger, messageId, LogValue.Escape(externalId)!, status);
         if (status >= 500)
         {
             return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Kaleyra failed",

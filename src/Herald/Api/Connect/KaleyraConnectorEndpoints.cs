@@ -51,7 +51,9 @@ internal static class KaleyraConnectorEndpoints
     public static IEndpointRouteBuilder MapKaleyraConnector(this IEndpointRouteBuilder app)
     {
         app.MapPost("/connect/kaleyra", async (HttpContext context, ConnectorSettings settings, KaleyraConnector connector, PublicEndpointLimiter limiter) =>
-            !settings.Options.Enabled ? Disabled() : limiter.CheckClient(context) ?? await connector.HandleAsync(context)).AllowAnonymous().DisableAntiforgery()
+            !settings.Options.Enabled ? Disabled()
+            : settings.LacksCredentials ? NoCredentials()
+            : limiter.CheckClient(context) ?? await connector.HandleAsync(context)).AllowAnonymous().DisableAntiforgery()
             .DescribeConnectorSend();
         app.MapMethods("/connect/kaleyra/callback/{token}", [HttpMethods.Get, HttpMethods.Post], ReceiveCallback).AllowAnonymous().DisableAntiforgery()
             .DescribeConnectorCallback();
@@ -62,6 +64,13 @@ internal static class KaleyraConnectorEndpoints
 
     private static NotFoundProblem Disabled() =>
         Problems.NotFound("The Kaleyra connector is switched off (Herald:Connector:Kaleyra:Enabled=false).");
+
+    private static IResult NoCredentials() => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+        title: "The Kaleyra connector has no credentials",
+        detail: "The connector is switched on but refuses requests until it has credentials: set Herald:Connector:Kaleyra:Username and "
+            + "Password (env Herald__Connector__Kaleyra__Username/__Password) and choose Basic Authentication with them in CleverTap's provider form, "
+            + "or set Herald:Connector:Kaleyra:AllowAnonymous=true to accept requests without them (anyone who can reach Herald could then send SMS), "
+            + "or Herald:Connector:Kaleyra:Enabled=false to switch it off.");
 
     private static async Task<IResult> ReceiveCallback(string token, HttpContext context, ConnectorSettings settings, IMessageStore messages,
         DlrIngest ingest, PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
