@@ -98,10 +98,11 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         {
             parsed.Authentication.Password = transform(parsed.Authentication.Password);
         }
-        foreach (var row in parsed.Headers.Concat(parsed.Parameters).Where(r => Secrets.IsSecretKey(r.Key) && IsLiteral(r.Value)))
+        foreach (var row in parsed.Headers.Concat(parsed.Parameters).Where(r => r.IsSecret && IsLiteral(r.Value)))
         {
             row.Value = transform(row.Value);
         }
+        parsed.Endpoint = EndpointQuerySecrets.Rewrite(parsed.Endpoint, (_, value) => transform(value));
         if (!string.IsNullOrEmpty(parsed.JsonTemplate))
         {
             parsed.JsonTemplate = JsonTemplateSecrets.Rewrite(parsed.JsonTemplate, (_, value) => transform(value));
@@ -119,6 +120,10 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         }
         KeepRows(next.Headers, old.Headers);
         KeepRows(next.Parameters, old.Parameters);
+        var keptQuery = new Dictionary<string, string>(StringComparer.Ordinal);
+        EndpointQuerySecrets.Rewrite(old.Endpoint, (key, value) => { keptQuery.TryAdd(key, value); return null; });
+        next.Endpoint = EndpointQuerySecrets.Rewrite(next.Endpoint,
+            (key, value) => value == Secrets.Mask && keptQuery.TryGetValue(key, out var secret) ? secret : null);
         if (!string.IsNullOrEmpty(next.JsonTemplate) && !string.IsNullOrEmpty(old.JsonTemplate))
         {
             var kept = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -58,6 +58,16 @@ public sealed class KeyValueSetting
 
     /// <summary>The value, with placeholders.</summary>
     public string Value { get; set; } = "";
+
+    /// <summary>
+    /// Whether the value is a secret (encrypted at rest, shown as <c>****</c>, masked in timelines and exports).
+    /// Null (the default, and every row stored before the flag existed) leaves it to the key's name (<see cref="Abstractions.Secrets.IsSecretKey"/>).
+    /// </summary>
+    public bool? Secret { get; set; }
+
+    /// <summary>Whether the value is treated as a secret: the explicit flag, else the key's name.</summary>
+    [JsonIgnore]
+    public bool IsSecret => Secret ?? Abstractions.Secrets.IsSecretKey(Key);
 }
 
 /// <summary>

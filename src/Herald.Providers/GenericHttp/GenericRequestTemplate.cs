@@ -15,6 +15,8 @@ internal sealed class GenericRequestTemplate
     private readonly List<(string Key, PlaceholderTemplate Value)> _headers;
     private readonly List<(string Key, PlaceholderTemplate Value)> _parameters;
     private readonly JsonNode? _json;
+    private readonly HashSet<string> _secretHeaders;
+    private readonly HashSet<string> _secretParameters;
 
     private readonly Uri? _callbackUrl;
 
@@ -25,6 +27,8 @@ internal sealed class GenericRequestTemplate
         _endpoint = PlaceholderTemplate.Parse(settings.Endpoint.Trim());
         _headers = settings.Headers.Select(h => (h.Key, PlaceholderTemplate.Parse(h.Value))).ToList();
         _parameters = settings.BodyType == "json" ? [] : settings.Parameters.Select(p => (p.Key, PlaceholderTemplate.Parse(p.Value))).ToList();
+        _secretHeaders = settings.Headers.Where(h => h.IsSecret).Select(h => h.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        _secretParameters = settings.Parameters.Where(p => p.IsSecret).Select(p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         _json = settings.BodyType == "json" && !string.IsNullOrWhiteSpace(settings.JsonTemplate) ? TryParseJson(settings.JsonTemplate) : null;
         Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds <= 0 ? 30 : settings.TimeoutSeconds);
     }
@@ -111,9 +115,15 @@ internal sealed class GenericRequestTemplate
                 ? new StringContent(RenderJson(values, secrets), Encoding.UTF8, "application/json")
                 : new FormUrlEncodedContent(formFields);
         }
+        EndpointQuerySecrets.Rewrite(Settings.Endpoint, (_, value) =>
+        {
+            secrets.Add(value);
+            secrets.Add(Uri.UnescapeDataString(value)); // the value as written may be escaped or not: mask both spellings
+            return null;
+        });
         foreach (var (key, value) in RenderRows(_headers, values))
         {
-            if (Secrets.IsSecretKey(key))
+            if (_secretHeaders.Contains(key))
             {
                 secrets.Add(value);
             }
@@ -123,7 +133,7 @@ internal sealed class GenericRequestTemplate
                 request.Content?.Headers.TryAddWithoutValidation(key, value);
             }
         }
-        foreach (var (key, value) in formFields.Where(f => Secrets.IsSecretKey(f.Key)))
+        foreach (var (key, value) in formFields.Where(f => _secretParameters.Contains(f.Key)))
         {
             secrets.Add(value);
         }

@@ -11,7 +11,7 @@ internal static class KaleyraForm
             new FormGroup(FormGroupStyle.Grid,
             [
                 new FormField("apiKey", "k-api-key", "API key", FormInput.Secret),
-                new FormField("sid", "k-sid", "SID"),
+                new FormField("sid", "k-sid", "SID", FormInput.Secret),
                 new FormField("host", "k-host", "API host")
                 {
                     Default = "api.in.kaleyra.io",

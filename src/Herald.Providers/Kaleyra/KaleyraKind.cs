@@ -49,7 +49,7 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
         {
             Error("settings.sid", "sid is required: the SID shown next to the API key in Kaleyra's console, e.g. HXIN1234567890AB.");
         }
-        else if (parsed.Sid.Length > 64 || !parsed.Sid.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        else if (parsed.Sid != Secrets.Mask && (parsed.Sid.Length > 64 || !parsed.Sid.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
         {
             Error("settings.sid", $"sid '{parsed.Sid}' is not a Kaleyra SID: it has letters and digits only (e.g. HXIN1234567890AB), at most 64.");
         }
@@ -107,15 +107,24 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
         {
             parsed.ApiKey = secrets(parsed.ApiKey);
         }
+        if (!string.IsNullOrEmpty(parsed.Sid))
+        {
+            parsed.Sid = secrets(parsed.Sid); // the account SID names the account in Kaleyra's URLs: a secret like the key
+        }
         return parsed;
     }
 
     public string KeepMaskedSecrets(string incoming, string existing)
     {
         var next = Parse(incoming);
+        var old = Parse(existing);
         if (next.ApiKey == Secrets.Mask)
         {
-            next.ApiKey = Parse(existing).ApiKey;
+            next.ApiKey = old.ApiKey;
+        }
+        if (next.Sid == Secrets.Mask)
+        {
+            next.Sid = old.Sid;
         }
         return JsonSerializer.Serialize(next, KaleyraJson.Default.KaleyraSettings);
     }

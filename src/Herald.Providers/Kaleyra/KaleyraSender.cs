@@ -163,10 +163,7 @@ internal sealed class KaleyraSender : IBatchSmsSender
         request.Headers.Accept.ParseAdd("application/json");
         var recorder = new ExchangeRecorder();
         recorder.AddSecret(_settings.ApiKey);
-        if (_settings.MaskSid)
-        {
-            recorder.AddSecret(_settings.Sid);
-        }
+        recorder.AddSecret(_settings.Sid);
         var client = _httpClientFactory.CreateClient(ProviderHttp.ClientName);
         var (response, body, exchange, error) = await recorder.SendAsync(client, request, _timeout, cancellationToken);
         using (response)

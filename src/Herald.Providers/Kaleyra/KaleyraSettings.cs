@@ -12,7 +12,7 @@ public sealed class KaleyraSettings : Abstractions.IProviderSettings
     /// <summary>Kaleyra's API key (a secret: masked as <c>****</c> in every answer, encrypted at rest). Required.</summary>
     public string ApiKey { get; set; } = "";
 
-    /// <summary>The account SID, the path segment after <c>/v1/</c>. Required.</summary>
+    /// <summary>The account SID, the path segment after <c>/v1/</c> (a secret like the key: masked and encrypted at rest). Required.</summary>
     public string Sid { get; set; } = "";
 
     /// <summary>
@@ -49,10 +49,6 @@ public sealed class KaleyraSettings : Abstractions.IProviderSettings
     /// <summary>Whether a message must have a sender id (the connector forwards CleverTap's request as is and lets Kaleyra judge). Not stored.</summary>
     [JsonIgnore]
     public bool RequireSender { get; set; } = true;
-
-    /// <summary>Whether the SID is masked in what Herald records of the request (the connector's SID comes from its caller). Not stored.</summary>
-    [JsonIgnore]
-    public bool MaskSid { get; set; }
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

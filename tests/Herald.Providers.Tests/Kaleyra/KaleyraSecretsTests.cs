@@ -5,21 +5,36 @@ using Herald.Providers.Tests.Infrastructure;
 
 namespace Herald.Providers.Tests.Kaleyra;
 
-/// <summary>The api key is a secret: masked in settings answers, kept on update, never in an exchange.</summary>
+/// <summary>The api key and the account SID are secrets: masked in settings answers, kept on update, never in an exchange.</summary>
 public sealed class KaleyraSecretsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public void TransformSecrets_Mask_MasksApiKeyOnly()
+    public void TransformSecrets_Mask_MasksApiKeyAndSid()
     {
         var masked = JsonNode.Parse(KaleyraFixture.Kind.TransformSecrets(KaleyraFixture.Valid(KaleyraFixture.Settings()), _ => Secrets.Mask))!;
 
         Assert.Equal(Secrets.Mask, (string?)masked["apiKey"]);
-        Assert.Equal(KaleyraFixture.Sid, (string?)masked["sid"]);
+        Assert.Equal(Secrets.Mask, (string?)masked["sid"]);
         Assert.Equal("api.in.kaleyra.io", (string?)masked["host"]);
         Assert.Equal("KLRHXA", (string?)masked["sender"]);
         Assert.DoesNotContain(KaleyraFixture.ApiKey, masked.ToJsonString());
+        Assert.DoesNotContain(KaleyraFixture.Sid, masked.ToJsonString());
+    }
+
+    [Fact]
+    public void KeepMaskedSecrets_MaskedSid_PassesValidationAndKeepsTheStoredOne()
+    {
+        var existing = KaleyraFixture.Valid(KaleyraFixture.Settings());
+        var incoming = KaleyraFixture.Settings();
+        incoming["apiKey"] = Secrets.Mask;
+        incoming["sid"] = Secrets.Mask;
+
+        var kept = JsonNode.Parse(KaleyraFixture.Kind.KeepMaskedSecrets(KaleyraFixture.Valid(incoming), existing))!;
+
+        Assert.Equal(KaleyraFixture.Sid, (string?)kept["sid"]);
+        Assert.Equal(KaleyraFixture.ApiKey, (string?)kept["apiKey"]);
     }
 
     [Fact]

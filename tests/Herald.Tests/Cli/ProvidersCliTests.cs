@@ -164,4 +164,45 @@ public sealed class ProvidersCliTests : CliTestBase
         Assert.Equal("accepted", test.Json["test"]!["outcome"]!.GetValue<string>());
         Assert.Equal("delivered", test.Json["message"]!["status"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task SecretFlag_FlaggedRowsAndEndpointQuery_MaskedInApiTimelineAndExport_ButSentInClear()
+    {
+        var provider = JsonSerializer.SerializeToNode(SeedProvider("Flagged"))!;
+        var settings = provider["settings"]!;
+        settings["endpoint"] = Simulator.ConnectorUrl + "?api_key=query-secret-4321";
+        settings["headers"]!.AsArray().Add(new JsonObject { ["key"] = "X-Auth-Key", ["value"] = "auth-key-secret-8765", ["secret"] = true });
+        settings["headers"]!.AsArray().Add(new JsonObject { ["key"] = "X-Region", ["value"] = "region-visible-1", ["secret"] = false });
+        settings["parameters"]!.AsArray().Add(new JsonObject { ["key"] = "access_key", ["value"] = "access-secret-2468", ["secret"] = true });
+        var created = await HeraldInstance.ReadObjectAsync(await Herald.Api.PostAsJsonAsync("/api/v1/providers", provider, Ct), HttpStatusCode.Created);
+        var id = created["id"]!.GetValue<string>();
+        string[] secrets = ["query-secret-4321", "auth-key-secret-8765", "access-secret-2468"];
+
+        var shown = await Herald.Api.GetStringAsync("/api/v1/providers", Ct) + await Herald.Api.GetStringAsync($"/api/v1/providers/{id}", Ct);
+        Assert.All(secrets, secret => Assert.DoesNotContain(secret, shown));
+        Assert.Contains("api_key=****", shown);
+        Assert.Contains("region-visible-1", shown); // explicitly not secret
+
+        // The masked settings sent back keep every stored secret, and the provider gets them in clear.
+        var fetched = JsonNode.Parse(await Herald.Api.GetStringAsync($"/api/v1/providers/{id}", Ct))!;
+        await HeraldInstance.ReadObjectAsync(await Herald.Api.PutAsJsonAsync($"/api/v1/providers/{id}",
+            new { nickname = "Flagged", kind = "generic", settings = fetched["settings"] }, Ct), HttpStatusCode.OK);
+        var result = await Herald.TestSmsAsync(id, "9812345678");
+        Assert.Equal("accepted", result["outcome"]!.GetValue<string>());
+        var seen = Simulator.Inspector.GetRequests(1).Single();
+        Assert.Equal("?api_key=query-secret-4321", seen.Query);
+        Assert.Equal("auth-key-secret-8765", seen.Headers["X-Auth-Key"]);
+        Assert.Contains("access_key=access-secret-2468", seen.Body);
+
+        var timeline = (await Herald.GetMessageAsync(result["messageId"]!.GetValue<string>())).ToJsonString() + result.ToJsonString();
+        Assert.All(secrets, secret => Assert.DoesNotContain(secret, timeline));
+        Assert.Contains("region-visible-1", timeline);
+
+        var exportFile = Path.Combine(Directory.CreateTempSubdirectory("herald-cli-export-").FullName, "providers.json");
+        var export = await RunAsync("providers", "export", "Flagged", "--output", exportFile);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var exported = await File.ReadAllTextAsync(exportFile, Ct) + export.Output;
+        Assert.All(secrets, secret => Assert.DoesNotContain(secret, exported));
+        Assert.Contains("region-visible-1", exported);
+    }
 }

@@ -189,7 +189,7 @@ internal sealed partial class KaleyraConnector(
             var sender = KaleyraSenders.Create(new KaleyraSettings
             {
                 ApiKey = apiKey, Sid = sid, Host = kaleyraBase.ToString(), Endpoint = settings.EndpointPath,
-                TimeoutSeconds = (int)Math.Clamp(Math.Ceiling(settings.Options.KaleyraTimeout.TotalSeconds), 1, 120), RequireSender = false, MaskSid = true,
+                TimeoutSeconds = (int)Math.Clamp(Math.Ceiling(settings.Options.KaleyraTimeout.TotalSeconds), 1, 120), RequireSender = false,
             }, new Uri(CallbackUrl(messageId, meta.CallbackToken)), httpClients, time);
             var dynamicFields = new Dictionary<string, string>();
             if (type is not null)
