@@ -129,6 +129,32 @@ public sealed partial class ProviderFormTests(BrowserFixture browser, DashboardS
     }
 
     [Fact]
+    public async Task EditProvider_RowMarkedSecret_MaskedAfterSavingAndStillSent()
+    {
+        var created = await Server.CreateSeedProviderAsync(Unique("Flag"));
+        var id = created["id"]!.GetValue<string>();
+        await SignInAsync();
+
+        await Page.GotoAsync($"/providers/{id}");
+        await Expect(Field("Header 3 value")).ToHaveValueAsync("api.in.kaleyra.io");
+        await Expect(Field("Header 3 secret")).ToHaveValueAsync(""); // Auto: kaleyra-host does not look secret
+        await Field("Header 3 secret").SelectOptionAsync("true");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new Regex($@"/providers/{id}\?saved=1$"));
+        await Page.Keyboard.PressAsync("Escape");
+
+        var header = (await Server.GetAsync($"/api/v1/providers/{id}"))["settings"]!["headers"]![2]!;
+        Assert.Equal("****", header["value"]!.GetValue<string>());
+        Assert.True(header["secret"]!.GetValue<bool>());
+        await Page.GotoAsync($"/providers/{id}");
+        await Expect(Field("Header 3 value")).ToHaveValueAsync("****");
+        await Expect(Field("Header 3 secret")).ToHaveValueAsync("true");
+        var result = await Server.TestSmsAsync(id, "9812345608"); // the stored value still reaches the provider
+        Assert.Equal("accepted", result["outcome"]!.GetValue<string>());
+        Assert.DoesNotContain("api.in.kaleyra.io", result.ToJsonString());
+    }
+
+    [Fact]
     public async Task AddProvider_KeyboardOnly_TabsSwitchWithArrowKeys()
     {
         await SignInAsync();

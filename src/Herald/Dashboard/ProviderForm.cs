@@ -15,6 +15,9 @@ public sealed class KeyValueRow
 
     /// <summary>The value (placeholders allowed).</summary>
     public string? Value { get; set; }
+
+    /// <summary>Whether the value is a secret; null leaves it to the key's name (the settings' <c>secret</c> flag).</summary>
+    public bool? Secret { get; set; }
 }
 
 /// <summary>
@@ -77,7 +80,11 @@ internal static class ProviderForms
                     break;
                 case FormRows rows:
                     form.Rows[rows.Path] = At(view.Settings, rows.Path) is { ValueKind: JsonValueKind.Array } array
-                        ? array.EnumerateArray().Select(r => new KeyValueRow { Key = Text(At(r, "key")), Value = Text(At(r, "value")) }).ToList()
+                        ? array.EnumerateArray().Select(r => new KeyValueRow
+                        {
+                            Key = Text(At(r, "key")), Value = Text(At(r, "value")),
+                            Secret = At(r, "secret") is { ValueKind: JsonValueKind.True or JsonValueKind.False } secret ? secret.GetBoolean() : null,
+                        }).ToList()
                         : [];
                     break;
             }
@@ -198,10 +205,20 @@ internal static class ProviderForms
                     break;
                 case FormRows rows:
                     Set(settings, rows.Path, new JsonArray(form.RowsAt(rows.Path)
-                        .Select(r => (JsonNode)new JsonObject { ["key"] = r.Key?.Trim() ?? "", ["value"] = r.Value ?? "" }).ToArray()));
+                        .Select(Row).ToArray()));
                     break;
             }
         }
+    }
+
+    private static JsonNode Row(KeyValueRow row)
+    {
+        var node = new JsonObject { ["key"] = row.Key?.Trim() ?? "", ["value"] = row.Value ?? "" };
+        if (row.Secret is { } secret)
+        {
+            node["secret"] = secret;
+        }
+        return node;
     }
 
     private static void Put(FormField field, ProviderFormModel form, JsonObject settings)

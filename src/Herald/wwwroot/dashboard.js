@@ -83,10 +83,11 @@
     const name = container.dataset.name;
     const id = container.dataset.id;
     const noun = container.dataset.noun || 'Row';
-    const fields = { key: container.dataset.keyField || 'Key', value: container.dataset.valueField || 'Value' };
+    const fields = { key: container.dataset.keyField || 'Key', value: container.dataset.valueField || 'Value', secret: 'Secret' };
     $$('[data-row]', $('[data-rows-body]', container)).forEach((row, i) => {
-      for (const part of ['key', 'value']) {
+      for (const part of ['key', 'value', 'secret']) {
         const input = $(`[data-field="${part}"]`, row);
+        if (!input) continue; // the secret choice is on provider rows only
         const label = $(`[data-label="${part}"]`, row);
         input.name = `${name}[${i}].${fields[part]}`;
         input.id = `${id}-${i}-${part}`;
