@@ -119,8 +119,8 @@ public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
         await Herald.WaitForStatusAsync(result["messageId"]!.GetValue<string>(), finalState);
     }
 
-    [Fact]
-    public async Task ProviderStats_CountDeliveriesFailuresAndReportLatency()
+    /// <summary>A seed provider with one test SMS delivered, one rejected by the operator and one failed at send; its id.</summary>
+    private async Task<string> DeliveredRejectedAndFailedAsync()
     {
         var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);
         var id = provider["id"]!.GetValue<string>();
@@ -129,6 +129,13 @@ public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
         await Herald.TestSmsAsync(id, "9812340004"); // failed at send
         await Herald.WaitForStatusAsync(delivered, "delivered");
         await Herald.WaitForStatusAsync(rejected, "rejected");
+        return id;
+    }
+
+    [Fact]
+    public async Task ProviderStats_CountDeliveriesFailuresAndReportLatency()
+    {
+        var id = await DeliveredRejectedAndFailedAsync();
 
         var stats = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync($"/api/v1/providers/{id}/stats"), HttpStatusCode.OK);
         var day = stats["windows"]!["24h"]!;
@@ -148,13 +155,7 @@ public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task ProviderStats_ApiAndDashboard_ShowTheSameFigures()
     {
-        var provider = await Herald.CreateSeedProviderAsync(Simulator, _simulatorOptions);
-        var id = provider["id"]!.GetValue<string>();
-        var delivered = (await Herald.TestSmsAsync(id, "9812345678"))["messageId"]!.GetValue<string>();
-        var rejected = (await Herald.TestSmsAsync(id, "9812340001"))["messageId"]!.GetValue<string>();
-        await Herald.TestSmsAsync(id, "9812340004"); // failed at send
-        await Herald.WaitForStatusAsync(delivered, "delivered");
-        await Herald.WaitForStatusAsync(rejected, "rejected");
+        var id = await DeliveredRejectedAndFailedAsync();
 
         var api = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync($"/api/v1/providers/{id}/stats"), HttpStatusCode.OK);
         var health = Herald.Services.GetRequiredService<ProviderHealthService>();

@@ -26,8 +26,11 @@ public interface IOutboxTopic
     /// <summary>The JSON body that carries <paramref name="entries"/> (all for one URL) in one POST.</summary>
     string Body(IReadOnlyList<OutboxRecord> entries);
 
-    /// <summary>The timeline note for an entry the receiver took (2xx), e.g. what its answer still listed as unprocessed.</summary>
-    string Delivered(OutboxRecord entry, string host, string answer, int attempt, int inPost, string responseBody);
+    /// <summary>
+    /// The timeline note for each entry of a POST the receiver took (2xx), in order, e.g. what its answer still listed as
+    /// unprocessed: the answer is read once for the whole POST.
+    /// </summary>
+    IReadOnlyList<string> Delivered(IReadOnlyList<OutboxRecord> entries, string host, string answer, string responseBody);
 
     /// <summary>The event word for timelines (<c>relayed</c> / <c>relay-retry</c> / <c>relay-dead</c> for the connector).</summary>
     string EventPrefix { get; }

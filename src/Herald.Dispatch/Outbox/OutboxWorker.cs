@@ -138,7 +138,8 @@ internal sealed partial class OutboxWorker(
                 var host = new Uri(url).Authority;
                 var answer = status is null ? exchange.Error ?? "no answer" : $"HTTP {status}";
                 var now = time.GetUtcNow();
-                var completions = chunk.Select(e =>
+                var notes = accepted ? topic.Delivered(chunk, host, answer, responseBody) : null;
+                var completions = chunk.Select((e, i) =>
                 {
                     var attempt = e.Attempts + 1;
                     var detail = Detail(e, exchange, attempt, chunk.Length);
@@ -147,7 +148,7 @@ internal sealed partial class OutboxWorker(
                         return new OutboxCompletion
                         {
                             Id = e.Id, MessageId = e.MessageId, Status = OutboxStatus.Sent, Event = topic.EventPrefix + "ed", Detail = detail,
-                            Note = topic.Delivered(e, host, answer, attempt, chunk.Length, responseBody),
+                            Note = notes![i],
                         };
                     }
                     var next = now + Backoff(policy, attempt);

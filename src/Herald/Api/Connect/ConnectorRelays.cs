@@ -140,12 +140,16 @@ internal sealed class CleverTapTopic(ConnectorSettings settings) : IOutboxTopic
         return groups.ToJsonString(HeraldJson.Options);
     }
 
-    public string Delivered(OutboxRecord entry, string host, string answer, int attempt, int inPost, string responseBody)
+    public IReadOnlyList<string> Delivered(IReadOnlyList<OutboxRecord> entries, string host, string answer, string responseBody)
     {
-        var payload = JsonNode.Parse(entry.Payload)!;
-        var problem = Unprocessed(responseBody).GetValueOrDefault(payload["data"]?["meta"]?.ToString() ?? "");
-        return $"CleverTap {payload["event"]} event relayed to {host} ({answer}, attempt {attempt}, {inPost} event(s) in the POST)"
-            + (problem is null ? "" : $"; the callback URL listed it unprocessed: {problem}");
+        var unprocessed = Unprocessed(responseBody);
+        return [.. entries.Select(entry =>
+        {
+            var payload = JsonNode.Parse(entry.Payload)!;
+            var problem = unprocessed.GetValueOrDefault(payload["data"]?["meta"]?.ToString() ?? "");
+            return $"CleverTap {payload["event"]} event relayed to {host} ({answer}, attempt {entry.Attempts + 1}, {entries.Count} event(s) in the POST)"
+                + (problem is null ? "" : $"; the callback URL listed it unprocessed: {problem}");
+        })];
     }
 
     /// <summary>The records a 2xx answer still lists as unprocessed (CleverTap's <c>partial</c>), by meta.</summary>

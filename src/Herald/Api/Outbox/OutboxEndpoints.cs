@@ -66,23 +66,22 @@ internal static class OutboxEndpoints
         return TypedResults.Ok(new OutboxPage([.. page.Items.Select(View)], page.Next));
     }
 
-    private static async Task<Results<Accepted<OutboxEntryView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> RetryAsync(
+    private static async Task<Results<Accepted<OutboxEntryView>, NotFoundProblem, ConflictProblem>> RetryAsync(
         long id, IOutboxStore outbox, Herald.Dispatch.Outbox.IOutboxSignal signal, TimeProvider time, CancellationToken ct)
     {
-        if (await outbox.RetryAsync(id, time.GetUtcNow() + RetryValidity, ct))
+        var retried = await outbox.RetryAsync(id, time.GetUtcNow() + RetryValidity, ct);
+        var entry = (await outbox.ListAsync(new OutboxQuery { Before = id + 1, Limit = 1 }, ct)).Items.FirstOrDefault(e => e.Id == id);
+        if (entry is null)
         {
-            signal.Notify();
-            var entry = (await outbox.ListAsync(new OutboxQuery { Before = id + 1, Limit = 1 }, ct)).Items.Single();
-            return TypedResults.Accepted($"/api/v1/outbox?messageId={entry.MessageId}", View(entry));
+            return Problems.NotFound($"No outbox entry has the id {id}.");
         }
-        var existing = (await outbox.ListAsync(new OutboxQuery { Before = id + 1, Limit = 1 }, ct)).Items.FirstOrDefault(e => e.Id == id);
-        return existing is null
-            ? TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 404, Title = "Not found", Detail = $"No outbox entry has the id {id}." })
-            : TypedResults.Conflict(new Microsoft.AspNetCore.Mvc.ProblemDetails
-            {
-                Status = 409, Title = "Not dead",
-                Detail = $"Outbox entry {id} is {existing.Status.ToString().ToLowerInvariant()}: only dead entries are retried (a sent one is never sent again).",
-            });
+        if (!retried)
+        {
+            return Problems.Conflict("Not dead",
+                $"Outbox entry {id} is {entry.Status.ToString().ToLowerInvariant()}: only dead entries are retried (a sent one is never sent again).");
+        }
+        signal.Notify();
+        return TypedResults.Accepted($"/api/v1/outbox?messageId={entry.MessageId}", View(entry));
     }
 
     internal static OutboxEntryView View(OutboxRecord r) => new(r.Id, r.Topic, r.Url, r.MessageId, r.Status.ToString().ToLowerInvariant(), r.Attempts,
