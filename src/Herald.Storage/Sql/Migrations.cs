@@ -228,5 +228,72 @@ internal static class Migrations
         (60, "dashboard session stamps", d => """
             ALTER TABLE dashboard_users ADD COLUMN security_stamp TEXT NULL;
             """),
+        // Engagement (issue 12): contacts, their consent, the suppression list, events with per-contact aggregates, imports.
+        (80, "contacts and events", d => $"""
+            CREATE TABLE contacts (
+                id TEXT PRIMARY KEY,
+                phone TEXT NULL UNIQUE,
+                external_id TEXT NULL UNIQUE,
+                country TEXT NULL,
+                timezone TEXT NULL,
+                locale TEXT NULL,
+                attributes TEXT NOT NULL,
+                erased_at BIGINT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_contacts_country ON contacts (country, id);
+            CREATE TABLE contact_consents (
+                contact_id TEXT NOT NULL,
+                category TEXT NOT NULL,
+                granted INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                PRIMARY KEY (contact_id, category)
+            );
+            CREATE TABLE suppressions (
+                phone TEXT PRIMARY KEY,
+                reason TEXT NOT NULL,
+                categories TEXT NOT NULL,
+                source TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            CREATE TABLE events (
+                id {d.AutoId},
+                message_id TEXT NOT NULL UNIQUE,
+                contact_id TEXT NULL,
+                user_id TEXT NULL,
+                anonymous_id TEXT NULL,
+                type TEXT NOT NULL,
+                name TEXT NULL,
+                properties TEXT NULL,
+                at BIGINT NOT NULL,
+                received_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_events_contact ON events (contact_id, name, at);
+            CREATE INDEX ix_events_name ON events (name, at);
+            CREATE TABLE contact_event_stats (
+                contact_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                count BIGINT NOT NULL,
+                first_at BIGINT NOT NULL,
+                last_at BIGINT NOT NULL,
+                PRIMARY KEY (contact_id, name)
+            );
+            CREATE TABLE imports (
+                id TEXT PRIMARY KEY,
+                status TEXT NOT NULL,
+                total_rows BIGINT NOT NULL DEFAULT 0,
+                imported BIGINT NOT NULL DEFAULT 0,
+                updated BIGINT NOT NULL DEFAULT 0,
+                failed BIGINT NOT NULL DEFAULT 0,
+                errors TEXT NULL,
+                error_rows TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                finished_at BIGINT NULL
+            );
+            """),
     ];
 }

@@ -10,6 +10,7 @@ using Herald.Api.Keys;
 using Herald.Api.Messages;
 using Herald.Api.Outbox;
 using Herald.Dispatch;
+using Herald.Engagement;
 using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
 using Herald.Api.Reference;
@@ -212,6 +213,7 @@ public static class HeraldServer
             .BindConfiguration(Providers.Http.OutboundOptions.Section)
             .PostConfigure(o => o.AllowLoopback |= options.Providers.AllowInsecureLoopback);
         services.AddHeraldDispatch(configuration);
+        services.AddHeraldEngagement(configuration);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(HeraldMetrics.MeterName)
             .AddRuntimeInstrumentation()

@@ -1,0 +1,23 @@
+using Herald.Engagement.Policy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Engagement;
+
+/// <summary>Registers the engagement engines (contacts, events, segments, templates, campaigns and the send-path policy).</summary>
+public static class EngagementServiceCollectionExtensions
+{
+    /// <summary>Adds the engagement engines. Their endpoints and pages are mapped by the host.</summary>
+    public static IServiceCollection AddHeraldEngagement(this IServiceCollection services, IConfiguration configuration)
+    {
+        var policy = configuration.GetSection(PolicyOptions.Section);
+        services.AddOptions<PolicyOptions>()
+            .Bind(policy)
+            // The binder appends configured list items to a default list, so the defaults apply only when nothing is configured.
+            .PostConfigure(o => { if (!policy.GetSection(nameof(PolicyOptions.FrequencyCaps)).Exists()) o.FrequencyCaps = [.. PolicyOptions.DefaultFrequencyCaps]; })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        return services;
+    }
+}
