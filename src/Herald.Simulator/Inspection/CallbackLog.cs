@@ -8,6 +8,7 @@ internal sealed class CallbackLog(SimulatorOptions options)
 {
     public const string ConnectorFace = "connector";
     public const string KaleyraFace = "kaleyra";
+    public const string TwilioFace = "twilio";
 
     private readonly RingBuffer<CallbackEntry> _buffer = new(options.RequestLogCapacity);
     private long _lastId;
