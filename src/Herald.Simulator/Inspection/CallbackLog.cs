@@ -68,6 +68,7 @@ internal sealed class CallbackEntry(
                 Method = request.Method.Method,
                 ContentType = request.ContentType,
                 Face = face,
+                Headers = request.Headers ?? [],
             };
         }
     }
