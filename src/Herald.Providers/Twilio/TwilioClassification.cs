@@ -28,7 +28,7 @@ internal static class TwilioClassification
         ["21602"] = "the message body is required",
         ["21606"] = "the 'From' number is not a valid, SMS-capable Twilio number of the account",
         ["21608"] = "a trial account can send only to verified numbers",
-        ["21610"] = "the recipient has unsubscribed (replied STOP)",
+        ["21610"] = "the recipient replied STOP (unsubscribed)",
         ["21611"] = "the sender has too many queued messages",
         ["21612"] = "Twilio cannot route to this number",
         ["21614"] = "'To' is not a mobile number",
@@ -81,7 +81,7 @@ internal static class TwilioClassification
         var meaning = Meaning(code);
         if (meaning is not null && message is not null && !message.Contains(meaning, StringComparison.OrdinalIgnoreCase))
         {
-            text = $"{message} ({meaning})";
+            text = $"{message}; {meaning}";
         }
         return $"{what}: {text} (HTTP {status}{(code is null ? "" : ", Twilio error " + code)})";
     }
