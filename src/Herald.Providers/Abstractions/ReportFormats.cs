@@ -18,8 +18,11 @@ public interface IDeliveryReportFormat
     /// the callback URL is their credential.
     /// </summary>
     /// <param name="callback">The callback as the provider sent it.</param>
-    /// <param name="settings">The settings of the provider the callback URL names (its keys, as <see cref="IProviderKind.Read"/> gave them).</param>
-    string? Verify(DlrCallback callback, IProviderSettings settings) => null;
+    /// <param name="settings">
+    /// The settings of the provider the callback URL names (its keys, as <see cref="IProviderKind.Read"/> gave them); read only
+    /// when called, so formats that verify nothing cost nothing.
+    /// </param>
+    string? Verify(DlrCallback callback, Func<IProviderSettings> settings) => null;
 }
 
 /// <summary>A callback as the provider sent it, for a format that checks its signature.</summary>

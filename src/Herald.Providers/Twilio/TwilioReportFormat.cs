@@ -15,9 +15,9 @@ internal sealed class TwilioReportFormat : IDeliveryReportFormat
     /// <summary>The query field of the StatusCallback URL that carries Herald's message id.</summary>
     public const string ReferenceField = "ref";
 
-    public string? Verify(DlrCallback callback, IProviderSettings settings)
+    public string? Verify(DlrCallback callback, Func<IProviderSettings> settings)
     {
-        var token = (settings as TwilioSettings)?.AuthToken;
+        var token = (settings() as TwilioSettings)?.AuthToken;
         if (string.IsNullOrEmpty(token))
         {
             return "This provider has no auth token to check Twilio's signature with: set authToken in its settings.";

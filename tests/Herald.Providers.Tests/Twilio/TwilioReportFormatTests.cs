@@ -108,7 +108,7 @@ public sealed class TwilioReportFormatTests
         const string url = "https://herald.example/dlr/prv_twl/t0ken?ref=msg_01TWL";
         var body = Callback("delivered");
 
-        Assert.Null(TwilioFixture.Kind.Reports.Verify(Signed(url, body, Sign(url, body)), TwilioFixture.Read(TwilioFixture.Settings())));
+        Assert.Null(TwilioFixture.Kind.Reports.Verify(Signed(url, body, Sign(url, body)), () => TwilioFixture.Read(TwilioFixture.Settings())));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class TwilioReportFormatTests
         const string url = "https://herald.example/dlr/prv_twl/t0ken?ref=msg_01TWL";
         var body = Callback("delivered");
 
-        var refusal = TwilioFixture.Kind.Reports.Verify(Signed(url, body, Sign(url, body, "another-token")), TwilioFixture.Read(TwilioFixture.Settings()));
+        var refusal = TwilioFixture.Kind.Reports.Verify(Signed(url, body, Sign(url, body, "another-token")), () => TwilioFixture.Read(TwilioFixture.Settings()));
 
         Assert.NotNull(refusal);
         Assert.Contains("X-Twilio-Signature does not match", refusal);
@@ -130,14 +130,14 @@ public sealed class TwilioReportFormatTests
         const string url = "https://herald.example/dlr/prv_twl/t0ken";
         var signature = Sign(url, Callback("failed", "30003"));
 
-        Assert.NotNull(TwilioFixture.Kind.Reports.Verify(Signed(url, Callback("delivered"), signature), TwilioFixture.Read(TwilioFixture.Settings())));
+        Assert.NotNull(TwilioFixture.Kind.Reports.Verify(Signed(url, Callback("delivered"), signature), () => TwilioFixture.Read(TwilioFixture.Settings())));
     }
 
     [Fact]
     public void Verify_NoSignature_RefusedSayingOnlySignedCallbacksAreTaken()
     {
         var refusal = TwilioFixture.Kind.Reports.Verify(Signed("https://herald.example/dlr/prv_twl/t0ken", Callback("delivered"), null),
-            TwilioFixture.Read(TwilioFixture.Settings()));
+            () => TwilioFixture.Read(TwilioFixture.Settings()));
 
         Assert.Contains("no X-Twilio-Signature header", refusal);
     }

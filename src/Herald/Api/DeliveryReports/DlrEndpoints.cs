@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Herald.Core.DeliveryReports;
+using Herald.Providers;
 using Herald.Providers.Abstractions;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -28,7 +29,8 @@ internal static class DlrEndpoints
     }
 
     private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers,
-        Herald.Api.Providers.ProviderService providerService, DlrIngest ingest, PublicLimits.PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
+        Herald.Api.Providers.ProviderService providerService, IProviderKinds kinds, DlrIngest ingest, PublicLimits.PublicEndpointLimiter limiter,
+        TimeProvider time, CancellationToken ct)
     {
         // Limits first: a refused callback is not stored, so the provider keeps it and sends it again.
         if (limiter.CheckClient(context) is { } tooMany)
@@ -52,11 +54,10 @@ internal static class DlrEndpoints
         }
         // A kind whose provider signs its callbacks (Twilio) checks the signature before anything is stored: a forged
         // callback is refused here and lands nowhere, not even among the unprocessed reports.
-        var ready = providerService.Ready(provider);
         var callback = new DlrCallback(new Uri(providerService.CallbackUrl(provider).AbsoluteUri + context.Request.QueryString.Value), context.Request.Method,
             name => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
             new DlrRequest(context.Request.ContentType, body!, CallbackBodies.Query(context.Request.QueryString.Value ?? "")));
-        if (ready.Kind.Reports.Verify(callback, ready.Settings) is { } refusal)
+        if (kinds.Find(provider.Kind)?.Reports.Verify(callback, () => providerService.Ready(provider).Settings) is { } refusal)
         {
             return new ForbiddenProblem(refusal);
         }
