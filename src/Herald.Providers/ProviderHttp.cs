@@ -2,6 +2,7 @@ using Herald.Providers.Abstractions;
 using Herald.Providers.GenericHttp;
 using Herald.Providers.Http;
 using Herald.Providers.Kaleyra;
+using Herald.Providers.Twilio;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -69,6 +70,7 @@ public static class ProvidersServiceCollectionExtensions
         // The provider kinds, one line each (docs/providers.md): the order is the order of the dashboard's kind switch.
         services.AddProviderKind<GenericHttpKind>();
         services.AddProviderKind<KaleyraKind>();
+        services.AddProviderKind<TwilioKind>();
         return services;
     }
 

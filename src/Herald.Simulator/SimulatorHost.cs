@@ -15,7 +15,7 @@ namespace Herald.Simulator;
 /// <summary>
 /// A running simulator on its own Kestrel server: the Kaleyra connector face at <see cref="ConnectorUrl"/>,
 /// the Kaleyra SMS API face at <see cref="KaleyraSmsUrl"/> (and <see cref="KaleyraMessagesUrl"/>,
-/// <see cref="KaleyraStatusUrl"/>), the inspection endpoints under <c>/_sim/</c>, and the DLR dispatcher. Reads no appsettings, environment
+/// <see cref="KaleyraStatusUrl"/>), the Twilio face at <see cref="TwilioMessagesUrl"/>, the inspection endpoints under <c>/_sim/</c>, and the DLR dispatcher. Reads no appsettings, environment
 /// variables or command line; logs warnings and above to the console unless <c>logging</c> says otherwise;
 /// does not handle Ctrl+C (the owner stops it).
 /// </summary>
@@ -35,6 +35,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         KaleyraSmsUrl = new Uri(baseUrl, $"v1/{sid}/sms");
         KaleyraMessagesUrl = new Uri(baseUrl, $"v1/{sid}/messages");
         KaleyraStatusUrl = new Uri(baseUrl, $"v1/{sid}/messages/status");
+        TwilioMessagesUrl = new Uri(baseUrl, $"2010-04-01/Accounts/{Uri.EscapeDataString(app.Services.GetRequiredService<SimulatorOptions>().TwilioAccountSid)}/Messages.json");
         Inspector = app.Services.GetRequiredService<ISimulatorInspector>();
     }
 
@@ -52,6 +53,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     /// <summary><see cref="BaseUrl"/> + <c>v1/{sid}/messages/status</c>: the Kaleyra face's status query (<c>?message_ids=..</c>).</summary>
     public Uri KaleyraStatusUrl { get; }
+
+    /// <summary><see cref="BaseUrl"/> + <c>2010-04-01/Accounts/{accountSid}/Messages.json</c>: the Twilio face's send endpoint.</summary>
+    public Uri TwilioMessagesUrl { get; }
 
     /// <summary>In-process access to the data behind <c>/_sim/requests</c>, <c>/_sim/callbacks</c> and <c>/_sim/stats</c>.</summary>
     public ISimulatorInspector Inspector { get; }

@@ -33,6 +33,12 @@ public sealed class SimulatorOptions
     /// </summary>
     public string Sid { get; set; } = "SIM0000001";
 
+    /// <summary>The Twilio face's Account SID: the Basic auth user and the account in its paths. Default <c>AC</c> and 32 hex digits.</summary>
+    public string TwilioAccountSid { get; set; } = "AC00000000000000000000000000000001";
+
+    /// <summary>The Twilio face's auth token: the Basic auth password, and the key it signs status callbacks with.</summary>
+    public string TwilioAuthToken { get; set; } = "sim-twilio-auth-token";
+
     /// <summary>Mean delay between acceptance and the DLR callback; each delay is jittered ±50%.</summary>
     public TimeSpan DlrDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -113,6 +119,16 @@ public sealed class SimulatorOptions
         if (string.IsNullOrWhiteSpace(Sid))
         {
             failures.Add($"{nameof(Sid)} must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(TwilioAccountSid) || TwilioAccountSid.Any(c => !char.IsAsciiLetterOrDigit(c)))
+        {
+            failures.Add($"{nameof(TwilioAccountSid)} must be letters and digits (Twilio's are AC and 32 hex digits).");
+        }
+
+        if (string.IsNullOrWhiteSpace(TwilioAuthToken))
+        {
+            failures.Add($"{nameof(TwilioAuthToken)} must not be empty.");
         }
 
         if (DlrDelay < TimeSpan.Zero || DlrDelay > TimeSpan.FromDays(1))

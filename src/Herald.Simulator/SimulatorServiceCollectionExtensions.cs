@@ -4,6 +4,7 @@ using Herald.Simulator.Faults;
 using Herald.Simulator.Inspection;
 using Herald.Simulator.Kaleyra;
 using Herald.Simulator.Scenarios;
+using Herald.Simulator.Twilio;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +18,7 @@ public static class SimulatorServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the simulator's services (scenarios, fault injection, request/callback logs, counters, both
-    /// faces, the Kaleyra message store, the DLR dispatcher hosted service and its HTTP client). Validates and copies <paramref name="options"/>. Uses the
+    /// faces, the Kaleyra message store, the Twilio face, the DLR dispatcher hosted service and its HTTP client). Validates and copies <paramref name="options"/>. Uses the
     /// registered <see cref="TimeProvider"/> if any, else <see cref="TimeProvider.System"/>.
     /// Register it once per container.
     /// </summary>
@@ -47,6 +48,8 @@ public static class SimulatorServiceCollectionExtensions
         services.AddSingleton<KaleyraMessageStore>();
         services.AddSingleton<KaleyraCallbackScheduler>();
         services.AddSingleton<KaleyraEndpoints>();
+        services.AddSingleton<TwilioCallbackScheduler>();
+        services.AddSingleton<TwilioEndpoints>();
         services.AddHostedService<DlrDispatcher>();
         services.AddHttpClient(DlrDispatcher.HttpClientName, client =>
         {
@@ -59,7 +62,8 @@ public static class SimulatorServiceCollectionExtensions
 
     /// <summary>
     /// Maps <c>POST|GET /connector/sms</c> (connector face), <c>POST /v1/{sid}/messages</c>,
-    /// <c>POST /v1/{sid}/sms</c> and <c>GET /v1/{sid}/messages/status</c> (Kaleyra face), and the
+    /// <c>POST /v1/{sid}/sms</c> and <c>GET /v1/{sid}/messages/status</c> (Kaleyra face),
+    /// <c>POST /2010-04-01/Accounts/{accountSid}/Messages.json</c> (Twilio face), and the
     /// <c>/_sim/*</c> inspection endpoints, under <paramref name="pathPrefix"/> when given (e.g. <c>"/sim"</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapHeraldSimulator(this IEndpointRouteBuilder endpoints, string pathPrefix = "")
@@ -74,6 +78,7 @@ public static class SimulatorServiceCollectionExtensions
         root.MapPost(KaleyraEndpoints.MessagesPath, kaleyra.HandleSendAsync);
         root.MapPost(KaleyraEndpoints.SmsPath, kaleyra.HandleSendAsync);
         root.MapGet(KaleyraEndpoints.StatusPath, kaleyra.HandleStatusAsync);
+        root.MapPost(TwilioEndpoints.MessagesPath, endpoints.ServiceProvider.GetRequiredService<TwilioEndpoints>().HandleSendAsync);
         InspectionEndpoints.Map(root);
         return endpoints;
     }

@@ -210,6 +210,39 @@ public sealed partial class ProviderFormTests(BrowserFixture browser, DashboardS
         await Expect(dialog.Locator("[data-request]")).ToContainTextAsync("api-key: ****");
     }
 
+    [Fact]
+    public async Task AddProvider_TwilioKind_SavesWithSecretsMaskedAndSendsATestSms()
+    {
+        var nickname = Unique("Twilio");
+        await SignInAsync();
+        await Page.GotoAsync("/providers/new");
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Twilio", Exact = true }).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new Regex(@"/providers/new\?kind=twilio$"));
+        await Expect(Field("API host")).ToHaveValueAsync("api.twilio.com");
+
+        await Field("Nickname").FillAsync(nickname);
+        await Field("Account SID").FillAsync(Server.SimulatorOptions.TwilioAccountSid);
+        await Field("Auth Token").FillAsync(Server.SimulatorOptions.TwilioAuthToken);
+        await Field("From (default sender)").FillAsync("+15005550006");
+        await Field("API host").FillAsync(Server.Simulator.BaseUrl.GetLeftPart(UriPartial.Authority));
+        await Page.GetByLabel("Allow a host other than Twilio's (a simulator)").CheckAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+
+        await Expect(Page).ToHaveURLAsync(new Regex(@"/providers/prv_\w+\?saved=1$"));
+        var id = Regex.Match(Page.Url, @"/providers/(prv_\w+)").Groups[1].Value;
+        var provider = await Server.GetAsync($"/api/v1/providers/{id}");
+        Assert.Equal("twilio", provider["kind"]!.GetValue<string>());
+        Assert.Equal("****", provider["settings"]!["authToken"]!.GetValue<string>());
+        Assert.Equal("****", provider["settings"]!["accountSid"]!.GetValue<string>());
+        await Expect(Page.GetByText("StatusCallback").First).ToBeVisibleAsync(); // the callback URL's hint: nothing to set at Twilio
+        var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = "Send Test SMS" });
+        await dialog.GetByLabel("Mobile number").FillAsync("9812345678");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Send Test" }).ClickAsync();
+        await Expect(dialog.Locator("[data-outcome]")).ToHaveTextAsync("accepted");
+        await Expect(dialog.Locator("[data-request]")).ToContainTextAsync("Authorization: Basic ****");
+        await Expect(dialog.Locator("[data-request]")).Not.ToContainTextAsync(Server.SimulatorOptions.TwilioAuthToken);
+    }
+
     private async Task AssertSeedSettingsAsync(string id, string nickname)
     {
         var provider = await Server.GetAsync($"/api/v1/providers/{id}");

@@ -11,7 +11,29 @@ public interface IDeliveryReportFormat
     /// <summary>Reads a callback; records that cannot be used come back as unprocessed.</summary>
     /// <exception cref="DlrFormatException">The callback is not in this format at all: the message says what to send.</exception>
     DlrParseResult Parse(DlrRequest request);
+
+    /// <summary>
+    /// Checks that a callback comes from the provider, before anything of it is stored: null when it does, otherwise why not
+    /// (answered 403, stored nowhere). Formats of providers that do not sign their callbacks keep this default: the token in
+    /// the callback URL is their credential.
+    /// </summary>
+    /// <param name="callback">The callback as the provider sent it.</param>
+    /// <param name="settings">
+    /// The settings of the provider the callback URL names (its keys, as <see cref="IProviderKind.Read"/> gave them); read only
+    /// when called, so formats that verify nothing cost nothing.
+    /// </param>
+    string? Verify(DlrCallback callback, Func<IProviderSettings> settings) => null;
 }
+
+/// <summary>A callback as the provider sent it, for a format that checks its signature.</summary>
+/// <param name="Url">
+/// The URL as the provider called it: the callback URL Herald gave the provider (built on <c>Herald:PublicBaseUrl</c>, so a
+/// reverse proxy in front of Herald does not change it) with the request's query string as received.
+/// </param>
+/// <param name="Method">The HTTP method (GET or POST).</param>
+/// <param name="Header">The request's header of that name, or null.</param>
+/// <param name="Request">The body, content type and query fields.</param>
+public sealed record DlrCallback(Uri Url, string Method, Func<string, string?> Header, DlrRequest Request);
 
 /// <summary>A message a person sent to one of the provider's numbers (a reply, a STOP), as the provider reported it.</summary>
 /// <param name="From">The sender's number as the provider gave it.</param>
@@ -42,14 +64,23 @@ internal static class CallbackFields
     public static Dictionary<string, string> ParseForm(string body)
     {
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in ParsePairs(body))
+        {
+            fields.TryAdd(key, value);
+        }
+        return fields;
+    }
+
+    /// <summary>Every form-urlencoded name and value, decoded, in the order sent (repeats kept: a signature covers them all).</summary>
+    public static IEnumerable<KeyValuePair<string, string>> ParsePairs(string body)
+    {
         foreach (var pair in body.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var separator = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Uri.UnescapeDataString((separator < 0 ? pair : pair[..separator]).Replace('+', ' '));
             var value = separator < 0 ? "" : Uri.UnescapeDataString(pair[(separator + 1)..].Replace('+', ' '));
-            fields.TryAdd(key, value);
+            yield return new(key, value);
         }
-        return fields;
     }
 
     /// <summary>A query string's fields as text, for the raw record.</summary>

@@ -149,47 +149,14 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
             : null;
     }
 
-    /// <summary>
-    /// Reads a host setting into its stored form: a Kaleyra host name, or (custom hosts only)
-    /// <c>host[:port]</c> for https or <c>http://host:port</c> for plain http to loopback.
-    /// </summary>
-    internal static string? NormalizeHost(string raw, bool allowCustomHost, ProviderValidationContext context, out string? host)
-    {
-        host = null;
-        var text = raw.Trim().TrimEnd('/');
-        if (text.Length == 0)
-        {
-            return $"host is required: the Kaleyra API host of the account, one of {HostList}.";
-        }
-        var hasScheme = text.Contains("://", StringComparison.Ordinal);
-        if (!Uri.TryCreate(hasScheme ? text : "https://" + text, UriKind.Absolute, out var uri) || uri.Host.Length == 0
-            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
-        {
-            return $"host '{raw}' is not a host name: write only the host, e.g. api.in.kaleyra.io (no path, query or credentials).";
-        }
-        if (KnownHosts.Contains(uri.IdnHost.ToLowerInvariant()))
-        {
-            if (uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort)
-            {
-                return $"host '{raw}': Kaleyra's API is called over https on the default port; write only the host name, e.g. {uri.IdnHost.ToLowerInvariant()}.";
-            }
-            host = uri.IdnHost.ToLowerInvariant();
-            return null;
-        }
-        if (!allowCustomHost)
-        {
-            return $"host '{raw}' is not a Kaleyra API host: use one of {HostList}. "
-                + "Another host (a Kaleyra look-alike such as herald simulate) needs allowCustomHost set to true.";
-        }
-        if (EndpointRules.Check(uri.GetLeftPart(UriPartial.Authority), context) is { } problem)
-        {
-            return $"host '{raw}': {problem}";
-        }
-        host = uri.Scheme == Uri.UriSchemeHttps ? uri.Authority.ToLowerInvariant() : "http://" + uri.Authority.ToLowerInvariant();
-        return null;
-    }
+    /// <summary>Kaleyra's hosts, and a look-alike's when the settings allow one (<see cref="ApiHosts"/>).</summary>
+    internal static readonly ApiHosts Hosts = new("Kaleyra", KnownHosts, HostList, "api.in.kaleyra.io");
+
+    /// <summary>Reads a host setting into its stored form (<see cref="ApiHosts.Normalize"/>).</summary>
+    internal static string? NormalizeHost(string raw, bool allowCustomHost, ProviderValidationContext context, out string? host) =>
+        Hosts.Normalize(raw, allowCustomHost, context, out host);
 
     /// <summary>The base URL (scheme and authority, no trailing slash) of a normalised host setting.</summary>
-    internal static string BaseUrl(string host) => host.Contains("://", StringComparison.Ordinal) ? host.TrimEnd('/') : "https://" + host.TrimEnd('/');
+    internal static string BaseUrl(string host) => ApiHosts.BaseUrl(host);
 
 }

@@ -8,6 +8,7 @@ internal sealed class CallbackLog(SimulatorOptions options)
 {
     public const string ConnectorFace = "connector";
     public const string KaleyraFace = "kaleyra";
+    public const string TwilioFace = "twilio";
 
     private readonly RingBuffer<CallbackEntry> _buffer = new(options.RequestLogCapacity);
     private long _lastId;
@@ -67,6 +68,7 @@ internal sealed class CallbackEntry(
                 Method = request.Method.Method,
                 ContentType = request.ContentType,
                 Face = face,
+                Headers = request.Headers ?? [],
             };
         }
     }

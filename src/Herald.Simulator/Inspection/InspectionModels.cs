@@ -60,8 +60,11 @@ public sealed record RecordedCallback(
     /// <summary>Content type of <see cref="Body"/>; null for a GET callback.</summary>
     public string? ContentType { get; init; }
 
-    /// <summary>Which face queued it: <c>connector</c> or <c>kaleyra</c>.</summary>
+    /// <summary>Which face queued it: <c>connector</c>, <c>kaleyra</c> or <c>twilio</c>.</summary>
     public string Face { get; init; } = "connector";
+
+    /// <summary>Extra request headers it is sent with (a Kaleyra <c>callback.header</c>, Twilio's <c>X-Twilio-Signature</c>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 }
 
 /// <summary>One attempt to post a DLR: either an HTTP <paramref name="Status"/> or a transport <paramref name="Error"/>.</summary>

@@ -97,35 +97,13 @@ internal sealed partial class KaleyraCallbackScheduler(
         if (spec.UseGet)
         {
             var url = spec.Url.GetLeftPart(UriPartial.Query);
-            var query = Encode(fields);
+            var query = FormEncoding.Encode(fields);
             var separator = spec.Url.Query.Length > 1 ? "&" : url.EndsWith('?') ? "" : "?";
             return new CallbackRequest(HttpMethod.Get, new Uri(url + separator + query), null, null, spec.Headers);
         }
 
-        var body = spec.IsJson ? EncodeJson(fields) : Encoding.UTF8.GetBytes(Encode(fields));
+        var body = spec.IsJson ? EncodeJson(fields) : Encoding.UTF8.GetBytes(FormEncoding.Encode(fields));
         return new CallbackRequest(HttpMethod.Post, spec.Url, body, spec.ContentType, spec.Headers);
-    }
-
-    /// <summary>Percent-encoded <c>name=value&amp;...</c> (for a form body or a query string), skipping null values.</summary>
-    private static string Encode(ReadOnlySpan<KeyValuePair<string, string?>> fields)
-    {
-        var builder = new StringBuilder(256);
-        foreach (var (name, value) in fields)
-        {
-            if (value is null)
-            {
-                continue;
-            }
-
-            if (builder.Length > 0)
-            {
-                builder.Append('&');
-            }
-
-            builder.Append(name).Append('=').Append(Uri.EscapeDataString(value));
-        }
-
-        return builder.ToString();
     }
 
     private static byte[] EncodeJson(ReadOnlySpan<KeyValuePair<string, string?>> fields)

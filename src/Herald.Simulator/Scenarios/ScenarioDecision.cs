@@ -58,3 +58,25 @@ internal sealed record KaleyraOutcome(string? Status, string Details)
 }
 
 internal readonly record struct KaleyraDecision(SendBehaviour Behaviour, KaleyraOutcome Outcome);
+
+/// <summary>
+/// The final status the Twilio face reports for an accepted message: <see cref="Status"/> is <c>delivered</c>,
+/// <c>undelivered</c> or <c>failed</c> with Twilio's <see cref="ErrorCode"/> for the failures (e.g. <c>30003</c>), or null
+/// for "no callback ever" (the message stays <c>accepted</c>).
+/// </summary>
+internal sealed record TwilioOutcome(string? Status, string? ErrorCode)
+{
+    public const string QueuedStatus = "queued";
+    public const string SentStatus = "sent";
+
+    public static TwilioOutcome None { get; } = new(null, null);
+
+    public static TwilioOutcome Delivered { get; } = new("delivered", null);
+
+    public static TwilioOutcome Failed(string errorCode) => new("failed", errorCode);
+
+    public static TwilioOutcome Undelivered(string errorCode) => new("undelivered", errorCode);
+}
+
+/// <summary>How the Twilio face answers a send (<see cref="Behaviour"/>, or 400 with <see cref="RejectCode"/>) and what it reports after.</summary>
+internal readonly record struct TwilioDecision(SendBehaviour Behaviour, TwilioOutcome Outcome, string? RejectCode = null);

@@ -77,6 +77,40 @@ internal sealed class ScenarioResolver(SimulatorOptions options, SimulatorRandom
         static KaleyraDecision Reject(SendBehaviour behaviour) => new(behaviour, KaleyraOutcome.None);
     }
 
+    private static readonly TwilioOutcome[] TwilioOperatorFailures =
+    [
+        TwilioOutcome.Undelivered("30003"),
+        TwilioOutcome.Undelivered("30005"),
+        TwilioOutcome.Failed("30006"),
+        TwilioOutcome.Undelivered("30008"),
+    ];
+
+    /// <summary>
+    /// Twilio face: the same special numbers with Twilio's answers and error codes. Twilio refuses a recipient who replied
+    /// STOP when the message is sent, so DND/opt-out (0001) is a 400 with error 21610 there rather than a failed callback.
+    /// </summary>
+    /// <param name="digits">The recipient, digits only (at least 4 of them).</param>
+    public TwilioDecision ResolveTwilio(ReadOnlySpan<char> digits)
+    {
+        var suffix = digits.Length >= 4 ? digits[^4..] : digits;
+        return suffix switch
+        {
+            SimulatorScenarios.DndFailure => new(SendBehaviour.InvalidNumber, TwilioOutcome.None, "21610"),
+            SimulatorScenarios.Unavailable => new(SendBehaviour.Unavailable, TwilioOutcome.None),
+            SimulatorScenarios.Timeout => new(SendBehaviour.Timeout, TwilioOutcome.None),
+            SimulatorScenarios.InvalidNumber => new(SendBehaviour.InvalidNumber, TwilioOutcome.None, "21211"),
+            SimulatorScenarios.Expired => Accept(TwilioOutcome.Failed("30001")),
+            SimulatorScenarios.TemplateBlocked => Accept(TwilioOutcome.Undelivered("30007")),
+            SimulatorScenarios.NoDlr => Accept(TwilioOutcome.None),
+            SimulatorScenarios.Undelivered => Accept(TwilioOutcome.Undelivered("30003")),
+            SimulatorScenarios.AlwaysDelivered => Accept(TwilioOutcome.Delivered),
+            SimulatorScenarios.RateLimited => new(SendBehaviour.RateLimited, TwilioOutcome.None),
+            _ => Accept(RandomTwilioOutcome()),
+        };
+
+        static TwilioDecision Accept(TwilioOutcome outcome) => new(SendBehaviour.Accept, outcome);
+    }
+
     /// <summary>The request-level behaviour of a recipient alone (no random draw), for a quick pre-scan.</summary>
     public static SendBehaviour BehaviourOf(ReadOnlySpan<char> digits)
     {
@@ -114,6 +148,21 @@ internal sealed class ScenarioResolver(SimulatorOptions options, SimulatorRandom
         }
 
         return OperatorFailures[random.Next(OperatorFailures.Length)];
+    }
+
+    private TwilioOutcome RandomTwilioOutcome()
+    {
+        if (NextInjectedFailure())
+        {
+            return TwilioOutcome.Failed("30002");
+        }
+
+        if (random.NextDouble() < options.DeliveryRate)
+        {
+            return TwilioOutcome.Delivered;
+        }
+
+        return TwilioOperatorFailures[random.Next(TwilioOperatorFailures.Length)];
     }
 
     private KaleyraOutcome RandomKaleyraOutcome()

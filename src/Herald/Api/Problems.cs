@@ -55,6 +55,13 @@ internal sealed class NotFoundProblem(string detail) : StatusProblem(StatusCodes
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(StatusCodes.Status404NotFound, builder);
 }
 
+/// <summary>403: the request is not from whom it claims (a provider callback whose signature does not match).</summary>
+internal sealed class ForbiddenProblem(string detail) : StatusProblem(StatusCodes.Status403Forbidden, "Forbidden", detail), IEndpointMetadataProvider
+{
+    /// <inheritdoc/>
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(StatusCodes.Status403Forbidden, builder);
+}
+
 /// <summary>409: the request is valid but the current state refuses it.</summary>
 internal sealed class ConflictProblem(string title, string detail) : StatusProblem(StatusCodes.Status409Conflict, title, detail), IEndpointMetadataProvider
 {

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald simulate</c>: a Kaleyra look-alike for sandboxes, tests and benchmarks.</summary>
+/// <summary><c>herald simulate</c>: a Kaleyra and Twilio look-alike for sandboxes, tests and benchmarks.</summary>
 internal static class SimulateCommand
 {
     public static Command Create()
@@ -13,6 +13,8 @@ internal static class SimulateCommand
         var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => defaults.Urls };
         var apiKey = new Option<string>("--api-key") { Description = "The api-key header callers must send.", DefaultValueFactory = _ => defaults.ApiKey };
         var sid = new Option<string>("--sid") { Description = "The sid header (account SID) callers must send.", DefaultValueFactory = _ => defaults.Sid };
+        var twilioAccountSid = new Option<string>("--twilio-account-sid") { Description = "The Twilio face's Account SID (Basic auth user, and the account in its paths).", DefaultValueFactory = _ => defaults.TwilioAccountSid };
+        var twilioAuthToken = new Option<string>("--twilio-auth-token") { Description = "The Twilio face's auth token (Basic auth password; signs its status callbacks).", DefaultValueFactory = _ => defaults.TwilioAuthToken };
         var dlrDelay = new Option<TimeSpan>("--dlr-delay") { Description = "Delay before each delivery report, jittered ±50% (e.g. 00:00:00.200).", DefaultValueFactory = _ => defaults.DlrDelay };
         var deliveryRate = new Option<double>("--delivery-rate") { Description = "Share of messages reported delivered (0 to 1); the rest fail with a realistic code.", DefaultValueFactory = _ => defaults.DeliveryRate };
         var dlrRetries = new Option<int>("--dlr-retries") { Description = "How often a delivery report POST that fails (5xx, connection) is retried.", DefaultValueFactory = _ => defaults.DlrRetryCount };
@@ -24,16 +26,18 @@ internal static class SimulateCommand
         var retryScale = new Option<double>("--kaleyra-retry-scale") { Description = "Multiplies the intervals of Kaleyra callback retries (callback.retry).", DefaultValueFactory = _ => defaults.KaleyraRetryIntervalScale };
 
         var command = new Command("simulate", """
-            Run a Kaleyra look-alike with two faces. POST /connector/sms (the seed's "HTTP Endpoint") answers and then
+            Run a Kaleyra and Twilio look-alike with three faces. POST /connector/sms (the seed's "HTTP Endpoint") answers and then
             posts a CleverTap-format delivery report to the callback_url header. POST /v1/{sid}/sms and /v1/{sid}/messages
             are Kaleyra's SMS API (up to 100 recipients, Sent and final callbacks to the callback url; status at
-            GET /v1/{sid}/messages/status). Numbers ending in 0001 fail with DND (901 / CON-DND), 0002 answer 503,
+            GET /v1/{sid}/messages/status). POST /2010-04-01/Accounts/{AccountSid}/Messages.json is Twilio's
+            Programmable Messaging (Basic auth, 201 with an SM sid, signed queued/sent/final status callbacks to the
+            StatusCallback; 0001 answers 400 error 21610 there, 0004 error 21211). Numbers ending in 0001 fail with DND (901 / CON-DND), 0002 answer 503,
             0003 time out, 0004 answer 400, 0005 expire, 0006 fail DLT (908 / TEMPLATE-NOT-FOUND), 0007 never report,
             0008 are undelivered, 0009 always deliver, 0429 answer 429. Inspect with GET /_sim/requests, /_sim/callbacks
             and /_sim/stats.
             """)
         {
-            urls, apiKey, sid, dlrDelay, deliveryRate, dlrRetries, seed, failRate, httpErrorRate, latency, rateLimit, retryScale,
+            urls, apiKey, sid, twilioAccountSid, twilioAuthToken, dlrDelay, deliveryRate, dlrRetries, seed, failRate, httpErrorRate, latency, rateLimit, retryScale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,6 +46,8 @@ internal static class SimulateCommand
                 Urls = parse.GetValue(urls)!,
                 ApiKey = parse.GetValue(apiKey)!,
                 Sid = parse.GetValue(sid)!,
+                TwilioAccountSid = parse.GetValue(twilioAccountSid)!,
+                TwilioAuthToken = parse.GetValue(twilioAuthToken)!,
                 DlrDelay = parse.GetValue(dlrDelay),
                 DeliveryRate = parse.GetValue(deliveryRate),
                 DlrRetryCount = parse.GetValue(dlrRetries),
@@ -62,7 +68,7 @@ internal static class SimulateCommand
                 return 2;
             }
             await using var host = await SimulatorHost.StartAsync(options, cancellationToken);
-            AnsiConsole.MarkupLineInterpolated($"Simulator listening on [bold]{host.BaseUrl}[/] (connector: {host.ConnectorUrl}; api-key {options.ApiKey}, sid {options.Sid}). Ctrl+C stops it.");
+            AnsiConsole.MarkupLineInterpolated($"Simulator listening on [bold]{host.BaseUrl}[/] (connector: {host.ConnectorUrl}; api-key {options.ApiKey}, sid {options.Sid}; Twilio: {host.TwilioMessagesUrl}). Ctrl+C stops it.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

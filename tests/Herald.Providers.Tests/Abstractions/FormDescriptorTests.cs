@@ -5,6 +5,8 @@ using Herald.Providers.GenericHttp;
 using Herald.Providers.Kaleyra;
 using Herald.Providers.Tests.Infrastructure;
 using Herald.Providers.Tests.Kaleyra;
+using Herald.Providers.Tests.Twilio;
+using Herald.Providers.Twilio;
 
 namespace Herald.Providers.Tests.Abstractions;
 
@@ -17,9 +19,15 @@ public class FormDescriptorTests
     {
         { "generic", typeof(GenericHttpSettings) },
         { "kaleyra", typeof(KaleyraSettings) },
+        { "twilio", typeof(TwilioSettings) },
     };
 
-    private static IProviderKind Kind(string name) => name == "generic" ? Generic.Kind : KaleyraFixture.Kind;
+    private static IProviderKind Kind(string name) => name switch
+    {
+        "generic" => Generic.Kind,
+        "twilio" => TwilioFixture.Kind,
+        _ => KaleyraFixture.Kind,
+    };
 
     [Theory]
     [MemberData(nameof(Kinds))]

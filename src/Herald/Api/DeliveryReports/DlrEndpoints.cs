@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Herald.Core.DeliveryReports;
+using Herald.Providers;
+using Herald.Providers.Abstractions;
 using Herald.Storage;
 using Herald.Storage.Records;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,14 +21,16 @@ internal static class DlrEndpoints
         // (the token is its credential), and it is the busiest request Herald serves (one or two per message).
         app.MapMethods("/dlr/{providerId}/{token}", [HttpMethods.Get, HttpMethods.Post], Receive).AllowAnonymous()
             .Produces<DlrAnswer>().Produces<DlrAnswer>(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithTags("Delivery reports").WithSummary("A provider's callback URL (the token is the credential; no API key)")
             .WithDescription("Takes the provider kind's report format as POST (form or JSON) or GET (query). Answers like CleverTap: {\"status\",\"processed\",\"unprocessed\"}.")
             .ShortCircuit();
         return app;
     }
 
-    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers, DlrIngest ingest,
-        PublicLimits.PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers,
+        Herald.Api.Providers.ProviderService providerService, IProviderKinds kinds, DlrIngest ingest, PublicLimits.PublicEndpointLimiter limiter,
+        TimeProvider time, CancellationToken ct)
     {
         // Limits first: a refused callback is not stored, so the provider keeps it and sends it again.
         if (limiter.CheckClient(context) is { } tooMany)
@@ -42,7 +47,21 @@ internal static class DlrEndpoints
         {
             return tooManyForProvider;
         }
-        return await IngestAsync(context, ingest, provider.Id, null, time, ct);
+        var (body, tooLarge) = await ReadBodyAsync(context, ct);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+        // A kind whose provider signs its callbacks (Twilio) checks the signature before anything is stored: a forged
+        // callback is refused here and lands nowhere, not even among the unprocessed reports.
+        var callback = new DlrCallback(new Uri(providerService.CallbackUrl(provider).AbsoluteUri + context.Request.QueryString.Value), context.Request.Method,
+            name => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
+            new DlrRequest(context.Request.ContentType, body!, CallbackBodies.Query(context.Request.QueryString.Value ?? "")));
+        if (kinds.Find(provider.Kind)?.Reports.Verify(callback, () => providerService.Ready(provider).Settings) is { } refusal)
+        {
+            return new ForbiddenProblem(refusal);
+        }
+        return await StoreAsync(context, ingest, provider.Id, null, body!, time, ct);
     }
 
     /// <summary>
@@ -52,16 +71,32 @@ internal static class DlrEndpoints
     /// <param name="scope">The one message a per-message callback URL names (the connector's); null for a provider's callback URL.</param>
     internal static async Task<Results<JsonHttpResult<DlrAnswer>, NotFoundProblem, TooLargeProblem, UnavailableProblem>> IngestAsync(HttpContext context, DlrIngest ingest, string providerId, string? scope, TimeProvider time, CancellationToken ct)
     {
-        string body;
+        var (body, tooLarge) = await ReadBodyAsync(context, ct);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+        return await StoreAsync(context, ingest, providerId, scope, body!, time, ct);
+    }
+
+    /// <summary>The callback's body, or 413 when it is over the limit.</summary>
+    private static async Task<(string? Body, TooLargeProblem? TooLarge)> ReadBodyAsync(HttpContext context, CancellationToken ct)
+    {
         try
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            body = await reader.ReadToEndAsync(ct);
+            return (await reader.ReadToEndAsync(ct), null);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return new TooLargeProblem("A delivery report body may be at most 1 MiB: send fewer records per callback.");
+            return (null, new TooLargeProblem("A delivery report body may be at most 1 MiB: send fewer records per callback."));
         }
+    }
+
+    /// <summary>Hands a read callback to the report pipeline: what the pipeline answered, or 503 with Retry-After.</summary>
+    private static async Task<Results<JsonHttpResult<DlrAnswer>, NotFoundProblem, TooLargeProblem, UnavailableProblem>> StoreAsync(HttpContext context, DlrIngest ingest, string providerId, string? scope,
+        string body, TimeProvider time, CancellationToken ct)
+    {
         var item = new DlrInboxItem
         {
             ProviderId = providerId,
