@@ -11,7 +11,22 @@ public interface IDeliveryReportFormat
     /// <summary>Reads a callback; records that cannot be used come back as unprocessed.</summary>
     /// <exception cref="DlrFormatException">The callback is not in this format at all: the message says what to send.</exception>
     DlrParseResult Parse(DlrRequest request);
+
+    /// <summary>The answer the provider expects when its callback was read (null: Herald's JSON answer).</summary>
+    CallbackReply? Reply => null;
+
+    /// <summary>The status code of Herald's JSON answer when the callback was read. Default 200.</summary>
+    int SuccessStatus => 200;
+
+    /// <summary>The status code when nothing in a callback could be used (every record unprocessed). Default 200, as CleverTap answers.</summary>
+    int UnusableStatus => 200;
 }
+
+/// <summary>A fixed answer to a provider's callback, for providers that retry until they see it.</summary>
+/// <param name="StatusCode">The status code.</param>
+/// <param name="Body">The body.</param>
+/// <param name="ContentType">The body's content type.</param>
+public sealed record CallbackReply(int StatusCode, string Body, string ContentType);
 
 /// <summary>A message a person sent to one of the provider's numbers (a reply, a STOP), as the provider reported it.</summary>
 /// <param name="From">The sender's number as the provider gave it.</param>

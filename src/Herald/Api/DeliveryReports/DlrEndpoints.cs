@@ -25,7 +25,7 @@ internal static class DlrEndpoints
     }
 
     private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers, DlrIngest ingest,
-        PublicLimits.PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
+        Herald.Api.Providers.ProviderService providerService, PublicLimits.PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
     {
         // Limits first: a refused callback is not stored, so the provider keeps it and sends it again.
         if (limiter.CheckClient(context) is { } tooMany)
@@ -42,7 +42,11 @@ internal static class DlrEndpoints
         {
             return tooManyForProvider;
         }
-        return await IngestAsync(context, ingest, provider.Id, null, time, ct);
+        var answer = await IngestAsync(context, ingest, provider.Id, null, time, ct);
+        // A provider that retries until it sees a particular reply gets the one its settings declare once its report is taken.
+        return answer.Result is JsonHttpResult<DlrAnswer> { StatusCode: >= 200 and < 300 } && providerService.ReportsFor(provider).Reply is { } reply
+            ? TypedResults.Text(reply.Body, reply.ContentType, Encoding.UTF8, reply.StatusCode)
+            : answer;
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ internal sealed record ProviderRemoval(bool Removed, bool NotFound, IReadOnlyLis
 /// Kept per provider until its row changes (<paramref name="Version"/> is the row's <c>UpdatedAt</c>).
 /// </summary>
 internal sealed record ReadyProvider(DateTimeOffset Version, IProviderKind Kind, IProviderSettings Settings, ISmsSender Sender,
-    IReadOnlyList<string> CustomPlaceholders);
+    IReadOnlyList<string> CustomPlaceholders, IDeliveryReportFormat Reports);
 
 /// <summary>Provider configuration: validation, secrets at rest, and ready providers.</summary>
 internal sealed class ProviderService(
@@ -185,10 +185,13 @@ internal sealed class ProviderService(
         var settings = kind.Read(record.Settings, protector.Unprotect);
         var ready = new ReadyProvider(record.UpdatedAt, kind, settings,
             kind.CreateSender(settings, new ProviderInstance(record.Id, record.Nickname, CallbackUrl(record))),
-            kind.CustomPlaceholders(settings).Select(p => p.Placeholder.Name).ToList());
+            kind.CustomPlaceholders(settings).Select(p => p.Placeholder.Name).ToList(), kind.ReportsFor(settings));
         _ready[record.Id] = ready;
         return ready;
     }
+
+    /// <summary>How a stored provider's delivery reports are read: its kind's format, or the one its settings declare.</summary>
+    public IDeliveryReportFormat ReportsFor(ProviderRecord record) => Ready(record).Reports;
 
     /// <summary>A ready sender for a stored provider, rebuilt only when its settings change.</summary>
     public ISmsSender SenderFor(ProviderRecord record) => Ready(record).Sender;
