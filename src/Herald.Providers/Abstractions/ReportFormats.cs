@@ -12,6 +12,9 @@ public interface IDeliveryReportFormat
     /// <exception cref="DlrFormatException">The callback is not in this format at all: the message says what to send.</exception>
     DlrParseResult Parse(DlrRequest request);
 
+    /// <summary>The format's name for people (a preset's name, <c>custom</c>); null: the kind's.</summary>
+    string? Name => null;
+
     /// <summary>The answer the provider expects when its callback was read (null: Herald's JSON answer).</summary>
     CallbackReply? Reply => null;
 

@@ -44,6 +44,9 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
     public ReportDeclaration Declaration => _declaration;
 
     /// <inheritdoc />
+    public string Name => _declaration.Preset ?? "custom";
+
+    /// <inheritdoc />
     public CallbackReply? Reply { get; }
 
     /// <inheritdoc />

@@ -20,6 +20,9 @@ public sealed class GenericDlrFormat : IDeliveryReportFormat
     public static GenericDlrFormat Instance { get; } = new();
 
     /// <inheritdoc />
+    public string Name => "auto";
+
+    /// <inheritdoc />
     public DlrParseResult Parse(DlrRequest request)
     {
         var body = request.Body.AsSpan().Trim();

@@ -334,6 +334,8 @@ public static class ReportDeclarations
     /// <summary>The auto format with a declared answer.</summary>
     private sealed class AnsweringFormat(Abstractions.IDeliveryReportFormat inner, ReportAnswer answer) : Abstractions.IDeliveryReportFormat
     {
+        public string Name => "auto";
+
         public Herald.Core.DeliveryReports.DlrParseResult Parse(Herald.Core.DeliveryReports.DlrRequest request) => inner.Parse(request);
 
         public Abstractions.CallbackReply? Reply { get; } = ReplyOf(answer);
