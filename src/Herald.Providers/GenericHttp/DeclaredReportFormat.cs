@@ -286,7 +286,7 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
         var status = First(record, _declaration.Status);
         if (status is null)
         {
-            return (null, new($"missing_{statusName}", $"{statusName} is mandatory: it carries the status ({_expected}).", raw));
+            return (null, new($"missing_{Code(statusName)}", $"{statusName} is mandatory: it carries the status ({_expected}).", raw));
         }
         var code = First(record, _declaration.ErrorCode);
         var description = First(record, _declaration.ErrorDescription);
@@ -299,7 +299,7 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
             word = (_declaration.UnknownStatus ?? "unprocessed").ToLowerInvariant();
             if (word == "unprocessed")
             {
-                return (null, new($"unknown_{statusName}", $"Unknown {statusName} '{status}': expected {_expected}. Add it to the status map to read it.", raw));
+                return (null, new($"unknown_{Code(statusName)}", $"Unknown {statusName} '{status}': expected {_expected}. Add it to the status map to read it.", raw));
             }
             eventName = status;
         }
@@ -308,12 +308,12 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
             word = rule.Source.State.ToLowerInvariant();
             if (word == "unprocessed")
             {
-                return (null, new($"unknown_{statusName}", $"{statusName} '{status}' is not read (the status map says unprocessed).", raw));
+                return (null, new($"unknown_{Code(statusName)}", $"{statusName} '{status}' is not read (the status map says unprocessed).", raw));
             }
             if (rule.Source.RequireErrorCode == true && string.IsNullOrEmpty(code))
             {
                 var codeName = ReportWords.NameOf(_declaration.ErrorCode ?? "code");
-                return (null, new($"missing_{codeName}", $"{codeName} is mandatory when {statusName} is '{status}'.", raw));
+                return (null, new($"missing_{Code(codeName)}", $"{codeName} is mandatory when {statusName} is '{status}'.", raw));
             }
             eventName = rule.IsPattern ? status : rule.Source.Match;
             code = rule.Source.Code ?? code;
@@ -336,15 +336,18 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
         if (_declaration.HeraldId is { } heraldOnly)
         {
             var name = ReportWords.NameOf(heraldOnly);
-            return new($"missing_{name}", $"{name} is mandatory: it must carry the $$MessageID sent with the message.", raw);
+            return new($"missing_{Code(name)}", $"{name} is mandatory: it must carry the $$MessageID sent with the message.", raw);
         }
         if (_declaration.ProviderId is { } providerOnly)
         {
             var name = ReportWords.NameOf(providerOnly);
-            return new($"missing_{name}", $"{name} is mandatory: it must carry the provider's message id from its answer to the send.", raw);
+            return new($"missing_{Code(name)}", $"{name} is mandatory: it must carry the provider's message id from its answer to the send.", raw);
         }
         return new("missing_id", "The declaration names no message id field (heraldId or providerId).", raw);
     }
+
+    // A field's name as part of a machine code: status.code -> status_code.
+    private static string Code(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_'));
 
     private static string? First(IRecord record, string? field)
     {
