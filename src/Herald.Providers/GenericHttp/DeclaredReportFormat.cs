@@ -28,7 +28,8 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
         _path = Steps(declaration.Records) ?? [];
         _groupFields = new[] { declaration.Status, declaration.HeraldId, declaration.ProviderId }
             .SelectMany(ReportWords.Alternatives).Where(f => f.StartsWith('^')).Select(f => f[1..]).Distinct().ToArray();
-        var values = _rules.Where(r => !r.IsPattern).Select(r => r.Source.Match).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        // What the status map reads, for errors: its values and patterns (a catch-all pattern says nothing).
+        var values = _rules.Select(r => r.Source.Match).Where(m => m != "/.*/").Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         _expected = values.Count switch
         {
             0 => "a value the status map names",
@@ -65,11 +66,6 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
         }
         return (true, ReportWords.StateOf(rule.Source.State.ToLowerInvariant()), rule.Source.Code);
     }
-
-    /// <summary>Whether a JSON body fits the declaration's record path at its first step (used to tell presets apart).</summary>
-    internal bool FitsJson(JsonElement root) => _path is [Step.Each, ..] ? root.ValueKind is JsonValueKind.Array or JsonValueKind.Object
-        : _path is [Step.Property property, ..] ? root.ValueKind == JsonValueKind.Object && root.TryGetProperty(property.Name, out _)
-        : root.ValueKind is JsonValueKind.Array or JsonValueKind.Object;
 
     /// <inheritdoc />
     public DlrParseResult Parse(DlrRequest request)
@@ -257,7 +253,7 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
         return null;
     }
 
-    // e.g. {"event": "...", "data": [...]}
+    // e.g. {"event": "...", "data": [...]}.
     private string GroupShape()
     {
         var next = _path.SkipWhile(s => s is not Step.Each).Skip(1).OfType<Step.Property>().FirstOrDefault()?.Name;
@@ -266,8 +262,7 @@ public sealed partial class DeclaredReportFormat : IDeliveryReportFormat
         {
             parts.Add($"\"{next}\": [...]");
         }
-        var example = _rules.FirstOrDefault(r => !r.IsPattern)?.Source.Match;
-        return "{" + string.Join(", ", parts) + "}" + (example is null || _groupFields.Length == 0 ? "." : $", with {_groupFields[0]} one of {_expected}.");
+        return "{" + string.Join(", ", parts) + "}" + (_groupFields.Length == 0 ? "." : $", with {_groupFields[0]} one of {_expected}.");
     }
 
     private (DeliveryReport?, UnprocessedRecord?) Read(IRecord record, string raw)

@@ -174,7 +174,7 @@ internal static class GenericHttpForm
         new FormGroup(FormGroupStyle.Grid,
         [
             new FormField("reports.answer.status", "reports-answer-status", "Answer status", FormInput.Number) { Optional = true, InputMode = "numeric", Placeholder = "200" },
-            new FormField("reports.answer.body", "reports-answer-body", "Answer body") { Optional = true, Code = true, Placeholder = "Herald's JSON answer" },
+            new FormField("reports.answer.body", "reports-answer-body", "Answer body") { Optional = true, Code = true, Placeholder = "Herald's JSON answer (Kannel: OK)" },
         ]),
         new FormNote("For providers that retry until they see a particular reply: the status and body Herald answers a report it has taken."),
         new FormReportPreview("reports"),
