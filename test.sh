@@ -63,6 +63,19 @@ ensure_chromium() {
   say "Chromium: $browser"
 }
 
+# ---------------------------------------------------------------- Kannel
+# The Kannel end-to-end tests (tests/Herald.Tests/Kannel) run a real Kannel 1.4.5: Debian's kannel package (bearerbox, smsbox).
+ensure_kannel() {
+  if [[ -x /usr/sbin/bearerbox && -x /usr/sbin/smsbox ]]; then
+    return 0
+  fi
+  apt_update_once || return 1
+  say "installing Kannel for the Kannel end-to-end tests"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends kannel >/dev/null || return 1
+  # The package starts its own bearerbox as a service; the tests start theirs on free ports, so leave the service alone.
+  [[ -x /usr/sbin/bearerbox && -x /usr/sbin/smsbox ]]
+}
+
 # ---------------------------------------------------------------- PostgreSQL
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   apt_update_once || say "apt-get update failed; trying to install PostgreSQL anyway"
@@ -76,6 +89,11 @@ export HERALD_TEST_POSTGRES
 
 if [[ -d tests/Herald.Dashboard.Tests ]] && ! ensure_chromium; then
   say "could not install Chromium for the browser tests"
+  finish 0 0 0 1
+fi
+
+if [[ -d tests/Herald.Tests/Kannel ]] && ! ensure_kannel; then
+  say "could not install Kannel for the Kannel end-to-end tests (apt-get install -y kannel)"
   finish 0 0 0 1
 fi
 

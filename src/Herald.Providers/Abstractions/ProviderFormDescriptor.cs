@@ -116,7 +116,29 @@ public sealed record FormRows(string Path, string Id, string Noun) : FormElement
 
     /// <summary>Help under the rows.</summary>
     public string? Hint { get; init; }
+
+    /// <summary>The settings name of a row's key (default <c>key</c>; e.g. <c>match</c> for a status map).</summary>
+    public string KeyName { get; init; } = "key";
+
+    /// <summary>The settings name of a row's value (default <c>value</c>; e.g. <c>state</c>).</summary>
+    public string ValueName { get; init; } = "value";
+
+    /// <summary>The column heading of the keys.</summary>
+    public string KeyLabel { get; init; } = "Key";
+
+    /// <summary>The column heading of the values.</summary>
+    public string ValueLabel { get; init; } = "Value";
+
+    /// <summary>Whether each row has a Secret choice (headers and parameters do; a status map does not).</summary>
+    public bool SecretFlags { get; init; } = true;
 }
+
+/// <summary>
+/// The report preview: paste a sample callback and see how Herald reads it by the form's report settings, before saving
+/// (the dashboard renders the sample fields and the reading; the API's twin is <c>POST /api/v1/providers/{id}/reports/preview</c>).
+/// </summary>
+/// <param name="Path">The settings path of the report declaration the preview reads by (e.g. <c>reports</c>).</param>
+public sealed record FormReportPreview(string Path) : FormElement;
 
 /// <summary>A line of help between fields.</summary>
 public sealed record FormNote(string Text) : FormElement;

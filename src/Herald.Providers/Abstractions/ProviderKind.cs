@@ -50,6 +50,15 @@ public interface IProviderKind
     /// <summary>How the delivery reports posted to this kind's callback URLs are read.</summary>
     IDeliveryReportFormat Reports { get; }
 
+    /// <summary>How the delivery reports of a provider with these settings are read (a kind whose settings declare a format); default <see cref="Reports"/>.</summary>
+    IDeliveryReportFormat ReportsFor(IProviderSettings settings) => Reports;
+
+    /// <summary>
+    /// The report format a declaration given on its own would make (a preview of settings not saved yet), or the errors by field
+    /// (<c>settings.reports.*</c>); null when this kind's reports are not declared in its settings.
+    /// </summary>
+    (IDeliveryReportFormat? Format, IReadOnlyDictionary<string, string[]> Errors)? DeclaredReports(JsonElement reports) => null;
+
     /// <summary>How inbound messages (replies) from this kind are read; null when it has none.</summary>
     IInboundMessageFormat? Inbound => null;
 

@@ -23,6 +23,18 @@ public interface IDeliveryReportFormat
     /// when called, so formats that verify nothing cost nothing.
     /// </param>
     string? Verify(DlrCallback callback, Func<IProviderSettings> settings) => null;
+
+    /// <summary>The format's name for people (a preset's name, <c>custom</c>); null: the kind's.</summary>
+    string? Name => null;
+
+    /// <summary>The answer the provider expects when its callback was read (null: Herald's JSON answer).</summary>
+    CallbackReply? Reply => null;
+
+    /// <summary>The status code of Herald's JSON answer when the callback was read. Default 200.</summary>
+    int SuccessStatus => 200;
+
+    /// <summary>The status code when nothing in a callback could be used (every record unprocessed). Default 200, as CleverTap answers.</summary>
+    int UnusableStatus => 200;
 }
 
 /// <summary>A callback as the provider sent it, for a format that checks its signature.</summary>
@@ -34,6 +46,12 @@ public interface IDeliveryReportFormat
 /// <param name="Header">The request's header of that name, or null.</param>
 /// <param name="Request">The body, content type and query fields.</param>
 public sealed record DlrCallback(Uri Url, string Method, Func<string, string?> Header, DlrRequest Request);
+
+/// <summary>A fixed answer to a provider's callback, for providers that retry until they see it.</summary>
+/// <param name="StatusCode">The status code.</param>
+/// <param name="Body">The body.</param>
+/// <param name="ContentType">The body's content type.</param>
+public sealed record CallbackReply(int StatusCode, string Body, string ContentType);
 
 /// <summary>A message a person sent to one of the provider's numbers (a reply, a STOP), as the provider reported it.</summary>
 /// <param name="From">The sender's number as the provider gave it.</param>

@@ -6,9 +6,9 @@ using Herald.Providers.Kaleyra;
 namespace Herald.Providers.GenericHttp;
 
 /// <summary>
-/// The reports a generic provider takes: CleverTap's callback format (a JSON array of groups), which is what
-/// CleverTap's "Other (Generic)" provider expects, and Kaleyra's callback fields (as a query string, a form or JSON),
-/// because people point Kaleyra's callbacks at a generic provider configured like the seed.
+/// The reports a generic provider takes when it declares none (preset <c>auto</c>): CleverTap's callback format (a JSON array of
+/// groups), which is what CleverTap's "Other (Generic)" provider expects, and Kaleyra's callback fields (as a query string, a form or
+/// JSON), because people point Kaleyra's callbacks at a generic provider configured like the seed. Both are read by their presets.
 /// </summary>
 public sealed class GenericDlrFormat : IDeliveryReportFormat
 {
@@ -18,6 +18,9 @@ public sealed class GenericDlrFormat : IDeliveryReportFormat
 
     /// <summary>The format (it has no state).</summary>
     public static GenericDlrFormat Instance { get; } = new();
+
+    /// <inheritdoc />
+    public string Name => "auto";
 
     /// <inheritdoc />
     public DlrParseResult Parse(DlrRequest request)
@@ -42,6 +45,7 @@ public sealed class GenericDlrFormat : IDeliveryReportFormat
         }
         throw new DlrFormatException(
             "The body is not a delivery report Herald reads: send CleverTap's format (a JSON array of {\"event\",\"data\":[{\"ts\",\"meta\",...}]}) "
-            + "or Kaleyra's callback fields (id, status, status_details, ref) as a query string, a form or JSON.");
+            + "or Kaleyra's callback fields (id, status, status_details, ref) as a query string, a form or JSON, "
+            + "or declare this provider's format in its settings (reports).");
     }
 }

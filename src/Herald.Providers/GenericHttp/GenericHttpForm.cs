@@ -73,7 +73,8 @@ internal static class GenericHttpForm
                         Hint = "Placeholders go inside JSON strings; the body must be valid JSON once they are filled in.", When = new("bodyType", "json"),
                     },
                 ]) { Id = "parameters", Title = "Parameters" },
-            ]) { Title = "Request content" },
+                new FormGroup(FormGroupStyle.Tab, ReportElements) { Id = "reports", Title = "Delivery reports" },
+            ]) { Title = "Request content and delivery reports" },
             new FormGroup(FormGroupStyle.Details,
             [
                 new FormGroup(FormGroupStyle.Grid,
@@ -120,6 +121,67 @@ internal static class GenericHttpForm
             new("$$Anything", "a custom field, e.g. $$Sender, $$TYPE, $$LongURL: asked for when sending"),
         ],
     };
+
+    // Properties rather than fields: Descriptor, declared above, is built from them first.
+    private static FormCondition Custom => new("reports.preset", "custom");
+
+    /// <summary>The Delivery reports tab: a preset or the declared fields, the answer, and the preview.</summary>
+    private static IReadOnlyList<FormElement> ReportElements =>
+    [
+        new FormField("reports.preset", "reports-preset", "Report format", FormInput.Select)
+        {
+            Default = "auto",
+            Options =
+            [
+                new("auto", "Automatic: CleverTap's format or Kaleyra's fields"),
+                new("clevertap", "CleverTap (JSON events with meta)"),
+                new("kaleyra", "Kaleyra (id, status, status_details, ref)"),
+                new("kannel", "Kannel dlr-url (id, status=%d)"),
+                new("custom", "Declare the fields"),
+            ],
+            Hint = "How this provider calls back with delivery reports. Kannel: put `$$CallbackURL?id=$$MessageID&status=%d&answer=%A&smsc-id=%F&at=%T` in the `dlr-url` parameter.",
+        },
+        new FormGroup(FormGroupStyle.Grid,
+        [
+            new FormField("reports.source", "reports-source", "Fields are in", FormInput.Select)
+            {
+                Default = "auto",
+                Options = [new("auto", "Automatic (JSON, form or query)"), new("query", "The query string"), new("form", "A form body"), new("json", "A JSON body")],
+            },
+            Declared("reports.records", "reports-records", "Records path (JSON)", "results or [*].data; empty: the body"),
+            Declared("reports.heraldId", "reports-herald-id", "Herald's message id field", "the field echoing $$MessageID, e.g. ref"),
+            Declared("reports.providerId", "reports-provider-id", "Provider's message id field", "e.g. message_id"),
+            Declared("reports.status", "reports-status", "Status field", "e.g. status"),
+            Declared("reports.errorCode", "reports-error-code", "Error code field", "e.g. err"),
+            Declared("reports.errorDescription", "reports-error-description", "Error description field", "e.g. description"),
+            Declared("reports.time", "reports-time", "Time field", "Unix time or ISO 8601, e.g. done_at"),
+        ]) { When = Custom },
+        new FormRows("reports.statuses", "reports-statuses", "Status")
+        {
+            When = Custom, KeyName = "match", ValueName = "state", KeyLabel = "Provider's value (or /pattern/)", ValueLabel = "Herald's state", SecretFlags = false,
+            Default = [new("DELIVRD", "delivered"), new("UNDELIV", "undelivered"), new("REJECTD", "rejected")],
+            Hint = "States: `sent`, `delivered`, `undelivered`, `failed`, `rejected`, `expired`, or `event` (timeline only). Values are compared ignoring case; write `/^deliv/` for a regular expression.",
+        },
+        new FormField("reports.unknownStatus", "reports-unknown", "Any other status value", FormInput.Select)
+        {
+            When = Custom, Default = "unprocessed",
+            Options =
+            [
+                new("unprocessed", "Keep it unprocessed (shown in Reports)"), new("event", "Put it on the timeline only"), new("sent", "sent"), new("delivered", "delivered"),
+                new("undelivered", "undelivered"), new("failed", "failed"), new("rejected", "rejected"), new("expired", "expired"),
+            ],
+        },
+        new FormGroup(FormGroupStyle.Grid,
+        [
+            new FormField("reports.answer.status", "reports-answer-status", "Answer status", FormInput.Number) { Optional = true, InputMode = "numeric", Placeholder = "200" },
+            new FormField("reports.answer.body", "reports-answer-body", "Answer body") { Optional = true, Code = true, Placeholder = "Herald's JSON answer (Kannel: OK)" },
+        ]),
+        new FormNote("For providers that retry until they see a particular reply: the status and body Herald answers a report it has taken."),
+        new FormReportPreview("reports"),
+    ];
+
+    private static FormField Declared(string path, string id, string label, string placeholder) =>
+        new(path, id, label) { Optional = true, Code = true, Placeholder = placeholder };
 
     private static FormField Rule(string name, string id, string label) =>
         new("response." + name, id, label) { Optional = true, Code = true };

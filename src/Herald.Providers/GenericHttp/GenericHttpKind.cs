@@ -17,6 +17,35 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
     public IDeliveryReportFormat Reports => GenericDlrFormat.Instance;
     public ProviderFormDescriptor Form => GenericHttpForm.Descriptor;
 
+    public IDeliveryReportFormat ReportsFor(IProviderSettings settings) => ReportDeclarations.FormatOf(Typed(settings).Reports);
+
+    public (IDeliveryReportFormat? Format, IReadOnlyDictionary<string, string[]> Errors)? DeclaredReports(JsonElement reports)
+    {
+        var validation = new SettingsValidation();
+        ReportDeclaration? declaration = null;
+        if (reports.ValueKind == JsonValueKind.Object)
+        {
+            try
+            {
+                declaration = reports.Deserialize(GenericHttpJson.Default.ReportDeclaration);
+            }
+            catch (JsonException ex)
+            {
+                validation.Error("settings.reports", $"reports could not be read: {ex.Message}");
+            }
+        }
+        else if (reports.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+        {
+            validation.Error("settings.reports", "reports must be a JSON object: {\"preset\": \"kannel\"} or the fields you declare.");
+        }
+        if (declaration is not null)
+        {
+            ReportDeclarations.Validate(declaration, validation.Error);
+        }
+        var result = validation.Result("");
+        return result.IsValid ? (ReportDeclarations.FormatOf(declaration), result.Errors) : (null, result.Errors);
+    }
+
     public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)
     {
         var validation = new SettingsValidation();
@@ -74,6 +103,10 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         parsed.Headers.RemoveAll(r => r is null);
         parsed.Parameters.RemoveAll(r => r is null);
         ValidateResponseRules(parsed.Response, Error);
+        if (parsed.Reports is not null)
+        {
+            ReportDeclarations.Validate(parsed.Reports, Error);
+        }
 
         var placeholders = new GenericRequestTemplate(parsed).AllPlaceholders().Select(p => p.Placeholder).ToList();
         if (!placeholders.Any(p => p.System == SystemPlaceholder.To))

@@ -35,6 +35,9 @@ public sealed class GenericHttpSettings : Abstractions.IProviderSettings
 
     /// <summary>Optional rules that read the answer's body (as Kannel's generic SMSC does).</summary>
     public ResponseRules? Response { get; set; }
+
+    /// <summary>How this provider's delivery reports read (absent: CleverTap's format or Kaleyra's fields, as always).</summary>
+    public ReportDeclaration? Reports { get; set; }
 }
 
 /// <summary>Authentication of a generic provider.</summary>
@@ -95,4 +98,5 @@ public sealed class ResponseRules
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(GenericHttpSettings))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(ReportDeclaration))]
 internal sealed partial class GenericHttpJson : JsonSerializerContext;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Herald.Core.DeliveryReports;
 using Herald.Core.Messaging;
@@ -10,7 +9,7 @@ namespace Herald.Providers.Kaleyra;
 /// Kaleyra's SMS callback (protocols.md §3): fields <c>id</c> (the per-recipient message_id),
 /// <c>mobile</c>, <c>status</c>, <c>status_details</c>, <c>ref</c>, <c>ref1</c>, <c>ref2</c>,
 /// <c>delivered_at</c>, as a GET query, a POST form or JSON (one object or an array). Herald sends
-/// its own message id as <c>ref</c>, so a report correlates even before Kaleyra's id is recorded.
+/// its own message id as <c>ref</c>, so a report correlates even before Kaleyra's id is recorded. Read by <see cref="GenericHttp.ReportPresets.Kaleyra"/>.
 /// </summary>
 public static class KaleyraDlrFormat
 {
@@ -55,125 +54,18 @@ public static class KaleyraDlrFormat
         _ => false,
     };
 
+    /// <summary>The preset's reader.</summary>
+    private static GenericHttp.DeclaredReportFormat Format { get; } = new(GenericHttp.ReportPresets.Kaleyra);
+
     /// <summary>Reads one callback given as fields (query string or form).</summary>
-    public static DlrParseResult Parse(IReadOnlyDictionary<string, string> fields, string raw)
-    {
-        var (report, problem) = ParseRecord(fields, raw);
-        return report is not null ? new DlrParseResult([report], []) : new DlrParseResult([], [problem!]);
-    }
+    public static DlrParseResult Parse(IReadOnlyDictionary<string, string> fields, string raw) => Format.ParseFields(fields, raw);
 
     /// <summary>Reads JSON callbacks: one object or an array of objects.</summary>
-    public static DlrParseResult Parse(JsonElement root)
-    {
-        var reports = new List<DeliveryReport>();
-        var unprocessed = new List<UnprocessedRecord>();
-        IEnumerable<JsonElement> records = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray() : [root];
-        foreach (var record in records)
-        {
-            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            if (record.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var property in record.EnumerateObject())
-                {
-                    var value = property.Value.ValueKind switch
-                    {
-                        JsonValueKind.String => property.Value.GetString(),
-                        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
-                        _ => null,
-                    };
-                    if (value is not null)
-                    {
-                        fields[property.Name] = value;
-                    }
-                }
-            }
-            var (report, problem) = ParseRecord(fields, record.GetRawText());
-            if (report is not null)
-            {
-                reports.Add(report);
-            }
-            else
-            {
-                unprocessed.Add(problem!);
-            }
-        }
-        return new DlrParseResult(reports, unprocessed);
-    }
+    public static DlrParseResult Parse(JsonElement root) => Format.ParseJson(root);
 
-    /// <summary>Maps a Kaleyra status and trace code (status_details) to Herald's state (protocols.md §5).</summary>
-    public static DeliveryState? StateFor(string status, string? details)
-    {
-        var trace = Normalize(details);
-        if (trace is "CON-DND" or "DND" or "TEMPLATE-NOT-FOUND" or "BLACKLIST" or "BLACKLISTED" or "OPT-OUT" or "BLOCKED-COUNTRY")
-        {
-            return DeliveryState.Rejected;
-        }
-        if (trace is "EXPIRED")
-        {
-            return DeliveryState.Expired;
-        }
-        return Normalize(status) switch
-        {
-            "SENT" or "SUBMITTED" or "ENROUTE" => DeliveryState.Sent,
-            "DELIVERED" or "DELIVRD" => DeliveryState.Delivered,
-            "FAILED" or "NOTSENT" or "NOT-SENT" or "REJECTED" => DeliveryState.Failed,
-            "UNDELIVERED" or "UNDELIV" => DeliveryState.Undelivered,
-            "EXPIRED" => DeliveryState.Expired,
-            _ => null,
-        };
-    }
+    /// <summary>Maps a Kaleyra status and trace code (status_details) to Herald's state (protocols.md §5), by the preset's status map.</summary>
+    public static DeliveryState? StateFor(string status, string? details) => Format.Map(status, details).State;
 
     /// <summary>The CleverTap failure code (protocols.md §2) for a failed Kaleyra report; null when it is not a failure.</summary>
-    public static string? CleverTapCodeFor(string status, string? details)
-    {
-        var state = StateFor(status, details);
-        if (state is not (DeliveryState.Failed or DeliveryState.Undelivered or DeliveryState.Rejected or DeliveryState.Expired))
-        {
-            return null;
-        }
-        return Normalize(details) switch
-        {
-            "CON-DND" or "DND" => "901",
-            "TEMPLATE-NOT-FOUND" => "908",
-            "BLACKLIST" or "BLACKLISTED" or "BLOCKED-COUNTRY" => "903",
-            "OPT-OUT" => "909",
-            "INVALID-SUB" => "910",
-            "EXPIRED" => "916",
-            "NO-CREDITS" => "904",
-            _ => state == DeliveryState.Undelivered ? "914" : "900",
-        };
-    }
-
-    private static (DeliveryReport?, UnprocessedRecord?) ParseRecord(IReadOnlyDictionary<string, string> fields, string raw)
-    {
-        string? Field(string name) => fields.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
-        var status = Field("status");
-        if (status is null)
-        {
-            return (null, new("missing_status", "status is mandatory (Sent, Delivered, Failed, Undelivered).", raw));
-        }
-        var details = Field("status_details") ?? Field("statusDetails") ?? Field("error_code");
-        var state = StateFor(status, details);
-        if (state is null)
-        {
-            return (null, new("unknown_status", $"Unknown status '{status}': expected Sent, Delivered, Failed, NotSent, Undelivered.", raw));
-        }
-        var providerId = Field("id") ?? Field("message_id") ?? Field("sid");
-        var reference = Field("ref");
-        if (reference is null && providerId is null)
-        {
-            return (null, new("missing_id", "A Kaleyra callback needs id (the message_id) or ref (Herald's message id).", raw));
-        }
-        DateTimeOffset? at = DateTimeOffset.TryParse(Field("delivered_at") ?? Field("datetime") ?? Field("updated_at"), CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
-        var report = reference is not null
-            ? new DeliveryReport(reference, DlrCorrelation.HeraldMessageId, status, state, at, CleverTapCodeFor(status, details) is { } c ? c : null, details, raw)
-            {
-                AlternateProviderMessageId = providerId,
-            }
-            : new DeliveryReport(providerId!, DlrCorrelation.ProviderMessageId, status, state, at, CleverTapCodeFor(status, details), details, raw);
-        return (report, null);
-    }
-
-    private static string? Normalize(string? value) => value?.Trim().Replace('_', '-').Replace(' ', '-').ToUpperInvariant();
+    public static string? CleverTapCodeFor(string status, string? details) => Format.Map(status, details).Code;
 }

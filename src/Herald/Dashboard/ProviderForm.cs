@@ -38,12 +38,43 @@ public sealed class ProviderFormModel
     /// <summary>Key/value rows by settings path.</summary>
     public Dictionary<string, List<KeyValueRow>> Rows { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The sample callback of the Delivery reports tab's preview.</summary>
+    public ReportSampleModel Sample { get; set; } = new();
+
+    /// <summary>Which button posted the form: <c>preview</c> reads the sample instead of saving.</summary>
+    public string? Action { get; set; }
+
+    /// <summary>How Herald read the sample (after a preview), or why it could not.</summary>
+    public ReportPreviewOutcome? Preview { get; private set; }
+
+    /// <summary>Shows a preview's outcome with the form.</summary>
+    internal void ShowPreview(ReportPreviewOutcome outcome) => Preview = outcome;
+
     /// <summary>The value at <paramref name="path"/>, or null.</summary>
     public string? Value(string path) => Values.TryGetValue(path, out var value) ? value : null;
 
     /// <summary>The rows at <paramref name="path"/> (created empty when none were posted).</summary>
     public List<KeyValueRow> RowsAt(string path) => Rows.TryGetValue(path, out var rows) && rows is not null ? rows : Rows[path] = [];
 }
+
+/// <summary>The sample callback typed into the report preview.</summary>
+public sealed class ReportSampleModel
+{
+    /// <summary>GET or POST.</summary>
+    public string? Method { get; set; } = "GET";
+
+    /// <summary>The content type of a POST.</summary>
+    public string? ContentType { get; set; }
+
+    /// <summary>The query string (or the whole callback URL).</summary>
+    public string? Query { get; set; }
+
+    /// <summary>The body.</summary>
+    public string? Body { get; set; }
+}
+
+/// <summary>A preview's outcome: the reading, or the errors of the sample or of the form's report settings.</summary>
+public sealed record ReportPreviewOutcome(Herald.Api.DeliveryReports.ReportPreview? Reading, IReadOnlyDictionary<string, string[]>? Errors);
 
 /// <summary>Turns a kind's form into the API's provider input and a stored provider back into the form, by its descriptor.</summary>
 internal static class ProviderForms
@@ -82,7 +113,7 @@ internal static class ProviderForms
                     form.Rows[rows.Path] = At(view.Settings, rows.Path) is { ValueKind: JsonValueKind.Array } array
                         ? array.EnumerateArray().Select(r => new KeyValueRow
                         {
-                            Key = Text(At(r, "key")), Value = Text(At(r, "value")),
+                            Key = Text(At(r, rows.KeyName)), Value = Text(At(r, rows.ValueName)),
                             Secret = At(r, "secret") is { ValueKind: JsonValueKind.True or JsonValueKind.False } secret ? secret.GetBoolean() : null,
                         }).ToList()
                         : [];
@@ -107,6 +138,21 @@ internal static class ProviderForms
         var settings = new JsonObject();
         Collect(kind.Form.Elements, form, settings);
         return new ProviderInput(form.Nickname, form.Kind, JsonSerializer.SerializeToElement(settings));
+    }
+
+    /// <summary>The report declaration the form's fields make (at <paramref name="path"/> in the settings), for a preview before saving.</summary>
+    public static JsonElement? ReportsOf(ProviderFormModel form, IProviderKind kind, string path)
+    {
+        var settings = ToInput(form, kind).Settings;
+        var node = settings;
+        foreach (var part in path.Split('.'))
+        {
+            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(part, out node))
+            {
+                return null;
+            }
+        }
+        return node;
     }
 
     /// <summary>Whether an element's condition holds for the form's current values.</summary>
@@ -185,7 +231,7 @@ internal static class ProviderForms
             : text;
     }
 
-    private static Regex RowKey(string path) => new($@"^settings\.{Regex.Escape(path)}\[\d+\](\.(key|value))?$", RegexOptions.CultureInvariant);
+    private static Regex RowKey(string path) => new($@"^settings\.{Regex.Escape(path)}\[\d+\](\.\w+)?$", RegexOptions.CultureInvariant);
 
     private static void Collect(IEnumerable<FormElement> elements, ProviderFormModel form, JsonObject settings)
     {
@@ -205,16 +251,16 @@ internal static class ProviderForms
                     break;
                 case FormRows rows:
                     Set(settings, rows.Path, new JsonArray(form.RowsAt(rows.Path)
-                        .Select(Row).ToArray()));
+                        .Select(r => Row(r, rows)).ToArray()));
                     break;
             }
         }
     }
 
-    private static JsonNode Row(KeyValueRow row)
+    private static JsonObject Row(KeyValueRow row, FormRows rows)
     {
-        var node = new JsonObject { ["key"] = row.Key?.Trim() ?? "", ["value"] = row.Value ?? "" };
-        if (row.Secret is { } secret)
+        var node = new JsonObject { [rows.KeyName] = row.Key?.Trim() ?? "", [rows.ValueName] = row.Value ?? "" };
+        if (rows.SecretFlags && row.Secret is { } secret)
         {
             node["secret"] = secret;
         }

@@ -73,7 +73,9 @@
       });
     });
     // Open the tab that holds an error, so the person sees what to fix.
-    const withError = tabs.find((t) => $('.field-error', document.getElementById(t.getAttribute('aria-controls'))));
+    // Or the tab that holds a result the person just asked for (the report preview).
+    const withError = tabs.find((t) => $('.field-error', document.getElementById(t.getAttribute('aria-controls'))))
+      || tabs.find((t) => $('[data-open-tab]', document.getElementById(t.getAttribute('aria-controls'))));
     select(withError || tabs[0], false);
     container.selectTab = (id) => select(tabs.find((t) => t.id === id) || tabs[0], false);
   }

@@ -116,6 +116,37 @@ public sealed class ProvidersCliTests : CliTestBase
     }
 
     [Fact]
+    public async Task ProvidersExportAndAdd_DeclaredReports_RoundTrip()
+    {
+        var reports = new
+        {
+            source = "json", records = "results", heraldId = "ref", providerId = "msgid", status = "status.code", errorCode = "err",
+            statuses = new object[] { new { match = "DELIVRD", state = "delivered" }, new { match = "/^UNDELIV/", state = "undelivered" } },
+            unknownStatus = "event", answer = new { status = 202, body = "ACK", contentType = "text/plain" },
+        };
+        var provider = JsonSerializer.SerializeToNode(SeedProvider("Declared"))!;
+        provider["settings"]!["reports"] = JsonSerializer.SerializeToNode(reports);
+        var created = await Herald.Api.PostAsJsonAsync("/api/v1/providers", provider, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var before = JsonNode.Parse(await Herald.Api.GetStringAsync("/api/v1/providers/Declared", Ct))!["settings"]!["reports"]!.ToJsonString();
+        var exportFile = Path.Combine(Directory.CreateTempSubdirectory("herald-cli-export-").FullName, "providers.json");
+
+        var export = await RunAsync("providers", "export", "Declared", "--output", exportFile);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Equal(HttpStatusCode.NoContent, (await Herald.Api.DeleteAsync("/api/v1/providers/Declared", Ct)).StatusCode);
+        var readded = await HeraldCliRunner.RunAsync(["providers", "add", "--from-file", exportFile, .. Connection()], new Dictionary<string, string>
+        {
+            ["HERALD_SECRET_DECLARED_API_KEY"] = SimulatorOptions.ApiKey,
+            ["HERALD_SECRET_DECLARED_SID"] = SimulatorOptions.Sid,
+        });
+        Assert.True(readded.ExitCode == 0, readded.ToString());
+
+        var after = JsonNode.Parse(await Herald.Api.GetStringAsync("/api/v1/providers/Declared", Ct))!["settings"]!["reports"]!.ToJsonString();
+        Assert.Equal(before, after);
+        Assert.Contains("\"/^UNDELIV/\"", after);
+    }
+
+    [Fact]
     public async Task ProvidersShow_UnknownProvider_ExitsOneWithTheApiDetail()
     {
         var result = await RunAsync("providers", "show", "Nope");

@@ -29,8 +29,7 @@ internal static class DlrEndpoints
     }
 
     private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers,
-        Herald.Api.Providers.ProviderService providerService, IProviderKinds kinds, DlrIngest ingest, PublicLimits.PublicEndpointLimiter limiter,
-        TimeProvider time, CancellationToken ct)
+        Herald.Api.Providers.ProviderService providerService, DlrIngest ingest, PublicLimits.PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
     {
         // Limits first: a refused callback is not stored, so the provider keeps it and sends it again.
         if (limiter.CheckClient(context) is { } tooMany)
@@ -52,16 +51,21 @@ internal static class DlrEndpoints
         {
             return tooLarge;
         }
+        var reports = providerService.ReportsFor(provider);
         // A kind whose provider signs its callbacks (Twilio) checks the signature before anything is stored: a forged
         // callback is refused here and lands nowhere, not even among the unprocessed reports.
         var callback = new DlrCallback(new Uri(providerService.CallbackUrl(provider).AbsoluteUri + context.Request.QueryString.Value), context.Request.Method,
             name => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
             new DlrRequest(context.Request.ContentType, body!, CallbackBodies.Query(context.Request.QueryString.Value ?? "")));
-        if (kinds.Find(provider.Kind)?.Reports.Verify(callback, () => providerService.Ready(provider).Settings) is { } refusal)
+        if (reports.Verify(callback, () => providerService.Ready(provider).Settings) is { } refusal)
         {
             return new ForbiddenProblem(refusal);
         }
-        return await StoreAsync(context, ingest, provider.Id, null, body!, time, ct);
+        var answer = await StoreAsync(context, ingest, provider.Id, null, body!, time, ct);
+        // A provider that retries until it sees a particular reply gets the one its settings declare once its report is taken.
+        return answer.Result is JsonHttpResult<DlrAnswer> { StatusCode: >= 200 and < 300 } && reports.Reply is { } reply
+            ? TypedResults.Text(reply.Body, reply.ContentType, Encoding.UTF8, reply.StatusCode)
+            : answer;
     }
 
     /// <summary>

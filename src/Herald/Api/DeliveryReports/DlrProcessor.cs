@@ -41,7 +41,7 @@ internal interface IReportHook
 /// Applies delivery reports to messages, many callbacks at a time in one transaction (see <see cref="DlrIngest"/>).
 /// Idempotent: the same report twice changes nothing.
 /// </summary>
-internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup providers, IProviderKinds kinds, Herald.Dispatch.HeraldMetrics metrics,
+internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup providers, ProviderService providerService, IProviderKinds kinds, Herald.Dispatch.HeraldMetrics metrics,
     IEnumerable<IReportHook> hooks, IOutboxSignal outbox,
     TimeProvider time, ILogger<DlrProcessor> logger)
 {
@@ -185,9 +185,18 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
             if (!formats.ContainsKey(item.ProviderId))
             {
                 // A connector's callbacks (provider id connector:{kind}) are read as that kind's.
-                var kind = item.ProviderId.StartsWith("connector:", StringComparison.Ordinal) ? item.ProviderId["connector:".Length..]
-                    : (await providers.FindByIdAsync(item.ProviderId, cancellationToken))?.Kind;
-                formats[item.ProviderId] = kinds.Find(kind)?.Reports ?? GenericDlrFormat.Instance;
+                // A provider reads its reports as its settings declare (a generic provider's reports), else as its kind does.
+                if (item.ProviderId.StartsWith("connector:", StringComparison.Ordinal))
+                {
+                    formats[item.ProviderId] = kinds.Find(item.ProviderId["connector:".Length..])?.Reports ?? GenericDlrFormat.Instance;
+                }
+                else
+                {
+                    var provider = await providers.FindByIdAsync(item.ProviderId, cancellationToken);
+                    formats[item.ProviderId] = provider is not null && kinds.Find(provider.Kind) is not null
+                        ? providerService.ReportsFor(provider)
+                        : GenericDlrFormat.Instance;
+                }
             }
         }
         return formats;
@@ -198,7 +207,10 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         try
         {
             var parsed = format.Parse(new DlrRequest(item.ContentType, item.Body, CallbackBodies.Query(item.Query)));
-            return new Parsed(parsed.Reports, parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, CallbackBodies.Record(u.Record))).ToList(), null);
+            return new Parsed(parsed.Reports, parsed.Unprocessed.Select(u => new DlrUnprocessed("fail", u.Code, u.Error, CallbackBodies.Record(u.Record))).ToList(), null)
+            {
+                SuccessStatus = format.SuccessStatus, UnusableStatus = format.UnusableStatus,
+            };
         }
         catch (DlrFormatException ex)
         {
@@ -273,6 +285,8 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         public IReadOnlyList<DeliveryReport> Reports { get; } = reports;
         public List<DlrUnprocessed> Unprocessed { get; } = unprocessed;
         public int Processed { get; set; }
+        public int SuccessStatus { get; init; } = StatusCodes.Status200OK;
+        public int UnusableStatus { get; init; } = StatusCodes.Status200OK;
 
         public (int StatusCode, DlrAnswer Answer) Answer()
         {
@@ -281,7 +295,7 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
                 return (StatusCodes.Status400BadRequest, new DlrAnswer("fail", 0, [], formatError));
             }
             var status = Unprocessed.Count == 0 ? "success" : Processed == 0 ? "fail" : "partial";
-            return (StatusCodes.Status200OK, new DlrAnswer(status, Processed, Unprocessed));
+            return (status == "fail" ? UnusableStatus : SuccessStatus, new DlrAnswer(status, Processed, Unprocessed));
         }
     }
 

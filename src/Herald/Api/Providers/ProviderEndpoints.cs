@@ -1,3 +1,4 @@
+using Herald.Api.DeliveryReports;
 using Herald.Dispatch;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -44,6 +45,14 @@ internal static class ProviderEndpoints
                 : removal.NotFound ? NotFound(id)
                 : Problems.Conflict("Provider in use", removal.Refusal(id)!);
         }).WithSummary("Remove a provider");
+        group.MapPost("/{id}/reports/preview", async Task<Results<Ok<ReportPreview>, NotFoundProblem, ValidationProblem>> (string id, ReportSample sample,
+            ProviderService providers, CancellationToken ct) =>
+        {
+            var (preview, errors, notFound) = await providers.PreviewReportsAsync(id, sample, ct);
+            return notFound ? NotFound(id) : errors is not null ? Problems.Invalid(errors) : TypedResults.Ok(preview!);
+        }).WithSummary("Read a sample delivery report as the provider's callback URL would (nothing is stored)")
+            .WithDescription("Body: {\"method\",\"contentType\",\"query\",\"body\"} and optionally \"reports\", a declaration to try instead of the saved one. "
+                + "Answers the records Herald reads (message id, state, error, time), those it would keep as unprocessed, or why it cannot read the callback, and its answer.");
         api.MapProviderStats();
         return api;
     }

@@ -3,6 +3,7 @@ using Herald.Core;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Herald.Core.Providers;
+using Herald.Api.DeliveryReports;
 using Herald.Hosting;
 using Herald.Providers;
 using Herald.Providers.Abstractions;
@@ -55,7 +56,7 @@ internal sealed record ProviderRemoval(bool Removed, bool NotFound, IReadOnlyLis
 /// Kept per provider until its row changes (<paramref name="Version"/> is the row's <c>UpdatedAt</c>).
 /// </summary>
 internal sealed record ReadyProvider(DateTimeOffset Version, IProviderKind Kind, IProviderSettings Settings, ISmsSender Sender,
-    IReadOnlyList<string> CustomPlaceholders);
+    IReadOnlyList<string> CustomPlaceholders, IDeliveryReportFormat Reports);
 
 /// <summary>Provider configuration: validation, secrets at rest, and ready providers.</summary>
 internal sealed class ProviderService(
@@ -185,9 +186,56 @@ internal sealed class ProviderService(
         var settings = kind.Read(record.Settings, protector.Unprotect);
         var ready = new ReadyProvider(record.UpdatedAt, kind, settings,
             kind.CreateSender(settings, new ProviderInstance(record.Id, record.Nickname, CallbackUrl(record))),
-            kind.CustomPlaceholders(settings).Select(p => p.Placeholder.Name).ToList());
+            kind.CustomPlaceholders(settings).Select(p => p.Placeholder.Name).ToList(), kind.ReportsFor(settings));
         _ready[record.Id] = ready;
         return ready;
+    }
+
+    /// <summary>How a stored provider's delivery reports are read: its kind's format, or the one its settings declare.</summary>
+    public IDeliveryReportFormat ReportsFor(ProviderRecord record) => Ready(record).Reports;
+
+    /// <summary>
+    /// Reads a sample callback as the provider's callback URL would (nothing is stored or applied), by its saved settings or by the
+    /// declaration sent with the sample; errors by field when the sample or the declaration cannot be used.
+    /// </summary>
+    public async Task<(ReportPreview? Preview, IReadOnlyDictionary<string, string[]>? Errors, bool NotFound)> PreviewReportsAsync(string idOrNickname,
+        ReportSample sample, CancellationToken cancellationToken)
+    {
+        var record = await store.FindAsync(idOrNickname, cancellationToken);
+        if (record is null)
+        {
+            return (null, null, true);
+        }
+        var (preview, errors) = PreviewReports(KindOf(record), sample, () => ReportsFor(record));
+        return (preview, errors, false);
+    }
+
+    /// <summary>Reads a sample callback by a kind's report format: the one <paramref name="saved"/> gives, or the declaration sent with the sample.</summary>
+    public (ReportPreview? Preview, IReadOnlyDictionary<string, string[]>? Errors) PreviewReports(IProviderKind kind, ReportSample sample,
+        Func<IDeliveryReportFormat>? saved)
+    {
+        if (ReportPreviews.Check(sample) is { } problem)
+        {
+            return (null, new Dictionary<string, string[]> { [problem.Field] = [problem.Message] });
+        }
+        IDeliveryReportFormat format;
+        if (sample.Reports is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } reports)
+        {
+            if (kind.DeclaredReports(reports) is not { } declared)
+            {
+                return (null, new Dictionary<string, string[]> { ["reports"] = [$"A {kind.DisplayName} provider's reports are not declared in its settings: leave reports out."] });
+            }
+            if (declared.Format is null)
+            {
+                return (null, declared.Errors);
+            }
+            format = declared.Format;
+        }
+        else
+        {
+            format = saved?.Invoke() ?? kind.Reports;
+        }
+        return (ReportPreviews.Read(format, format.Name ?? kind.Kind, sample), null);
     }
 
     /// <summary>A ready sender for a stored provider, rebuilt only when its settings change.</summary>
