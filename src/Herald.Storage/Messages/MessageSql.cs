@@ -19,20 +19,20 @@ internal static class MessageSql
         template_id AS TemplateId, template_variables AS TemplateVariables, campaign_id AS CampaignId, sender AS Sender,
         type AS Type, source AS Source, dynamic_fields AS DynamicFields, status AS Status, provider_message_id AS ProviderMessageId,
         attempts AS Attempts, created_at AS CreatedAt, updated_at AS UpdatedAt,
-        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta
+        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta, api_key_id AS ApiKeyId
         """;
 
     public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
         Exec(connection, transaction, """
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
-                sender, type, source, dynamic_fields, status, provider_message_id, attempts, created_at, updated_at)
+                sender, type, source, dynamic_fields, status, provider_message_id, attempts, created_at, updated_at, api_key_id)
             VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
-                @Sender, @Type, @Source, @DynamicFields, @Status, @ProviderMessageId, @Attempts, @CreatedAt, @UpdatedAt)
+                @Sender, @Type, @Source, @DynamicFields, @Status, @ProviderMessageId, @Attempts, @CreatedAt, @UpdatedAt, @ApiKeyId)
             """, new
         {
             message.Id, message.ProviderId, message.ProviderNickname, message.To, message.Body, message.TemplateId,
             message.TemplateVariables, message.CampaignId, message.Sender, message.Type, message.Source, message.DynamicFields,
-            Status = message.Status.ToWire(), message.ProviderMessageId, message.Attempts,
+            Status = message.Status.ToWire(), message.ProviderMessageId, message.Attempts, message.ApiKeyId,
             CreatedAt = message.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = message.UpdatedAt.ToUnixTimeMilliseconds(),
         }, cancellationToken);
 
@@ -135,6 +135,7 @@ internal static class MessageSql
         public string? ProviderGroupId { get; set; }
         public long ProviderAttempts { get; set; }
         public string? Meta { get; set; }
+        public string? ApiKeyId { get; set; }
 
         public MessageRecord ToRecord() => new()
         {
@@ -142,7 +143,7 @@ internal static class MessageSql
             TemplateVariables = TemplateVariables, CampaignId = CampaignId, Sender = Sender, Type = Type, Source = Source,
             DynamicFields = DynamicFields, Status = DeliveryStates.Parse(Status), ProviderMessageId = ProviderMessageId,
             Attempts = (int)Attempts, CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
-            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts, Meta = Meta,
+            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts, Meta = Meta, ApiKeyId = ApiKeyId,
         };
     }
 

@@ -228,5 +228,25 @@ internal static class Migrations
         (60, "dashboard session stamps", d => """
             ALTER TABLE dashboard_users ADD COLUMN security_stamp TEXT NULL;
             """),
+        // Keys made before scopes existed keep doing everything they did: they become admin keys.
+        (100, "api key scopes and the key that submitted a message", d => """
+            ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
+            ALTER TABLE messages ADD COLUMN api_key_id TEXT NULL;
+            """),
+        (101, "audit log", d => $"""
+            CREATE TABLE audit_log (
+                id {d.AutoId},
+                at BIGINT NOT NULL,
+                actor_kind TEXT NOT NULL,
+                actor_id TEXT NOT NULL,
+                actor_name TEXT NULL,
+                action TEXT NOT NULL,
+                target_id TEXT NULL,
+                summary TEXT NOT NULL,
+                client_ip TEXT NULL
+            );
+            CREATE INDEX ix_audit_log_actor ON audit_log (actor_id, id);
+            CREATE INDEX ix_audit_log_action ON audit_log (action, id);
+            """),
     ];
 }

@@ -1,6 +1,7 @@
 using Herald.Shared;
 using Herald.Core;
 using System.Text.Json;
+using Herald.Api.Audit;
 using Herald.Api.Cluster;
 using Herald.Api.Connect;
 using Herald.Api.DeadLetters;
@@ -225,6 +226,9 @@ public static class HeraldServer
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddApiPolicies();
+        services.AddSingleton<ApiKeyIssuer>();
+        services.AddAudit();
         services.AddHeraldDashboard(configuration);
         services.AddHeraldApiReference();
 
@@ -264,7 +268,8 @@ public static class HeraldServer
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapDeliveryReports();
         app.MapKaleyraConnector();
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        // Every route under /api/v1 declares its scope (RequireScope); one that does not is refused for every key.
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiPolicies.Declared);
         api.MapProviders();
         api.MapProviderGroups();
         api.MapTestSms();
@@ -275,6 +280,7 @@ public static class HeraldServer
         api.MapSendMessages();
         api.MapDeadLetters();
         api.MapOutbox();
+        api.MapAudit();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }
