@@ -102,6 +102,7 @@ internal static class MessageSql
                     attempts = attempts + @attempt, updated_at = @at
                 WHERE id = @messageId
                 """, updates, cancellationToken);
+            await MarkParkedReportsAsync(connection, transaction, [.. changes.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)], cancellationToken);
             await Exec(connection, transaction, """
                 INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
                 VALUES (@MessageId, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
@@ -109,6 +110,19 @@ internal static class MessageSql
         }
         return results;
     }
+
+    /// <summary>
+    /// Marks the parked reports that wait for these messages, which have just been given their provider message id: a lookup
+    /// on the pending reports' (provider, provider message id) index per message, usually finding nothing.
+    /// </summary>
+    public static Task<int> MarkParkedReportsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<string> messageIds,
+        CancellationToken cancellationToken) =>
+        messageIds.Count == 0 ? Task.FromResult(0) : Exec(connection, transaction, """
+            UPDATE pending_reports SET message_id = @id
+            WHERE message_id IS NULL
+                AND provider_id = (SELECT provider_id FROM messages WHERE id = @id)
+                AND provider_message_id = (SELECT provider_message_id FROM messages WHERE id = @id)
+            """, messageIds.Distinct().Select(id => new { id }).ToList(), cancellationToken);
 
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
 

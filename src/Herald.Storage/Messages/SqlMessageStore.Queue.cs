@@ -184,6 +184,8 @@ internal sealed partial class SqlMessageStore
                 provider_attempts = CASE WHEN @Switched = 1 THEN 0 ELSE provider_attempts END
             WHERE id = @Id
             """, updates, transaction, cancellationToken: cancellationToken));
+        await MessageSql.MarkParkedReportsAsync(connection, transaction,
+            [.. completions.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)], cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
             VALUES (@Id, @At, @Source, @Event, @State, @Applied, @Note, @Detail)

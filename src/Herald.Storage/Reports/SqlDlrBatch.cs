@@ -71,8 +71,9 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         if (reports.Count > 0)
         {
             await Exec(connection, transaction, """
-                INSERT INTO pending_reports (provider_id, provider_message_id, report, received_at)
-                VALUES (@ProviderId, @ProviderMessageId, @Report, @ReceivedAt)
+                INSERT INTO pending_reports (provider_id, provider_message_id, report, received_at, message_id)
+                VALUES (@ProviderId, @ProviderMessageId, @Report, @ReceivedAt, (
+                    SELECT id FROM messages WHERE provider_id = @ProviderId AND provider_message_id = @ProviderMessageId ORDER BY id LIMIT 1))
                 """, reports.Select(r => new { r.ProviderId, r.ProviderMessageId, r.Report, ReceivedAt = r.ReceivedAt.ToUnixTimeMilliseconds() }),
                 cancellationToken);
         }
