@@ -23,7 +23,7 @@ public static class SqliteBackup
     /// <summary>Copies the database of <paramref name="connectionString"/> to <paramref name="destination"/> (a new file).</summary>
     public static async Task BackupAsync(string connectionString, string destination, CancellationToken cancellationToken)
     {
-        await using var source = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await using var source = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
         await source.OpenAsync(cancellationToken);
         await using var target = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = destination, Pooling = false }.ToString());
         await target.OpenAsync(cancellationToken);

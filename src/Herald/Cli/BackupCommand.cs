@@ -99,6 +99,10 @@ internal static class BackupCommand
                 return ExitCodes.Api;
             }
             var target = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(options.Database.ConnectionString).DataSource;
+            if (!Directory.Exists(options.DataDir))
+            {
+                CreatePrivateFolder(options.DataDir);
+            }
             using var folderLock = DataFolderLock.TryExclusive(options.DataDir);
             if (folderLock is null)
             {

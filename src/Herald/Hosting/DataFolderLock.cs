@@ -40,13 +40,15 @@ internal sealed class DataFolderLock : IDisposable
     }
 
     // On Unix .NET takes flock(LOCK_SH) for a shared open and flock(LOCK_EX) for FileShare.None; on Windows the share mode itself.
-    private static FileStream Open(string dataDir, FileShare share) => new(Path.Combine(dataDir, FileName), new FileStreamOptions
+    private static FileStream Open(string dataDir, FileShare share)
     {
-        Mode = FileMode.OpenOrCreate,
-        Access = FileAccess.ReadWrite,
-        Share = share,
-        UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
-    });
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = share };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        return new FileStream(Path.Combine(dataDir, FileName), options);
+    }
 
     public void Dispose() => _file.Dispose();
 }

@@ -265,21 +265,21 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         }
         if (!string.IsNullOrWhiteSpace(options.Metrics.Urls))
         {
-            foreach (var url in options.Metrics.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var metricsUrl in options.Metrics.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 int port;
                 try
                 {
-                    port = BindingAddress.Parse(url).Port;
+                    port = BindingAddress.Parse(metricsUrl).Port;
                 }
                 catch (FormatException)
                 {
-                    failures.Add($"Herald:Metrics:Urls has '{url}', which is not a listen URL: write e.g. http://127.0.0.1:9464.");
+                    failures.Add($"Herald:Metrics:Urls has '{metricsUrl}', which is not a listen URL: write e.g. http://127.0.0.1:9464.");
                     continue;
                 }
                 if (port == 0)
                 {
-                    failures.Add($"Herald:Metrics:Urls needs an explicit port in '{url}' (e.g. http://127.0.0.1:9464): the metrics listener is told apart from the main one by its port.");
+                    failures.Add($"Herald:Metrics:Urls needs an explicit port in '{metricsUrl}' (e.g. http://127.0.0.1:9464): the metrics listener is told apart from the main one by its port.");
                 }
             }
         }

@@ -104,7 +104,7 @@ public static class HeraldServer
         configuration.AddInMemoryCollection(settings);
     }
 
-    private static HeraldOptions ResolveOptions(IConfiguration configuration)
+    private static HeraldOptions ResolveOptions(ConfigurationManager configuration)
     {
         if (string.IsNullOrEmpty(configuration["urls"]))
         {
