@@ -124,6 +124,35 @@ internal static class MessageSql
                 AND provider_message_id = (SELECT provider_message_id FROM messages WHERE id = @id)
             """, messageIds.Distinct().Select(id => new { id }).ToList(), cancellationToken);
 
+    /// <summary>
+    /// On PostgreSQL, after the commit of a transaction that recorded provider ids or parked reports: two such transactions
+    /// at once (read committed) see neither the other's id nor its report, so whichever commits last marks again here, on
+    /// its own connection outside its transaction, and then sees both. SQLite has one writer at a time and needs no second look.
+    /// </summary>
+    public static async Task MarkAfterCommitAsync(SqlDatabase database, DbConnection connection, IReadOnlyCollection<string> messageIds,
+        IReadOnlyCollection<(string ProviderId, string ProviderMessageId)> parked, CancellationToken cancellationToken)
+    {
+        if (database.Dialect.Name != "postgres")
+        {
+            return;
+        }
+        if (messageIds.Count > 0)
+        {
+            await Exec(connection, null, """
+                UPDATE pending_reports p SET message_id = m.id FROM messages m
+                WHERE m.id = ANY(@ids) AND p.message_id IS NULL AND p.provider_id = m.provider_id AND p.provider_message_id = m.provider_message_id
+                """, new { ids = messageIds.Distinct().ToArray() }, cancellationToken);
+        }
+        if (parked.Count > 0)
+        {
+            await Exec(connection, null, """
+                UPDATE pending_reports p SET message_id = m.id FROM messages m
+                WHERE p.message_id IS NULL AND p.provider_id = @ProviderId AND p.provider_message_id = @ProviderMessageId
+                    AND m.provider_id = p.provider_id AND m.provider_message_id = p.provider_message_id
+                """, parked.Distinct().Select(p => new { p.ProviderId, p.ProviderMessageId }).ToList(), cancellationToken);
+        }
+    }
+
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
 
     /// <summary>A <c>messages</c> row as read with <see cref="MessageColumns"/>; the queue and dead letters read more columns in subclasses.</summary>

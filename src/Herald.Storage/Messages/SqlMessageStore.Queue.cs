@@ -184,13 +184,14 @@ internal sealed partial class SqlMessageStore
                 provider_attempts = CASE WHEN @Switched = 1 THEN 0 ELSE provider_attempts END
             WHERE id = @Id
             """, updates, transaction, cancellationToken: cancellationToken));
-        await MessageSql.MarkParkedReportsAsync(connection, transaction,
-            [.. completions.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)], cancellationToken);
+        List<string> identified = [.. completions.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)];
+        await MessageSql.MarkParkedReportsAsync(connection, transaction, identified, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
             VALUES (@Id, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
             """, events, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        await MessageSql.MarkAfterCommitAsync(database, connection, identified, [], cancellationToken);
     }
 
     public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)

@@ -84,6 +84,10 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
         if (result.Found)
         {
             await transaction.CommitAsync(cancellationToken);
+            if (change.ProviderMessageId is not null)
+            {
+                await MessageSql.MarkAfterCommitAsync(database, connection, [messageId], [], cancellationToken);
+            }
         }
         return result;
     }

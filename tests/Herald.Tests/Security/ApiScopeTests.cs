@@ -154,6 +154,20 @@ public sealed class ApiScopeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeclaredPolicy_RouteWithoutAScope_RefusedEvenForAnAdminKey()
+    {
+        // The /api/v1 group's own policy: a route someone maps without RequireScope fails closed.
+        var authorization = _herald.Services.GetRequiredService<Microsoft.AspNetCore.Authorization.IAuthorizationService>();
+        var admin = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(System.Security.Claims.ClaimTypes.NameIdentifier, "key_x"), new(ApiScopes.ClaimType, ApiScopes.Admin)], ApiKeyAuthenticationHandler.SchemeName));
+        var undeclared = new Endpoint(_ => Task.CompletedTask, new EndpointMetadataCollection(), "undeclared");
+        var declared = new Endpoint(_ => Task.CompletedTask, new EndpointMetadataCollection(new ApiAccessMetadata(ApiAccess.Admin)), "declared");
+
+        Assert.False((await authorization.AuthorizeAsync(admin, undeclared, ApiPolicies.Declared)).Succeeded);
+        Assert.True((await authorization.AuthorizeAsync(admin, declared, ApiPolicies.Declared)).Succeeded);
+    }
+
+    [Fact]
     public async Task Scopes_NoKeyOrRevokedKey_401OnEveryRoute()
     {
         var (id, client) = await CreateKeyAsync("short-lived", ApiScopes.Admin);
