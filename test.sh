@@ -108,6 +108,47 @@ if [[ $build_status -ne 0 ]]; then
   finish 0 0 0 1
 fi
 
+# ---------------------------------------------------------------- known vulnerabilities
+# `dotnet list package --vulnerable` asks each package source's VulnerabilityInfo resource. A source without one (an offline
+# mirror) makes it report "no vulnerable packages" without having looked: so the resource is checked first, and when no source
+# has it the check is reported as not run (a warning, not a failure: CI must not fail for lack of network). A vulnerable
+# package fails the run. Output: artifacts/test/vulnerable.txt.
+VULN_LOG="$OUT/vulnerable.txt"
+vulnerable=0
+fetch() {
+  if command -v curl >/dev/null; then curl -fsSL --max-time 20 "$1"
+  elif command -v wget >/dev/null; then wget -qO- --timeout=20 "$1"
+  else return 127; fi
+}
+check_vulnerable() {
+  local sources=() source with_data=()
+  mapfile -t sources < <(dotnet nuget list source --format short 2>/dev/null | awk '$1 ~ /^E/ && $2 ~ /^https?:/ { print $2 }')
+  for source in "${sources[@]}"; do
+    if fetch "$source" 2>/dev/null | grep -q '"VulnerabilityInfo'; then
+      with_data+=("$source")
+    fi
+  done
+  if [[ ${#with_data[@]} -eq 0 ]]; then
+    say "WARNING: known-vulnerability check NOT run: no package source offers NuGet's vulnerability database (VulnerabilityInfo) from here (sources: ${sources[*]:-none}; offline or a mirror). Run 'dotnet list package --vulnerable --include-transitive' where nuget.org is reachable."
+    echo "not run: no source with a VulnerabilityInfo resource (sources: ${sources[*]:-none})" >"$VULN_LOG"
+    return 0
+  fi
+  say "checking packages for known vulnerabilities (vulnerability data from: ${with_data[*]})"
+  local status=0
+  dotnet list "$SOLUTION" package --vulnerable --include-transitive >"$VULN_LOG" 2>&1 || status=$?
+  cat "$VULN_LOG" >>"$LOG"
+  if [[ $status -ne 0 ]]; then
+    say "WARNING: the known-vulnerability check could not run (exit $status; see $VULN_LOG); not failing the run for it"
+  elif grep -q "has the following vulnerable packages" "$VULN_LOG"; then
+    grep -E "^\s*(>|Project|\[)" "$VULN_LOG" | tee -a "$LOG" || true
+    say "known vulnerable packages (above; all of it in $VULN_LOG): update them in Directory.Packages.props"
+    vulnerable=1
+  else
+    say "no known vulnerable packages"
+  fi
+}
+check_vulnerable
+
 # ---------------------------------------------------------------- run every test project
 say "running the tests"
 set +e
@@ -159,6 +200,10 @@ if [[ $failed -gt 0 ]]; then
 fi
 if [[ $total -eq 0 ]]; then
   say "no tests ran"
+  status=1
+fi
+if [[ $vulnerable -ne 0 ]]; then
+  say "failing: known vulnerable packages (see $VULN_LOG)"
   status=1
 fi
 finish "$passed" "$failed" "$skipped" "$status"

@@ -1,3 +1,4 @@
+using Herald.Storage.Audit;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
@@ -26,6 +27,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         DashboardUserStore = new SqlDashboardUserStore(database);
         OutboxStore = new SqlOutboxStore(database);
         StatsService = new SqlMessageStats(database);
+        AuditStore = new SqlAuditStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -37,6 +39,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlDashboardUserStore DashboardUserStore { get; }
     internal SqlOutboxStore OutboxStore { get; }
     internal SqlMessageStats StatsService { get; }
+    internal SqlAuditStore AuditStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -62,6 +65,8 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IDeadLetterStore DeadLetters => MessageStore;
     /// <summary>Provider groups.</summary>
     public IProviderGroupStore ProviderGroups => ProviderGroupStore;
+    /// <summary>The audit log of admin changes.</summary>
+    public IAuditStore Audit => AuditStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

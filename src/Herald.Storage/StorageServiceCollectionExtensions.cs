@@ -28,6 +28,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IProviderGroupStore>(sp => Db(sp).ProviderGroupStore);
         services.AddSingleton<IDashboardUserStore>(sp => Db(sp).DashboardUserStore);
         services.AddSingleton<IOutboxStore>(sp => Db(sp).OutboxStore);
+        // The audit log of admin changes
+        services.AddSingleton<IAuditStore>(sp => Db(sp).AuditStore);
         // Counts and provider figures
         services.AddSingleton<IMessageStats>(sp => Db(sp).StatsService);
         return services;

@@ -14,13 +14,17 @@ public sealed class KeysTests(BrowserFixture browser, DashboardServer server) : 
         await Page.GetByRole(AriaRole.Link, new() { Name = "API keys" }).ClickAsync();
 
         await Page.GetByLabel("Name").FillAsync(name);
+        await Page.GetByLabel("Scope").SelectOptionAsync("read");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
 
         var key = await Page.GetByLabel("New API key").InputValueAsync();
         Assert.StartsWith("hk_", key, StringComparison.Ordinal);
         using var client = Server.Client(key);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/providers", Ct)).StatusCode);
+        // A read key reads and changes nothing.
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/keys", new { name = "escalate" }, Ct)).StatusCode);
         var row = Page.GetByRole(AriaRole.Row).Filter(new() { HasText = name });
+        await Expect(row).ToContainTextAsync("read");
         await Expect(row).ToContainTextAsync(key[..8] + "…");
         await Expect(row).Not.ToContainTextAsync(key);
         await Expect(row).ToContainTextAsync("active");
@@ -34,6 +38,14 @@ public sealed class KeysTests(BrowserFixture browser, DashboardServer server) : 
         await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Revoked the key");
         await Expect(Page.GetByRole(AriaRole.Row).Filter(new() { HasText = name })).ToContainTextAsync("revoked");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/providers", Ct)).StatusCode);
+
+        // Both changes are in the audit log, made by the signed-in user, and the page never shows the key.
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Audit" }).ClickAsync();
+        var created = Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "key.create" }).Filter(new() { HasText = name });
+        await Expect(created).ToContainTextAsync("scope read");
+        await Expect(created).ToContainTextAsync("user " + DashboardServer.AdminUser);
+        await Expect(Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "key.revoke" }).First).ToBeVisibleAsync();
+        Assert.DoesNotContain(key, await Page.ContentAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -124,7 +124,7 @@ internal sealed class MessageIntake(
             Body = submission.Body, TemplateId = templateId, TemplateVariables = submission.TemplateVariables, CampaignId = submission.CampaignId,
             Sender = submission.Sender, Type = type!, Source = submission.Source,
             DynamicFields = dynamicFields.Count == 0 ? null : JsonSerializer.Serialize(dynamicFields, HeraldJson.Options),
-            Status = DeliveryState.Queued, CreatedAt = now, UpdatedAt = now, ProviderGroupId = group?.Group.Id, Meta = submission.Meta,
+            Status = DeliveryState.Queued, CreatedAt = now, UpdatedAt = now, ProviderGroupId = group?.Group.Id, Meta = submission.Meta, ApiKeyId = submission.ApiKeyId,
         };
         var validUntil = mode == IntakeMode.Direct ? (DateTimeOffset?)null
             : now + (validity ?? (type == MessageTypes.Otp ? settings.OtpValidity : settings.DefaultValidity));

@@ -61,6 +61,9 @@ public sealed record MessageSubmission
     /// <summary>Where it came from: api, test, connector, campaign...</summary>
     public string Source { get; init; } = "api";
 
+    /// <summary>The API key that submitted it, so a send-scoped key can read its own messages back; null for other paths.</summary>
+    public string? ApiKeyId { get; init; }
+
     /// <summary>
     /// A provider that is not stored (the connector sends with the credentials CleverTap passed): the intake validates
     /// against this sender and records <see cref="ProviderLabel"/> as the provider's name. Only for <see cref="IntakeMode.Direct"/>.

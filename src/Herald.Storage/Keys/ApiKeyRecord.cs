@@ -13,6 +13,8 @@ public sealed record ApiKeyRecord
     public required string Hash { get; init; }
     /// <summary>When it was made.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>What the key may do: admin, send or read (keys made before scopes existed are admin).</summary>
+    public string Scope { get; init; } = "admin";
     /// <summary>When it was revoked, if it was.</summary>
     public DateTimeOffset? RevokedAt { get; init; }
 }

@@ -12,10 +12,10 @@ internal sealed class SqlApiKeyStore(SqlDatabase database) : IApiKeyStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await Exec(connection, null, """
-            INSERT INTO api_keys (id, name, prefix, hash, created_at, revoked_at) VALUES (@Id, @Name, @Prefix, @Hash, @CreatedAt, @RevokedAt)
+            INSERT INTO api_keys (id, name, prefix, hash, scope, created_at, revoked_at) VALUES (@Id, @Name, @Prefix, @Hash, @Scope, @CreatedAt, @RevokedAt)
             """, new
         {
-            key.Id, key.Name, key.Prefix, key.Hash, CreatedAt = key.CreatedAt.ToUnixTimeMilliseconds(),
+            key.Id, key.Name, key.Prefix, key.Hash, key.Scope, CreatedAt = key.CreatedAt.ToUnixTimeMilliseconds(),
             RevokedAt = key.RevokedAt?.ToUnixTimeMilliseconds(),
         }, cancellationToken);
     }
@@ -24,7 +24,7 @@ internal sealed class SqlApiKeyStore(SqlDatabase database) : IApiKeyStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
-            "SELECT id AS Id, name AS Name, prefix AS Prefix, hash AS Hash, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys WHERE hash = @hash AND revoked_at IS NULL",
+            "SELECT id AS Id, name AS Name, prefix AS Prefix, hash AS Hash, scope AS Scope, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys WHERE hash = @hash AND revoked_at IS NULL",
             new { hash }, cancellationToken: cancellationToken));
         return row?.ToRecord();
     }
@@ -33,7 +33,7 @@ internal sealed class SqlApiKeyStore(SqlDatabase database) : IApiKeyStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(
-            "SELECT id AS Id, name AS Name, prefix AS Prefix, hash AS Hash, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys ORDER BY created_at DESC",
+            "SELECT id AS Id, name AS Name, prefix AS Prefix, hash AS Hash, scope AS Scope, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys ORDER BY created_at DESC",
             cancellationToken: cancellationToken));
         return rows.Select(r => r.ToRecord()).ToList();
     }
@@ -51,12 +51,13 @@ internal sealed class SqlApiKeyStore(SqlDatabase database) : IApiKeyStore
         public string Name { get; set; } = "";
         public string Prefix { get; set; } = "";
         public string Hash { get; set; } = "";
+        public string Scope { get; set; } = "admin";
         public long CreatedAt { get; set; }
         public long? RevokedAt { get; set; }
 
         public ApiKeyRecord ToRecord() => new()
         {
-            Id = Id, Name = Name, Prefix = Prefix, Hash = Hash, CreatedAt = Time(CreatedAt), RevokedAt = RevokedAt is { } r ? Time(r) : null,
+            Id = Id, Name = Name, Prefix = Prefix, Hash = Hash, Scope = Scope, CreatedAt = Time(CreatedAt), RevokedAt = RevokedAt is { } r ? Time(r) : null,
         };
     }
 

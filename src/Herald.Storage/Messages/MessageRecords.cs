@@ -41,6 +41,8 @@ public sealed record MessageRecord
     public int ProviderAttempts { get; init; }
     /// <summary>What the path that submitted it keeps beyond the message (JSON), e.g. the connector's callback; null for most.</summary>
     public string? Meta { get; init; }
+    /// <summary>The API key that submitted it (null for the dashboard, the connector and messages from before keys were recorded).</summary>
+    public string? ApiKeyId { get; init; }
     /// <summary>When it was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>When it last changed.</summary>
@@ -115,6 +117,8 @@ public sealed record MessageQuery
     public string? CampaignId { get; init; }
     /// <summary>Only messages from this source (api, test, connector).</summary>
     public string? Source { get; init; }
+    /// <summary>Only messages this API key submitted (what a send-scoped key may read).</summary>
+    public string? ApiKeyId { get; init; }
     /// <summary>Page size, 1 to 500.</summary>
     public int Limit { get; init; } = 50;
     /// <summary>The id after which to continue (exclusive), from the previous page.</summary>

@@ -19,20 +19,20 @@ internal static class MessageSql
         template_id AS TemplateId, template_variables AS TemplateVariables, campaign_id AS CampaignId, sender AS Sender,
         type AS Type, source AS Source, dynamic_fields AS DynamicFields, status AS Status, provider_message_id AS ProviderMessageId,
         attempts AS Attempts, created_at AS CreatedAt, updated_at AS UpdatedAt,
-        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta
+        provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta, api_key_id AS ApiKeyId
         """;
 
     public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
         Exec(connection, transaction, """
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
-                sender, type, source, dynamic_fields, status, provider_message_id, attempts, created_at, updated_at)
+                sender, type, source, dynamic_fields, status, provider_message_id, attempts, created_at, updated_at, api_key_id)
             VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
-                @Sender, @Type, @Source, @DynamicFields, @Status, @ProviderMessageId, @Attempts, @CreatedAt, @UpdatedAt)
+                @Sender, @Type, @Source, @DynamicFields, @Status, @ProviderMessageId, @Attempts, @CreatedAt, @UpdatedAt, @ApiKeyId)
             """, new
         {
             message.Id, message.ProviderId, message.ProviderNickname, message.To, message.Body, message.TemplateId,
             message.TemplateVariables, message.CampaignId, message.Sender, message.Type, message.Source, message.DynamicFields,
-            Status = message.Status.ToWire(), message.ProviderMessageId, message.Attempts,
+            Status = message.Status.ToWire(), message.ProviderMessageId, message.Attempts, message.ApiKeyId,
             CreatedAt = message.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = message.UpdatedAt.ToUnixTimeMilliseconds(),
         }, cancellationToken);
 
@@ -102,12 +102,55 @@ internal static class MessageSql
                     attempts = attempts + @attempt, updated_at = @at
                 WHERE id = @messageId
                 """, updates, cancellationToken);
+            await MarkParkedReportsAsync(connection, transaction, [.. changes.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)], cancellationToken);
             await Exec(connection, transaction, """
                 INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
                 VALUES (@MessageId, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
                 """, events, cancellationToken);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Marks the parked reports that wait for these messages, which have just been given their provider message id: a lookup
+    /// on the pending reports' (provider, provider message id) index per message, usually finding nothing.
+    /// </summary>
+    public static Task<int> MarkParkedReportsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<string> messageIds,
+        CancellationToken cancellationToken) =>
+        messageIds.Count == 0 ? Task.FromResult(0) : Exec(connection, transaction, """
+            UPDATE pending_reports SET message_id = @id
+            WHERE message_id IS NULL
+                AND provider_id = (SELECT provider_id FROM messages WHERE id = @id)
+                AND provider_message_id = (SELECT provider_message_id FROM messages WHERE id = @id)
+            """, messageIds.Distinct().Select(id => new { id }).ToList(), cancellationToken);
+
+    /// <summary>
+    /// On PostgreSQL, after the commit of a transaction that recorded provider ids or parked reports: two such transactions
+    /// at once (read committed) see neither the other's id nor its report, so whichever commits last marks again here, on
+    /// its own connection outside its transaction, and then sees both. SQLite has one writer at a time and needs no second look.
+    /// </summary>
+    public static async Task MarkAfterCommitAsync(SqlDatabase database, DbConnection connection, IReadOnlyCollection<string> messageIds,
+        IReadOnlyCollection<(string ProviderId, string ProviderMessageId)> parked, CancellationToken cancellationToken)
+    {
+        if (database.Dialect.Name != "postgres")
+        {
+            return;
+        }
+        if (messageIds.Count > 0)
+        {
+            await Exec(connection, null, """
+                UPDATE pending_reports p SET message_id = m.id FROM messages m
+                WHERE m.id = ANY(@ids) AND p.message_id IS NULL AND p.provider_id = m.provider_id AND p.provider_message_id = m.provider_message_id
+                """, new { ids = messageIds.Distinct().ToArray() }, cancellationToken);
+        }
+        if (parked.Count > 0)
+        {
+            await Exec(connection, null, """
+                UPDATE pending_reports p SET message_id = m.id FROM messages m
+                WHERE p.message_id IS NULL AND p.provider_id = @ProviderId AND p.provider_message_id = @ProviderMessageId
+                    AND m.provider_id = p.provider_id AND m.provider_message_id = p.provider_message_id
+                """, parked.Distinct().Select(p => new { p.ProviderId, p.ProviderMessageId }).ToList(), cancellationToken);
+        }
     }
 
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
@@ -135,6 +178,7 @@ internal static class MessageSql
         public string? ProviderGroupId { get; set; }
         public long ProviderAttempts { get; set; }
         public string? Meta { get; set; }
+        public string? ApiKeyId { get; set; }
 
         public MessageRecord ToRecord() => new()
         {
@@ -142,7 +186,7 @@ internal static class MessageSql
             TemplateVariables = TemplateVariables, CampaignId = CampaignId, Sender = Sender, Type = Type, Source = Source,
             DynamicFields = DynamicFields, Status = DeliveryStates.Parse(Status), ProviderMessageId = ProviderMessageId,
             Attempts = (int)Attempts, CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
-            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts, Meta = Meta,
+            ProviderGroupId = ProviderGroupId, ProviderAttempts = (int)ProviderAttempts, Meta = Meta, ApiKeyId = ApiKeyId,
         };
     }
 

@@ -37,15 +37,15 @@ internal sealed partial class SqlMessageStore
             Status = DeliveryState.Queued.ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
             m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt?.ToUnixTimeMilliseconds(),
             ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
-            m.Message.ProviderGroupId, m.Message.Meta, EventSource = m.Dispatch.Source ?? m.Message.Source, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
+            m.Message.ProviderGroupId, m.Message.Meta, m.Message.ApiKeyId, EventSource = m.Dispatch.Source ?? m.Message.Source, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
         }).ToList();
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
                 sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
-                provider_group_id, meta)
+                provider_group_id, meta, api_key_id)
             VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
                 @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments,
-                @ProviderGroupId, @Meta)
+                @ProviderGroupId, @Meta, @ApiKeyId)
             """, rows, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
@@ -184,11 +184,14 @@ internal sealed partial class SqlMessageStore
                 provider_attempts = CASE WHEN @Switched = 1 THEN 0 ELSE provider_attempts END
             WHERE id = @Id
             """, updates, transaction, cancellationToken: cancellationToken));
+        List<string> identified = [.. completions.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)];
+        await MessageSql.MarkParkedReportsAsync(connection, transaction, identified, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
             VALUES (@Id, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
             """, events, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        await MessageSql.MarkAfterCommitAsync(database, connection, identified, [], cancellationToken);
     }
 
     public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)

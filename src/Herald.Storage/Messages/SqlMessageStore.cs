@@ -61,6 +61,7 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
         Filter("type", "type", query.Type);
         Filter("campaign_id", "campaign", query.CampaignId);
         Filter("source", "source", query.Source);
+        Filter("api_key_id", "apiKey", query.ApiKeyId);
         if (query.After is not null)
         {
             sql.Append(" AND id < @after");
@@ -83,6 +84,10 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
         if (result.Found)
         {
             await transaction.CommitAsync(cancellationToken);
+            if (change.ProviderMessageId is not null)
+            {
+                await MessageSql.MarkAfterCommitAsync(database, connection, [messageId], [], cancellationToken);
+            }
         }
         return result;
     }

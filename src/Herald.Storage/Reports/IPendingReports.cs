@@ -18,8 +18,15 @@ public sealed record PendingReport
 /// <summary>Reports waiting for their message's provider id to be recorded (they are parked by <see cref="IDlrBatch.ParkAsync"/>).</summary>
 public interface IPendingReports
 {
-    /// <summary>Parked reports whose provider message id is now known, with the message each belongs to.</summary>
+    /// <summary>Parked reports whose provider message id is now known (marked with their message), with the message each belongs to.</summary>
     Task<IReadOnlyList<(PendingReport Report, string MessageId)>> MatchedAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks reports parked since <paramref name="since"/> whose message got its provider id while they were being parked (two
+    /// transactions at once on PostgreSQL): the send marks reports already parked, the park marks reports whose message is
+    /// known, and this catches the rest. Returns how many it marked.
+    /// </summary>
+    Task<int> MarkLateMatchesAsync(DateTimeOffset since, CancellationToken cancellationToken);
 
     /// <summary>Removes reports (applied, or given up on).</summary>
     Task RemoveAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken);

@@ -13,6 +13,8 @@ namespace Herald.Storage.Reports;
 /// </summary>
 internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection, DbTransaction transaction, IDisposable turn) : IDlrBatch
 {
+    private readonly List<(string ProviderId, string ProviderMessageId)> _parked = [];
+
     public async Task<IReadOnlyList<long>> StoreAsync(IReadOnlyList<DlrInboxItem> items, CancellationToken cancellationToken)
     {
         var ids = new List<long>(items.Count);
@@ -70,9 +72,11 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
     {
         if (reports.Count > 0)
         {
+            _parked.AddRange(reports.Select(r => (r.ProviderId, r.ProviderMessageId)));
             await Exec(connection, transaction, """
-                INSERT INTO pending_reports (provider_id, provider_message_id, report, received_at)
-                VALUES (@ProviderId, @ProviderMessageId, @Report, @ReceivedAt)
+                INSERT INTO pending_reports (provider_id, provider_message_id, report, received_at, message_id)
+                VALUES (@ProviderId, @ProviderMessageId, @Report, @ReceivedAt, (
+                    SELECT id FROM messages WHERE provider_id = @ProviderId AND provider_message_id = @ProviderMessageId ORDER BY id LIMIT 1))
                 """, reports.Select(r => new { r.ProviderId, r.ProviderMessageId, r.Report, ReceivedAt = r.ReceivedAt.ToUnixTimeMilliseconds() }),
                 cancellationToken);
         }
@@ -105,7 +109,11 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         }
     }
 
-    public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await transaction.CommitAsync(cancellationToken);
+        await MessageSql.MarkAfterCommitAsync(database, connection, [], _parked, cancellationToken);
+    }
 
     public async ValueTask DisposeAsync()
     {

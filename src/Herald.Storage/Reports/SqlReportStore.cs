@@ -95,15 +95,31 @@ internal sealed class SqlReportStore(SqlDatabase database) : IDlrInbox, IPending
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, string ProviderId, string ProviderMessageId, string Report, long ReceivedAt, string MessageId)>(
+            // The partial index ix_pending_reports_matched holds only marked reports: an idle server with any number parked reads nothing.
             new CommandDefinition("""
-                SELECT p.id, p.provider_id, p.provider_message_id, p.report, p.received_at, m.id
-                FROM pending_reports p JOIN messages m ON m.provider_id = p.provider_id AND m.provider_message_id = p.provider_message_id
-                ORDER BY p.id LIMIT @limit
+                SELECT id, provider_id, provider_message_id, report, received_at, message_id
+                FROM pending_reports WHERE message_id IS NOT NULL
+                ORDER BY id LIMIT @limit
                 """, new { limit }, cancellationToken: cancellationToken));
         return rows.Select(r => (new PendingReport
         {
             Id = r.Id, ProviderId = r.ProviderId, ProviderMessageId = r.ProviderMessageId, Report = r.Report, ReceivedAt = Time(r.ReceivedAt),
         }, r.MessageId)).ToList();
+    }
+
+    public async Task<int> MarkLateMatchesAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        return await Exec(connection, null, """
+            UPDATE pending_reports SET message_id = (
+                SELECT m.id FROM messages m
+                WHERE m.provider_id = pending_reports.provider_id AND m.provider_message_id = pending_reports.provider_message_id
+                ORDER BY m.id LIMIT 1)
+            WHERE message_id IS NULL AND received_at >= @since AND EXISTS (
+                SELECT 1 FROM messages m
+                WHERE m.provider_id = pending_reports.provider_id AND m.provider_message_id = pending_reports.provider_message_id)
+            """, new { since = since.ToUnixTimeMilliseconds() }, cancellationToken);
     }
 
     public async Task RemoveAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)

@@ -295,5 +295,36 @@ internal static class Migrations
                 finished_at BIGINT NULL
             );
             """),
+        // Keys made before scopes existed keep doing everything they did: they become admin keys.
+        (100, "api key scopes and the key that submitted a message", d => """
+            ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
+            ALTER TABLE messages ADD COLUMN api_key_id TEXT NULL;
+            """),
+        (101, "audit log", d => $"""
+            CREATE TABLE audit_log (
+                id {d.AutoId},
+                at BIGINT NOT NULL,
+                actor_kind TEXT NOT NULL,
+                actor_id TEXT NOT NULL,
+                actor_name TEXT NULL,
+                action TEXT NOT NULL,
+                target_id TEXT NULL,
+                summary TEXT NOT NULL,
+                client_ip TEXT NULL
+            );
+            CREATE INDEX ix_audit_log_actor ON audit_log (actor_id, id);
+            CREATE INDEX ix_audit_log_action ON audit_log (action, id);
+            """),
+        // Parked reports are matched by index, not by joining every one of them with messages four times a second: the
+        // message that gets a provider id marks the reports waiting for it (message_id), and the worker reads only those.
+        (102, "parked reports matched by index", d => """
+            ALTER TABLE pending_reports ADD COLUMN message_id TEXT NULL;
+            UPDATE pending_reports SET message_id = (
+                SELECT m.id FROM messages m
+                WHERE m.provider_id = pending_reports.provider_id AND m.provider_message_id = pending_reports.provider_message_id
+                ORDER BY m.id LIMIT 1);
+            CREATE INDEX ix_pending_reports_matched ON pending_reports (id) WHERE message_id IS NOT NULL;
+            CREATE INDEX ix_pending_reports_received ON pending_reports (received_at);
+            """),
     ];
 }

@@ -11,7 +11,7 @@ internal static class KeysCommand
     public static Command Create()
     {
         var options = new ClientOptions();
-        var command = options.AddTo(new Command("keys", "Manage API keys (every key is an admin key)."));
+        var command = options.AddTo(new Command("keys", "Manage API keys, each with a scope: admin, send or read."));
         command.Add(CreateKey(options));
         command.Add(List(options));
         command.Add(Revoke(options));
@@ -21,16 +21,22 @@ internal static class KeysCommand
     private static Command CreateKey(ClientOptions options)
     {
         var name = new Option<string>("--name") { Description = "Who or what uses the key, e.g. ci (at most 64 characters).", Required = true };
-        var command = new Command("create", "Create an API key; the key is shown once.") { name };
+        var scope = new Option<string>("--scope")
+        {
+            Description = "admin (everything), send (submit messages, read the ones it sent) or read (read everything, change nothing).",
+            DefaultValueFactory = _ => "admin",
+        };
+        scope.AcceptOnlyFromAmong("admin", "send", "read");
+        var command = new Command("create", "Create an API key; the key is shown once.") { name, scope };
         command.SetClientAction(options, async (context, parse, ct) =>
         {
-            var key = await context.Api.PostAsync("api/v1/keys", new JsonObject { ["name"] = parse.GetRequiredValue(name) }, ct);
+            var key = await context.Api.PostAsync("api/v1/keys", new JsonObject { ["name"] = parse.GetRequiredValue(name), ["scope"] = parse.GetValue(scope) }, ct);
             if (context.Json)
             {
                 context.WriteJson(key);
                 return ExitCodes.Ok;
             }
-            context.Out.MarkupLineInterpolated($"Created key [bold]{Json.Str(key, "id")}[/] ({Json.Str(key, "name")}). [yellow]The key is shown only now:[/]");
+            context.Out.MarkupLineInterpolated($"Created key [bold]{Json.Str(key, "id")}[/] ({Json.Str(key, "name")}, scope {Json.Str(key, "scope")}). [yellow]The key is shown only now:[/]");
             // On a line of its own, unstyled, so that it can be copied whole.
             Console.Out.WriteLine(Json.Str(key, "key"));
             return ExitCodes.Ok;
@@ -49,11 +55,11 @@ internal static class KeysCommand
                 context.WriteJson(answer);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("Id").AddColumn("Name").AddColumn("Prefix").AddColumn("Created").AddColumn("Revoked");
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("Id").AddColumn("Name").AddColumn("Prefix").AddColumn("Scope").AddColumn("Created").AddColumn("Revoked");
             foreach (var key in Json.Items(answer))
             {
                 var revoked = Json.Str(key, "revokedAt");
-                table.AddRow(Markup.Escape(Json.Str(key, "id") ?? ""), Markup.Escape(Json.Str(key, "name") ?? ""), Markup.Escape(Json.Str(key, "prefix") + "…"),
+                table.AddRow(Markup.Escape(Json.Str(key, "id") ?? ""), Markup.Escape(Json.Str(key, "name") ?? ""), Markup.Escape(Json.Str(key, "prefix") + "…"), Markup.Escape(Json.Str(key, "scope") ?? "admin"),
                     Markup.Escape(Json.Time(Json.Str(key, "createdAt"), context.Time)),
                     revoked is null ? "[green]active[/]" : $"[red]{Markup.Escape(Json.Time(revoked, context.Time))}[/]");
             }

@@ -1,3 +1,4 @@
+using Herald.Api.Audit;
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 using Herald.Api;
@@ -52,7 +53,7 @@ internal static class DashboardEndpoints
             string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
             return await service.SendAsync(id, new TestSmsRequest(Field("countryCode"), Field("mobile"), null, Field("templateId"),
                 Field("message"), null, fields), ct);
-        }).AddEndpointFilter<RequireAntiforgery>();
+        }).AddEndpointFilter<RequireAntiforgery>().WithMetadata(new AuditActionMetadata("provider.test-sms")).AddEndpointFilter<AuditFilter>();
 
         // The dialog's length line, as the user types: the one segmenter and cap the intake applies when the test is sent.
         json.MapPost("/providers/{id}/segments", async (string id, HttpContext context, IProviderStore providers,

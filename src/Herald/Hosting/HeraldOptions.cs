@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Herald.Storage;
 using Microsoft.Extensions.Options;
 
@@ -78,6 +79,34 @@ public sealed class MetricsOptions
     /// <c>/metrics</c> is anonymous, as it is on a loopback listener.
     /// </summary>
     public string? Key { get; set; }
+
+    /// <summary>
+    /// A separate listener for <c>/metrics</c>, e.g. <c>http://127.0.0.1:9464</c> (';'-separated, each with its own port).
+    /// When set, <c>/metrics</c> is served there only (404 on the main port) and nothing else is served there. Default none:
+    /// <c>/metrics</c> is on the main listener.
+    /// </summary>
+    public string? Urls { get; set; }
+
+    /// <summary>The ports of <see cref="Urls"/> (empty when it is not set).</summary>
+    internal IReadOnlySet<int> Ports
+    {
+        get
+        {
+            var ports = new HashSet<int>();
+            foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                try
+                {
+                    ports.Add(BindingAddress.Parse(url).Port);
+                }
+                catch (FormatException)
+                {
+                    // Refused by the options validator at start.
+                }
+            }
+            return ports;
+        }
+    }
 }
 
 /// <summary>Connectors (<c>Herald:Connector</c>).</summary>
@@ -233,6 +262,26 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (options.MaxSegments is < 1 or > Herald.Core.Encoding.SegmentLimit.Maximum)
         {
             failures.Add($"Herald:MaxSegments ({options.MaxSegments}) must be between 1 and {Herald.Core.Encoding.SegmentLimit.Maximum}.");
+        }
+        if (!string.IsNullOrWhiteSpace(options.Metrics.Urls))
+        {
+            foreach (var metricsUrl in options.Metrics.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int port;
+                try
+                {
+                    port = BindingAddress.Parse(metricsUrl).Port;
+                }
+                catch (FormatException)
+                {
+                    failures.Add($"Herald:Metrics:Urls has '{metricsUrl}', which is not a listen URL: write e.g. http://127.0.0.1:9464.");
+                    continue;
+                }
+                if (port == 0)
+                {
+                    failures.Add($"Herald:Metrics:Urls needs an explicit port in '{metricsUrl}' (e.g. http://127.0.0.1:9464): the metrics listener is told apart from the main one by its port.");
+                }
+            }
         }
         if (options.Metrics.Key is { Length: > 0 and < 16 })
         {

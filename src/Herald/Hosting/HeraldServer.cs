@@ -1,6 +1,7 @@
 using Herald.Shared;
 using Herald.Core;
 using System.Text.Json;
+using Herald.Api.Audit;
 using Herald.Api.Cluster;
 using Herald.Api.Connect;
 using Herald.Api.DeadLetters;
@@ -43,31 +44,12 @@ public static class HeraldServer
     public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        var environment = new Dictionary<string, string?>();
-        if (Environment.GetEnvironmentVariable("HERALD_DATA_DIR") is { Length: > 0 } dataDir)
+        AddSettings(builder.Configuration, settings);
+        var options = ResolveOptions(builder.Configuration);
+        if (!string.IsNullOrWhiteSpace(options.Metrics.Urls))
         {
-            environment["Herald:DataDir"] = dataDir;
-        }
-        if (Environment.GetEnvironmentVariable("HERALD_API_KEY") is { Length: > 0 } apiKey)
-        {
-            environment["Herald:ApiKey"] = apiKey;
-        }
-        builder.Configuration.AddInMemoryCollection(environment);
-        builder.Configuration.AddInMemoryCollection(settings);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.Configuration["urls"] = DefaultUrls;
-        }
-
-        var options = builder.Configuration.GetSection(HeraldOptions.Section).Get<HeraldOptions>() ?? new HeraldOptions();
-        options.DataDir = Path.GetFullPath(options.DataDir);
-        if (options.Sandbox.Enabled)
-        {
-            options.Providers.AllowInsecureLoopback = true;
-        }
-        if (options.Database.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
-        {
-            options.Database.ConnectionString = $"Data Source={Path.Combine(options.DataDir, "herald.db")}";
+            // After the main URLs: the first listen URL stays the public base URL's default.
+            builder.Configuration["urls"] = $"{builder.Configuration["urls"]};{options.Metrics.Urls}";
         }
         CreateDataDir(options);
 
@@ -94,6 +76,52 @@ public static class HeraldServer
         app.Lifetime.ApplicationStarted.Register(startup.Open);
         ConfigurePipeline(app, options);
         return app;
+    }
+
+    /// <summary>
+    /// Herald's options as <c>herald serve</c> would read them (appsettings, environment, <paramref name="settings"/>), for commands
+    /// that work on the data folder without a server (backup, restore).
+    /// </summary>
+    public static HeraldOptions ResolveOptions(IReadOnlyDictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationManager();
+        configuration.SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables();
+        AddSettings(configuration, settings);
+        return ResolveOptions(configuration);
+    }
+
+    private static void AddSettings(IConfigurationBuilder configuration, IReadOnlyDictionary<string, string?> settings)
+    {
+        var environment = new Dictionary<string, string?>();
+        if (Environment.GetEnvironmentVariable("HERALD_DATA_DIR") is { Length: > 0 } dataDir)
+        {
+            environment["Herald:DataDir"] = dataDir;
+        }
+        if (Environment.GetEnvironmentVariable("HERALD_API_KEY") is { Length: > 0 } apiKey)
+        {
+            environment["Herald:ApiKey"] = apiKey;
+        }
+        configuration.AddInMemoryCollection(environment);
+        configuration.AddInMemoryCollection(settings);
+    }
+
+    private static HeraldOptions ResolveOptions(ConfigurationManager configuration)
+    {
+        if (string.IsNullOrEmpty(configuration["urls"]))
+        {
+            configuration["urls"] = DefaultUrls;
+        }
+        var options = configuration.GetSection(HeraldOptions.Section).Get<HeraldOptions>() ?? new HeraldOptions();
+        options.DataDir = Path.GetFullPath(options.DataDir);
+        if (options.Sandbox.Enabled)
+        {
+            options.Providers.AllowInsecureLoopback = true;
+        }
+        if (options.Database.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
+        {
+            options.Database.ConnectionString = $"Data Source={Path.Combine(options.DataDir, "herald.db")}";
+        }
+        return options;
     }
 
     /// <summary>Whether the host has started: until then its own start-failure log is left to the caller.</summary>
@@ -173,6 +201,7 @@ public static class HeraldServer
     public static async Task<string?> InitializeAsync(WebApplication app, CancellationToken cancellationToken)
     {
         _ = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value; // fail fast on invalid options
+        _ = app.Services.GetRequiredService<DataFolderLock>(); // held until the app is disposed: herald restore waits for no server
         await app.Services.GetRequiredService<IDatabase>().MigrateAsync(cancellationToken);
         await app.Services.GetRequiredService<DashboardAccounts>().EnsureAdminAsync(cancellationToken);
         await SandboxCleanup.RemoveStaleAsync(app.Services, cancellationToken);
@@ -184,6 +213,7 @@ public static class HeraldServer
     private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => DataFolderLock.Shared(options.DataDir));
         services.AddOptions<HeraldOptions>().Configure(o =>
         {
             o.DataDir = options.DataDir;
@@ -227,6 +257,9 @@ public static class HeraldServer
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddApiPolicies();
+        services.AddSingleton<ApiKeyIssuer>();
+        services.AddAudit();
         services.AddHeraldDashboard(configuration);
         services.AddHeraldApiReference();
 
@@ -253,6 +286,7 @@ public static class HeraldServer
     private static void ConfigurePipeline(WebApplication app, HeraldOptions options)
     {
         app.UseTrustedProxies(options);
+        app.UseMetricsListener();
         app.UseRouting(); // after the forwarded headers: short-circuited endpoints (/dlr) see the client's address too
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblemAsync, StatusCodeSelector = StatusFor });
         app.UseStatusCodePages(WriteStatusProblemAsync);
@@ -266,7 +300,8 @@ public static class HeraldServer
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapDeliveryReports();
         app.MapKaleyraConnector();
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        // Every route under /api/v1 declares its scope (RequireScope); one that does not is refused for every key.
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiPolicies.Declared);
         api.MapProviders();
         api.MapProviderGroups();
         api.MapTestSms();
@@ -277,6 +312,7 @@ public static class HeraldServer
         api.MapSendMessages();
         api.MapDeadLetters();
         api.MapOutbox();
+        api.MapAudit();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }

@@ -63,6 +63,31 @@ internal static partial class RequestGuards
         });
     }
 
+    /// <summary>
+    /// With <c>Herald:Metrics:Urls</c>, <c>/metrics</c> is answered on the metrics listener only and nothing else is (both 404
+    /// elsewhere; the listener is known by the port the connection came in on, not by the Host header, which a client chooses).
+    /// Before routing, so that no endpoint (not even a short-circuited one) answers on the wrong listener.
+    /// </summary>
+    public static void UseMetricsListener(this WebApplication app)
+    {
+        var ports = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value.Metrics.Ports;
+        if (ports.Count > 0)
+        {
+            app.Use(async (context, next) =>
+            {
+                var onMetricsListener = ports.Contains(context.Connection.LocalPort);
+                if (onMetricsListener != context.Request.Path.StartsWithSegments("/metrics"))
+                {
+                    await WriteAsync(context, StatusCodes.Status404NotFound, "Not found", onMetricsListener
+                        ? "This listener (Herald:Metrics:Urls) serves /metrics only."
+                        : "/metrics is served on its own listener (Herald:Metrics:Urls), not on this one.");
+                    return;
+                }
+                await next(context);
+            });
+        }
+    }
+
     /// <summary>When <c>Herald:Metrics:Key</c> is set, <c>/metrics</c> needs <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     public static void UseMetricsKey(this WebApplication app)
     {

@@ -42,8 +42,25 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key is unknown or revoked.");
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, record.Id), new Claim(ClaimTypes.Name, record.Name)], SchemeName);
+            [new Claim(ClaimTypes.NameIdentifier, record.Id), new Claim(ClaimTypes.Name, record.Name), new Claim(ApiScopes.ClaimType, record.Scope)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    // A key whose scope does not cover the route: say which scope it has and which the route needs.
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        var scope = Context.User.FindFirstValue(ApiScopes.ClaimType) ?? "none";
+        var declared = Context.GetEndpoint()?.Metadata.GetMetadata<ApiAccessMetadata>();
+        var detail = declared is null
+            ? "This route declares no API scope, so no key may call it (a bug in Herald: please report it)."
+            : $"This API key has the scope '{scope}'; {Request.Method} {Request.Path} needs {string.Join(" or ", declared.Scopes.Select(s => $"'{s}'"))}. "
+              + "Use a key with that scope (herald keys create --scope ...).";
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = StatusCodes.Status403Forbidden, Title = "Forbidden", Detail = detail },
+        });
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -1,4 +1,3 @@
-using Herald.Core;
 using Herald.Hosting;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -10,7 +9,7 @@ namespace Herald.Security;
 /// Makes sure an admin key exists: HERALD_API_KEY when set; otherwise, on first start, a generated
 /// key that is printed once and saved in the data folder (mode 0600).
 /// </summary>
-internal sealed partial class ApiKeyBootstrap(IApiKeyStore keys, IOptions<HeraldOptions> options, TimeProvider time, ILogger<ApiKeyBootstrap> logger)
+internal sealed partial class ApiKeyBootstrap(IApiKeyStore keys, ApiKeyIssuer issuer, IOptions<HeraldOptions> options, ILogger<ApiKeyBootstrap> logger)
 {
     public const string FileName = "api-key";
 
@@ -41,15 +40,14 @@ internal sealed partial class ApiKeyBootstrap(IApiKeyStore keys, IOptions<Herald
                 LogRestored(logger, revoked.Prefix);
                 return null;
             }
-            await keys.InsertAsync(Record("bootstrap (HERALD_API_KEY)", configured), cancellationToken);
+            await issuer.CreateAsync("bootstrap (HERALD_API_KEY)", ApiScopes.Admin, cancellationToken, configured);
             return null;
         }
         if ((await keys.ListAsync(cancellationToken)).Count > 0)
         {
             return null;
         }
-        var key = Ids.NewApiKey();
-        await keys.InsertAsync(Record("admin (generated)", key), cancellationToken);
+        var key = (await issuer.CreateAsync("admin (generated)", ApiScopes.Admin, cancellationToken)).Key;
         var path = Path.Combine(options.Value.DataDir, FileName);
         Directory.CreateDirectory(options.Value.DataDir);
         await File.WriteAllTextAsync(path, key + Environment.NewLine, cancellationToken);
@@ -59,15 +57,6 @@ internal sealed partial class ApiKeyBootstrap(IApiKeyStore keys, IOptions<Herald
         }
         return key;
     }
-
-    private ApiKeyRecord Record(string name, string key) => new()
-    {
-        Id = Ids.NewId("key"),
-        Name = name,
-        Prefix = key[..Math.Min(8, key.Length)],
-        Hash = ApiKeyHash.Of(key),
-        CreatedAt = time.GetUtcNow(),
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The configured HERALD_API_KEY ({Prefix}…) had been revoked; it is live again because it is still configured. To retire it, remove it from the configuration and restart, then revoke it.")]
     private static partial void LogRestored(ILogger logger, string prefix);

@@ -55,6 +55,25 @@ public sealed class KeysCliTests : CliTestBase
     }
 
     [Fact]
+    public async Task KeysCreate_WithScope_KeyHasItAndListShowsIt()
+    {
+        var created = await RunAsync("keys", "create", "--name", "shop-backend", "--scope", "send", "--json");
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal("send", created.Json["scope"]!.GetValue<string>());
+        using (var api = TestHttp.Create(Herald.BaseUrl, created.Json["key"]!.GetValue<string>()))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await api.GetAsync("/api/v1/providers", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/messages", Ct)).StatusCode);
+        }
+        var list = await RunAsync("keys", "list");
+        Assert.Contains(list.Stdout.Split('\n'), l => l.Contains("shop-backend", StringComparison.Ordinal) && l.Contains("send", StringComparison.Ordinal));
+        var wrong = await RunAsync("keys", "create", "--name", "x", "--scope", "root");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("root", wrong.Stderr);
+    }
+
+    [Fact]
     public async Task KeysRevoke_UnknownKey_ExitsOne()
     {
         var result = await RunAsync("keys", "revoke", "key_nope");

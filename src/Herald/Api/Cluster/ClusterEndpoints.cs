@@ -1,3 +1,4 @@
+using Herald.Security;
 using Herald.Storage;
 using Herald.Storage.Cluster;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,7 +22,7 @@ internal static class ClusterEndpoints
         api.MapGet("/cluster", async Task<Ok<ClusterView>> (IClusterLeadership leadership, IDatabase database, CancellationToken ct) =>
             TypedResults.Ok(new ClusterView(leadership.NodeId, leadership.IsLeader, leadership.LeaderSince,
                 await leadership.LeaderNodeAsync(ct), leadership.Election, database.Provider)))
-            .WithTags("Cluster").WithSummary("This node and the cluster's leader");
+            .RequireScope(ApiAccess.Read).WithTags("Cluster").WithSummary("This node and the cluster's leader");
         return api;
     }
 }

@@ -1,3 +1,4 @@
+using Herald.Security;
 using Herald.Core;
 using System.Security.Cryptography;
 using System.Text;
@@ -57,7 +58,7 @@ internal static class KaleyraConnectorEndpoints
             .DescribeConnectorSend();
         app.MapMethods("/connect/kaleyra/callback/{token}", [HttpMethods.Get, HttpMethods.Post], ReceiveCallback).AllowAnonymous().DisableAntiforgery()
             .DescribeConnectorCallback();
-        app.MapGet("/api/v1/connector/kaleyra/messages/{id}", GetMessage).RequireAuthorization()
+        app.MapGet("/api/v1/connector/kaleyra/messages/{id}", GetMessage).RequireScope(ApiAccess.Read)
             .DescribeConnectorMessage();
         return app;
     }

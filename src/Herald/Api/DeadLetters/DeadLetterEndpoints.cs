@@ -1,3 +1,4 @@
+using Herald.Security;
 using System.Globalization;
 using Herald.Api.Messages;
 using Herald.Core.Messaging;
@@ -41,9 +42,9 @@ internal static class DeadLetterEndpoints
 
     public static RouteGroupBuilder MapDeadLetters(this RouteGroupBuilder api)
     {
-        api.MapGet("/messages/dead-letters", ListAsync).WithTags("Dead letters").WithSummary("List failed and expired messages");
-        api.MapPost("/messages/{id}/retry", RetryAsync).WithTags("Dead letters").WithSummary("Send a failed or expired message again");
-        api.MapPost("/messages/dead-letters/retry", RetryAllAsync).WithTags("Dead letters").WithSummary("Send dead letters again, all or filtered");
+        api.MapGet("/messages/dead-letters", ListAsync).RequireScope(ApiAccess.Read).WithTags("Dead letters").WithSummary("List failed and expired messages");
+        api.MapPost("/messages/{id}/retry", RetryAsync).RequireScope(ApiAccess.Admin, "message.retry").WithTags("Dead letters").WithSummary("Send a failed or expired message again");
+        api.MapPost("/messages/dead-letters/retry", RetryAllAsync).RequireScope(ApiAccess.Admin, "dead-letters.retry").WithTags("Dead letters").WithSummary("Send dead letters again, all or filtered");
         return api;
     }
 

@@ -1,3 +1,4 @@
+using Herald.Security;
 using System.Text.Json;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -53,7 +54,7 @@ internal static class DlrFeedEndpoints
                 ? await inbox.ListAfterAsync(providerId, afterId, take, ct)
                 : (await inbox.RecentAsync(providerId, take, ct)).Reverse().ToList();
             return TypedResults.Ok(new DlrFeedPage([.. items.Select(View)], items.Count > 0 ? items[^1].Id : after ?? 0));
-        }).WithTags("Delivery reports").WithSummary("The delivery reports Herald received, to follow them");
+        }).RequireScope(ApiAccess.Read).WithTags("Delivery reports").WithSummary("The delivery reports Herald received, to follow them");
         return api;
     }
 

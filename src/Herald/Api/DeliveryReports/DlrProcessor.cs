@@ -371,6 +371,9 @@ internal sealed partial class PendingReportWorker(IPendingReports pending, IDlrI
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        // Reports parked while their message was being given its provider id (concurrent transactions on PostgreSQL) were
+        // marked by neither side: one indexed look at the reports parked since the sweep before last catches them.
+        await pending.MarkLateMatchesAsync(now - 2 * options.Value.SweepInterval - TimeSpan.FromSeconds(5), cancellationToken);
         IReadOnlyList<PendingReport> stale;
         do
         {

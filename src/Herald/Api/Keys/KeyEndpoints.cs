@@ -1,56 +1,44 @@
-using Herald.Core;
-using Herald.Hosting;
+using Herald.Api.Audit;
 using Herald.Security;
 using Herald.Storage;
 using Herald.Storage.Records;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Herald.Api.Keys;
 
-/// <summary>The body of POST /api/v1/keys.</summary>
-public sealed record KeyInput(string? Name);
+/// <summary>The body of POST /api/v1/keys: a name and a scope (admin, send or read; admin when left out).</summary>
+public sealed record KeyInput(string? Name, string? Scope = null);
 
 /// <summary>An API key as listed: never the key or its hash.</summary>
-public sealed record KeyView(string Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+public sealed record KeyView(string Id, string Name, string Prefix, string Scope, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
 /// <summary>A key just created: the only time the key itself is shown.</summary>
-public sealed record CreatedKey(string Id, string Name, string Prefix, string Key, DateTimeOffset CreatedAt);
+public sealed record CreatedKey(string Id, string Name, string Prefix, string Scope, string Key, DateTimeOffset CreatedAt) : IAudited
+{
+    string IAudited.AuditSummary => $"key '{Name}' ({Prefix}…), scope {Scope}";
+}
 
-/// <summary>/api/v1/keys: create, list and revoke API keys. Every key is an admin key today.</summary>
+/// <summary>/api/v1/keys: create, list and revoke API keys, each with a scope (admin, send, read).</summary>
 internal static class KeyEndpoints
 {
-    public const int MaxNameLength = 64;
-
     public static RouteGroupBuilder MapKeys(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/keys").WithTags("API keys");
         group.MapGet("/", async Task<Ok<ItemList<KeyView>>> (IApiKeyStore keys, CancellationToken ct) =>
             TypedResults.Ok(new ItemList<KeyView>([.. (await keys.ListAsync(ct)).Select(View)])))
+            .RequireScope(ApiAccess.Read)
             .WithSummary("List API keys (never the keys themselves)");
-        group.MapPost("/", async Task<Results<Created<CreatedKey>, ValidationProblem>> (KeyInput input, IApiKeyStore keys, TimeProvider time, CancellationToken ct) =>
+        group.MapPost("/", async Task<Results<Created<CreatedKey>, ValidationProblem>> (KeyInput input, ApiKeyIssuer issuer, CancellationToken ct) =>
         {
-            var name = input.Name?.Trim();
-            if (string.IsNullOrEmpty(name))
+            if (ApiKeyIssuer.Check(input.Name, input.Scope) is { } error)
             {
-                return Problems.BadRequest("name", "name is required: say who or what uses the key, e.g. \"ci\".");
+                return Problems.BadRequest(error.Field, error.Message);
             }
-            if (name.Length > MaxNameLength)
-            {
-                return Problems.BadRequest("name", $"name is at most {MaxNameLength} characters.");
-            }
-            var key = Ids.NewApiKey();
-            var record = new ApiKeyRecord
-            {
-                Id = Ids.NewId("key"),
-                Name = name,
-                Prefix = key[..8],
-                Hash = ApiKeyHash.Of(key),
-                CreatedAt = time.GetUtcNow(),
-            };
-            await keys.InsertAsync(record, ct);
-            return TypedResults.Created($"/api/v1/keys/{record.Id}", new CreatedKey(record.Id, record.Name, record.Prefix, key, record.CreatedAt));
-        }).WithSummary("Create an API key").WithDescription("The answer is the only time the key itself is shown.");
+            var (record, key) = await issuer.CreateAsync(input.Name!, input.Scope, ct);
+            return TypedResults.Created($"/api/v1/keys/{record.Id}", new CreatedKey(record.Id, record.Name, record.Prefix, record.Scope, key, record.CreatedAt));
+        }).RequireScope(ApiAccess.Admin, "key.create")
+            .WithSummary("Create an API key")
+            .WithDescription("scope is admin (everything), send (submit messages and read the ones it submitted) or read (read everything, change nothing); admin when left out. The answer is the only time the key itself is shown.");
         // Revoking the key making the call is allowed: the next call with it is a 401. Revoking twice is not an error.
         group.MapDelete("/{id}", async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> (string id, IApiKeyStore keys, ApiKeyBootstrap bootstrap, TimeProvider time, CancellationToken ct) =>
         {
@@ -66,9 +54,9 @@ internal static class KeyEndpoints
             }
             await keys.RevokeAsync(id, time.GetUtcNow(), ct);
             return TypedResults.NoContent();
-        }).WithSummary("Revoke an API key");
+        }).RequireScope(ApiAccess.Admin, "key.revoke").WithSummary("Revoke an API key");
         return api;
     }
 
-    private static KeyView View(ApiKeyRecord key) => new(key.Id, key.Name, key.Prefix, key.CreatedAt, key.RevokedAt);
+    private static KeyView View(ApiKeyRecord key) => new(key.Id, key.Name, key.Prefix, key.Scope, key.CreatedAt, key.RevokedAt);
 }

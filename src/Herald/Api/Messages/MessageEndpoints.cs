@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using Herald.Security;
 using System.Text;
 using System.Text.Json;
 using Herald.Core.Messaging;
@@ -45,19 +47,20 @@ internal static class MessageEndpoints
 {
     public static RouteGroupBuilder MapMessages(this RouteGroupBuilder api)
     {
-        api.MapGet("/messages/{id}", async Task<Results<Ok<MessageView>, NotFoundProblem>> (string id, IMessageStore messages, CancellationToken ct) =>
+        api.MapGet("/messages/{id}", async Task<Results<Ok<MessageView>, NotFoundProblem>> (string id, ClaimsPrincipal user, IMessageStore messages, CancellationToken ct) =>
         {
             var message = await messages.GetAsync(id, ct);
-            if (message is null)
+            // A send-scoped key reads only what it submitted: another key's message is as unknown to it as a missing one.
+            if (message is null || (ApiCaller.From(user)?.OwnMessagesOnly is { } own && message.ApiKeyId != own))
             {
                 return Problems.NotFound($"No message has the id '{id}'.");
             }
             var events = await messages.GetEventsAsync(id, ct);
             return TypedResults.Ok(View(message, events));
-        }).WithTags("Messages").WithSummary("A message with its timeline");
+        }).RequireScope(ApiAccess.OwnResults).WithTags("Messages").WithSummary("A message with its timeline");
 
         api.MapGet("/messages", async Task<Results<Ok<ItemPage<MessageView>>, ValidationProblem>> (string? status, string? provider, string? to, string? type, string? campaign, string? source, int? limit, string? cursor,
-            IMessageStore messages, IProviderStore providers, CancellationToken ct) =>
+            ClaimsPrincipal user, IMessageStore messages, IProviderStore providers, CancellationToken ct) =>
         {
             DeliveryState? state = null;
             if (status is not null)
@@ -96,11 +99,11 @@ internal static class MessageEndpoints
             var page = await messages.ListAsync(new MessageQuery
             {
                 Status = state, ProviderId = providerId, To = toNumber, Type = type?.Trim().ToLowerInvariant(), CampaignId = campaign,
-                Source = source?.Trim().ToLowerInvariant(),
+                Source = source?.Trim().ToLowerInvariant(), ApiKeyId = ApiCaller.From(user)?.OwnMessagesOnly,
                 Limit = limit ?? 50, After = after,
             }, ct);
             return TypedResults.Ok(new ItemPage<MessageView>([.. page.Items.Select(m => View(m, null))], page.Next is null ? null : EncodeCursor(page.Next)));
-        }).WithTags("Messages").WithSummary("List messages, newest first, filtered and paged");
+        }).RequireScope(ApiAccess.OwnResults).WithTags("Messages").WithSummary("List messages, newest first, filtered and paged");
         return api;
     }
 

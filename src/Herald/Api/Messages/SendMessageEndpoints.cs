@@ -1,3 +1,4 @@
+using Herald.Security;
 using Herald.Core;
 using System.Security.Cryptography;
 using System.Text;
@@ -47,10 +48,10 @@ internal static class SendMessageEndpoints
 
     public static RouteGroupBuilder MapSendMessages(this RouteGroupBuilder api)
     {
-        api.MapPost("/messages", SendAsync).DescribeSend();
+        api.MapPost("/messages", SendAsync).RequireScope(ApiAccess.Send).DescribeSend();
         // A full batch (10,000 messages, ~1.5 MB) is larger than the server-wide body limit: this endpoint has its own.
         var limit = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<HeraldOptions>>().Value.MaxBatchBodyBytes;
-        api.MapPost("/messages/batch", SendBatchAsync).WithMetadata(new BodySizeLimit(limit)).DescribeSendBatch();
+        api.MapPost("/messages/batch", SendBatchAsync).WithMetadata(new BodySizeLimit(limit)).RequireScope(ApiAccess.Send).DescribeSendBatch();
         return api;
     }
 
@@ -71,7 +72,7 @@ internal static class SendMessageEndpoints
                 return replay;
             }
         }
-        var prepared = await intake.PrepareAsync(Submission(request), IntakeMode.Queue, new IntakeLookups(), ct);
+        var prepared = await intake.PrepareAsync(Submission(request, context), IntakeMode.Queue, new IntakeLookups(), ct);
         if (prepared.Errors is { } errors)
         {
             return Problems.Invalid(errors.ToDictionary());
@@ -94,11 +95,12 @@ internal static class SendMessageEndpoints
     }
 
     /// <summary>What the API's request asks the intake for.</summary>
-    internal static MessageSubmission Submission(SendMessageRequest request) => new()
+    internal static MessageSubmission Submission(SendMessageRequest request, HttpContext context) => new()
     {
         To = request.To, CountryCode = request.CountryCode, Body = request.Body, TemplateId = request.TemplateId, TemplateVariables = request.TemplateVariables, Type = request.Type,
         Sender = request.Sender, Provider = request.Provider, ProviderGroup = request.ProviderGroup, DynamicFields = request.DynamicFields,
         Validity = request.Validity, CampaignId = request.CampaignId, Source = "api",
+        ApiKeyId = ApiCaller.From(context.User)?.KeyId,
     };
 
     private static async Task<IResult?> ReplayAsync(string key, string hash, IMessageIntake intake, IMessageStore messages, TimeProvider time, CancellationToken ct)
@@ -155,7 +157,7 @@ internal static class SendMessageEndpoints
                 rejected.Add(new { index = i, errors = new Dictionary<string, string[]> { ["message"] = ["The message is null: give an object like the body of POST /api/v1/messages."] } });
                 continue;
             }
-            var prepared = await intake.PrepareAsync(Submission(items[i]), IntakeMode.Queue, lookups, ct);
+            var prepared = await intake.PrepareAsync(Submission(items[i], context), IntakeMode.Queue, lookups, ct);
             if (prepared.Errors is { } errors)
             {
                 rejected.Add(new { index = i, errors });

@@ -1,3 +1,4 @@
+using Herald.Security;
 using System.Globalization;
 using System.Text.Json;
 using Herald.Core;
@@ -21,8 +22,8 @@ internal static class OutboxEndpoints
 
     public static RouteGroupBuilder MapOutbox(this RouteGroupBuilder api)
     {
-        api.MapGet("/outbox", ListAsync);
-        api.MapPost("/outbox/{id}/retry", RetryAsync);
+        api.MapGet("/outbox", ListAsync).RequireScope(ApiAccess.Read);
+        api.MapPost("/outbox/{id}/retry", RetryAsync).RequireScope(ApiAccess.Admin, "outbox.retry");
         return api;
     }
 

@@ -1,3 +1,4 @@
+using Herald.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.ProviderGroups;
@@ -12,24 +13,24 @@ internal static class ProviderGroupEndpoints
         var group = api.MapGroup("/provider-groups").WithTags("Provider groups");
         group.MapGet("/", async Task<Ok<ItemList<ProviderGroupView>>> (ProviderGroupService groups, CancellationToken ct) =>
             TypedResults.Ok(new ItemList<ProviderGroupView>(await groups.ListAsync(ct))))
-            .WithSummary("List provider groups");
+            .RequireScope(ApiAccess.Read).WithSummary("List provider groups");
         group.MapGet("/{id}", async Task<Results<Ok<ProviderGroupView>, NotFoundProblem>> (string id, ProviderGroupService groups, CancellationToken ct) =>
             await groups.GetAsync(id, ct) is { } view ? TypedResults.Ok(view) : NotFound(id))
-            .WithSummary("Get a provider group by id or name");
+            .RequireScope(ApiAccess.Read).WithSummary("Get a provider group by id or name");
         group.MapPost("/", async Task<Results<Created<ProviderGroupView>, ValidationProblem>> (ProviderGroupInput input, ProviderGroupService groups, CancellationToken ct) =>
         {
             var change = await groups.CreateAsync(input, ct);
             return change.Errors is { } errors ? Problems.Invalid(errors) : TypedResults.Created($"/api/v1/provider-groups/{change.Group!.Id}", change.Group);
-        }).WithSummary("Create a provider group");
+        }).RequireScope(ApiAccess.Admin, "provider-group.create").WithSummary("Create a provider group");
         group.MapPut("/{id}", async Task<Results<Ok<ProviderGroupView>, NotFoundProblem, ValidationProblem>> (string id, ProviderGroupInput input,
             ProviderGroupService groups, CancellationToken ct) =>
         {
             var change = await groups.UpdateAsync(id, input, ct);
             return change.NotFound ? NotFound(id) : change.Errors is { } errors ? Problems.Invalid(errors) : TypedResults.Ok(change.Group!);
-        }).WithSummary("Replace a provider group");
+        }).RequireScope(ApiAccess.Admin, "provider-group.update").WithSummary("Replace a provider group");
         group.MapDelete("/{id}", async Task<Results<NoContent, NotFoundProblem>> (string id, ProviderGroupService groups, CancellationToken ct) =>
             await groups.DeleteAsync(id, ct) ? TypedResults.NoContent() : NotFound(id))
-            .WithSummary("Remove a provider group");
+            .RequireScope(ApiAccess.Admin, "provider-group.delete").WithSummary("Remove a provider group");
         return api;
     }
 

@@ -11,7 +11,11 @@ public sealed record ProviderGroupView(
     IReadOnlyList<ProviderGroupMemberView> Providers,
     int FailoverAfterAttempts,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt) : Audit.IAudited
+{
+    string Audit.IAudited.AuditSummary =>
+        $"provider group '{Name}': {string.Join(", ", Providers.Select(p => p.Nickname ?? p.Id))}, failover after {FailoverAfterAttempts} attempt(s)";
+}
 
 /// <summary>One provider of a group.</summary>
 public sealed record ProviderGroupMemberView(string Id, string? Nickname);

@@ -26,7 +26,11 @@ public sealed record ProviderView(
     ProviderLimits Limits,
     CredentialStatus Credentials,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt) : Audit.IAudited
+{
+    // Never the settings: they hold the provider's credentials.
+    string Audit.IAudited.AuditSummary => $"provider '{Nickname}' ({Kind})";
+}
 
 /// <summary>Whether the provider accepts Herald's credentials: failing after a 401/403 until a message is accepted again or the settings change.</summary>
 public sealed record CredentialStatus(bool Failing, DateTimeOffset? Since, string? Error);

@@ -1,3 +1,4 @@
+using Herald.Security;
 using Herald.Core.Messaging;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -48,13 +49,13 @@ internal static class ProviderStatsEndpoints
             var lastErrors = await stats.RecentFailuresAsync(provider.Id, IMessageStats.RecentFailureLimit, ct);
             return TypedResults.Ok(new ProviderStatsView(new ProviderName(provider.Id, provider.Nickname),
                 new Dictionary<string, ProviderWindowStats> { ["1h"] = Window(hour), ["24h"] = Window(day) }, lastErrors));
-        }).WithTags("Providers").WithSummary("A provider's delivery rate, report latency and last errors over 1 h and 24 h");
+        }).RequireScope(ApiAccess.Read).WithTags("Providers").WithSummary("A provider's delivery rate, report latency and last errors over 1 h and 24 h");
         api.MapGet("/messages/counts", async Task<Ok<MessageCountsView>> (string? provider, string? campaign, IProviderStore providers, IMessageStats stats, CancellationToken ct) =>
         {
             var providerId = provider is null ? null : (await providers.FindAsync(provider, ct))?.Id ?? provider;
             var byStatus = await stats.CountByStatusAsync(providerId, campaign, ct);
             return TypedResults.Ok(new MessageCountsView(byStatus.Values.Sum(), byStatus));
-        }).WithTags("Messages").WithSummary("Count messages by status");
+        }).RequireScope(ApiAccess.Read).WithTags("Messages").WithSummary("Count messages by status");
         return api;
     }
 

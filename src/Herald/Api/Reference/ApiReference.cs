@@ -63,6 +63,14 @@ internal static class ApiReference
                         Description = "No API key, or a wrong or revoked one: send 'Authorization: Bearer <api key>' (problem details).",
                     };
                 }
+                if (metadata.OfType<Security.ApiAccessMetadata>().FirstOrDefault() is { } access)
+                {
+                    var scopes = string.Join(" or ", access.Scopes);
+                    operation.Description = $"{operation.Description}{(string.IsNullOrEmpty(operation.Description) ? "" : "\n\n")}API key scope: {scopes}."
+                        + (access.Access == Security.ApiAccess.OwnResults ? " A send key sees only the messages it submitted." : "");
+                    operation.Responses ??= new OpenApiResponses();
+                    operation.Responses["403"] = new OpenApiResponse { Description = $"The key's scope is not {scopes} (problem details)." };
+                }
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer((schema, context, _) =>

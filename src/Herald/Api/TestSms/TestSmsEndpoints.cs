@@ -1,3 +1,4 @@
+using Herald.Security;
 using Herald.Core.Messaging;
 using Herald.Core.Providers;
 using Herald.Dispatch;
@@ -40,7 +41,7 @@ internal static class TestSmsEndpoints
     public static RouteGroupBuilder MapTestSms(this RouteGroupBuilder api)
     {
         api.MapPost("/providers/{id}/test-sms", async (string id, TestSmsRequest request, TestSmsService service, CancellationToken ct) =>
-            await service.SendAsync(id, request, ct)).DescribeTestSms();
+            await service.SendAsync(id, request, ct)).RequireScope(ApiAccess.Admin, "provider.test-sms").DescribeTestSms();
         return api;
     }
 }
