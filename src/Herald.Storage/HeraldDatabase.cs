@@ -2,6 +2,7 @@ using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
 using Herald.Storage.ProviderGroups;
+using Herald.Storage.Segments;
 using Herald.Storage.Providers;
 using Herald.Storage.Reports;
 using Herald.Storage.Sql;
@@ -26,6 +27,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         DashboardUserStore = new SqlDashboardUserStore(database);
         OutboxStore = new SqlOutboxStore(database);
         StatsService = new SqlMessageStats(database);
+        SegmentStore = new SqlSegmentStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -37,6 +39,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlDashboardUserStore DashboardUserStore { get; }
     internal SqlOutboxStore OutboxStore { get; }
     internal SqlMessageStats StatsService { get; }
+    internal SqlSegmentStore SegmentStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -62,6 +65,11 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IDeadLetterStore DeadLetters => MessageStore;
     /// <summary>Provider groups.</summary>
     public IProviderGroupStore ProviderGroups => ProviderGroupStore;
+
+    /// <summary>Saved segments.</summary>
+    public ISegmentStore Segments => SegmentStore;
+    /// <summary>Counts and lists the contacts a compiled segment picks.</summary>
+    public IContactAudience Audience => SegmentStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

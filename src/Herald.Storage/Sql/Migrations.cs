@@ -295,5 +295,37 @@ internal static class Migrations
                 finished_at BIGINT NULL
             );
             """),
+        // Segments (issue 12 §3): saved rules; the indexes their compiled SQL reads through (contacts with an event by name and
+        // recency, contacts by consent); on PostgreSQL the one ISO-8601 date reader that answers NULL for a string that is not a date
+        // (SQLite's julianday does the same natively), so attribute dates compare the same way on both databases.
+        (130, "segments", d => d.Name == "postgres" ? SegmentsSql + PostgresIsoMs : SegmentsSql),
     ];
+
+    private const string SegmentsSql = """
+        CREATE TABLE segments (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_contact_event_stats_name ON contact_event_stats (name, last_at, contact_id);
+        CREATE INDEX ix_contact_consents_category ON contact_consents (category, granted, contact_id);
+        """;
+
+    private const string PostgresIsoMs = """
+        CREATE FUNCTION herald_iso_ms(value text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+        BEGIN
+            IF value !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$' THEN
+                RETURN NULL;
+            END IF;
+            IF length(value) > 10 AND value ~ '(Z|[+-]\d{2}:\d{2})$' THEN
+                RETURN round(extract(epoch FROM value::timestamptz) * 1000)::bigint;
+            END IF;
+            RETURN round(extract(epoch FROM (value::timestamp AT TIME ZONE 'UTC')) * 1000)::bigint;
+        EXCEPTION WHEN others THEN
+            RETURN NULL;
+        END
+        $fn$;
+        """;
 }
