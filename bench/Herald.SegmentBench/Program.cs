@@ -16,11 +16,13 @@ var now = new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
 var clock = new FixedClock(now);
 string connectionString;
 string? dropDatabase = null;
+string? sqliteFile = null;
 if (options.Database == "sqlite")
 {
     var file = Path.Combine(Path.GetTempPath(), "herald-segment-bench", $"bench-{Guid.NewGuid():N}.db");
     Directory.CreateDirectory(Path.GetDirectoryName(file)!);
     connectionString = new SqliteConnectionStringBuilder { DataSource = file }.ToString();
+    sqliteFile = file;
     Console.WriteLine($"sqlite: {file}");
 }
 else
@@ -67,6 +69,14 @@ try
 }
 finally
 {
+    if (sqliteFile is not null && !options.Keep)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var path in new[] { sqliteFile, sqliteFile + "-wal", sqliteFile + "-shm" })
+        {
+            File.Delete(path);
+        }
+    }
     if (dropDatabase is not null && !options.Keep)
     {
         NpgsqlConnection.ClearAllPools();
@@ -130,7 +140,7 @@ static async Task Generate(Options options, string connectionString, DateTimeOff
         INSERT INTO contact_event_stats (contact_id, name, count, first_at, last_at)
         SELECT contact_id, name, COUNT(*), MIN(at), MAX(at) FROM events GROUP BY contact_id, name
         """);
-    await Step("analyze", sqlite ? "ANALYZE" : "VACUUM ANALYZE");
+    await Step("analyze", sqlite ? "ANALYZE;" : "VACUUM ANALYZE;");
 }
 
 internal sealed record Options(string Database, long Contacts, long Events, int Runs, bool Keep);

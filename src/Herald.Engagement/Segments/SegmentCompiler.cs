@@ -130,9 +130,10 @@ public sealed class SegmentCompiler(TimeProvider time)
             var name = P(e.Name);
             var atLeast = e.Performed ? e.AtLeast : 1;
             var since = e.Within is { } window ? P((now - window).ToUnixTimeMilliseconds()) : null;
-            // The aggregates: at least this many ever, and (with a window) the last one inside it. Exact on their own unless the
-            // count must fall inside the window or the events must match a condition: then they only narrow the candidates.
-            var aggregate = $"SELECT s.contact_id FROM contact_event_stats s WHERE s.name = {name}"
+            // The contact's aggregate row for the event: at least this many ever, and (with a window) the last one inside it. Exact on
+            // its own unless the count must fall inside the window or the events must match a condition: then it only narrows the
+            // candidates, and that contact's events are counted through ix_events_contact (contact, name, time).
+            var aggregate = $"SELECT 1 FROM contact_event_stats s WHERE s.contact_id = c.id AND s.name = {name}"
                 + (atLeast > 1 ? $" AND s.count >= {P((long)atLeast)}" : "")
                 + (since is not null ? $" AND s.last_at >= {since}" : "");
             if (e.Where is not null || (since is not null && atLeast > 1))
@@ -142,7 +143,8 @@ public sealed class SegmentCompiler(TimeProvider time)
                     + (e.Where is not null ? $" AND {Rule(e.Where, "e.properties")}" : "");
                 aggregate += atLeast == 1 ? $" AND EXISTS (SELECT 1 {events})" : $" AND (SELECT COUNT(*) {events}) >= {P((long)atLeast)}";
             }
-            return e.Performed ? $"c.id IN ({aggregate})" : $"c.id NOT IN ({aggregate})";
+            // EXISTS rather than IN: PostgreSQL plans NOT EXISTS as an anti-join, where NOT IN over a large list degrades to a scan per contact.
+            return e.Performed ? $"EXISTS ({aggregate})" : $"NOT EXISTS ({aggregate})";
         }
 
         // A universal hash of (seed, contact id): a weighted sum of the id's character codes modulo a prime, the weights drawn
