@@ -7,7 +7,7 @@ using Herald.Storage;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-// herald-segment-bench --database sqlite|postgres [--contacts 1000000] [--events 10000000] [--runs 3] [--keep]
+// herald-segment-bench --database sqlite|postgres [--contacts 1000000] [--events 10000000] [--runs 3] [--keep] [--reuse FILE|DATABASE]
 // Makes a fresh database (a SQLite file under /tmp, or a new database on $HERALD_TEST_POSTGRES / scripts/postgres.sh), migrates
 // it, generates the contacts, consents, events and per-contact aggregates with SQL, then times segment counts through the same
 // compiler and audience query the API uses. Prints one line per segment: the count and each run's time.
@@ -19,7 +19,7 @@ string? dropDatabase = null;
 string? sqliteFile = null;
 if (options.Database == "sqlite")
 {
-    var file = Path.Combine(Path.GetTempPath(), "herald-segment-bench", $"bench-{Guid.NewGuid():N}.db");
+    var file = options.Reuse ?? Path.Combine(Path.GetTempPath(), "herald-segment-bench", $"bench-{Guid.NewGuid():N}.db");
     Directory.CreateDirectory(Path.GetDirectoryName(file)!);
     connectionString = new SqliteConnectionStringBuilder { DataSource = file }.ToString();
     sqliteFile = file;
@@ -29,9 +29,10 @@ else
 {
     var server = Environment.GetEnvironmentVariable("HERALD_TEST_POSTGRES")
         ?? throw new InvalidOperationException("Set HERALD_TEST_POSTGRES, e.g. export HERALD_TEST_POSTGRES=\"$(scripts/postgres.sh url)\"");
-    dropDatabase = $"herald_segbench_{Guid.NewGuid():N}";
-    await using (var admin = new NpgsqlConnection(server))
+    dropDatabase = options.Reuse ?? $"herald_segbench_{Guid.NewGuid():N}";
+    if (options.Reuse is null)
     {
+        await using var admin = new NpgsqlConnection(server);
         await admin.OpenAsync();
         await admin.ExecuteAsync($"CREATE DATABASE \"{dropDatabase}\"");
     }
@@ -43,9 +44,12 @@ try
 {
     await using var db = HeraldDatabase.Open(new DatabaseOptions { Provider = options.Database, ConnectionString = connectionString }, clock);
     await db.Database.MigrateAsync(CancellationToken.None);
-    var load = Stopwatch.StartNew();
-    await Generate(options, connectionString, now);
-    Console.WriteLine($"generated {options.Contacts:N0} contacts and {options.Events:N0} events in {load.Elapsed.TotalSeconds:0.0} s");
+    if (options.Reuse is null)
+    {
+        var load = Stopwatch.StartNew();
+        await Generate(options, connectionString, now);
+        Console.WriteLine($"generated {options.Contacts:N0} contacts and {options.Events:N0} events in {load.Elapsed.TotalSeconds:0.0} s");
+    }
 
     var compiler = new SegmentCompiler(clock);
     foreach (var (name, rule) in Segments.All)
@@ -143,7 +147,7 @@ static async Task Generate(Options options, string connectionString, DateTimeOff
     await Step("analyze", sqlite ? "ANALYZE;" : "VACUUM ANALYZE;");
 }
 
-internal sealed record Options(string Database, long Contacts, long Events, int Runs, bool Keep);
+internal sealed record Options(string Database, long Contacts, long Events, int Runs, bool Keep, string? Reuse);
 
 internal static class Args
 {
@@ -161,7 +165,7 @@ internal static class Args
         }
         return new Options(database, long.Parse(Value("--contacts", "1000000"), CultureInfo.InvariantCulture),
             long.Parse(Value("--events", "10000000"), CultureInfo.InvariantCulture), int.Parse(Value("--runs", "3"), CultureInfo.InvariantCulture),
-            args.Contains("--keep"));
+            args.Contains("--keep") || args.Contains("--reuse"), Value("--reuse", "") is { Length: > 0 } reuse ? reuse : null);
     }
 }
 

@@ -12,9 +12,10 @@ namespace Herald.Engagement.Segments;
 /// </summary>
 /// <remarks>
 /// Event conditions read the per-contact aggregates (<c>contact_event_stats</c>: count, first and last time per event name)
-/// when those answer exactly: "at least N times ever", "at least once within a window" (the last time is in it). A count
-/// within a window or a condition on the event's properties narrows the candidates through the aggregates first, then counts
-/// that contact's events through <c>ix_events_contact</c> (contact, name, time).
+/// when those answer exactly: "at least N times ever", "at least once within a window" (the last time is in it). A condition
+/// on the event's properties reads the events: "once" as a probe of the contact's events through <c>ix_events_contact</c>
+/// (contact, name, time), "N times within a window" as one grouped pass over the window's events by name and time
+/// (<c>ix_events_name</c>), which measured several times faster than a count per contact at 1,000,000 contacts.
 /// </remarks>
 public sealed class SegmentCompiler(TimeProvider time)
 {
@@ -130,21 +131,23 @@ public sealed class SegmentCompiler(TimeProvider time)
             var name = P(e.Name);
             var atLeast = e.Performed ? e.AtLeast : 1;
             var since = e.Within is { } window ? P((now - window).ToUnixTimeMilliseconds()) : null;
-            // The contact's aggregate row for the event: at least this many ever, and (with a window) the last one inside it. Exact on
-            // its own unless the count must fall inside the window or the events must match a condition: then it only narrows the
-            // candidates, and that contact's events are counted through ix_events_contact (contact, name, time).
-            var aggregate = $"SELECT 1 FROM contact_event_stats s WHERE s.contact_id = c.id AND s.name = {name}"
-                + (atLeast > 1 ? $" AND s.count >= {P((long)atLeast)}" : "")
-                + (since is not null ? $" AND s.last_at >= {since}" : "");
-            if (e.Where is not null || (since is not null && atLeast > 1))
+            // EXISTS rather than IN for the one-row checks: PostgreSQL plans them as semi- and anti-joins (a NOT IN over a large list
+            // degrades to a scan per contact), SQLite as one index probe per contact.
+            var not = e.Performed ? "" : "NOT ";
+            if (e.Where is null && (since is null || atLeast == 1))
             {
-                var events = $"FROM events e WHERE e.contact_id = s.contact_id AND e.name = {name}"
-                    + (since is not null ? $" AND e.at >= {since}" : "")
-                    + (e.Where is not null ? $" AND {Rule(e.Where, "e.properties")}" : "");
-                aggregate += atLeast == 1 ? $" AND EXISTS (SELECT 1 {events})" : $" AND (SELECT COUNT(*) {events}) >= {P((long)atLeast)}";
+                // The contact's aggregate row answers exactly: at least this many ever, or the last one inside the window.
+                return $"{not}EXISTS (SELECT 1 FROM contact_event_stats s WHERE s.contact_id = c.id AND s.name = {name}"
+                    + (atLeast > 1 ? $" AND s.count >= {P((long)atLeast)}" : "")
+                    + (since is not null ? $" AND s.last_at >= {since}" : "") + ")";
             }
-            // EXISTS rather than IN: PostgreSQL plans NOT EXISTS as an anti-join, where NOT IN over a large list degrades to a scan per contact.
-            return e.Performed ? $"EXISTS ({aggregate})" : $"NOT EXISTS ({aggregate})";
+            // A condition on the events' properties, or a count inside the window: the events themselves.
+            var events = $"FROM events e WHERE e.name = {name}"
+                + (since is not null ? $" AND e.at >= {since}" : "")
+                + (e.Where is not null ? $" AND {Rule(e.Where, "e.properties")}" : "");
+            return atLeast == 1
+                ? $"{not}EXISTS (SELECT 1 {events} AND e.contact_id = c.id)"
+                : $"c.id IN (SELECT e.contact_id {events} GROUP BY e.contact_id HAVING COUNT(*) >= {P((long)atLeast)})";
         }
 
         // A universal hash of (seed, contact id): a weighted sum of the id's character codes modulo a prime, the weights drawn

@@ -33,8 +33,13 @@ public interface ISegmentService
     Task<SegmentCount> CountRuleAsync(JsonElement? rule, CancellationToken cancellationToken);
     /// <summary>The first contacts of a saved segment, by id; null if there is no such segment.</summary>
     Task<IReadOnlyList<AudienceContact>?> PreviewAsync(string id, int limit, CancellationToken cancellationToken);
-    /// <summary>The SQL condition a saved rule compiles to now (for campaigns freezing an audience).</summary>
+    /// <summary>The SQL condition a rule compiles to now, on the configured database.</summary>
     ContactFilter Compile(SegmentRule rule);
+    /// <summary>
+    /// The SQL condition a saved segment compiles to now (a campaign freezing its audience): null if there is no such segment,
+    /// <see cref="SegmentCount.Errors"/>-style problems if its saved rule no longer reads.
+    /// </summary>
+    Task<(ContactFilter? Filter, IReadOnlyDictionary<string, string[]>? Errors)> FilterAsync(string id, CancellationToken cancellationToken);
 }
 
 internal sealed class SegmentService(ISegmentStore store, IContactAudience audience, IDatabase database, TimeProvider time) : ISegmentService
@@ -84,14 +89,9 @@ internal sealed class SegmentService(ISegmentStore store, IContactAudience audie
 
     public async Task<SegmentCount> CountAsync(string id, CancellationToken cancellationToken)
     {
-        if (await store.FindSegmentAsync(id, cancellationToken) is not { } record)
-        {
-            return new SegmentCount(null, null, NotFound: true);
-        }
-        var parse = SegmentRuleParser.Parse(record.Rule);
-        return parse.Ok
-            ? new SegmentCount(await audience.CountAsync(Compile(parse.Rule!), cancellationToken), null)
-            : new SegmentCount(null, Errors(parse));
+        var (filter, errors) = await FilterAsync(id, cancellationToken);
+        return filter is not null ? new SegmentCount(await audience.CountAsync(filter, cancellationToken), null)
+            : new SegmentCount(null, errors, NotFound: errors is null);
     }
 
     public async Task<SegmentCount> CountRuleAsync(JsonElement? rule, CancellationToken cancellationToken)
@@ -108,15 +108,21 @@ internal sealed class SegmentService(ISegmentStore store, IContactAudience audie
 
     public async Task<IReadOnlyList<AudienceContact>?> PreviewAsync(string id, int limit, CancellationToken cancellationToken)
     {
-        if (await store.FindSegmentAsync(id, cancellationToken) is not { } record)
-        {
-            return null;
-        }
-        var parse = SegmentRuleParser.Parse(record.Rule);
-        return parse.Ok ? await audience.ListAsync(Compile(parse.Rule!), limit, cancellationToken) : [];
+        var (filter, errors) = await FilterAsync(id, cancellationToken);
+        return filter is not null ? await audience.ListAsync(filter, limit, cancellationToken) : errors is null ? null : [];
     }
 
     public ContactFilter Compile(SegmentRule rule) => _compiler.Compile(rule, database.Provider);
+
+    public async Task<(ContactFilter? Filter, IReadOnlyDictionary<string, string[]>? Errors)> FilterAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await store.FindSegmentAsync(id, cancellationToken) is not { } record)
+        {
+            return (null, null);
+        }
+        var parse = SegmentRuleParser.Parse(record.Rule);
+        return parse.Ok ? (Compile(parse.Rule!), null) : (null, Errors(parse));
+    }
 
     private static (string? Name, string? Rule, Dictionary<string, string[]> Errors) Validate(string? name, JsonElement? rule)
     {

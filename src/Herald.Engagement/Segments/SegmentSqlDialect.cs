@@ -31,10 +31,12 @@ internal abstract class SegmentSqlDialect
     /// <summary>The code of the character at a 1-based position of <paramref name="text"/>, 0 past its end.</summary>
     public abstract string CharCode(string text, int position);
 
-    /// <summary>A JSON path: SQLite takes it as one <c>$."a"."b"</c> parameter, PostgreSQL as one key parameter per level.</summary>
-    /// <param name="Whole">The parameter holding the whole path (SQLite).</param>
-    /// <param name="Keys">The parameters holding each key (PostgreSQL).</param>
-    public sealed record Path(string Whole, IReadOnlyList<string> Keys);
+    /// <summary>
+    /// A JSON path: SQLite takes it as one <c>$."a"."b"</c> parameter; PostgreSQL as one key parameter per level, and as a strict
+    /// SQL/JSON path per JSON type (<c>strict $."a"."b" ? (@.type() == "number")</c>), which reads the value and checks its type
+    /// in one parse of the document.
+    /// </summary>
+    public sealed record Path(string Whole, IReadOnlyList<string> Keys, string Number = "", string Text = "", string Flag = "");
 
     public abstract Path MakePath(IReadOnlyList<string> keys, Func<object, string> parameter);
 
@@ -54,9 +56,10 @@ internal abstract class SegmentSqlDialect
         public override string Flag(string json, Path p) => $"(CASE WHEN {Type(json, p)} IN ('true', 'false') THEN {Type(json, p)} END)";
 
         // julianday reads the same ISO-8601 shapes as herald_iso_ms on PostgreSQL; the GLOB keeps out numbers-as-text, which it would
-        // take for Julian day numbers.
+        // take for Julian day numbers, and the date() round trip days that do not exist (2026-02-30), which it would roll over.
         public override string DateMs(string json, Path p) =>
             $"(CASE WHEN {Type(json, p)} = 'text' AND {Value(json, p)} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' " +
+            $"AND date(substr({Value(json, p)}, 1, 10)) = substr({Value(json, p)}, 1, 10) " +
             $"THEN CAST(round((julianday({Value(json, p)}) - 2440587.5) * 86400000.0) AS INTEGER) END)";
 
         public override string Present(string json, Path p) => $"COALESCE({Type(json, p)}, 'null') <> 'null'";
@@ -70,16 +73,23 @@ internal abstract class SegmentSqlDialect
     {
         public static readonly Postgres Instance = new();
 
-        public override Path MakePath(IReadOnlyList<string> keys, Func<object, string> parameter) =>
-            new("", [.. keys.Select(k => parameter(k))]);
+        public override Path MakePath(IReadOnlyList<string> keys, Func<object, string> parameter)
+        {
+            // Keys are letters, digits, '_' and '-' (the parser checks), so quoting each one is enough.
+            var path = "strict $" + string.Concat(keys.Select(k => $".\"{k}\""));
+            return new("", [.. keys.Select(k => parameter(k))], parameter(path + " ? (@.type() == \"number\")"),
+                parameter(path + " ? (@.type() == \"string\")"), parameter(path + " ? (@.type() == \"boolean\")"));
+        }
 
         private static string At(string json, Path p) => $"({json}::jsonb" + string.Concat(p.Keys.Select(k => $" -> {k}::text")) + ")";
         private static string Type(string json, Path p) => $"jsonb_typeof({At(json, p)})";
-        private static string Scalar(string json, Path p) => $"({At(json, p)} #>> '{{}}')";
 
-        public override string Text(string json, Path p) => $"(CASE WHEN {Type(json, p)} = 'string' THEN {Scalar(json, p)} END)";
-        public override string Number(string json, Path p) => $"(CASE WHEN {Type(json, p)} = 'number' THEN {Scalar(json, p)}::float8 END)";
-        public override string Flag(string json, Path p) => $"(CASE WHEN {Type(json, p)} = 'boolean' THEN {Scalar(json, p)} END)";
+        // silent = true: a missing key (an error in strict mode) is simply no value.
+        private static string First(string json, string path) => $"jsonb_path_query_first({json}::jsonb, {path}::jsonpath, '{{}}', true)";
+
+        public override string Text(string json, Path p) => $"({First(json, p.Text)} #>> '{{}}')";
+        public override string Number(string json, Path p) => $"({First(json, p.Number)})::float8";
+        public override string Flag(string json, Path p) => $"({First(json, p.Flag)} #>> '{{}}')";
         public override string DateMs(string json, Path p) => $"herald_iso_ms({Text(json, p)})";
         public override string Present(string json, Path p) => $"COALESCE({Type(json, p)}, 'null') <> 'null'";
         public override string ArrayHas(string json, Path p, string value) =>

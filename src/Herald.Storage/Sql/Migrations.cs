@@ -313,18 +313,29 @@ internal static class Migrations
         CREATE INDEX ix_contact_consents_category ON contact_consents (category, granted, contact_id);
         """;
 
+    // No EXCEPTION block (a subtransaction per call, refused in parallel workers): the shape and the calendar are checked first, so
+    // the casts cannot fail.
     private const string PostgresIsoMs = """
         CREATE FUNCTION herald_iso_ms(value text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+        DECLARE
+            p text[];
         BEGIN
-            IF value !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$' THEN
+            p := regexp_match(value, '^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$');
+            -- One check at a time: SQL does not promise to evaluate OR left to right, and make_date needs a valid month.
+            IF p IS NULL OR p[1]::int < 1 OR p[2]::int NOT BETWEEN 1 AND 12 THEN
                 RETURN NULL;
             END IF;
-            IF length(value) > 10 AND value ~ '(Z|[+-]\d{2}:\d{2})$' THEN
+            IF p[3]::int NOT BETWEEN 1 AND extract(day FROM make_date(p[1]::int, p[2]::int, 1) + interval '1 month' - interval '1 day') THEN
+                RETURN NULL;
+            END IF;
+            IF coalesce(p[4]::int, 0) > 23 OR coalesce(p[5]::int, 0) > 59 OR coalesce(p[6]::int, 0) > 59
+                OR (p[7] IS NOT NULL AND p[7] <> 'Z' AND (substr(p[7], 2, 2)::int > 23 OR substr(p[7], 5, 2)::int > 59)) THEN
+                RETURN NULL;
+            END IF;
+            IF p[7] IS NOT NULL THEN
                 RETURN round(extract(epoch FROM value::timestamptz) * 1000)::bigint;
             END IF;
             RETURN round(extract(epoch FROM (value::timestamp AT TIME ZONE 'UTC')) * 1000)::bigint;
-        EXCEPTION WHEN others THEN
-            RETURN NULL;
         END
         $fn$;
         """;

@@ -51,6 +51,8 @@ public abstract class SegmentComplianceTests(EngagementDatabaseFixture fixture)
         { """{"attribute":"signup","op":"within","value":"P7D"}""", "a c h" },
         { """{"attribute":"signup","op":"within","value":"PT3H"}""", "h" },
         { """{"attribute":"signup","op":"between","value":["2026-01-01","P7D"]}""", "b" },
+        { """{"attribute":"signup","op":"exists"}""", "a b c d e g h" },
+        { """{"attribute":"signup","op":"before","value":"2027-01-01"}""", "a b c g h" },
         // events: from the aggregates, and from the events themselves for windows and properties
         { """{"event":"added_to_cart","performed":{}}""", "a b c d g h" },
         { """{"event":"added_to_cart","performed":{"atLeast":1,"within":"P7D"}}""", "a b c g h" },

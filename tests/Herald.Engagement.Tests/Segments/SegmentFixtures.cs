@@ -24,7 +24,7 @@ internal static class SegmentData
             ("ct_b", "IN", """{"city":"Mumbai","age":45,"vip":false,"tags":["silver"],"signup":"2026-01-10T08:00:00Z","nick":"Bob"}""", false),
             ("ct_c", "US", """{"city":"pune","age":"30","signup":"2026-05-31T23:00:00-05:00"}""", false),
             ("ct_d", "US", """{"city":"Austin","age":22.5,"vip":null,"signup":"not a date"}""", false),
-            ("ct_e", "GB", "{}", false),
+            ("ct_e", "GB", """{"signup":"2026-02-30"}""", false),
             ("ct_f", "IN", """{"city":"Pune","age":30}""", true),
             ("ct_g", null, """{"city":"Pune","age":61,"signup":"2025-12-31T23:59:59.500Z","tags":"gold card"}""", false),
             ("ct_h", "IN", """{"city":"Delhi","age":30,"signup":"2026-06-01T10:00"}""", false),
