@@ -14,6 +14,9 @@ internal abstract class SegmentSqlDialect
         _ => throw new ArgumentException($"Segments compile for sqlite or postgres, not '{provider}'.", nameof(provider)),
     };
 
+    /// <summary>Whether "N events within a window" is best one grouped pass over the events (true) or a count per candidate contact.</summary>
+    public abstract bool GroupsEventCounts { get; }
+
     /// <summary>A JSON string at the path, as text.</summary>
     public abstract string Text(string json, Path path);
     /// <summary>A JSON number at the path, as a floating-point number.</summary>
@@ -44,6 +47,8 @@ internal abstract class SegmentSqlDialect
     {
         public static readonly Sqlite Instance = new();
 
+        public override bool GroupsEventCounts => false;
+
         public override Path MakePath(IReadOnlyList<string> keys, Func<object, string> parameter) =>
             // Keys are letters, digits, '_' and '-' (the parser checks), so quoting each one is enough.
             new(parameter("$" + string.Concat(keys.Select(k => $".\"{k}\""))), []);
@@ -72,6 +77,8 @@ internal abstract class SegmentSqlDialect
     private sealed class Postgres : SegmentSqlDialect
     {
         public static readonly Postgres Instance = new();
+
+        public override bool GroupsEventCounts => true;
 
         public override Path MakePath(IReadOnlyList<string> keys, Func<object, string> parameter)
         {
