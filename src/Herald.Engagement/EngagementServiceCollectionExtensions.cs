@@ -1,4 +1,5 @@
 using Herald.Engagement.Policy;
+using Herald.Engagement.Segments;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ public static class EngagementServiceCollectionExtensions
             .PostConfigure(o => { if (!policy.GetSection(nameof(PolicyOptions.FrequencyCaps)).Exists()) o.FrequencyCaps = [.. PolicyOptions.DefaultFrequencyCaps]; })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        services.AddSingleton<ISegmentService, SegmentService>();
         return services;
     }
 }

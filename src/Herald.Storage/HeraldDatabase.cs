@@ -3,6 +3,7 @@ using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
 using Herald.Storage.ProviderGroups;
+using Herald.Storage.Segments;
 using Herald.Storage.Providers;
 using Herald.Storage.Reports;
 using Herald.Storage.Sql;
@@ -28,6 +29,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         OutboxStore = new SqlOutboxStore(database);
         StatsService = new SqlMessageStats(database);
         AuditStore = new SqlAuditStore(database);
+        SegmentStore = new SqlSegmentStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -40,6 +42,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlOutboxStore OutboxStore { get; }
     internal SqlMessageStats StatsService { get; }
     internal SqlAuditStore AuditStore { get; }
+    internal SqlSegmentStore SegmentStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -67,6 +70,11 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IProviderGroupStore ProviderGroups => ProviderGroupStore;
     /// <summary>The audit log of admin changes.</summary>
     public IAuditStore Audit => AuditStore;
+
+    /// <summary>Saved segments.</summary>
+    public ISegmentStore Segments => SegmentStore;
+    /// <summary>Counts and lists the contacts a compiled segment picks.</summary>
+    public IContactAudience Audience => SegmentStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

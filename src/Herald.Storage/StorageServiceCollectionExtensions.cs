@@ -32,6 +32,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IAuditStore>(sp => Db(sp).AuditStore);
         // Counts and provider figures
         services.AddSingleton<IMessageStats>(sp => Db(sp).StatsService);
+        // Segments and the audiences they pick
+        services.AddSingleton<ISegmentStore>(sp => Db(sp).SegmentStore);
+        services.AddSingleton<IContactAudience>(sp => Db(sp).SegmentStore);
         return services;
     }
 

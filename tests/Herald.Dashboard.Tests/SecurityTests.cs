@@ -11,6 +11,8 @@ public sealed class SecurityTests(BrowserFixture browser, DashboardServer server
     [InlineData("/keys", "_handler=create-key&NewKey.Name=forged")]
     [InlineData("/signout", "")]
     [InlineData("/dashboard/providers/prv_x/test-sms", "mobile=9812345678&message=forged")]
+    [InlineData("/segments/new", "_handler=segment&Form.Name=Forged&Form.Rule=%7B%22all%22%3A%5B%5D%7D")]
+    [InlineData("/dashboard/segments/count", "Form.Rule=%7B%22all%22%3A%5B%5D%7D")]
     public async Task Post_SignedInWithoutAntiforgeryToken_Returns400AndChangesNothing(string path, string form)
     {
         await SignInAsync();

@@ -326,5 +326,48 @@ internal static class Migrations
             CREATE INDEX ix_pending_reports_matched ON pending_reports (id) WHERE message_id IS NOT NULL;
             CREATE INDEX ix_pending_reports_received ON pending_reports (received_at);
             """),
+        // Segments (issue 12 §3): saved rules; the indexes their compiled SQL reads through (contacts with an event by name and
+        // recency, contacts by consent); on PostgreSQL the one ISO-8601 date reader that answers NULL for a string that is not a date
+        // (SQLite's julianday does the same natively), so attribute dates compare the same way on both databases.
+        (130, "segments", d => d.Name == "postgres" ? SegmentsSql + PostgresIsoMs : SegmentsSql),
     ];
+
+    private const string SegmentsSql = """
+        CREATE TABLE segments (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_contact_event_stats_name ON contact_event_stats (name, last_at, contact_id);
+        CREATE INDEX ix_contact_consents_category ON contact_consents (category, granted, contact_id);
+        """;
+
+    // No EXCEPTION block (a subtransaction per call, refused in parallel workers): the shape and the calendar are checked first, so
+    // the casts cannot fail.
+    private const string PostgresIsoMs = """
+        CREATE FUNCTION herald_iso_ms(value text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+        DECLARE
+            p text[];
+        BEGIN
+            p := regexp_match(value, '^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$');
+            -- One check at a time: SQL does not promise to evaluate OR left to right, and make_date needs a valid month.
+            IF p IS NULL OR p[1]::int < 1 OR p[2]::int NOT BETWEEN 1 AND 12 THEN
+                RETURN NULL;
+            END IF;
+            IF p[3]::int NOT BETWEEN 1 AND extract(day FROM make_date(p[1]::int, p[2]::int, 1) + interval '1 month' - interval '1 day') THEN
+                RETURN NULL;
+            END IF;
+            IF coalesce(p[4]::int, 0) > 23 OR coalesce(p[5]::int, 0) > 59 OR coalesce(p[6]::int, 0) > 59
+                OR (p[7] IS NOT NULL AND p[7] <> 'Z' AND (substr(p[7], 2, 2)::int > 23 OR substr(p[7], 5, 2)::int > 59)) THEN
+                RETURN NULL;
+            END IF;
+            IF p[7] IS NOT NULL THEN
+                RETURN round(extract(epoch FROM value::timestamptz) * 1000)::bigint;
+            END IF;
+            RETURN round(extract(epoch FROM (value::timestamp AT TIME ZONE 'UTC')) * 1000)::bigint;
+        END
+        $fn$;
+        """;
 }

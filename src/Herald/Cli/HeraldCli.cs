@@ -15,6 +15,7 @@ internal static class HeraldCli
         SendCommand.Create(),
         ProvidersCommand.Create(),
         ProviderGroupsCommand.Create(),
+        SegmentsCommand.Create(),
         MessagesCommand.Create(),
         DlrCommand.Create(),
         KeysCommand.Create(),

@@ -73,6 +73,26 @@ internal static class DashboardEndpoints
             });
         }).AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
 
+        // The segment builder's live count: the rule as it stands in the form, not saved.
+        json.MapPost("/segments/count", async (HttpContext context, Herald.Engagement.Segments.ISegmentService segments, CancellationToken ct) =>
+        {
+            var form = await context.Request.ReadFormAsync(ct);
+            System.Text.Json.JsonElement rule;
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(form["Form.Rule"].ToString());
+                rule = document.RootElement.Clone();
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                return Results.BadRequest(new { errors = new[] { new { path = "$", message = $"the rule is not valid JSON yet ({ex.Message})" } } });
+            }
+            var count = await segments.CountRuleAsync(rule, ct);
+            return count.Errors is { } errors
+                ? Results.BadRequest(new { errors = errors.SelectMany(e => e.Value.Select(m => new { path = e.Key, message = m })) })
+                : Results.Ok(new { count = count.Count });
+        }).AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
+
         // Polled every second by the dialog while the delivery report is on its way.
         json.MapGet("/messages/{id}/status", async (string id, IMessageStore messages, CancellationToken ct) =>
         {

@@ -15,6 +15,7 @@ using Herald.Engagement;
 using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
 using Herald.Api.Reference;
+using Herald.Api.Segments;
 using Herald.Api.TestSms;
 using Herald.Dashboard;
 using Herald.Providers;
@@ -311,6 +312,7 @@ public static class HeraldServer
         api.MapMessages();
         api.MapSendMessages();
         api.MapDeadLetters();
+        api.MapSegments();
         api.MapOutbox();
         api.MapAudit();
         app.MapHeraldApiReference();

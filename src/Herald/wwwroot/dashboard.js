@@ -400,6 +400,172 @@
     });
   }
 
+  // ------------------------------------------------------------ segment rule builder
+  // Rows for the conditions of one top-level all/any group, kept in step with the raw JSON (the field that is posted), and
+  // a live count from /dashboard/segments/count. Nested groups are edited as JSON only.
+  function initSegmentForm(form) {
+    const builder = $('[data-segment-builder]', form);
+    const rows = $('[data-builder-rows]', builder);
+    const mode = $('[data-builder-mode]', builder);
+    const note = $('[data-builder-note]', builder);
+    const json = $('[data-rule-json]', form);
+    const count = $('[data-segment-count]', form);
+    const ops = ['eq', 'neq', 'in', 'contains', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'before', 'after', 'within'];
+    const kinds = ['attribute', 'event', 'consent', 'country', 'randomPercent'];
+    let conditions = [];
+    let simple = true;
+    let ids = 0;
+    builder.hidden = false;
+
+    const el = (tag, attrs = {}, ...children) => {
+      const e = document.createElement(tag);
+      for (const [k, v] of Object.entries(attrs)) {
+        if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+      }
+      e.append(...children);
+      return e;
+    };
+    const isLeaf = (n) => n !== null && typeof n === 'object' && !Array.isArray(n) && kinds.some((k) => k in n);
+    // A value as typed: a number, true/false, a JSON list or "quoted" string, otherwise the text itself.
+    const typed = (text) => {
+      const t = text.trim();
+      if (t === 'true') return true;
+      if (t === 'false') return false;
+      if (t !== '' && !Number.isNaN(Number(t))) return Number(t);
+      if (t.startsWith('[') || t.startsWith('"')) { try { return JSON.parse(t); } catch { /* keep the text */ } }
+      return text;
+    };
+    const shown = (v) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+
+    const field = (label, control) => {
+      control.id = `builder-${++ids}`;
+      return el('span', { class: 'builder-field' }, el('label', { for: control.id, text: label }), control);
+    };
+    const text = (value, set, attrs = {}) => {
+      const input = el('input', { type: 'text', autocomplete: 'off', ...attrs });
+      input.value = value ?? '';
+      input.addEventListener('input', () => { set(input.value); write(); });
+      return input;
+    };
+    const choice = (options, value, set) => {
+      const select = el('select');
+      for (const [v, label] of options) select.append(el('option', { value: v, text: label }));
+      select.value = value;
+      select.addEventListener('change', () => { set(select.value); write(); render(); });
+      return select;
+    };
+
+    const row = (c, index) => {
+      const li = el('li', { class: 'builder-row' });
+      if ('attribute' in c) {
+        li.append(el('span', { class: 'kind', text: 'Attribute' }),
+          field('Attribute', text(c.attribute, (v) => { c.attribute = v.trim(); }, { placeholder: 'e.g. city' })),
+          field('Operator', choice(ops.map((o) => [o, o]), c.op ?? 'eq', (v) => { c.op = v; })),
+          field('Value', text(shown(c.value), (v) => { if (v.trim() === '') delete c.value; else c.value = typed(v); },
+            { placeholder: 'Pune, 30, true, ["a","b"], 2026-01-01, P7D' })));
+      } else if ('event' in c) {
+        const did = 'notPerformed' in c ? 'notPerformed' : 'performed';
+        const body = c[did] ?? (c[did] = {});
+        li.append(el('span', { class: 'kind', text: 'Event' }),
+          field('Event', text(c.event, (v) => { c.event = v.trim(); }, { placeholder: 'e.g. added_to_cart' })),
+          field('Did', choice([['performed', 'performed'], ['notPerformed', 'did not perform']], did, (v) => {
+            delete c.performed; delete c.notPerformed;
+            if (v === 'notPerformed') delete body.atLeast;
+            c[v] = body;
+          })));
+        if (did === 'performed') {
+          li.append(field('At least', text(shown(body.atLeast ?? 1), (v) => {
+            const n = Number.parseInt(v, 10);
+            if (n > 1) body.atLeast = n; else delete body.atLeast;
+          }, { inputmode: 'numeric' })));
+        }
+        li.append(field('Within', text(body.within, (v) => { if (v.trim()) body.within = v.trim(); else delete body.within; }, { placeholder: 'e.g. P7D (blank: ever)' })));
+      } else if ('consent' in c) {
+        li.append(el('span', { class: 'kind', text: 'Consent' }),
+          field('Consent for', choice([['promotional', 'promotional'], ['transactional', 'transactional'], ['service', 'service']], c.consent, (v) => { c.consent = v; })));
+      } else if ('country' in c) {
+        li.append(el('span', { class: 'kind', text: 'Country' }),
+          field('Country', text(Array.isArray(c.country) ? c.country.join(', ') : c.country, (v) => {
+            const codes = v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+            c.country = codes.length === 1 ? codes[0] : codes;
+          }, { placeholder: 'IN or IN, US' })));
+      } else {
+        li.append(el('span', { class: 'kind', text: 'Random sample' }),
+          field('Percent', text(shown(c.randomPercent), (v) => { c.randomPercent = Number(v); }, { inputmode: 'decimal' })),
+          field('Seed', text(c.seed, (v) => { c.seed = v; })));
+      }
+      const remove = el('button', { type: 'button', class: 'link small', text: 'Remove' });
+      remove.append(el('span', { class: 'visually-hidden', text: ` condition ${index + 1}` }));
+      remove.addEventListener('click', () => { conditions.splice(index, 1); write(); render(); });
+      li.append(remove);
+      return li;
+    };
+
+    function render() {
+      rows.replaceChildren(...(simple ? conditions.map(row) : []));
+      note.hidden = simple;
+      for (const b of $$('[data-add]', builder)) b.disabled = !simple;
+      mode.disabled = !simple;
+    }
+
+    function read() {
+      let rule;
+      try { rule = JSON.parse(json.value); } catch { simple = false; render(); return; }
+      simple = true;
+      if (rule && Array.isArray(rule.all) && rule.all.every(isLeaf)) { mode.value = 'all'; conditions = rule.all; }
+      else if (rule && Array.isArray(rule.any) && rule.any.every(isLeaf)) { mode.value = 'any'; conditions = rule.any; }
+      else if (isLeaf(rule)) { mode.value = 'all'; conditions = [rule]; }
+      else simple = false;
+      render();
+    }
+
+    function write() {
+      json.value = JSON.stringify({ [mode.value]: conditions }, null, 2);
+      later();
+    }
+
+    const fresh = {
+      attribute: () => ({ attribute: '', op: 'eq', value: '' }),
+      event: () => ({ event: '', performed: { within: 'P7D' } }),
+      consent: () => ({ consent: 'promotional' }),
+      country: () => ({ country: '' }),
+      randomPercent: () => ({ randomPercent: 10, seed: 'a' }),
+    };
+    for (const b of $$('[data-add]', builder)) {
+      b.addEventListener('click', () => {
+        conditions.push(fresh[b.dataset.add]());
+        write();
+        render();
+        const inputs = $$('input, select', rows.lastElementChild);
+        inputs[0]?.focus();
+      });
+    }
+    mode.addEventListener('change', write);
+    json.addEventListener('input', () => { read(); later(); });
+
+    let timer = null;
+    let asked = 0;
+    const countNow = async () => {
+      const mine = ++asked;
+      try {
+        const response = await fetch('/dashboard/segments/count', { method: 'POST', body: new FormData(form), credentials: 'same-origin', headers: { Accept: 'application/json' } });
+        const answer = await response.json();
+        if (mine !== asked) return;
+        if (response.ok && typeof answer.count === 'number') {
+          count.textContent = `${answer.count.toLocaleString()} contact${answer.count === 1 ? '' : 's'} match now.`;
+          count.classList.remove('field-error');
+        } else {
+          count.textContent = (answer.errors ?? []).map((e) => `${e.path}: ${e.message}`).join(' ') || answer.detail || 'The rule cannot be counted.';
+          count.classList.add('field-error');
+        }
+      } catch { /* the next change tries again */ }
+    };
+    function later() { clearTimeout(timer); timer = setTimeout(countNow, 300); }
+
+    read();
+    countNow();
+  }
+
   // ------------------------------------------------------------ start
   const start = () => {
     localTimes();
@@ -409,6 +575,7 @@
     $$('[data-tabs]').forEach(initTabs);
     $$('[data-rows]').forEach(initRows);
     $$('[data-provider-form]').forEach(initProviderForm);
+    $$('[data-segment-form]').forEach(initSegmentForm);
     const dialog = document.getElementById('test-sms');
     if (dialog) initTestSms(dialog);
   };

@@ -28,6 +28,13 @@ public sealed class ApiScopeTests : IAsyncLifetime
         "GET /api/v1/messages/{id}",
     ];
 
+    /// <summary>POSTs that only read (a sample or an unsaved rule goes in the body; nothing is stored): read keys may call them.</summary>
+    private static readonly HashSet<string> ReadPosts =
+    [
+        "POST /api/v1/segments/count",
+        "POST /api/v1/providers/{id}/reports/preview",
+    ];
+
     private HeraldInstance _herald = null!;
     private StubProvider _stub = null!;
     private readonly Dictionary<string, (string Id, HttpClient Client)> _keys = [];
@@ -37,7 +44,7 @@ public sealed class ApiScopeTests : IAsyncLifetime
     private static bool Allowed(string scope, string method, string route) => scope switch
     {
         ApiScopes.Admin => true,
-        ApiScopes.Read => method == HttpMethods.Get,
+        ApiScopes.Read => method == HttpMethods.Get || ReadPosts.Contains($"{method} {route}"),
         ApiScopes.Send => SendRoutes.Contains($"{method} {route}"),
         _ => false,
     };
