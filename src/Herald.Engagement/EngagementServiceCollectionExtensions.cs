@@ -1,6 +1,8 @@
 using Herald.Engagement.Policy;
 using Microsoft.Extensions.Configuration;
+using Herald.Dispatch.Intake;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Engagement;
@@ -18,6 +20,8 @@ public static class EngagementServiceCollectionExtensions
             .PostConfigure(o => { if (!policy.GetSection(nameof(PolicyOptions.FrequencyCaps)).Exists()) o.FrequencyCaps = [.. PolicyOptions.DefaultFrequencyCaps]; })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        // The one send-path policy: replaces Dispatch's allow-all default, so the intake and the dispatcher both run it.
+        services.Replace(ServiceDescriptor.Singleton<ISendPolicy, SendPolicy>());
         return services;
     }
 }

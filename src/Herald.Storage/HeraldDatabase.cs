@@ -1,6 +1,7 @@
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
+using Herald.Storage.Policy;
 using Herald.Storage.ProviderGroups;
 using Herald.Storage.Providers;
 using Herald.Storage.Reports;
@@ -26,6 +27,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         DashboardUserStore = new SqlDashboardUserStore(database);
         OutboxStore = new SqlOutboxStore(database);
         StatsService = new SqlMessageStats(database);
+        PolicyStore = new SqlPolicyStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -37,6 +39,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlDashboardUserStore DashboardUserStore { get; }
     internal SqlOutboxStore OutboxStore { get; }
     internal SqlMessageStats StatsService { get; }
+    internal SqlPolicyStore PolicyStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -62,6 +65,10 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IDeadLetterStore DeadLetters => MessageStore;
     /// <summary>Provider groups.</summary>
     public IProviderGroupStore ProviderGroups => ProviderGroupStore;
+    /// <summary>The send-path policy's reads (suppressions, consent, recent messages).</summary>
+    public IPolicyStore Policy => PolicyStore;
+    /// <summary>Registered DLT templates.</summary>
+    public IDltTemplateStore DltTemplates => PolicyStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

@@ -30,6 +30,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(sp => Db(sp).OutboxStore);
         // Counts and provider figures
         services.AddSingleton<IMessageStats>(sp => Db(sp).StatsService);
+        // The send-path policy's reads and DLT templates (issue 12)
+        services.AddSingleton<IPolicyStore>(sp => Db(sp).PolicyStore);
+        services.AddSingleton<IDltTemplateStore>(sp => Db(sp).PolicyStore);
         return services;
     }
 

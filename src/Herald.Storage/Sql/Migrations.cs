@@ -295,5 +295,19 @@ internal static class Migrations
                 finished_at BIGINT NULL
             );
             """),
+        // The send-path policy (issue 12 §6): frequency caps count a number's messages of a type by when they went or are due;
+        // registered DLT templates (§4).
+        (140, "policy and dlt templates", d => """
+            CREATE INDEX ix_messages_to_type_due ON messages (to_number, type, next_attempt_at);
+            CREATE TABLE dlt_templates (
+                template_id TEXT PRIMARY KEY,
+                entity_id TEXT NOT NULL,
+                header TEXT NOT NULL,
+                category TEXT NOT NULL,
+                text TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            """),
     ];
 }

@@ -38,9 +38,10 @@ public static class HeraldServer
 
     /// <summary>
     /// Builds the application. <paramref name="settings"/> are configuration keys (e.g. <c>urls</c>,
-    /// <c>Herald:DataDir</c>) that win over appsettings and environment variables.
+    /// <c>Herald:DataDir</c>) that win over appsettings and environment variables. <paramref name="clock"/> replaces the
+    /// system clock (tests run the legal windows and frequency caps on a fake one).
     /// </summary>
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null)
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         var environment = new Dictionary<string, string?>();
@@ -89,6 +90,10 @@ public static class HeraldServer
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         ConfigureServices(builder.Services, builder.Configuration, options);
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
 
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(startup.Open);
