@@ -1,4 +1,6 @@
+using Herald.Engagement.Dlt;
 using Herald.Engagement.Policy;
+using Herald.Engagement.Templates;
 using Microsoft.Extensions.Configuration;
 using Herald.Dispatch.Intake;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +24,8 @@ public static class EngagementServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         // The one send-path policy: replaces Dispatch's allow-all default, so the intake and the dispatcher both run it.
         services.Replace(ServiceDescriptor.Singleton<ISendPolicy, SendPolicy>());
+        services.AddSingleton<IMessageTemplates, MessageTemplates>();
+        services.AddSingleton<IDltTemplates, DltTemplates>();
         return services;
     }
 }

@@ -5,6 +5,7 @@ using Herald.Api.Cluster;
 using Herald.Api.Connect;
 using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
+using Herald.Api.Dlt;
 using Herald.Api.Health;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
@@ -280,6 +281,7 @@ public static class HeraldServer
         api.MapDlrFeed();
         api.MapMessages();
         api.MapSendMessages();
+        api.MapDltTemplates();
         api.MapDeadLetters();
         api.MapOutbox();
         app.MapHeraldApiReference();

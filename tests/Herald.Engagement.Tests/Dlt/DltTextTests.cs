@@ -90,3 +90,47 @@ public sealed class DltTextTests
         Assert.Contains("does not match", DltCheck.AtSend(template, "Order 42 dispatched", null), StringComparison.Ordinal);
     }
 }
+
+public sealed class DltAtSaveTests
+{
+    private static DltTemplateRecord Template(string text) => new()
+    {
+        TemplateId = "1107161234567890123", EntityId = "1201159876543210", Header = "SHOPIN", Category = "promotional",
+        Text = text, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    [Fact]
+    public void AtSave_OneOutputPerSlotAndIdenticalText_IsNull()
+    {
+        Assert.Null(DltCheck.AtSave(Template("Hi {#var#}, {#var#}% off at Shop. T&C apply"),
+            "Hi {{ contact.first_name | default: \"there\" }}, {{ event.properties.discount }}% off at Shop. T&C apply"));
+    }
+
+    [Fact]
+    public void AtSave_AdjacentSlots_TakeTwoAdjacentOutputs()
+    {
+        var template = Template("Code {#var#}{#var#} ok");
+
+        Assert.Null(DltCheck.AtSave(template, "Code {{ contact.a }}{{ contact.b }} ok"));
+        Assert.NotNull(DltCheck.AtSave(template, "Code {{ contact.a }} {{ contact.b }} ok"));
+        Assert.NotNull(DltCheck.AtSave(template, "Code {{ contact.a }} ok"));
+    }
+
+    [Theory]
+    [InlineData("Hi {{ contact.first_name }},  50% off")] // spacing
+    [InlineData("hi {{ contact.first_name }}, 50% off")] // case
+    [InlineData("Hi {{ contact.first_name }}, 50% off!")] // punctuation
+    [InlineData("Hi {{ contact.first_name }}, {{ contact.x }} off")] // an output where text is registered
+    [InlineData("Hi {% if contact.vip %}VIP{% endif %}{{ contact.first_name }}, 50% off")] // a tag
+    [InlineData("Hi {{- contact.first_name }}, 50% off")] // whitespace control
+    public void AtSave_BodyThatCouldProduceOtherText_SaysWhatDiffers(string body)
+    {
+        Assert.NotNull(DltCheck.AtSave(Template("Hi {#var#}, 50% off"), body));
+    }
+
+    [Fact]
+    public void AtSave_RegexMetacharacters_AreLiteral()
+    {
+        Assert.Null(DltCheck.AtSave(Template("Pay (Rs.{#var#}) [now]* $^"), "Pay (Rs.{{ contact.due }}) [now]* $^"));
+    }
+}
