@@ -41,7 +41,11 @@ internal sealed class SendPolicy(IPolicyStore store, IDltTemplateStore templates
         }
         var phones = toCheck.Select(i => messages[i].Message.To).Distinct(StringComparer.Ordinal).ToList();
         var suppressions = await store.SuppressionsAsync(phones, cancellationToken);
-        var contacts = await store.ContactsAsync(phones, cancellationToken);
+        // Contacts matter for consent and the recipient's time zone: not for a plain OTP or txn message (the hot path).
+        var contactPhones = toCheck.Select(i => messages[i].Message)
+            .Where(m => m.Type is not (MessageTypes.Otp or MessageTypes.Transactional) || !string.IsNullOrWhiteSpace(m.TemplateId))
+            .Select(m => m.To).Distinct(StringComparer.Ordinal).ToList();
+        var contacts = contactPhones.Count == 0 ? new Dictionary<string, PolicyContact>() : await store.ContactsAsync(contactPhones, cancellationToken);
         var templateIds = toCheck.Select(i => messages[i].Message).Where(m => IsIndian(m.To) && !string.IsNullOrWhiteSpace(m.TemplateId))
             .Select(m => m.TemplateId!).Distinct(StringComparer.Ordinal).ToList();
         var registered = templateIds.Count == 0 ? new Dictionary<string, DltTemplateRecord>() : await templates.FindManyAsync(templateIds, cancellationToken);
@@ -52,8 +56,9 @@ internal sealed class SendPolicy(IPolicyStore store, IDltTemplateStore templates
             var longest = marketing.SelectMany(i => Caps(messages[i], settings)).Select(c => c.Window).DefaultIfEmpty(TimeSpan.Zero).Max();
             if (longest > TimeSpan.Zero)
             {
-                // This list's own messages (stored when re-checked at dispatch) are counted in order below, not from the table.
-                var own = messages.Select(m => m.Message.Id).ToHashSet(StringComparer.Ordinal);
+                // The messages decided here (stored when re-checked at dispatch) are counted in order below, not from the table;
+                // the rest of a claim (let through without a new check) counts from the table.
+                var own = toCheck.Select(i => messages[i].Message.Id).ToHashSet(StringComparer.Ordinal);
                 counted.AddRange((await store.RecentAsync(marketing.Select(i => messages[i].Message.To).Distinct().ToList(), MessageTypes.Marketing, now - longest, cancellationToken))
                     .Where(c => !own.Contains(c.Id)));
             }

@@ -144,6 +144,8 @@ public abstract class SendPolicyTests(TestDatabase database) : IAsyncLifetime
     {
         await ExecAsync("INSERT INTO suppressions (phone, reason, categories, source, created_at, updated_at) VALUES ('+919812345009', 'complaint', 'promotional', NULL, 0, 0)", null);
         await AddContactAsync("+919812345009", promotional: true);
+        await AddContactAsync("+12125552671", promotional: true, timeZone: "America/New_York");
+        await RegisterShippedTemplateAsync();
 
         var response = await _herald.Api.PostAsJsonAsync("/api/v1/messages/batch", new
         {
@@ -155,6 +157,8 @@ public abstract class SendPolicyTests(TestDatabase database) : IAsyncLifetime
                 new { to = "+919812345009", body = "Your OTP is 1111", type = "otp" },
                 new { to = "+919812345004", body = "Offer", type = "mkt" },
                 new { to = "not a number", body = "x" },
+                new { to = "+12125552671", body = "Holiday sale", type = "mkt" }, // 03:30 in New York
+                new { to = "+919812345004", body = "Dear Asha, your order 42 was shipped. - Shop", type = "txn", templateId = "1107161234567890123" },
             },
         }, TestContext.Current.CancellationToken);
         var answer = await HeraldInstance.ReadObjectAsync(response, HttpStatusCode.Accepted);
@@ -166,6 +170,9 @@ public abstract class SendPolicyTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal("queued", items[3]["status"]!.GetValue<string>()); // suppressed for promotional only
         Assert.Equal(("rejected", "no-consent"), (items[4]["status"]!.GetValue<string>(), items[4]["reason"]!.GetValue<string>()));
         Assert.Equal(5, answer["rejected"]!.AsArray().Single()!["index"]!.GetValue<int>());
+        Assert.Equal(("queued", "legal-window"), (items[6]["status"]!.GetValue<string>(), items[6]["reason"]!.GetValue<string>()));
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.FromHours(-5)), items[6]["notBefore"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(("rejected", "dlt-mismatch"), (items[7]["status"]!.GetValue<string>(), items[7]["reason"]!.GetValue<string>()));
         await DeliveredToProviderAsync(items[0]["id"]!.GetValue<string>());
         await DeliveredToProviderAsync(items[3]["id"]!.GetValue<string>());
         Assert.Equal(2, _received.Count);
@@ -174,10 +181,7 @@ public abstract class SendPolicyTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task Send_DltMismatch_IsRejectedWithDltMismatch_AndAMatchCarriesEntityAndHeader()
     {
-        await ExecAsync("""
-            INSERT INTO dlt_templates (template_id, entity_id, header, category, text, created_at, updated_at)
-            VALUES ('1107161234567890123', '1201159876543210', 'SHOPIN', 'transactional', 'Dear {#var#}, your order {#var#} has shipped. - Shop', 0, 0)
-            """, null);
+        await RegisterShippedTemplateAsync();
 
         var wrongText = await SendAsync(new { to = Contact, body = "Dear Asha, your order 42 was shipped. - Shop", type = "txn", templateId = "1107161234567890123", sender = "SHOPIN" });
         var wrongSender = await SendAsync(new { to = Contact, body = "Dear Asha, your order 42 has shipped. - Shop", type = "txn", templateId = "1107161234567890123", sender = "OTHERS" });
@@ -235,11 +239,17 @@ public abstract class SendPolicyTests(TestDatabase database) : IAsyncLifetime
             return status == "accepted" ? status : null;
         }, $"message {id} to reach the provider");
 
-    private Task AddContactAsync(string phone, bool promotional) =>
+    private Task AddContactAsync(string phone, bool promotional, string timeZone = "Asia/Kolkata") =>
         ExecAsync("""
-            INSERT INTO contacts (id, phone, country, timezone, attributes, created_at, updated_at) VALUES (@id, @phone, 'IN', 'Asia/Kolkata', '{}', 0, 0);
+            INSERT INTO contacts (id, phone, country, timezone, attributes, created_at, updated_at) VALUES (@id, @phone, NULL, @timeZone, '{}', 0, 0);
             INSERT INTO contact_consents (contact_id, category, granted, source, at) VALUES (@id, 'promotional', @granted, 'test', 0);
-            """, new { id = "ct_" + phone[1..], phone, granted = promotional ? 1 : 0 });
+            """, new { id = "ct_" + phone[1..], phone, timeZone, granted = promotional ? 1 : 0 });
+
+    private Task RegisterShippedTemplateAsync() =>
+        ExecAsync("""
+            INSERT INTO dlt_templates (template_id, entity_id, header, category, text, created_at, updated_at)
+            VALUES ('1107161234567890123', '1201159876543210', 'SHOPIN', 'transactional', 'Dear {#var#}, your order {#var#} has shipped. - Shop', 0, 0)
+            """, null);
 
     private async Task ExecAsync(string sql, object? parameters)
     {
