@@ -105,7 +105,8 @@ internal sealed class Load(Stack stack, BenchOptions options, Monitor monitor, T
                 json.WriteString("to", Number(i));
                 json.WriteString("body", Body);
                 json.WriteString("templateId", TemplateId);
-                json.WriteString("type", "mkt");
+                // default, not mkt: the numbers are not contacts, so the send-path policy would skip mkt messages (no-consent).
+                json.WriteString("type", "default");
                 json.WriteString("sender", "KLRHXA");
                 json.WriteString("provider", Stack.ProviderNickname);
                 json.WriteEndObject();

@@ -4,6 +4,7 @@ using Herald.Dispatch.Outbox;
 using Herald.Storage.Cluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Dispatch;
@@ -30,6 +31,8 @@ public static class DispatchServiceCollectionExtensions
         services.AddHostedService<LeaseSweeper>();
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection("Herald"));
         services.AddSingleton<IMessageIntake, MessageIntake>();
+        // The send-path policy: everything goes unless Herald.Engagement registers the real one (it replaces this).
+        services.TryAddSingleton<ISendPolicy, AllowAllPolicy>();
         services.AddSingleton<IDirectSend, DirectSend>();
         services.AddHttpClient(); // the outbox posts through IHttpClientFactory (the host names and guards the client)
         services.AddSingleton<OutboxWorker>();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
+using Herald.Dispatch.Intake;
 using Herald.Dispatch.Outcomes;
 using Herald.Storage;
 using Herald.Storage.Cluster;
@@ -24,6 +25,7 @@ internal sealed partial class Dispatcher(
     IOptions<DispatchOptions> options,
     HeraldMetrics metrics,
     CredentialWatch credentials,
+    ISendPolicy policy,
     IClusterLeadership leadership,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -207,7 +209,8 @@ internal sealed partial class Dispatcher(
     private async Task ProcessAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchOptions settings, CancellationToken stoppingToken)
     {
         var completions = new DispatchCompletion?[claimed.Count];
-        var groups = Enumerable.Range(0, claimed.Count).GroupBy(i => claimed[i].Message.ProviderId ?? "").ToList();
+        await CheckPolicyAsync(claimed, completions, stoppingToken);
+        var groups = Enumerable.Range(0, claimed.Count).Where(i => completions[i] is null).GroupBy(i => claimed[i].Message.ProviderId ?? "").ToList();
         try
         {
             await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = stoppingToken },
@@ -229,6 +232,41 @@ internal sealed partial class Dispatcher(
             {
                 metrics.Final(claimed[i].Message.ProviderNickname, state);
             }
+        }
+    }
+
+    /// <summary>
+    /// The send-path policy once more, just before a provider sees the messages: what changed while they waited (a STOP, a
+    /// consent withdrawn, the clock past the legal window after a backoff) decides. A skipped message ends rejected with the
+    /// reason; a deferred one goes back to the queue until the next allowed minute.
+    /// </summary>
+    private async Task CheckPolicyAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchCompletion?[] completions, CancellationToken cancellationToken)
+    {
+        var covered = Enumerable.Range(0, claimed.Count).Where(i => claimed[i].Message.Type != MessageTypes.Test).ToList();
+        if (covered.Count == 0)
+        {
+            return;
+        }
+        var decisions = await policy.CheckAsync(covered.Select(i => new PolicyCheck(claimed[i].Message)).ToList(), PolicyStage.Dispatch, cancellationToken);
+        for (var k = 0; k < covered.Count; k++)
+        {
+            var message = claimed[covered[k]];
+            completions[covered[k]] = decisions[k] switch
+            {
+                PolicyDecision.Skip skip => new DispatchCompletion(message.Message.Id, new StateChange
+                {
+                    Proposed = DeliveryState.Rejected, Source = "policy", Event = "skipped", Note = $"{skip.Reason}: {skip.Note}",
+                    Detail = JsonSerializer.Serialize(new Dictionary<string, string> { ["reason"] = skip.Reason, ["note"] = skip.Note }, DispatchJson.Default.DictionaryStringString),
+                }),
+                PolicyDecision.Defer defer when message.ValidUntil is { } validUntil && defer.Until >= validUntil =>
+                    Final(message.Message.Id, DeliveryState.Expired, "expired", $"not sent: {defer.Reason}: {defer.Note}, past the message's validity ({validUntil:O})"),
+                PolicyDecision.Defer defer => new DispatchCompletion(message.Message.Id, new StateChange
+                {
+                    Proposed = DeliveryState.Queued, Source = "policy", Event = "deferred",
+                    Note = $"{defer.Reason}: {defer.Note}; it waits in the queue until {defer.Until:O}",
+                }, defer.Until),
+                _ => null,
+            };
         }
     }
 

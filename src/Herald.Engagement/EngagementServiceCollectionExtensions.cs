@@ -1,7 +1,11 @@
+using Herald.Engagement.Dlt;
 using Herald.Engagement.Policy;
 using Herald.Engagement.Segments;
+using Herald.Engagement.Templates;
 using Microsoft.Extensions.Configuration;
+using Herald.Dispatch.Intake;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Engagement;
@@ -20,6 +24,10 @@ public static class EngagementServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         services.AddSingleton<ISegmentService, SegmentService>();
+        // The one send-path policy: replaces Dispatch's allow-all default, so the intake and the dispatcher both run it.
+        services.Replace(ServiceDescriptor.Singleton<ISendPolicy, SendPolicy>());
+        services.AddSingleton<IMessageTemplates, MessageTemplates>();
+        services.AddSingleton<IDltTemplates, DltTemplates>();
         return services;
     }
 }

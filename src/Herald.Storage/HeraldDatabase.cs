@@ -2,6 +2,7 @@ using Herald.Storage.Audit;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
+using Herald.Storage.Policy;
 using Herald.Storage.ProviderGroups;
 using Herald.Storage.Segments;
 using Herald.Storage.Providers;
@@ -30,6 +31,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         StatsService = new SqlMessageStats(database);
         AuditStore = new SqlAuditStore(database);
         SegmentStore = new SqlSegmentStore(database);
+        PolicyStore = new SqlPolicyStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -43,6 +45,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlMessageStats StatsService { get; }
     internal SqlAuditStore AuditStore { get; }
     internal SqlSegmentStore SegmentStore { get; }
+    internal SqlPolicyStore PolicyStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -75,6 +78,10 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public ISegmentStore Segments => SegmentStore;
     /// <summary>Counts and lists the contacts a compiled segment picks.</summary>
     public IContactAudience Audience => SegmentStore;
+    /// <summary>The send-path policy's reads (suppressions, consent, recent messages).</summary>
+    public IPolicyStore Policy => PolicyStore;
+    /// <summary>Registered DLT templates.</summary>
+    public IDltTemplateStore DltTemplates => PolicyStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

@@ -35,6 +35,9 @@ public static class StorageServiceCollectionExtensions
         // Segments and the audiences they pick
         services.AddSingleton<ISegmentStore>(sp => Db(sp).SegmentStore);
         services.AddSingleton<IContactAudience>(sp => Db(sp).SegmentStore);
+        // The send-path policy's reads and DLT templates (issue 12)
+        services.AddSingleton<IPolicyStore>(sp => Db(sp).PolicyStore);
+        services.AddSingleton<IDltTemplateStore>(sp => Db(sp).PolicyStore);
         return services;
     }
 

@@ -34,10 +34,13 @@ public sealed record PlaceholderToken(string Name, int Index, int Length, System
 
     /// <summary>
     /// Placeholders that may have no value: a parameter that holds nothing but one of them is
-    /// left out of the request instead of being sent empty.
+    /// left out of the request instead of being sent empty. <c>$$EntityId</c> and <c>$$Header</c> are the DLT entity id and
+    /// header: filled from the registered DLT template the message names (or given as dynamic fields), absent otherwise.
     /// </summary>
     public bool IsOptional => System is SystemPlaceholder.TemplateId or SystemPlaceholder.TemplateVariables or SystemPlaceholder.CampaignId
-        || string.Equals(Name, "LongURL", StringComparison.OrdinalIgnoreCase);
+        || string.Equals(Name, "LongURL", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(Name, "EntityId", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(Name, "Header", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The placeholder as written in a template, e.g. <c>$$Sender</c>.</summary>
     public override string ToString() => "$$" + Name;

@@ -18,6 +18,15 @@ public interface IMessageIntake
     Task<IntakeResult> PrepareAsync(MessageSubmission submission, IntakeMode mode, IntakeLookups lookups, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Runs the send-path policy over prepared messages (in order: earlier ones count against later ones) and answers them
+    /// with its decisions applied: a skipped message becomes <c>rejected</c> with the reason on its first timeline entry, a
+    /// deferred one waits in the queue until the next allowed minute. Messages already checked, test SMS and direct sends
+    /// pass unchanged. <see cref="SubmitAsync"/> does this itself for anything not yet checked: call it first only to answer
+    /// the caller with the decisions.
+    /// </summary>
+    Task<IReadOnlyList<PreparedMessage>> CheckPolicyAsync(IReadOnlyList<PreparedMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Stores prepared messages with their first timeline entry (and the idempotency key) in one transaction, then wakes the
     /// dispatcher for queued ones. Throws <see cref="System.Data.Common.DbException"/> when the idempotency key was taken
     /// meanwhile (the caller answers as the first request was answered).
@@ -37,6 +46,7 @@ internal sealed class MessageIntake(
     HeraldMetrics metrics,
     IOptions<DispatchOptions> options,
     IOptions<IntakeOptions> intake,
+    ISendPolicy policy,
     TimeProvider time) : IMessageIntake
 {
     public async Task<IntakeResult> PrepareAsync(MessageSubmission submission, IntakeMode mode, IntakeLookups lookups, CancellationToken cancellationToken)
@@ -134,7 +144,79 @@ internal sealed class MessageIntake(
             Note = submission.FirstNote ?? $"{segments.Segments} segment(s), {encoding}",
             Detail = submission.FirstDetail,
         };
-        return new IntakeResult(new PreparedMessage(message, dispatch, outbound, provider), null);
+        return new IntakeResult(new PreparedMessage(message, dispatch, outbound, provider)
+        {
+            PolicyOverrides = submission.Policy,
+            PolicyChecked = !Covered(message, dispatch),
+        }, null);
+    }
+
+    /// <summary>The policy covers every queued message except a test SMS; direct sends (test SMS, the connector's relay) are not queued.</summary>
+    private static bool Covered(MessageRecord message, DispatchInfo dispatch) =>
+        dispatch.NextAttemptAt is not null && message.Type != MessageTypes.Test && message.Source != "test";
+
+    public async Task<IReadOnlyList<PreparedMessage>> CheckPolicyAsync(IReadOnlyList<PreparedMessage> messages, CancellationToken cancellationToken)
+    {
+        var pending = Enumerable.Range(0, messages.Count).Where(i => !messages[i].PolicyChecked).ToList();
+        if (pending.Count == 0)
+        {
+            return messages;
+        }
+        var decisions = await policy.CheckAsync(pending.Select(i => new PolicyCheck(messages[i].Message, messages[i].PolicyOverrides)).ToList(),
+            PolicyStage.Intake, cancellationToken);
+        var result = messages.ToArray();
+        var now = time.GetUtcNow();
+        for (var k = 0; k < pending.Count; k++)
+        {
+            result[pending[k]] = Apply(messages[pending[k]], decisions[k], now);
+        }
+        return result;
+    }
+
+    private static PreparedMessage Apply(PreparedMessage prepared, PolicyDecision decision, DateTimeOffset now)
+    {
+        var checkedMessage = prepared with { Decision = decision, PolicyChecked = true };
+        switch (decision)
+        {
+            case PolicyDecision.Skip skip:
+                return checkedMessage with
+                {
+                    Message = prepared.Message with { Status = DeliveryState.Rejected },
+                    Dispatch = prepared.Dispatch with
+                    {
+                        NextAttemptAt = null, Source = "policy", Event = "skipped", Note = $"{skip.Reason}: {skip.Note}",
+                        Detail = JsonSerializer.Serialize(new Dictionary<string, string> { ["reason"] = skip.Reason, ["note"] = skip.Note }, DispatchJson.Default.DictionaryStringString),
+                    },
+                };
+            case PolicyDecision.Defer defer:
+                // The validity is how long the message is worth sending once it may be sent: it counts from the deferred time.
+                var validUntil = prepared.Dispatch.ValidUntil is { } until ? until + (defer.Until - now) : (DateTimeOffset?)null;
+                return checkedMessage with
+                {
+                    Dispatch = prepared.Dispatch with
+                    {
+                        NextAttemptAt = defer.Until, ValidUntil = validUntil, Source = "policy", Event = "deferred",
+                        Note = $"{defer.Reason}: {defer.Note}; it waits in the queue until {defer.Until:O}",
+                    },
+                };
+            case PolicyDecision.Allow allow when allow.Fields is not null || allow.Sender is not null:
+                var fields = new Dictionary<string, string>(prepared.Outbound.DynamicFields, StringComparer.OrdinalIgnoreCase);
+                foreach (var (key, value) in allow.Fields ?? new Dictionary<string, string>())
+                {
+                    fields.TryAdd(key, value);
+                }
+                var sender = string.IsNullOrWhiteSpace(prepared.Message.Sender) ? allow.Sender : prepared.Message.Sender;
+                return checkedMessage with
+                {
+                    Message = prepared.Message with
+                    {
+                        Sender = sender, DynamicFields = fields.Count == 0 ? null : JsonSerializer.Serialize(fields, HeraldJson.Options),
+                    },
+                    Outbound = prepared.Outbound with { Sender = sender, DynamicFields = fields },
+                };
+            default:
+                return checkedMessage;
+        }
     }
 
     public async Task SubmitAsync(IReadOnlyList<PreparedMessage> messages, IdempotencyRecord? idempotency, CancellationToken cancellationToken)
@@ -143,9 +225,11 @@ internal sealed class MessageIntake(
         {
             return;
         }
+        // Nothing reaches the queue around the policy: what the caller did not check is checked here.
+        messages = await CheckPolicyAsync(messages, cancellationToken);
         await queue.EnqueueAsync(messages.Select(m => (m.Message, m.Dispatch)).ToList(), idempotency, cancellationToken);
         var queued = false;
-        foreach (var type in messages.Where(m => m.Dispatch.NextAttemptAt is not null).GroupBy(m => m.Message.Type))
+        foreach (var type in messages.Where(m => m.Dispatch.NextAttemptAt is not null && m.Message.Status == DeliveryState.Queued).GroupBy(m => m.Message.Type))
         {
             queued = true;
             metrics.Accepted(type.Key, type.Count());

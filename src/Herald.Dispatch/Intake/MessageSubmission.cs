@@ -84,6 +84,9 @@ public sealed record MessageSubmission
 
     /// <summary>The first timeline entry's detail (e.g. the request as received).</summary>
     public string? FirstDetail { get; init; }
+
+    /// <summary>A campaign's own quiet hours and frequency caps for the send-path policy; null for the server's defaults.</summary>
+    public PolicyOverrides? Policy { get; init; }
 }
 
 /// <summary>How a submitted message is sent.</summary>
@@ -101,7 +104,23 @@ public enum IntakeMode
 /// <param name="Dispatch">Its queue fields.</param>
 /// <param name="Outbound">What a provider is given.</param>
 /// <param name="Provider">The stored provider it starts on (null for an ad-hoc sender).</param>
-public sealed record PreparedMessage(MessageRecord Message, DispatchInfo Dispatch, OutboundMessage Outbound, ProviderRecord? Provider);
+public sealed record PreparedMessage(MessageRecord Message, DispatchInfo Dispatch, OutboundMessage Outbound, ProviderRecord? Provider)
+{
+    /// <summary>The send-path policy's decision once <see cref="IMessageIntake.CheckPolicyAsync"/> ran (null before, and for messages it does not cover).</summary>
+    public PolicyDecision? Decision { get; init; }
+
+    /// <summary>Whether the policy has looked at it (or it is a message the policy does not cover: a test SMS, a direct send).</summary>
+    public bool PolicyChecked { get; init; }
+
+    /// <summary>The campaign's policy overrides, from the submission.</summary>
+    public PolicyOverrides? PolicyOverrides { get; init; }
+
+    /// <summary>The reason code when the policy skipped it (it is stored as <c>rejected</c>).</summary>
+    public string? SkipReason => Decision is PolicyDecision.Skip skip ? skip.Reason : null;
+
+    /// <summary>When the policy deferred it, the time it may go.</summary>
+    public DateTimeOffset? DeferredUntil => Decision is PolicyDecision.Defer defer ? defer.Until : null;
+}
 
 /// <summary>The intake's answer: a prepared message, or the errors by field.</summary>
 public sealed record IntakeResult(PreparedMessage? Prepared, IReadOnlyDictionary<string, string[]>? Errors)

@@ -160,6 +160,8 @@ internal sealed class GenericRequestTemplate
         if (!string.IsNullOrEmpty(message.Sender))
         {
             custom.TryAdd("Sender", message.Sender);
+            // $$Header is the DLT name for the sender id (the policy fills it, and $$EntityId, from a registered DLT template).
+            custom.TryAdd("Header", message.Sender);
         }
         // $$TYPE, as in the seed, carries the message type in the provider's words (OTP, TXN, MKT, DEFAULT).
         if (MessageTypeWord(message.Type) is { } word)

@@ -34,7 +34,8 @@ internal sealed partial class SqlMessageStore
         {
             m.Message.Id, m.Message.ProviderId, m.Message.ProviderNickname, m.Message.To, m.Message.Body, m.Message.TemplateId,
             m.Message.TemplateVariables, m.Message.CampaignId, m.Message.Sender, m.Message.Type, m.Message.Source, m.Message.DynamicFields,
-            Status = DeliveryState.Queued.ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
+            // Queued, or rejected when the send-path policy skipped it (then it is never due).
+            Status = (m.Message.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
             m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt?.ToUnixTimeMilliseconds(),
             ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
             m.Message.ProviderGroupId, m.Message.Meta, m.Message.ApiKeyId, EventSource = m.Dispatch.Source ?? m.Message.Source, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
@@ -49,7 +50,7 @@ internal sealed partial class SqlMessageStore
             """, rows, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @CreatedAt, @EventSource, @Event, 'queued', 1, @Note, @Detail)
+            VALUES (@Id, @CreatedAt, @EventSource, @Event, @Status, 1, @Note, @Detail)
             """, rows, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }

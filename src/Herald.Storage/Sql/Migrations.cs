@@ -330,6 +330,20 @@ internal static class Migrations
         // recency, contacts by consent); on PostgreSQL the one ISO-8601 date reader that answers NULL for a string that is not a date
         // (SQLite's julianday does the same natively), so attribute dates compare the same way on both databases.
         (130, "segments", d => d.Name == "postgres" ? SegmentsSql + PostgresIsoMs : SegmentsSql),
+        // The send-path policy (issue 12 §6): frequency caps count a number's messages of a type by when they went or are due;
+        // registered DLT templates (§4).
+        (140, "policy and dlt templates", d => """
+            CREATE INDEX ix_messages_to_type_due ON messages (to_number, type, next_attempt_at);
+            CREATE TABLE dlt_templates (
+                template_id TEXT PRIMARY KEY,
+                entity_id TEXT NOT NULL,
+                header TEXT NOT NULL,
+                category TEXT NOT NULL,
+                text TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            """),
     ];
 
     private const string SegmentsSql = """

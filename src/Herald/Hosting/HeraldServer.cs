@@ -6,6 +6,7 @@ using Herald.Api.Cluster;
 using Herald.Api.Connect;
 using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
+using Herald.Api.Dlt;
 using Herald.Api.Health;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
@@ -40,9 +41,10 @@ public static class HeraldServer
 
     /// <summary>
     /// Builds the application. <paramref name="settings"/> are configuration keys (e.g. <c>urls</c>,
-    /// <c>Herald:DataDir</c>) that win over appsettings and environment variables.
+    /// <c>Herald:DataDir</c>) that win over appsettings and environment variables. <paramref name="clock"/> replaces the
+    /// system clock (tests run the legal windows and frequency caps on a fake one).
     /// </summary>
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null)
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         AddSettings(builder.Configuration, settings);
@@ -72,6 +74,10 @@ public static class HeraldServer
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         ConfigureServices(builder.Services, builder.Configuration, options);
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
 
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(startup.Open);
@@ -311,6 +317,7 @@ public static class HeraldServer
         api.MapDlrFeed();
         api.MapMessages();
         api.MapSendMessages();
+        api.MapDltTemplates();
         api.MapDeadLetters();
         api.MapSegments();
         api.MapOutbox();

@@ -41,7 +41,7 @@ public sealed class HeraldInstance : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<HeraldInstance> StartAsync(TestDatabase database = TestDatabase.Sqlite, string? dataDir = null,
-        IReadOnlyDictionary<string, string?>? extra = null, string? postgresDatabase = null, LogCapture? logs = null)
+        IReadOnlyDictionary<string, string?>? extra = null, string? postgresDatabase = null, LogCapture? logs = null, TimeProvider? clock = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("herald-test-").FullName;
         var settings = new Dictionary<string, string?>
@@ -68,7 +68,7 @@ public sealed class HeraldInstance : IAsyncDisposable
             {
                 logging.AddProvider(logs);
             }
-        });
+        }, clock);
         await HeraldServer.InitializeAsync(app, CancellationToken.None);
         await app.StartAsync();
         return new HeraldInstance(app, dataDir, postgresDatabase, settings);

@@ -33,6 +33,7 @@ public sealed class ApiScopeTests : IAsyncLifetime
     [
         "POST /api/v1/segments/count",
         "POST /api/v1/providers/{id}/reports/preview",
+        "POST /api/v1/dlt/templates/{templateId}/check",
     ];
 
     private HeraldInstance _herald = null!;

@@ -33,8 +33,14 @@ public sealed record SendMessageRequest(
     string? ProviderGroup = null,
     string? CountryCode = null);
 
-/// <summary>The answer to an accepted message; <c>Replayed</c> is true when an Idempotency-Key already sent it (nothing new was queued).</summary>
-public sealed record SendMessageResult(string Id, string Status, string Encoding, int Segments, DateTimeOffset? ValidUntil, bool? Replayed = null);
+/// <summary>
+/// The answer to an accepted message; <c>Replayed</c> is true when an Idempotency-Key already sent it (nothing new was queued).
+/// <c>Status</c> is queued, or rejected when the send-path policy skipped it (<c>Reason</c> says why: suppressed, no-consent,
+/// dlt-mismatch, quiet-hours, frequency-cap); a message deferred by the policy is queued with <c>Reason</c> (legal-window,
+/// quiet-hours) and <c>NotBefore</c>, the next allowed minute.
+/// </summary>
+public sealed record SendMessageResult(string Id, string Status, string Encoding, int Segments, DateTimeOffset? ValidUntil, bool? Replayed = null,
+    string? Reason = null, DateTimeOffset? NotBefore = null);
 
 /// <summary>The body of POST /api/v1/messages/batch.</summary>
 public sealed record SendBatchRequest(List<SendMessageRequest>? Messages);
@@ -77,7 +83,7 @@ internal static class SendMessageEndpoints
         {
             return Problems.Invalid(errors.ToDictionary());
         }
-        var accepted = prepared.Prepared!;
+        var accepted = (await intake.CheckPolicyAsync([prepared.Prepared!], ct))[0];
         try
         {
             await intake.SubmitAsync([accepted], hash is null ? null : new IdempotencyRecord(key, hash, accepted.Message.Id, time.GetUtcNow()), ct);
@@ -167,10 +173,14 @@ internal static class SendMessageEndpoints
                 accepted.Add((i, prepared.Prepared!));
             }
         }
+        // The send-path policy decides the whole batch in order (earlier messages count against later ones' caps).
+        var decided = await intake.CheckPolicyAsync(accepted.Select(a => a.Item).ToList(), ct);
+        accepted = accepted.Select((a, k) => (Index: a.Index, Item: decided[k])).ToList();
         var status = accepted.Count > 0 ? StatusCodes.Status202Accepted : StatusCodes.Status400BadRequest;
         var answer = JsonSerializer.Serialize(new
         {
-            accepted = accepted.Select(a => new { index = a.Index, id = a.Item.Message.Id, status = "queued", segments = a.Item.Dispatch.Segments }),
+            accepted = accepted.Select(a => new BatchAcceptedItem(a.Index, a.Item.Message.Id, a.Item.Message.Status.ToWire(), a.Item.Dispatch.Segments,
+                a.Item.SkipReason ?? (a.Item.Decision as PolicyDecision.Defer)?.Reason, a.Item.DeferredUntil)),
             rejected,
         }, HeraldJson.Options);
         if (accepted.Count > 0)
@@ -197,7 +207,8 @@ internal static class SendMessageEndpoints
     public static bool IsBatch(HttpRequest request) => request.Path.Equals(BatchPath, StringComparison.OrdinalIgnoreCase);
 
     private static SendMessageResult Result(PreparedMessage item) =>
-        new(item.Message.Id, "queued", item.Dispatch.Encoding, item.Dispatch.Segments, item.Dispatch.ValidUntil);
+        new(item.Message.Id, item.Message.Status.ToWire(), item.Dispatch.Encoding, item.Dispatch.Segments, item.Dispatch.ValidUntil,
+            Reason: item.SkipReason ?? (item.Decision as PolicyDecision.Defer)?.Reason, NotBefore: item.DeferredUntil);
 }
 
 /// <summary>An endpoint's own request body limit (honoured by routing before the body is read).</summary>
