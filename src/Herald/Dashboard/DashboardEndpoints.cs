@@ -52,7 +52,7 @@ internal static class DashboardEndpoints
             string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
             return await service.SendAsync(id, new TestSmsRequest(Field("countryCode"), Field("mobile"), null, Field("templateId"),
                 Field("message"), null, fields), ct);
-        }).AddEndpointFilter<RequireAntiforgery>();
+        }).Accepts<IFormCollection>("application/x-www-form-urlencoded", "multipart/form-data").AddEndpointFilter<RequireAntiforgery>();
 
         // The dialog's length line, as the user types: the one segmenter and cap the intake applies when the test is sent.
         json.MapPost("/providers/{id}/segments", async (string id, HttpContext context, IProviderStore providers,
@@ -70,7 +70,7 @@ internal static class DashboardEndpoints
                 maxSegments = max,
                 error = fits ? null : error,
             });
-        }).AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
+        }).Accepts<IFormCollection>("application/x-www-form-urlencoded", "multipart/form-data").AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
 
         // Polled every second by the dialog while the delivery report is on its way.
         json.MapGet("/messages/{id}/status", async (string id, IMessageStore messages, CancellationToken ct) =>

@@ -165,7 +165,14 @@ internal static class SendMessageEndpoints
                 accepted.Add((i, prepared.Prepared!));
             }
         }
-        var status = accepted.Count > 0 ? StatusCodes.Status202Accepted : StatusCodes.Status400BadRequest;
+        if (accepted.Count == 0)
+        {
+            // Nothing queued: a problem (like every other 400 of the API) that still lists each message's errors by index.
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No message of the batch was accepted",
+                detail: "Every message was rejected: see rejected[].errors by index, fix them and send the batch again.",
+                extensions: new Dictionary<string, object?> { ["accepted"] = Array.Empty<object>(), ["rejected"] = rejected });
+        }
+        var status = StatusCodes.Status202Accepted;
         var answer = JsonSerializer.Serialize(new
         {
             accepted = accepted.Select(a => new { index = a.Index, id = a.Item.Message.Id, status = "queued", segments = a.Item.Dispatch.Segments }),
