@@ -22,10 +22,10 @@ internal sealed class HostileSender(Uri baseUrl, HttpClient client, Func<Caller,
         try
         {
             // Over-limit bodies on their own connection: the server answers 413 and closes it while the client still sends.
-            var (status, type, body) = request.Wire == Wire.Http && request.Target.Length < MaxUriLength && (request.Body?.Length ?? 0) < 512 * 1024
-                ? await SendHttpAsync(request, timeout.Token)
-                : await SendRawAsync(request, timeout.Token);
-            return new HostileAnswer(status, type, Stopwatch.GetElapsedTime(started), body);
+            var (status, type, body, answered) = request.Wire == Wire.Http && request.Target.Length < MaxUriLength && (request.Body?.Length ?? 0) < 512 * 1024
+                ? await SendHttpAsync(request, started, timeout.Token)
+                : await SendRawAsync(request, started, timeout.Token);
+            return new HostileAnswer(status, type, answered, body);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -37,7 +37,9 @@ internal sealed class HostileSender(Uri baseUrl, HttpClient client, Func<Caller,
         }
     }
 
-    private async Task<(int, string?, string)> SendHttpAsync(HostileRequest request, CancellationToken ct)
+    // The time to the answer's status line and headers: how long Herald took, not how long a large body (the API reference's
+    // script) takes to download on a busy machine.
+    private async Task<(int, string?, string, TimeSpan)> SendHttpAsync(HostileRequest request, long started, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + request.Target));
         foreach (var (name, value) in headers(request.Caller, request.Route))
@@ -52,12 +54,13 @@ internal sealed class HostileSender(Uri baseUrl, HttpClient client, Func<Caller,
                 message.Content.Headers.TryAddWithoutValidation("Content-Type", request.ContentType);
             }
         }
-        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
+        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        var answered = Stopwatch.GetElapsedTime(started);
         var text = await response.Content.ReadAsStringAsync(ct);
-        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, text.Length > 600 ? text[..600] : text);
+        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, text.Length > 600 ? text[..600] : text, answered);
     }
 
-    private async Task<(int, string?, string)> SendRawAsync(HostileRequest request, CancellationToken ct)
+    private async Task<(int, string?, string, TimeSpan)> SendRawAsync(HostileRequest request, long started, CancellationToken ct)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(baseUrl.Host, baseUrl.Port, ct);
@@ -104,11 +107,13 @@ internal sealed class HostileSender(Uri baseUrl, HttpClient client, Func<Caller,
         }
         var answer = new MemoryStream();
         var buffer = new byte[16 * 1024];
+        TimeSpan? answered = null;
         try
         {
             int read;
             while ((read = await stream.ReadAsync(buffer, ct)) > 0)
             {
+                answered ??= Stopwatch.GetElapsedTime(started);
                 answer.Write(buffer, 0, read);
             }
         }
@@ -118,12 +123,12 @@ internal sealed class HostileSender(Uri baseUrl, HttpClient client, Func<Caller,
         }
         catch (IOException)
         {
-            return (0, null, "connection reset without an answer");
+            return (0, null, "connection reset without an answer", Stopwatch.GetElapsedTime(started));
         }
         var text = Encoding.UTF8.GetString(answer.ToArray());
         if (!text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal) || text.Length < 12)
         {
-            return (0, null, "connection closed without an answer");
+            return (0, null, "connection closed without an answer", Stopwatch.GetElapsedTime(started));
         }
         var status = int.Parse(text.AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
         var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
@@ -131,6 +136,6 @@ internal sealed class HostileSender(Uri baseUrl, HttpClient client, Func<Caller,
         var contentType = headerText.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Type:", StringComparison.OrdinalIgnoreCase))?[13..].Trim();
         var mediaType = contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType : contentType;
         var content = headerEnd < 0 ? "" : text[(headerEnd + 4)..];
-        return (status, mediaType, content.Length > 600 ? content[..600] : content);
+        return (status, mediaType, content.Length > 600 ? content[..600] : content, answered ?? Stopwatch.GetElapsedTime(started));
     }
 }
