@@ -25,11 +25,10 @@ public sealed class ClockJumpTests
         harness.Time.AdjustTime(T0 + TimeSpan.FromHours(1));
         harness.Time.Advance(TimeSpan.FromSeconds(6));
 
-        var timeline = await harness.TimelineWhenAsync(id, e => e[^1].State == DeliveryState.Expired, "expired");
+        await harness.TimelineWhenAsync(id, e => e[^1].State == DeliveryState.Expired, "expired");
         Assert.Single(harness.Sender.Calls);
         Record("clock jumps forward 1 h while an OTP (validity 10 min) waits for its retry",
             "expired at the next look, never sent after its validity", lost: 0, duplicates: 0, "", "immediate");
-        _ = timeline;
     }
 
     [Fact]
@@ -83,7 +82,7 @@ public sealed class ClockJumpTests
         var whileInFlight = harness.Sender.Calls.Count;
         release.Set();
 
-        var timeline = await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "accepted") && harness.Sender.Calls.Count == whileInFlight,
+        await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "accepted") && harness.Sender.Calls.Count == whileInFlight,
             "the answer to be recorded");
         await Task.Delay(500, Ct);
         var message = (await harness.Messages.GetAsync(id, Ct))!;
@@ -96,7 +95,6 @@ public sealed class ClockJumpTests
             lost: 0, duplicates: harness.Sender.Calls.Count - 1,
             "lease expiry is judged on the wall clock: a forward jump larger than the lease looks like a crash (at-least-once)",
             "immediate");
-        _ = timeline;
     }
 
     private static void Record(string fault, string did, int lost, int duplicates, string why, string recovery)

@@ -116,7 +116,7 @@ internal static class HostileRequests
             }
             foreach (var sample in samples)
             {
-                foreach (var request in Mutations(route, sample, bodyMethod, validPath, caller, fixture))
+                foreach (var request in Mutations(route, sample, bodyMethod, validPath, caller))
                 {
                     yield return request;
                 }
@@ -220,7 +220,7 @@ internal static class HostileRequests
         return sample;
     }
 
-    private static IEnumerable<HostileRequest> Mutations(RouteInfo route, SampleBody sample, string method, string path, Caller caller, IBadInputFixture fixture)
+    private static IEnumerable<HostileRequest> Mutations(RouteInfo route, SampleBody sample, string method, string path, Caller caller)
     {
         switch (sample)
         {
@@ -240,7 +240,6 @@ internal static class HostileRequests
                 }
                 break;
         }
-        _ = fixture;
     }
 
     private static IEnumerable<HostileRequest> FormMutations(RouteInfo route, IReadOnlyList<KeyValuePair<string, string>> form, string method, string path, Caller caller, string what)
