@@ -17,13 +17,48 @@ public static class KaleyraDlrFormat
     /// <exception cref="DlrFormatException">It is not valid JSON.</exception>
     internal static JsonDocument ReadJson(string body)
     {
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(body);
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException ex)
         {
             throw new DlrFormatException($"The body is not valid JSON: {ex.Message}");
+        }
+        // JSON may escape half a surrogate pair ("\ud800"): valid JSON, but no string, so reading it later would throw.
+        try
+        {
+            CheckText(document.RootElement);
+            return document;
+        }
+        catch (InvalidOperationException)
+        {
+            document.Dispose();
+            throw new DlrFormatException("The body has a string that is not valid Unicode text (an escaped lone surrogate such as \\ud800): send UTF-8 text.");
+        }
+    }
+
+    private static void CheckText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckText(item);
+                }
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    CheckText(property.Value);
+                }
+                break;
         }
     }
 

@@ -53,7 +53,8 @@ internal static class DashboardEndpoints
             string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
             return await service.SendAsync(id, new TestSmsRequest(Field("countryCode"), Field("mobile"), null, Field("templateId"),
                 Field("message"), null, fields), ct);
-        }).AddEndpointFilter<RequireAntiforgery>().WithMetadata(new AuditActionMetadata("provider.test-sms")).AddEndpointFilter<AuditFilter>();
+        }).Accepts<IFormCollection>("application/x-www-form-urlencoded", "multipart/form-data").AddEndpointFilter<RequireAntiforgery>()
+            .WithMetadata(new AuditActionMetadata("provider.test-sms")).AddEndpointFilter<AuditFilter>();
 
         // The dialog's length line, as the user types: the one segmenter and cap the intake applies when the test is sent.
         json.MapPost("/providers/{id}/segments", async (string id, HttpContext context, IProviderStore providers,
@@ -71,7 +72,7 @@ internal static class DashboardEndpoints
                 maxSegments = max,
                 error = fits ? null : error,
             });
-        }).AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
+        }).Accepts<IFormCollection>("application/x-www-form-urlencoded", "multipart/form-data").AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
 
         // The segment builder's live count: the rule as it stands in the form, not saved.
         json.MapPost("/segments/count", async (HttpContext context, Herald.Engagement.Segments.ISegmentService segments, CancellationToken ct) =>
@@ -91,7 +92,7 @@ internal static class DashboardEndpoints
             return count.Errors is { } errors
                 ? Results.BadRequest(new { errors = errors.SelectMany(e => e.Value.Select(m => new { path = e.Key, message = m })) })
                 : Results.Ok(new { count = count.Count });
-        }).AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
+        }).Accepts<IFormCollection>("application/x-www-form-urlencoded", "multipart/form-data").AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
 
         // Polled every second by the dialog while the delivery report is on its way.
         json.MapGet("/messages/{id}/status", async (string id, IMessageStore messages, CancellationToken ct) =>

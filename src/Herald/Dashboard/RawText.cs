@@ -44,7 +44,7 @@ internal static class RawText
             "relay" => "Relay",
             _ => "Detail",
         };
-        yield return (title, node is null ? detail : node.ToJsonString(Indented));
+        yield return (title, node is null ? detail : Indent(node, detail));
     }
 
     /// <summary>A body, indented when it is JSON.</summary>
@@ -59,7 +59,7 @@ internal static class RawText
         {
             try
             {
-                return JsonNode.Parse(body)?.ToJsonString(Indented) ?? body;
+                return JsonNode.Parse(body) is { } node ? Indent(node, body) : body;
             }
             catch (JsonException)
             {
@@ -67,6 +67,19 @@ internal static class RawText
             }
         }
         return body;
+    }
+
+    /// <summary>Indented JSON; the text as received when a string in it is not text (an escaped lone surrogate, "\\ud800").</summary>
+    private static string Indent(JsonNode node, string original)
+    {
+        try
+        {
+            return node.ToJsonString(Indented);
+        }
+        catch (InvalidOperationException)
+        {
+            return original;
+        }
     }
 
     private static string Request(JsonObject request)

@@ -330,6 +330,7 @@ public static class HeraldServer
     {
         BadHttpRequestException bad => bad.StatusCode,
         OperationCanceledException => 499,
+        _ when DatabaseFaults.IsUnavailable(exception, out _) => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -342,8 +343,14 @@ public static class HeraldServer
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (413, "Payload too large", TooLarge(context)),
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", Explain(bad)),
+            not null when DatabaseFaults.IsUnavailable(exception, out var reason) =>
+                (503, "The database is unavailable", $"Nothing was stored: {reason}. Send the request again later."),
             _ => (500, "Internal error", "Herald hit an unexpected error; the log has the details."),
         };
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
         context.Response.StatusCode = status;
         await problems.WriteAsync(new ProblemDetailsContext
         {

@@ -51,6 +51,13 @@ internal static partial class RequestGuards
                     $"The charset '{Printable(media.Charset.Value!)}' of the Content-Type is not one Herald reads: send UTF-8 (Content-Type: {media.MediaType}; charset=utf-8).");
                 return;
             }
+            if (HttpMethods.IsPost(context.Request.Method) && ReadsForm(context.GetEndpoint()) && !context.Request.HasFormContentType)
+            {
+                LogRefused(logger, context.Request.Method, context.Request.Path, 415, $"not a form: '{context.Request.ContentType}'");
+                await WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                    "This endpoint takes a form: send Content-Type: application/x-www-form-urlencoded (or multipart/form-data).");
+                return;
+            }
             try
             {
                 await next(context);
@@ -59,6 +66,20 @@ internal static partial class RequestGuards
             {
                 LogRefused(logger, context.Request.Method, context.Request.Path, ex.StatusCode, ex.InnerException?.Message ?? ex.Message);
                 await WriteAsync(context, ex.StatusCode, "The request could not be read", HeraldServer.Explain(ex));
+            }
+            catch (IOException ex) when (!context.Response.HasStarted && context.Request.HasFormContentType && !context.RequestAborted.IsCancellationRequested)
+            {
+                // A multipart body that ends before its closing boundary.
+                LogRefused(logger, context.Request.Method, context.Request.Path, 400, ex.Message);
+                await WriteAsync(context, StatusCodes.Status400BadRequest, "The form could not be read",
+                    "The multipart body ended before its closing boundary: send the whole form.");
+            }
+            catch (InvalidDataException ex) when (!context.Response.HasStarted && context.Request.HasFormContentType)
+            {
+                // The form reader's refusals: over FormOptions' limits (1,024 fields, …), a NUL, a broken multipart body.
+                LogRefused(logger, context.Request.Method, context.Request.Path, 400, ex.Message);
+                await WriteAsync(context, StatusCodes.Status400BadRequest, "The form could not be read",
+                    $"{ex.Message} Send at most 1,024 fields, without NUL characters.");
             }
         });
     }
@@ -111,6 +132,12 @@ internal static partial class RequestGuards
             await next(context);
         }));
     }
+
+    /// <summary>Dashboard pages (their forms post back to them) and endpoints that declare they accept only forms.</summary>
+    private static bool ReadsForm(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is not null
+        || endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is { ContentTypes.Count: > 0 } accepts
+            && accepts.ContentTypes.All(t => t is "application/x-www-form-urlencoded" or "multipart/form-data");
 
     private static bool IsKnownCharset(string charset)
     {

@@ -216,6 +216,11 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         {
             return new Parsed([], [], ex.Message);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or JsonException or FormatException or ArgumentException or OverflowException)
+        {
+            // A format that trips over a body must not fail the other callbacks of the batch (each would be retried forever).
+            return new Parsed([], [], $"The body could not be read as a delivery report: {ex.Message}");
+        }
     }
 
     /// <summary>Looks up every message the batch's reports name, with two queries per provider rather than one per report.</summary>

@@ -58,7 +58,17 @@ internal sealed class BatchBodyReader
         {
             var read = await body.ReadAsync(ct);
             var buffer = read.Buffer;
-            var consumed = reader.Step(buffer, read.IsCompleted);
+            long consumed;
+            try
+            {
+                consumed = reader.Step(buffer, read.IsCompleted);
+            }
+            catch (BadHttpRequestException)
+            {
+                // Release the read, or the server cannot drain the rest of the body and drops the connection with the 400 unsent.
+                body.AdvanceTo(buffer.Start, buffer.End);
+                throw;
+            }
             body.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
             if (reader._stage == Stage.Done)
             {

@@ -14,7 +14,10 @@ public sealed record BatchAcceptedItem(int Index, string Id, string Status, int 
 /// <param name="Errors">What to fix, by field.</param>
 public sealed record BatchRejectedItem(int Index, IReadOnlyDictionary<string, string[]> Errors);
 
-/// <summary>The answer of POST /api/v1/messages/batch: 202 when any message was queued, 400 when none was.</summary>
+/// <summary>
+/// The answer of POST /api/v1/messages/batch when any message was queued (202). When none was, the 400 is a problem
+/// details body with the same <c>accepted</c> (empty) and <c>rejected</c> members.
+/// </summary>
 public sealed record SendBatchResult(IReadOnlyList<BatchAcceptedItem> Accepted, IReadOnlyList<BatchRejectedItem> Rejected);
 
 /// <summary>The send endpoints as the OpenAPI document shows them (kept apart from the endpoints' code).</summary>
@@ -33,12 +36,12 @@ internal static class SendMessageDescription
     public static RouteHandlerBuilder DescribeSendBatch(this RouteHandlerBuilder endpoint) => endpoint
         .Accepts<SendBatchRequest>("application/json") // read from the body as a stream, so not bound as a parameter
         .Produces<SendBatchResult>(StatusCodes.Status202Accepted)
-        .Produces<SendBatchResult>(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .WithTags("Messages")
         .WithSummary("Send up to 10,000 messages in one request")
         .WithDescription("Each message is checked on its own: the valid ones are queued in one transaction, the others are listed with " +
-            "their errors by index; a message the send-path policy skips is stored and listed as accepted with status rejected and its reason. More than 10,000 messages is a 400, refused as soon as message 10,001 starts. " +
+            "their errors by index; a message the send-path policy skips is stored and listed as accepted with status rejected and its reason; when none is valid the 400 is a problem details body with the same accepted and rejected lists. More than 10,000 messages is a 400, refused as soon as message 10,001 starts. " +
             "An Idempotency-Key header gives the first answer again for 24 h.");
 }

@@ -173,10 +173,17 @@ internal static class SendMessageEndpoints
                 accepted.Add((i, prepared.Prepared!));
             }
         }
+        if (accepted.Count == 0)
+        {
+            // Nothing queued: a problem (like every other 400 of the API) that still lists each message's errors by index.
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No message of the batch was accepted",
+                detail: "Every message was rejected: see rejected[].errors by index, fix them and send the batch again.",
+                extensions: new Dictionary<string, object?> { ["accepted"] = Array.Empty<object>(), ["rejected"] = rejected });
+        }
         // The send-path policy decides the whole batch in order (earlier messages count against later ones' caps).
         var decided = await intake.CheckPolicyAsync(accepted.Select(a => a.Item).ToList(), ct);
         accepted = accepted.Select((a, k) => (Index: a.Index, Item: decided[k])).ToList();
-        var status = accepted.Count > 0 ? StatusCodes.Status202Accepted : StatusCodes.Status400BadRequest;
+        var status = StatusCodes.Status202Accepted;
         var answer = JsonSerializer.Serialize(new
         {
             accepted = accepted.Select(a => new BatchAcceptedItem(a.Index, a.Item.Message.Id, a.Item.Message.Status.ToWire(), a.Item.Dispatch.Segments,
