@@ -1,3 +1,4 @@
+using Herald.Storage.Contacts;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
@@ -26,6 +27,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         DashboardUserStore = new SqlDashboardUserStore(database);
         OutboxStore = new SqlOutboxStore(database);
         StatsService = new SqlMessageStats(database);
+        ContactStore = new SqlContactStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -37,6 +39,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlDashboardUserStore DashboardUserStore { get; }
     internal SqlOutboxStore OutboxStore { get; }
     internal SqlMessageStats StatsService { get; }
+    internal SqlContactStore ContactStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -62,6 +65,15 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IDeadLetterStore DeadLetters => MessageStore;
     /// <summary>Provider groups.</summary>
     public IProviderGroupStore ProviderGroups => ProviderGroupStore;
+
+    /// <summary>Contacts and their consent.</summary>
+    public IContactStore Contacts => ContactStore;
+    /// <summary>The suppression list.</summary>
+    public ISuppressionStore Suppressions => ContactStore;
+    /// <summary>Events and their per-contact aggregates.</summary>
+    public IEventStore Events => ContactStore;
+    /// <summary>Contact imports.</summary>
+    public IImportStore Imports => ContactStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

@@ -30,6 +30,11 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(sp => Db(sp).OutboxStore);
         // Counts and provider figures
         services.AddSingleton<IMessageStats>(sp => Db(sp).StatsService);
+        // Contacts, consent, suppressions, events, imports
+        services.AddSingleton<IContactStore>(sp => Db(sp).ContactStore);
+        services.AddSingleton<ISuppressionStore>(sp => Db(sp).ContactStore);
+        services.AddSingleton<IEventStore>(sp => Db(sp).ContactStore);
+        services.AddSingleton<IImportStore>(sp => Db(sp).ContactStore);
         return services;
     }
 
