@@ -3,6 +3,8 @@ using Herald.Core;
 using System.Text.Json;
 using Herald.Api.Cluster;
 using Herald.Api.Connect;
+using Herald.Api.Contacts;
+using Herald.Api.Events;
 using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
 using Herald.Api.Health;
@@ -11,6 +13,7 @@ using Herald.Api.Messages;
 using Herald.Api.Outbox;
 using Herald.Dispatch;
 using Herald.Engagement;
+using Herald.Engagement.Contacts;
 using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
 using Herald.Api.Reference;
@@ -214,6 +217,7 @@ public static class HeraldServer
             .PostConfigure(o => o.AllowLoopback |= options.Providers.AllowInsecureLoopback);
         services.AddHeraldDispatch(configuration);
         services.AddHeraldEngagement(configuration);
+        services.AddContacts(configuration, Path.Combine(options.DataDir, "imports"));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(HeraldMetrics.MeterName)
             .AddRuntimeInstrumentation()
@@ -277,6 +281,10 @@ public static class HeraldServer
         api.MapSendMessages();
         api.MapDeadLetters();
         api.MapOutbox();
+        api.MapContacts();
+        api.MapSuppressions();
+        api.MapImports();
+        api.MapEvents();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }
