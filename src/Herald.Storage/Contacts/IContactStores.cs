@@ -13,7 +13,7 @@ public interface IContactStore
     Task<ContactRecord?> FindByExternalIdAsync(string externalId, CancellationToken cancellationToken);
     /// <summary>Creates or updates contacts in one transaction, in order (a later change sees an earlier one); one result per change.</summary>
     Task<IReadOnlyList<ContactUpsertResult>> UpsertAsync(IReadOnlyList<ContactChange> changes, CancellationToken cancellationToken);
-    /// <summary>A page of contacts, newest first (consent not included).</summary>
+    /// <summary>A page of contacts with their consent, newest first.</summary>
     Task<Page<ContactRecord>> ListAsync(ContactQuery query, CancellationToken cancellationToken);
     /// <summary>
     /// Erases a contact's personal data: its phone, external id, attributes, locale and consent, the user ids and properties of its

@@ -107,7 +107,12 @@ internal sealed partial class SqlContactStore(SqlDatabase database) : IContactSt
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ContactRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? rows[limit - 1].Id : null;
-        return new Page<ContactRecord>(rows.Take(limit).Select(r => r.ToRecord()).ToList(), next);
+        var page = rows.Take(limit).ToList();
+        var consents = (page.Count == 0 ? [] : await connection.QueryAsync<(string ContactId, string Category, long Granted, string Source, long At)>(new CommandDefinition(
+            $"SELECT contact_id, category, granted, source, at FROM contact_consents WHERE {database.Dialect.InList("contact_id", "ids")} ORDER BY category",
+            new { ids = page.Select(r => r.Id).ToArray() }, cancellationToken: cancellationToken)))
+            .ToLookup(c => c.ContactId, c => new ConsentRecord(c.Category, c.Granted != 0, c.Source, Time(c.At)));
+        return new Page<ContactRecord>(page.Select(r => r.ToRecord() with { Consents = consents[r.Id].ToList() }).ToList(), next);
     }
 
     public async Task<bool> EraseAsync(string id, CancellationToken cancellationToken)

@@ -37,6 +37,27 @@ public sealed record ContactView(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ErasedAt);
 
+/// <summary>One stored event.</summary>
+/// <param name="MessageId">The sender's id for it.</param>
+/// <param name="Type">identify, track, page, screen, group or alias.</param>
+/// <param name="Name">The event's (or page's) name.</param>
+/// <param name="Properties">Its properties (traits for identify and group).</param>
+/// <param name="At">When it happened (clock-skew corrected).</param>
+/// <param name="ReceivedAt">When Herald received it.</param>
+public sealed record EventView(string MessageId, string Type, string? Name, JsonObject? Properties, DateTimeOffset At, DateTimeOffset ReceivedAt);
+
+/// <summary>How often and when a contact performed one event.</summary>
+/// <param name="Name">The event.</param>
+/// <param name="Count">How many times.</param>
+/// <param name="FirstAt">The first time.</param>
+/// <param name="LastAt">The last time.</param>
+public sealed record EventCountView(string Name, long Count, DateTimeOffset FirstAt, DateTimeOffset LastAt);
+
+/// <summary>A contact's latest events and its counts per event (all time, kept as events arrive).</summary>
+/// <param name="Items">The latest events, newest first.</param>
+/// <param name="Counts">Per track event name.</param>
+public sealed record ContactEventsView(IReadOnlyList<EventView> Items, IReadOnlyList<EventCountView> Counts);
+
 /// <summary>/api/v1/contacts.</summary>
 internal static class ContactEndpoints
 {
@@ -65,6 +86,24 @@ internal static class ContactEndpoints
         api.MapGet("/contacts/{id}", async Task<Results<Ok<ContactView>, NotFoundProblem>> (string id, IContactStore contacts, CancellationToken ct) =>
             await contacts.GetAsync(id, ct) is { } contact ? TypedResults.Ok(View(contact)) : Problems.NotFound($"No contact has the id '{id}'."))
             .WithTags("Contacts").WithSummary("A contact with its attributes and consent");
+
+        api.MapGet("/contacts/{id}/events", async Task<Results<Ok<ContactEventsView>, NotFoundProblem, ValidationProblem>> (string id, int? limit,
+            IContactStore contacts, IEventStore events, CancellationToken ct) =>
+        {
+            if (limit is < 1 or > 500)
+            {
+                return Problems.BadRequest("limit", "limit must be between 1 and 500.");
+            }
+            if (await contacts.GetAsync(id, ct) is null)
+            {
+                return Problems.NotFound($"No contact has the id '{id}'.");
+            }
+            var latest = await events.ListForContactAsync(id, limit ?? 50, ct);
+            var counts = await events.StatsForContactAsync(id, ct);
+            return TypedResults.Ok(new ContactEventsView(
+                [.. latest.Select(e => new EventView(e.MessageId, e.Type, e.Name, e.Properties is null ? null : JsonNode.Parse(e.Properties) as JsonObject, e.At, e.ReceivedAt))],
+                [.. counts.Select(c => new EventCountView(c.Name, c.Count, c.FirstAt, c.LastAt))]));
+        }).WithTags("Contacts").WithSummary("A contact's latest events and its counts per event name");
 
         api.MapGet("/contacts", async Task<Results<Ok<ItemPage<ContactView>>, ValidationProblem>> (string? phone, string? externalId, string? q, int? limit, string? cursor,
             IContactStore contacts, CancellationToken ct) =>
