@@ -49,8 +49,11 @@ env "${ENVS[@]}" "$HERALD" serve --urls "$URL" --data-dir "$WORK/data" >"$WORK/s
 PID=$!
 for _ in $(seq 1 100); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.2; done
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$PID/status"; }
+# CPU seconds the server used (user + system): on a shared, loaded machine the wall time says more about the neighbours.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$PID/stat"; }
 BEFORE="$(rss)"
 PEAK="$BEFORE"
+CPU_BEFORE="$(cpu)"
 START="$(date +%s.%N)"
 ID="$(curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: text/csv' --data-binary @"$WORK/contacts.csv" "$URL/api/v1/contacts/import" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
@@ -62,11 +65,12 @@ while :; do
   sleep 0.1
 done
 END="$(date +%s.%N)"
-python3 - "$ROWS" "$DB" "$START" "$UPLOADED" "$END" "$BEFORE" "$PEAK" "$STATUS" <<'PY'
+CPU_AFTER="$(cpu)"
+python3 - "$ROWS" "$DB" "$START" "$UPLOADED" "$END" "$BEFORE" "$PEAK" "$STATUS" "$CPU_BEFORE" "$CPU_AFTER" "$(uptime | sed 's/.*load average: //')" <<'PY'
 import json, sys
-rows, db, start, uploaded, end, before, peak, status = sys.argv[1:]
+rows, db, start, uploaded, end, before, peak, status, cpu0, cpu1, load = sys.argv[1:]
 s = json.loads(status); total = float(end) - float(start)
 print(f"{db}: {int(rows):,} rows in {total:.1f} s ({int(rows)/total:,.0f} rows/s; upload+spool {float(uploaded)-float(start):.1f} s), "
       f"RSS {before} MB before, {peak} MB peak (+{int(peak)-int(before)} MB); status {s['status']}, imported {s['imported']:,}, "
-      f"updated {s['updated']:,}, failed {s['failed']:,}")
+      f"updated {s['updated']:,}, failed {s['failed']:,}; server CPU {float(cpu1)-float(cpu0):.1f} s; load average {load}")
 PY

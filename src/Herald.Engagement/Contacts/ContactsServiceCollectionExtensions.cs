@@ -19,6 +19,9 @@ public static class ContactsServiceCollectionExtensions
         services.AddSingleton<IContactService, ContactService>();
         services.AddSingleton<ISuppressionService, SuppressionService>();
         services.AddSingleton<IEventIngest, EventIngest>();
+        services.AddOptions<EventOptions>().Bind(configuration.GetSection(EventOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EventOptions>, EventOptionsValidator>();
+        services.AddHostedService<EventRetention>();
         services.AddOptions<ImportOptions>().Bind(configuration.GetSection(ImportOptions.Section))
             .PostConfigure(o => o.SpoolDirectory = string.IsNullOrWhiteSpace(o.SpoolDirectory) ? spoolDirectory : Path.GetFullPath(o.SpoolDirectory))
             .ValidateOnStart();

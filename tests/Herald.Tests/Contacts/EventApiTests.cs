@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Contacts;
 
@@ -119,5 +120,32 @@ public sealed class EventApiTests
         var problem = await PostAsync(herald.Api, "/api/v1/batch", new { batch = items }, HttpStatusCode.BadRequest);
 
         Assert.Contains("10,000", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Retention_EventsOlderThanTheSetting_AreRemovedAndCountsStay()
+    {
+        await using var herald = await HeraldInstance.StartAsync(extra: new Dictionary<string, string?>
+        {
+            ["Herald:Events:Retention"] = "01:00:00", ["Herald:Events:PurgeInterval"] = "00:00:01", ["Herald:Events:PurgeBatch"] = "2",
+        });
+        await PostAsync(herald.Api, "/api/v1/identify", new { userId = "r-1", traits = new { phone = "+14155550177" }, messageId = "r-i" }, HttpStatusCode.OK);
+        var events = herald.Services.GetRequiredService<Herald.Storage.IEventStore>();
+        var old = TimeProvider.System.GetUtcNow().AddHours(-2);
+        await events.IngestAsync([.. Enumerable.Range(0, 5).Select(i => new Herald.Storage.Records.EventWrite(new Herald.Storage.Records.EventRecord
+        {
+            MessageId = $"old-{i}", UserId = "r-1", Type = "track", Name = "opened", At = old, ReceivedAt = old,
+        }, null))], Ct);
+
+        var left = await TestHttp.EventuallyAsync(async () =>
+        {
+            var view = await HeraldInstance.ReadObjectAsync(await herald.Api.GetAsync("/api/v1/contacts?externalId=r-1", Ct), HttpStatusCode.OK);
+            var id = view["items"]![0]!["id"]!.GetValue<string>();
+            var contactEvents = await HeraldInstance.ReadObjectAsync(await herald.Api.GetAsync($"/api/v1/contacts/{id}/events", Ct), HttpStatusCode.OK);
+            return contactEvents["items"]!.AsArray().Count == 1 ? contactEvents : null;
+        }, "old events to be purged", TimeSpan.FromSeconds(30));
+
+        Assert.Equal("identify", left["items"]![0]!["type"]!.GetValue<string>());
+        Assert.Equal(5, left["counts"]![0]!["count"]!.GetValue<long>());
     }
 }
