@@ -13,7 +13,7 @@ public sealed class ContactsTests(BrowserFixture browser, DashboardServer server
         var csv = Path.Combine(Directory.CreateTempSubdirectory("herald-dash-csv-").FullName, "contacts.csv");
         await File.WriteAllTextAsync(csv, $"phone,first_name,city,consent.promotional\n+919812399001,Asha,{tag},yes\nnot-a-phone,Bad,{tag},no\n+919812399002,Ravi,{tag},no\n", Ct);
         await SignInAsync();
-        await Page.GetByRole(AriaRole.Link, new() { Name = "Contacts", Exact = true }).ClickAsync();
+        await Page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Contacts", Exact = true }).ClickAsync();
 
         await Page.GetByLabel("CSV file").SetInputFilesAsync(csv);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
@@ -34,8 +34,8 @@ public sealed class ContactsTests(BrowserFixture browser, DashboardServer server
         Assert.Equal(HttpStatusCode.OK, track.StatusCode);
         await Server.Api.PostAsJsonAsync("/api/v1/suppressions", new { phone = "+919812399001", reason = "complaint" }, Ct);
 
-        await Page.GetByRole(AriaRole.Link, new() { Name = "Contacts", Exact = true }).ClickAsync();
-        await Page.GetByLabel("Search").FillAsync(tag);
+        await Page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Contacts", Exact = true }).ClickAsync();
+        await Page.GetByLabel("Search", new() { Exact = true }).FillAsync(tag);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await Expect(Page.Locator("table.contacts tbody tr")).ToHaveCountAsync(2);
         var asha = Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "+919812399001" });
@@ -53,7 +53,7 @@ public sealed class ContactsTests(BrowserFixture browser, DashboardServer server
         await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("suppression list");
         await Expect(Page.GetByText($"u-{tag}")).ToBeVisibleAsync();
 
-        await Page.GetByRole(AriaRole.Link, new() { Name = "Contacts", Exact = true }).ClickAsync();
+        await Page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Contacts", Exact = true }).ClickAsync();
         await Page.GetByRole(AriaRole.Link, new() { Name = "Suppressions" }).ClickAsync();
         var row = Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "+919812399001" });
         await Expect(row).ToContainTextAsync("complaint");
