@@ -75,6 +75,31 @@ ensure_kannel() {
   # The package starts its own bearerbox as a service; the tests start theirs on free ports, so leave the service alone.
   [[ -x /usr/sbin/bearerbox && -x /usr/sbin/smsbox ]]
 }
+# ---------------------------------------------------------------- Segment's Node.js client
+# tests/Herald.Tests drives Segment's own library, @segment/analytics-node, against the real binary. Node.js comes from Debian
+# when missing; the package is installed once into artifacts/segment-client (kept for the next run) and its folder exported
+# as HERALD_TEST_SEGMENT_CLIENT.
+SEGMENT_CLIENT_VERSION="3.1.0"
+ensure_segment_client() {
+  local dir="$ROOT/artifacts/segment-client"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    apt_update_once || return 1
+    say "installing Node.js for the Segment client test"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || return 1
+  fi
+  if [[ "$(node -p "require('$dir/node_modules/@segment/analytics-node/package.json').version" 2>/dev/null)" != "$SEGMENT_CLIENT_VERSION" ]]; then
+    say "installing @segment/analytics-node@$SEGMENT_CLIENT_VERSION into $dir"
+    mkdir -p "$dir"
+    (cd "$dir" && [[ -f package.json ]] || echo '{"private": true}' >"$dir/package.json")
+    npm install --prefix "$dir" --no-audit --no-fund --silent "@segment/analytics-node@$SEGMENT_CLIENT_VERSION" >>"$LOG" 2>&1 || return 1
+  fi
+  export HERALD_TEST_SEGMENT_CLIENT="$dir"
+  say "Segment client: $dir (node $(node --version))"
+}
+if ! ensure_segment_client; then
+  say "could not install Node.js or @segment/analytics-node for the Segment client test"
+  finish 0 0 0 1
+fi
 
 # ---------------------------------------------------------------- PostgreSQL
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then

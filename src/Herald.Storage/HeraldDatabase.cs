@@ -1,4 +1,5 @@
 using Herald.Storage.Audit;
+using Herald.Storage.Contacts;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
@@ -32,6 +33,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         AuditStore = new SqlAuditStore(database);
         SegmentStore = new SqlSegmentStore(database);
         PolicyStore = new SqlPolicyStore(database);
+        ContactStore = new SqlContactStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -46,6 +48,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlAuditStore AuditStore { get; }
     internal SqlSegmentStore SegmentStore { get; }
     internal SqlPolicyStore PolicyStore { get; }
+    internal SqlContactStore ContactStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -82,6 +85,15 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IPolicyStore Policy => PolicyStore;
     /// <summary>Registered DLT templates.</summary>
     public IDltTemplateStore DltTemplates => PolicyStore;
+
+    /// <summary>Contacts and their consent.</summary>
+    public IContactStore Contacts => ContactStore;
+    /// <summary>The suppression list.</summary>
+    public ISuppressionStore Suppressions => ContactStore;
+    /// <summary>Events and their per-contact aggregates.</summary>
+    public IEventStore Events => ContactStore;
+    /// <summary>Contact imports.</summary>
+    public IImportStore Imports => ContactStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

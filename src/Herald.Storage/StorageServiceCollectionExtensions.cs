@@ -38,6 +38,11 @@ public static class StorageServiceCollectionExtensions
         // The send-path policy's reads and DLT templates (issue 12)
         services.AddSingleton<IPolicyStore>(sp => Db(sp).PolicyStore);
         services.AddSingleton<IDltTemplateStore>(sp => Db(sp).PolicyStore);
+        // Contacts, consent, suppressions, events, imports
+        services.AddSingleton<IContactStore>(sp => Db(sp).ContactStore);
+        services.AddSingleton<ISuppressionStore>(sp => Db(sp).ContactStore);
+        services.AddSingleton<IEventStore>(sp => Db(sp).ContactStore);
+        services.AddSingleton<IImportStore>(sp => Db(sp).ContactStore);
         return services;
     }
 

@@ -14,12 +14,12 @@ public abstract partial class StorageComplianceTests
         await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: Ct));
     }
 
-    private static string NewPhone() => "+9198" + Random.Shared.NextInt64(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string NewIndianPhone() => "+9198" + Random.Shared.NextInt64(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Suppressions_ByPhone_WithTheirCategories()
     {
-        var (all, promo, clean) = (NewPhone(), NewPhone(), NewPhone());
+        var (all, promo, clean) = (NewIndianPhone(), NewIndianPhone(), NewIndianPhone());
         await PolicySqlAsync("INSERT INTO suppressions (phone, reason, categories, source, created_at, updated_at) VALUES (@all, 'opt-out', '*', 'sms', 1000, 1000), (@promo, 'complaint', 'promotional, service', NULL, 2000, 2000)",
             new { all, promo });
 
@@ -35,7 +35,7 @@ public abstract partial class StorageComplianceTests
     [Fact]
     public async Task Contacts_ByPhone_WithConsent_ErasedLeftOut()
     {
-        var (granted, erased, bare) = (NewPhone(), NewPhone(), NewPhone());
+        var (granted, erased, bare) = (NewIndianPhone(), NewIndianPhone(), NewIndianPhone());
         var id = "ct_" + Unique();
         await PolicySqlAsync("""
             INSERT INTO contacts (id, phone, country, timezone, attributes, created_at, updated_at) VALUES (@id, @granted, 'IN', 'Asia/Kolkata', '{}', 0, 0);
@@ -57,7 +57,7 @@ public abstract partial class StorageComplianceTests
     public async Task Recent_CountsSentAndDueMessagesOfTheType_NotRefusedOnes()
     {
         var db = await QueueDatabaseAsync();
-        var to = NewPhone();
+        var to = NewIndianPhone();
         var now = Time.GetUtcNow();
         async Task<string> Enqueue(string type, DateTimeOffset due, DeliveryState status = DeliveryState.Queued)
         {

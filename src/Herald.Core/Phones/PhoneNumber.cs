@@ -48,6 +48,24 @@ public sealed record PhoneNumber
         }
     }
 
+    /// <summary>
+    /// The first IANA time zone libphonenumber gives for the number (by its prefix, which for most countries is the country's
+    /// zone), or null when it knows none (e.g. a number that is possible but not valid).
+    /// </summary>
+    public string? DefaultTimeZone()
+    {
+        try
+        {
+            var mapper = PhoneNumberToTimeZonesMapper.GetInstance();
+            var zones = mapper.GetTimeZonesForNumber(Util.Parse(E164, null));
+            return zones.Count > 0 && zones[0] != mapper.GetUnknownTimeZone() ? zones[0] : null;
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Formats for a provider: <c>e164</c> (default) or <c>digits</c>.</summary>
     public string Format(string? toFormat) =>
         string.Equals(toFormat, "digits", StringComparison.OrdinalIgnoreCase) ? Digits : E164;

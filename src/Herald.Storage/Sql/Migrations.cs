@@ -326,6 +326,10 @@ internal static class Migrations
             CREATE INDEX ix_pending_reports_matched ON pending_reports (id) WHERE message_id IS NOT NULL;
             CREATE INDEX ix_pending_reports_received ON pending_reports (received_at);
             """),
+        // The suppression list pages newest first (created_at, phone): without this a long list is sorted whole for every page.
+        (120, "suppressions by time", d => """
+            CREATE INDEX ix_suppressions_created ON suppressions (created_at, phone);
+            """),
         // Segments (issue 12 §3): saved rules; the indexes their compiled SQL reads through (contacts with an event by name and
         // recency, contacts by consent); on PostgreSQL the one ISO-8601 date reader that answers NULL for a string that is not a date
         // (SQLite's julianday does the same natively), so attribute dates compare the same way on both databases.

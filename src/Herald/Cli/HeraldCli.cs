@@ -21,6 +21,7 @@ internal static class HeraldCli
         KeysCommand.Create(),
         BackupCommand.CreateBackup(),
         BackupCommand.CreateRestore(),
+        ContactsCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; a usage error prints what is wrong and exits with <see cref="UsageExitCode"/>.</summary>

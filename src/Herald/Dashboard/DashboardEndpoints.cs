@@ -94,6 +94,33 @@ internal static class DashboardEndpoints
                 : Results.Ok(new { count = count.Count });
         }).Accepts<IFormCollection>("application/x-www-form-urlencoded", "multipart/form-data").AddEndpointFilter<RequireAntiforgery>().ExcludeFromDescription();
 
+        // The Contacts page's import form: the file is spooled and imported like POST /api/v1/contacts/import, then the import's page follows it.
+        var imports = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Herald.Engagement.Imports.ImportOptions>>().Value;
+        app.MapPost("/dashboard/contacts/import", async (HttpContext context, Herald.Engagement.Imports.IContactImports importer, CancellationToken ct) =>
+        {
+            var form = await context.Request.ReadFormAsync(ct);
+            if (form.Files["file"] is not { Length: > 0 } file)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No file", detail: "Choose a CSV file to import.");
+            }
+            await using var stream = file.OpenReadStream();
+            using var csv = await importer.SpoolAsync(stream, ct);
+            var started = await importer.StartAsync(csv, null, ct);
+            return started.Import is { } import
+                ? Results.Redirect($"/imports/{import.Id}")
+                : Results.Problem(statusCode: started.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, title: "The CSV cannot be imported",
+                    detail: started.Error);
+        }).RequireAuthorization(DashboardAuth.Policy).AddEndpointFilter<RequireAntiforgery>()
+            .WithMetadata(new BodySizeLimit(imports.MaxBytes + (1024 * 1024)))
+            .WithFormOptions(multipartBodyLengthLimit: imports.MaxBytes + (1024 * 1024))
+            .ExcludeFromDescription();
+
+        json.MapGet("/imports/{id}/errors.csv", async (string id, IImportStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct) is null
+                ? Results.NotFound()
+                : Results.File(System.Text.Encoding.UTF8.GetBytes(await store.GetErrorRowsAsync(id, ct) ?? "row,error\r\n"), "text/csv; charset=utf-8", $"{id}-errors.csv"))
+            .ExcludeFromDescription();
+
         // Polled every second by the dialog while the delivery report is on its way.
         json.MapGet("/messages/{id}/status", async (string id, IMessageStore messages, CancellationToken ct) =>
         {

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Herald.Api.Audit;
 using Herald.Api.Cluster;
 using Herald.Api.Connect;
+using Herald.Api.Contacts;
+using Herald.Api.Events;
 using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
 using Herald.Api.Dlt;
@@ -13,6 +15,7 @@ using Herald.Api.Messages;
 using Herald.Api.Outbox;
 using Herald.Dispatch;
 using Herald.Engagement;
+using Herald.Engagement.Contacts;
 using Herald.Api.ProviderGroups;
 using Herald.Api.Providers;
 using Herald.Api.Reference;
@@ -251,6 +254,7 @@ public static class HeraldServer
             .PostConfigure(o => o.AllowLoopback |= options.Providers.AllowInsecureLoopback);
         services.AddHeraldDispatch(configuration);
         services.AddHeraldEngagement(configuration);
+        services.AddContacts(configuration, Path.Combine(options.DataDir, "imports"));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(HeraldMetrics.MeterName)
             .AddRuntimeInstrumentation()
@@ -322,6 +326,10 @@ public static class HeraldServer
         api.MapSegments();
         api.MapOutbox();
         api.MapAudit();
+        api.MapContacts();
+        api.MapSuppressions();
+        api.MapImports();
+        api.MapEvents();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }

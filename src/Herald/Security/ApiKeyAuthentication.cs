@@ -8,7 +8,10 @@ using Microsoft.Extensions.Options;
 
 namespace Herald.Security;
 
-/// <summary>Bearer API keys: <c>Authorization: Bearer hk_...</c>, looked up by SHA-256 hash.</summary>
+/// <summary>
+/// API keys, looked up by SHA-256 hash: <c>Authorization: Bearer hk_...</c>; or, as Segment's libraries send their write key,
+/// <c>Authorization: Basic base64(key + ":")</c>; or, on the Segment-style event calls only, the body's <c>writeKey</c>.
+/// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
@@ -24,7 +27,15 @@ internal sealed class ApiKeyAuthenticationHandler(
         var header = Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
         {
-            return AuthenticateResult.NoResult();
+            return Api.Events.EventEndpoints.IsEventCall(Request) && await BodyWriteKeyAsync() is { } writeKey
+                ? await AuthenticateKeyAsync(writeKey)
+                : AuthenticateResult.NoResult();
+        }
+        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return BasicKey(header["Basic ".Length..].Trim()) is { } basicKey
+                ? await AuthenticateKeyAsync(basicKey)
+                : AuthenticateResult.Fail("The Basic credentials must be base64(api key + \":\"): the API key as the user name (Segment's write key), with an empty password.");
         }
         if (header.Trim().Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
@@ -35,7 +46,11 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
         }
-        var key = header["Bearer ".Length..].Trim();
+        return await AuthenticateKeyAsync(header["Bearer ".Length..].Trim());
+    }
+
+    private async Task<AuthenticateResult> AuthenticateKeyAsync(string key)
+    {
         var record = await keys.FindActiveByHashAsync(ApiKeyHash.Of(key), Context.RequestAborted);
         if (record is null)
         {
@@ -63,6 +78,47 @@ internal sealed class ApiKeyAuthenticationHandler(
         });
     }
 
+    /// <summary>The key of <c>Basic base64(user:password)</c>: the user name (Segment's write key), else the password.</summary>
+    private static string? BasicKey(string encoded)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            var (user, password) = colon < 0 ? (text, "") : (text[..colon], text[(colon + 1)..]);
+            return user.Length > 0 ? user : password.Length > 0 ? password : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The top-level <c>writeKey</c> of a JSON body (Segment's libraries also put the key there); the body stays readable for the endpoint.</summary>
+    private async Task<string?> BodyWriteKeyAsync()
+    {
+        if (Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return null;
+        }
+        Request.EnableBuffering();
+        try
+        {
+            using var document = await System.Text.Json.JsonDocument.ParseAsync(Request.Body, cancellationToken: Context.RequestAborted);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("writeKey", out var key) && key.ValueKind == System.Text.Json.JsonValueKind.String
+                ? key.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // the endpoint answers the bad body, once the caller has a key
+        }
+        finally
+        {
+            Request.Body.Position = 0;
+        }
+    }
+
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -75,7 +131,9 @@ internal sealed class ApiKeyAuthenticationHandler(
             {
                 Status = StatusCodes.Status401Unauthorized,
                 Title = "Unauthorized",
-                Detail = failure ?? "Send 'Authorization: Bearer <api key>'. The first start printed the admin key and saved it in the data folder (api-key), or set HERALD_API_KEY.",
+                Detail = failure ?? (Api.Events.EventEndpoints.IsEventCall(Request)
+                    ? "Send an API key as the write key: 'Authorization: Basic base64(key + \":\")' (as Segment's libraries do), the body's writeKey, or 'Authorization: Bearer <api key>'."
+                    : null) ?? "Send 'Authorization: Bearer <api key>'. The first start printed the admin key and saved it in the data folder (api-key), or set HERALD_API_KEY.",
             },
         });
     }

@@ -26,6 +26,15 @@ public sealed class ApiScopeTests : IAsyncLifetime
         "POST /api/v1/messages/batch",
         "GET /api/v1/messages",
         "GET /api/v1/messages/{id}",
+        "POST /api/v1/contacts",
+        "POST /api/v1/contacts/import",
+        "POST /api/v1/identify",
+        "POST /api/v1/track",
+        "POST /api/v1/page",
+        "POST /api/v1/screen",
+        "POST /api/v1/group",
+        "POST /api/v1/alias",
+        "POST /api/v1/batch",
     ];
 
     /// <summary>POSTs that only read (a sample or an unsaved rule goes in the body; nothing is stored): read keys may call them.</summary>

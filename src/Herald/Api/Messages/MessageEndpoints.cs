@@ -130,25 +130,7 @@ internal static class MessageEndpoints
         }
     }
 
-    internal static string EncodeCursor(string id) => Convert.ToBase64String(Encoding.UTF8.GetBytes("m:" + id)).TrimEnd('=');
+    internal static string EncodeCursor(string id) => PageCursor.Encode("m", id);
 
-    internal static bool TryDecodeCursor(string cursor, out string? id)
-    {
-        id = null;
-        try
-        {
-            var padded = cursor.PadRight(cursor.Length + ((4 - (cursor.Length % 4)) % 4), '=');
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
-            if (text.StartsWith("m:", StringComparison.Ordinal))
-            {
-                id = text[2..];
-                return true;
-            }
-        }
-        catch (FormatException)
-        {
-            // fall through
-        }
-        return false;
-    }
+    internal static bool TryDecodeCursor(string cursor, out string? id) => PageCursor.TryDecode("m", cursor, out id);
 }

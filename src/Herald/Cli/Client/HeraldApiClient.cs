@@ -36,7 +36,11 @@ internal sealed class HeraldApiClient : IDisposable
         SendAsync(HttpMethod.Get, path, null, null, cancellationToken);
 
     public Task<JsonNode?> PostAsync(string path, JsonNode? body, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? headers = null) =>
-        SendAsync(HttpMethod.Post, path, body, headers, cancellationToken);
+        SendAsync(HttpMethod.Post, path, body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), headers, cancellationToken);
+
+    /// <summary>Posts a file as the body (streamed, not read into memory), e.g. a CSV as text/csv.</summary>
+    public Task<JsonNode?> PostStreamAsync(string path, Stream body, string contentType, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, path, new StreamContent(body) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType) } }, null, cancellationToken);
 
     public Task<JsonNode?> DeleteAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, path, null, null, cancellationToken);
@@ -51,14 +55,10 @@ internal sealed class HeraldApiClient : IDisposable
         return set.Count == 0 ? "" : "?" + string.Join('&', set);
     }
 
-    private async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, IReadOnlyDictionary<string, string>? headers,
+    private async Task<JsonNode?> SendAsync(HttpMethod method, string path, HttpContent? content, IReadOnlyDictionary<string, string>? headers,
         CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        if (body is not null)
-        {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        }
+        using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = content };
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             request.Headers.TryAddWithoutValidation(name, value);

@@ -1,0 +1,86 @@
+using Herald.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Engagement.Events;
+
+/// <summary>How long events are kept (section <c>Herald:Events</c>).</summary>
+public sealed class EventOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Herald:Events";
+
+    /// <summary>
+    /// Events received longer ago than this are removed (their per-contact counts stay). Default: none, events are kept.
+    /// Segments that look back (e.g. "added_to_cart within P30D") need at least that much.
+    /// </summary>
+    public TimeSpan? Retention { get; set; }
+
+    /// <summary>How often old events are looked for. Default 1 hour.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Events removed per statement, so a purge never holds the database for long. Default 1,000.</summary>
+    public int PurgeBatch { get; set; } = 1000;
+}
+
+internal sealed class EventOptionsValidator : IValidateOptions<EventOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EventOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Retention is { } retention && retention < TimeSpan.FromHours(1))
+        {
+            failures.Add("Herald:Events:Retention must be at least 1 hour (e.g. 90.00:00:00 for 90 days), or unset to keep events.");
+        }
+        if (options.PurgeInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("Herald:Events:PurgeInterval must be at least 1 second.");
+        }
+        if (options.PurgeBatch is < 1 or > 100_000)
+        {
+            failures.Add("Herald:Events:PurgeBatch must be between 1 and 100000.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>Removes events older than Herald:Events:Retention in small batches, in the background.</summary>
+internal sealed partial class EventRetention(IEventStore events, IOptions<EventOptions> options, TimeProvider time, ILogger<EventRetention> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        if (o.Retention is not { } retention)
+        {
+            return;
+        }
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var before = time.GetUtcNow() - retention;
+                long removed = 0;
+                int batch;
+                do
+                {
+                    batch = await events.PurgeAsync(before, o.PurgeBatch, stoppingToken);
+                    removed += batch;
+                    await Task.Yield(); // let other writers take their turn between batches
+                }
+                while (batch == o.PurgeBatch);
+                if (removed > 0)
+                {
+                    LogPurged(removed, before);
+                }
+                await Task.Delay(o.PurgeInterval, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} events received before {Before} (Herald:Events:Retention)")]
+    private partial void LogPurged(long count, DateTimeOffset before);
+}

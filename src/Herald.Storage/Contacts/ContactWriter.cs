@@ -1,0 +1,188 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Herald.Storage.Records;
+using Herald.Storage.Sql;
+
+namespace Herald.Storage.Contacts;
+
+/// <summary>
+/// Creates and updates contacts inside a caller's transaction: the one upsert behind the API, imports and identify events.
+/// A chunk of changes is matched against the stored contacts with a few IN queries, decided in memory (in order, so a
+/// later change in the chunk sees an earlier one), then written as one statement batch.
+/// </summary>
+internal sealed class ContactWriter(SqlDatabase database, DbConnection connection, DbTransaction transaction, StatementBatch batch)
+{
+    private static readonly Statement Insert = new("""
+        INSERT INTO contacts (id, phone, external_id, country, timezone, locale, attributes, created_at, updated_at)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p7)
+        """);
+    private static readonly Statement Update = new("""
+        UPDATE contacts SET phone = @p1, external_id = @p2, country = @p3, timezone = @p4, locale = @p5, attributes = @p6, updated_at = @p7
+        WHERE id = @p0
+        """);
+    private static readonly Statement Consent = new("""
+        INSERT INTO contact_consents (contact_id, category, granted, source, at) VALUES (@p0, @p1, @p2, @p3, @p4)
+        ON CONFLICT (contact_id, category) DO UPDATE SET granted = excluded.granted, source = excluded.source, at = excluded.at
+        """);
+
+    private readonly Dictionary<string, Row> _byPhone = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Row> _byExternalId = new(StringComparer.Ordinal);
+
+    /// <summary>Contacts looked up or written so far, by external id (for events that name a user id).</summary>
+    public async Task<string?> ContactIdForExternalIdAsync(string externalId, CancellationToken cancellationToken)
+    {
+        if (!_byExternalId.ContainsKey(externalId))
+        {
+            await LoadAsync([], [externalId], cancellationToken);
+        }
+        return _byExternalId.TryGetValue(externalId, out var row) ? row.Id : null;
+    }
+
+    /// <summary>Loads the stored contacts of these keys so that later lookups and upserts are decided in memory.</summary>
+    public async Task LoadAsync(IEnumerable<string> phones, IEnumerable<string> externalIds, CancellationToken cancellationToken)
+    {
+        foreach (var (column, keys, index) in new[] { ("phone", phones, _byPhone), ("external_id", externalIds, _byExternalId) })
+        {
+            foreach (var chunk in keys.Where(k => !index.ContainsKey(k)).Distinct(StringComparer.Ordinal).Chunk(SqlDatabase.ListChunk))
+            {
+                var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+                    $"SELECT id AS Id, phone AS Phone, external_id AS ExternalId, country AS Country, timezone AS Timezone, locale AS Locale, attributes AS Attributes " +
+                    $"FROM contacts WHERE {database.Dialect.InList(column, "keys")}",
+                    new { keys = chunk }, transaction, cancellationToken: cancellationToken));
+                foreach (var row in rows)
+                {
+                    Index(row);
+                }
+            }
+        }
+    }
+
+    /// <summary>Decides each change and queues its writes on the batch (the caller flushes); one result per change.</summary>
+    public async Task<List<ContactUpsertResult>> UpsertAsync(IReadOnlyList<ContactChange> changes, long now, CancellationToken cancellationToken)
+    {
+        await LoadAsync(changes.Select(c => c.Phone).OfType<string>(), changes.Select(c => c.ExternalId).OfType<string>(), cancellationToken);
+        var results = new List<ContactUpsertResult>(changes.Count);
+        foreach (var change in changes)
+        {
+            results.Add(Upsert(change, now));
+        }
+        return results;
+    }
+
+    private ContactUpsertResult Upsert(ContactChange change, long now)
+    {
+        if (change.Phone is null && change.ExternalId is null)
+        {
+            return new ContactUpsertResult(null, false, "A contact needs a phone or an externalId.");
+        }
+        var byExternalId = change.ExternalId is null ? null : _byExternalId.GetValueOrDefault(change.ExternalId);
+        var byPhone = change.Phone is null ? null : _byPhone.GetValueOrDefault(change.Phone);
+        if (byExternalId is not null && byPhone is not null && byExternalId != byPhone)
+        {
+            return new ContactUpsertResult(null, false,
+                $"Phone {change.Phone} belongs to contact {byPhone.Id} and externalId '{change.ExternalId}' to contact {byExternalId.Id}: change one of them, or delete one contact first.");
+        }
+        if (byExternalId is null && byPhone is { ExternalId: { } other } && change.ExternalId is not null && other != change.ExternalId)
+        {
+            return new ContactUpsertResult(null, false,
+                $"Phone {change.Phone} belongs to contact {byPhone.Id}, whose externalId is '{other}', not '{change.ExternalId}': use that externalId, or change the contact's externalId first.");
+        }
+        var row = byExternalId ?? byPhone;
+        if (row is null)
+        {
+            row = new Row
+            {
+                Id = "ct_" + Guid.CreateVersion7(database.Clock.GetUtcNow()).ToString("N"),
+                Phone = change.Phone,
+                ExternalId = change.ExternalId,
+                Country = change.Country,
+                Timezone = change.Timezone ?? change.DefaultTimezone,
+                Locale = change.Locale,
+                Attributes = Merge(null, change.Attributes),
+            };
+            batch.Add(Insert, row.Id, row.Phone, row.ExternalId, row.Country, row.Timezone, row.Locale, row.Attributes, now);
+            Index(row);
+            AddConsents(row.Id, change);
+            return new ContactUpsertResult(row.Id, true, null);
+        }
+        if (change.Phone is not null && change.Phone != row.Phone)
+        {
+            if (row.Phone is not null)
+            {
+                _byPhone.Remove(row.Phone);
+            }
+            row.Phone = change.Phone;
+            row.Country = change.Country;
+        }
+        row.ExternalId = change.ExternalId ?? row.ExternalId;
+        row.Country = change.Country ?? row.Country;
+        row.Timezone = change.Timezone ?? row.Timezone ?? change.DefaultTimezone;
+        row.Locale = change.Locale ?? row.Locale;
+        row.Attributes = Merge(row.Attributes, change.Attributes);
+        Index(row);
+        batch.Add(Update, row.Id, row.Phone, row.ExternalId, row.Country, row.Timezone, row.Locale, row.Attributes, now);
+        AddConsents(row.Id, change);
+        return new ContactUpsertResult(row.Id, false, null);
+    }
+
+    private void AddConsents(string contactId, ContactChange change)
+    {
+        foreach (var consent in change.Consents)
+        {
+            batch.Add(Consent, contactId, consent.Category, consent.Granted ? 1 : 0, consent.Source, consent.At.ToUnixTimeMilliseconds());
+        }
+    }
+
+    private void Index(Row row)
+    {
+        if (row.Phone is not null)
+        {
+            _byPhone[row.Phone] = row;
+        }
+        if (row.ExternalId is not null)
+        {
+            _byExternalId[row.ExternalId] = row;
+        }
+    }
+
+    /// <summary>Top-level merge: the change's keys replace the stored ones, a null removes one.</summary>
+    internal static string Merge(string? stored, JsonObject? change)
+    {
+        if (change is null || change.Count == 0)
+        {
+            return stored ?? "{}";
+        }
+        if (stored is null or "{}" && change.All(p => p.Value is not null))
+        {
+            return change.ToJsonString(Options);
+        }
+        var merged = stored is null ? [] : JsonNode.Parse(stored) as JsonObject ?? [];
+        foreach (var (key, value) in change)
+        {
+            if (value is null)
+            {
+                merged.Remove(key);
+            }
+            else
+            {
+                merged[key] = value.DeepClone();
+            }
+        }
+        return merged.ToJsonString(Options);
+    }
+
+    private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private sealed class Row
+    {
+        public string Id { get; set; } = "";
+        public string? Phone { get; set; }
+        public string? ExternalId { get; set; }
+        public string? Country { get; set; }
+        public string? Timezone { get; set; }
+        public string? Locale { get; set; }
+        public string Attributes { get; set; } = "{}";
+    }
+}
