@@ -1,6 +1,8 @@
+using Herald.Engagement.Campaigns;
 using Herald.Engagement.Policy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Engagement;
@@ -18,6 +20,16 @@ public static class EngagementServiceCollectionExtensions
             .PostConfigure(o => { if (!policy.GetSection(nameof(PolicyOptions.FrequencyCaps)).Exists()) o.FrequencyCaps = [.. PolicyOptions.DefaultFrequencyCaps]; })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
+        services.AddOptions<CampaignOptions>().Bind(configuration.GetSection(CampaignOptions.Section))
+            .Validate(o => o.ChunkSize is >= 1 and <= 5000, "Herald:Campaigns:ChunkSize must be between 1 and 5000.")
+            .Validate(o => o.Lease >= TimeSpan.FromSeconds(5), "Herald:Campaigns:Lease must be at least 5 seconds.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Herald:Campaigns:PollInterval must be above zero.")
+            .ValidateOnStart();
+        services.TryAddSingleton<IRecipientRenderer, PlainBodyRenderer>();
+        services.AddSingleton<ICampaigns>(sp => new CampaignService(sp.GetRequiredService<Storage.ICampaignStore>(), sp.GetService<ISegmentAudiences>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton<CampaignRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
         return services;
     }
 }

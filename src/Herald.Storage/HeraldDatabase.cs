@@ -1,3 +1,4 @@
+using Herald.Storage.Campaigns;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
@@ -26,6 +27,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         DashboardUserStore = new SqlDashboardUserStore(database);
         OutboxStore = new SqlOutboxStore(database);
         StatsService = new SqlMessageStats(database);
+        CampaignStore = new SqlCampaignStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -37,6 +39,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlDashboardUserStore DashboardUserStore { get; }
     internal SqlOutboxStore OutboxStore { get; }
     internal SqlMessageStats StatsService { get; }
+    internal SqlCampaignStore CampaignStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -62,6 +65,8 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IDeadLetterStore DeadLetters => MessageStore;
     /// <summary>Provider groups.</summary>
     public IProviderGroupStore ProviderGroups => ProviderGroupStore;
+    /// <summary>Campaigns and their frozen audiences.</summary>
+    public ICampaignStore Campaigns => CampaignStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

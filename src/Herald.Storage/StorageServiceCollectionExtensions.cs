@@ -28,6 +28,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IProviderGroupStore>(sp => Db(sp).ProviderGroupStore);
         services.AddSingleton<IDashboardUserStore>(sp => Db(sp).DashboardUserStore);
         services.AddSingleton<IOutboxStore>(sp => Db(sp).OutboxStore);
+        // Campaigns
+        services.AddSingleton<ICampaignStore>(sp => Db(sp).CampaignStore);
         // Counts and provider figures
         services.AddSingleton<IMessageStats>(sp => Db(sp).StatsService);
         return services;

@@ -9,6 +9,7 @@ using Herald.Api.Health;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
 using Herald.Api.Outbox;
+using Herald.Api.Campaigns;
 using Herald.Dispatch;
 using Herald.Engagement;
 using Herald.Api.ProviderGroups;
@@ -277,6 +278,7 @@ public static class HeraldServer
         api.MapSendMessages();
         api.MapDeadLetters();
         api.MapOutbox();
+        api.MapCampaigns();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }

@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Herald.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Herald.Tests.Campaigns;
+
+/// <summary>Campaigns over real HTTP, a real database and a stub provider: launch, throttle, pause, resume, cancel, report.</summary>
+public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string?> Fast = new()
+    {
+        ["Herald:Dispatch:PollInterval"] = "00:00:00.050",
+        ["Herald:Campaigns:PollInterval"] = "00:00:00.050",
+        ["Herald:Campaigns:ChunkSize"] = "40",
+    };
+
+    private readonly ConcurrentQueue<string> _sentTo = new();
+    private StubProvider _stub = null!;
+    private HeraldInstance _herald = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _stub = await StubProvider.StartAsync(async context =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            _sentTo.Enqueue(form["to"].ToString());
+            await context.Response.WriteAsJsonAsync(new { id = "stub-" + form["message_id"] });
+        });
+        _herald = await HeraldInstance.StartAsync(database, extra: Fast);
+        await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/providers", new
+        {
+            nickname = "Stub",
+            kind = "generic",
+            settings = new
+            {
+                endpoint = _stub.Url.ToString(),
+                parameters = new[] { new { key = "to", value = "$$To" }, new { key = "body", value = "$$Body" }, new { key = "message_id", value = "$$MessageID" } },
+            },
+        }), HttpStatusCode.Created);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _herald.DisposeAsync();
+        await _stub.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Launch_AllContacts_SendsEachNumberOnceAndReportsTheCounts()
+    {
+        await SeedContactsAsync(60, erased: 2, withoutPhone: 3);
+        var campaign = await CreateAsync(new { name = "Diwali offer", allContacts = true, body = "Diwali sale: 20% off today", type = "mkt" });
+
+        var launched = await ChangeAsync(campaign, "launch");
+        Assert.Equal("running", launched["status"]!.GetValue<string>());
+        Assert.Equal(55, launched["audienceCount"]!.GetValue<long>());
+        var report = await WaitForAsync(campaign, r => r["campaign"]!["status"]!.GetValue<string>() == "completed" && Count(r["messages"], "accepted") == 55);
+
+        Assert.Equal(55, Count(report["recipients"], "queued"));
+        Assert.Equal(55, _sentTo.Count);
+        Assert.Equal(55, _sentTo.Distinct().Count());
+        var recipients = await GetAsync($"/api/v1/campaigns/{campaign}/recipients?limit=1000");
+        Assert.All(recipients["items"]!.AsArray(), r => Assert.Equal("accepted", r!["messageStatus"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task PauseResume_Throttled_TakesBackUnsentAndSendsEveryoneOnce()
+    {
+        await SeedContactsAsync(120);
+        var campaign = await CreateAsync(new { name = "Slow one", allContacts = true, body = "Hello", throttle = new { perSecond = 40 } });
+        await ChangeAsync(campaign, "launch");
+        await WaitForAsync(campaign, r => Count(r["recipients"], "queued") >= 20);
+
+        var paused = await ChangeAsync(campaign, "pause");
+        Assert.Equal("paused", paused["status"]!.GetValue<string>());
+        var atPause = await ReportAsync(campaign);
+        var sentAtPause = Count(atPause["recipients"], "queued");
+        Assert.InRange(sentAtPause, 1, 119);
+        Assert.Equal(120 - sentAtPause, Count(atPause["recipients"], "pending"));
+        await Task.Delay(300);
+        Assert.Equal(sentAtPause, Count((await ReportAsync(campaign))["recipients"], "queued"));
+
+        await ChangeAsync(campaign, "resume");
+        await WaitForAsync(campaign, r => r["campaign"]!["status"]!.GetValue<string>() == "completed" && Count(r["messages"], "accepted") == 120);
+        Assert.Equal(120, _sentTo.Count);
+        Assert.Equal(120, _sentTo.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Cancel_Running_CancelsEveryoneNotYetSent()
+    {
+        await SeedContactsAsync(100);
+        var campaign = await CreateAsync(new { name = "Cancelled", allContacts = true, body = "Hello", throttle = new { per5Minutes = 600 } });
+        await ChangeAsync(campaign, "launch");
+        await WaitForAsync(campaign, r => Count(r["recipients"], "queued") >= 2);
+
+        var cancelled = await ChangeAsync(campaign, "cancel");
+
+        Assert.Equal("cancelled", cancelled["status"]!.GetValue<string>());
+        var report = await ReportAsync(campaign);
+        var sent = Count(report["recipients"], "queued");
+        Assert.Equal(100 - sent, Count(report["recipients"], "cancelled"));
+        Assert.Equal(0, Count(report["recipients"], "pending"));
+        var conflict = await _herald.Api.PostAsync($"/api/v1/campaigns/{campaign}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+    }
+
+    [Fact]
+    public async Task Launch_ScheduledLaterAndLocalTime_WaitsAndSetsEachZonesTime()
+    {
+        await SeedContactsAsync(2);
+        await SetTimeZoneAsync(0, "Asia/Kolkata");
+        await SetTimeZoneAsync(1, "America/New_York");
+        var later = await CreateAsync(new { name = "Tomorrow", allContacts = true, body = "Hi", schedule = new { localTime = "10:30", date = "2027-01-15" } });
+
+        var launched = await ChangeAsync(later, "launch");
+
+        Assert.Equal("scheduled", launched["status"]!.GetValue<string>());
+        var due = (await GetAsync($"/api/v1/campaigns/{later}/recipients"))["items"]!.AsArray()
+            .ToDictionary(r => r!["contactId"]!.GetValue<string>(), r => r!["dueAt"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(DateTimeOffset.Parse("2027-01-15T05:00:00Z", System.Globalization.CultureInfo.InvariantCulture), due["ct_0"]);
+        Assert.Equal(DateTimeOffset.Parse("2027-01-15T15:30:00Z", System.Globalization.CultureInfo.InvariantCulture), due["ct_1"]);
+        await Task.Delay(300);
+        Assert.Empty(_sentTo);
+        Assert.Equal("scheduled", (await GetAsync($"/api/v1/campaigns/{later}"))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Launch_LiquidBodyWithoutTemplates_SkipsWithAReasonInsteadOfSendingBraces()
+    {
+        await SeedContactsAsync(3);
+        var campaign = await CreateAsync(new { name = "Personal", contactIds = new[] { "ct_0", "ct_1", "ct_2", "ct_unknown" }, body = "Hi {{ contact.first_name }}" });
+
+        await ChangeAsync(campaign, "launch");
+        var report = await WaitForAsync(campaign, r => r["campaign"]!["status"]!.GetValue<string>() == "completed");
+
+        Assert.Equal(3, Count(report["recipients"], "skipped"));
+        Assert.StartsWith("render-error", report["skippedByReason"]!.AsObject().Single().Key, StringComparison.Ordinal);
+        Assert.Empty(_sentTo);
+    }
+
+    [Fact]
+    public async Task Create_InvalidDefinition_SaysWhatToFixByField()
+    {
+        var response = await _herald.Api.PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            name = "", body = "x", segmentId = "seg_1", allContacts = true, type = "otp", throttle = new { perSecond = 0 },
+            schedule = new { localTime = "25:99", date = "soon" }, stopOnErrorRate = 2,
+        });
+
+        var problem = await HeraldInstance.ReadObjectAsync(response, HttpStatusCode.BadRequest);
+        var errors = problem["errors"]!.AsObject();
+        foreach (var field in new[] { "name", "audience", "type", "throttle", "schedule.localTime", "schedule.date", "stopOnErrorRate" })
+        {
+            Assert.True(errors.ContainsKey(field), $"no error for {field}: {problem}");
+        }
+    }
+
+    [Fact]
+    public async Task Update_AfterLaunch_IsAConflictAndUnknownIsNotFound()
+    {
+        await SeedContactsAsync(1);
+        var campaign = await CreateAsync(new { name = "Once", allContacts = true, body = "Hi" });
+        await ChangeAsync(campaign, "launch");
+
+        var update = await _herald.Api.PutAsJsonAsync($"/api/v1/campaigns/{campaign}", new { name = "Twice", allContacts = true, body = "Hi again" });
+        Assert.Equal(HttpStatusCode.Conflict, update.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _herald.Api.GetAsync("/api/v1/campaigns/cmp_nope/report")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _herald.Api.PostAsync($"/api/v1/campaigns/{campaign}/launch", null)).StatusCode);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    private async Task<string> CreateAsync(object definition)
+    {
+        var created = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/campaigns", definition), HttpStatusCode.Created);
+        Assert.Equal("draft", created["status"]!.GetValue<string>());
+        return created["id"]!.GetValue<string>();
+    }
+
+    private async Task<JsonObject> ChangeAsync(string id, string action) =>
+        await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsync($"/api/v1/campaigns/{id}/{action}", null), HttpStatusCode.OK);
+
+    private async Task<JsonObject> GetAsync(string path) => await HeraldInstance.ReadObjectAsync(await _herald.Api.GetAsync(path), HttpStatusCode.OK);
+
+    private Task<JsonObject> ReportAsync(string id) => GetAsync($"/api/v1/campaigns/{id}/report");
+
+    private async Task<JsonObject> WaitForAsync(string id, Func<JsonObject, bool> done)
+    {
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
+        while (true)
+        {
+            var report = await ReportAsync(id);
+            if (done(report))
+            {
+                return report;
+            }
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"campaign {id} did not get there: {report}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static long Count(JsonNode? counts, string key) => counts?[key]?.GetValue<long>() ?? 0;
+
+    /// <summary>Contacts ct_0… with numbers +1415555xxxx; the first <paramref name="erased"/> erased, the last <paramref name="withoutPhone"/> without a number.</summary>
+    private async Task SeedContactsAsync(int count, int erased = 0, int withoutPhone = 0)
+    {
+        await using var connection = await OpenAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO contacts (id, phone, country, attributes, erased_at, created_at, updated_at)
+                VALUES (@id, @phone, 'US', '{}', @erased, 0, 0)
+                """;
+            Add(command, "id", $"ct_{i}");
+            Add(command, "phone", i >= count - withoutPhone ? null : $"+1415555{i:D4}");
+            Add(command, "erased", i < erased ? 1L : null, System.Data.DbType.Int64);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    private async Task SetTimeZoneAsync(int contact, string zone)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE contacts SET timezone = @zone WHERE id = @id";
+        Add(command, "zone", zone);
+        Add(command, "id", $"ct_{contact}");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static void Add(DbCommand command, string name, object? value, System.Data.DbType type = System.Data.DbType.String)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        parameter.DbType = type;
+        command.Parameters.Add(parameter);
+    }
+
+    private async Task<DbConnection> OpenAsync()
+    {
+        DbConnection connection = _herald.Settings.GetValueOrDefault("Herald:Database:ConnectionString") is { } postgres
+            ? new NpgsqlConnection(postgres)
+            : new SqliteConnection($"Data Source={Path.Combine(_herald.DataDir, "herald.db")}");
+        await connection.OpenAsync();
+        return connection;
+    }
+}
+
+public sealed class SqliteCampaignTests() : CampaignTests(TestDatabase.Sqlite);
+
+public sealed class PostgresCampaignTests() : CampaignTests(TestDatabase.Postgres);
