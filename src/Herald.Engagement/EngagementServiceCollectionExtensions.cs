@@ -27,7 +27,7 @@ public static class EngagementServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IRecipientRenderer, PlainBodyRenderer>();
         services.AddSingleton<ICampaigns>(sp => new CampaignService(sp.GetRequiredService<Storage.ICampaignStore>(), sp.GetService<ISegmentAudiences>(),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            sp.GetRequiredService<Dispatch.Intake.IMessageIntake>(), sp.GetRequiredService<IRecipientRenderer>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<CampaignRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
         return services;

@@ -141,7 +141,19 @@ internal sealed partial class CampaignRunner(
             if (result.Prepared is not { } message)
             {
                 var (field, errors) = result.Errors!.First();
-                outcomes.Add(new RecipientOutcome.Skipped(recipient.Id, $"refused: {field}: {errors.FirstOrDefault()}"));
+                if (field != "to")
+                {
+                    // Not this recipient's fault (a missing sender, an unknown provider): every recipient would be refused the
+                    // same way, so the campaign pauses with the reason and its recipients stay pending for a resume after the fix.
+                    var why = $"paused by itself: its messages are refused ({field}: {errors.FirstOrDefault()}); fix the campaign or its provider, then resume";
+                    if (await store.TransitionAsync(campaign.Id, CampaignStatus.Active, CampaignStatus.Paused, why, cancellationToken))
+                    {
+                        LogPaused(campaign.Id, why);
+                    }
+                    await store.CommitAsync(campaign.Id, [.. recipients.Select(r => new RecipientOutcome.Skipped(r.Id, "released"))], cancellationToken);
+                    return false;
+                }
+                outcomes.Add(new RecipientOutcome.Skipped(recipient.Id, $"invalid-number: {errors.FirstOrDefault()}"));
                 continue;
             }
             prepared.Add(message);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Core;
+using Herald.Dispatch.Intake;
 using Herald.Storage;
 using Herald.Storage.Records;
 
@@ -32,6 +33,9 @@ public interface ICampaigns
     /// <summary>Stops for good: recipients not yet sent are cancelled.</summary>
     Task<CampaignResult> CancelAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>Sends the campaign's message to a few numbers now (not to its audience; not counted in its report).</summary>
+    Task<CampaignTestResult> TestAsync(string id, IReadOnlyList<string> numbers, CancellationToken cancellationToken);
+
     /// <summary>What the campaign achieved so far, or null.</summary>
     Task<CampaignReport?> ReportAsync(string id, CancellationToken cancellationToken);
 
@@ -54,6 +58,15 @@ public sealed record CampaignView(string Id, string Name, string Status, string?
 /// <param name="NotFound">No such campaign (404).</param>
 public sealed record CampaignResult(CampaignView? Campaign, IReadOnlyDictionary<string, string[]>? Errors = null, string? Conflict = null, bool NotFound = false);
 
+/// <summary>The answer of a test send: the message per number, or what is wrong.</summary>
+/// <param name="Sent">Each number and the id of the message sent to it.</param>
+/// <param name="Errors">What to fix, by field (400).</param>
+/// <param name="NotFound">No such campaign (404).</param>
+public sealed record CampaignTestResult(IReadOnlyList<CampaignTestMessage> Sent, IReadOnlyDictionary<string, string[]>? Errors = null, bool NotFound = false);
+
+/// <summary>One test message.</summary>
+public sealed record CampaignTestMessage(string To, string MessageId);
+
 /// <summary>What a campaign achieved.</summary>
 public sealed record CampaignReport(
     CampaignView Campaign,
@@ -67,8 +80,12 @@ public sealed record CampaignReport(
     double? DlrLatencyP95Ms,
     IReadOnlyList<CampaignMinute> PerMinute);
 
-internal sealed class CampaignService(ICampaignStore store, ISegmentAudiences? segments, TimeProvider time) : ICampaigns
+internal sealed class CampaignService(ICampaignStore store, ISegmentAudiences? segments, IMessageIntake intake, IRecipientRenderer renderer, TimeProvider time)
+    : ICampaigns
 {
+    /// <summary>The most numbers one test send takes.</summary>
+    public const int MaxTestNumbers = 10;
+
     private static readonly string[] Finished = ["delivered", "failed", "undelivered", "rejected", "expired"];
 
     public async Task<CampaignResult> CreateAsync(CampaignDefinition definition, CancellationToken cancellationToken)
@@ -172,6 +189,52 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentAudiences? s
         }
         await store.TakeBackAsync(id, cancel: true, cancellationToken);
         return new CampaignResult(await GetAsync(id, cancellationToken));
+    }
+
+    public async Task<CampaignTestResult> TestAsync(string id, IReadOnlyList<string> numbers, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(id, cancellationToken) is not { } campaign)
+        {
+            return new CampaignTestResult([], NotFound: true);
+        }
+        if (numbers.Count is 0 or > MaxTestNumbers)
+        {
+            return new CampaignTestResult([], new Dictionary<string, string[]> { ["numbers"] = [$"List 1 to {MaxTestNumbers} numbers to send the test to."] });
+        }
+        var definition = campaign.Definition;
+        var lookups = new IntakeLookups();
+        var prepared = new List<PreparedMessage>();
+        var errors = new Dictionary<string, string[]>();
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            var text = definition.Body is null ? null : renderer.Render(definition.Body, new CampaignRecipient(0, "", numbers[i], null, "{}", null, 0));
+            if (text?.SkipReason is { } reason)
+            {
+                errors["body"] = [reason];
+                break;
+            }
+            var result = await intake.PrepareAsync(new MessageSubmission
+            {
+                To = numbers[i], ToField = $"numbers[{i}]", Body = text?.Text, Type = definition.EffectiveType, Sender = definition.Sender,
+                Provider = definition.Provider, ProviderGroup = definition.ProviderGroup, TemplateId = definition.TemplateId, Source = "campaign-test",
+                FirstNote = $"a test of campaign {campaign.Id} ({campaign.Name})",
+            }, IntakeMode.Queue, lookups, cancellationToken);
+            if (result.Errors is { } refused)
+            {
+                foreach (var (field, messages) in refused)
+                {
+                    errors[field] = messages;
+                }
+                continue;
+            }
+            prepared.Add(result.Prepared!);
+        }
+        if (errors.Count > 0)
+        {
+            return new CampaignTestResult([], errors);
+        }
+        await intake.SubmitAsync(prepared, null, cancellationToken);
+        return new CampaignTestResult([.. prepared.Select(p => new CampaignTestMessage(p.Message.To, p.Message.Id))]);
     }
 
     public async Task<CampaignReport?> ReportAsync(string id, CancellationToken cancellationToken)

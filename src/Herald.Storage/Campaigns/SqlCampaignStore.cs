@@ -8,7 +8,7 @@ using static Herald.Storage.Sql.SqlDatabase;
 namespace Herald.Storage.Campaigns;
 
 /// <summary>Campaigns over the <c>campaigns</c> and <c>campaign_recipients</c> tables.</summary>
-internal sealed class SqlCampaignStore(SqlDatabase database) : ICampaignStore
+internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaignStore
 {
     private const string Columns = """
         id AS Id, name AS Name, status AS Status, definition AS Definition, audience_count AS AudienceCount, status_reason AS StatusReason,
@@ -261,18 +261,26 @@ internal sealed class SqlCampaignStore(SqlDatabase database) : ICampaignStore
         async Task<IReadOnlyDictionary<string, long>> Group(string sql) =>
             (await connection.QueryAsync<(string? Key, long Count)>(new CommandDefinition(sql, new { id }, cancellationToken: cancellationToken)))
             .ToDictionary(r => r.Key ?? "unknown", r => r.Count, StringComparer.Ordinal);
+        // A report's timeline note ends with the time it was reported: grouped without it.
+        var failures = (await Group("""
+                SELECT COALESCE(e.note, e.event), COUNT(*) FROM messages m
+                JOIN message_events e ON e.message_id = m.id AND e.applied = 1 AND e.state = m.status
+                WHERE m.campaign_id = @id AND m.status IN ('failed', 'undelivered', 'rejected', 'expired')
+                GROUP BY COALESCE(e.note, e.event)
+                """))
+            .GroupBy(f => ReportedAt().Replace(f.Key, ""), StringComparer.Ordinal)
+            .Select(g => (Reason: g.Key.Length == 0 ? "unknown" : g.Key, Count: g.Sum(f => f.Value)))
+            .OrderByDescending(f => f.Count).Take(20)
+            .ToDictionary(f => f.Reason, f => f.Count, StringComparer.Ordinal);
         return new CampaignCounts(
             await Group("SELECT status, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id GROUP BY status"),
             await Group("SELECT reason, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id AND status = 'skipped' GROUP BY reason"),
             await Group("SELECT status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY status"),
-            // The entry that moved a failed message to its final state says why (the provider's error).
-            await Group("""
-                SELECT COALESCE(e.note, e.event), COUNT(*) FROM messages m
-                JOIN message_events e ON e.message_id = m.id AND e.applied = 1 AND e.state = m.status
-                WHERE m.campaign_id = @id AND m.status IN ('failed', 'undelivered', 'rejected', 'expired')
-                GROUP BY COALESCE(e.note, e.event) ORDER BY COUNT(*) DESC LIMIT 20
-                """));
+            failures);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s*\(?reported at [^)]*\)?$")]
+    private static partial System.Text.RegularExpressions.Regex ReportedAt();
 
     public async Task<IReadOnlyList<CampaignRecipientRow>> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken)
     {

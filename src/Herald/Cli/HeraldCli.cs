@@ -18,6 +18,7 @@ internal static class HeraldCli
         MessagesCommand.Create(),
         DlrCommand.Create(),
         KeysCommand.Create(),
+        CampaignsCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; a usage error prints what is wrong and exits with <see cref="UsageExitCode"/>.</summary>

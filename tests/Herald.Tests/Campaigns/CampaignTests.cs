@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Herald.Tests.Campaigns;
 
@@ -54,7 +51,7 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task Launch_AllContacts_SendsEachNumberOnceAndReportsTheCounts()
     {
-        await SeedContactsAsync(60, erased: 2, withoutPhone: 3);
+        await TestContacts.SeedAsync(_herald, 60, erased: 2, withoutPhone: 3);
         var campaign = await CreateAsync(new { name = "Diwali offer", allContacts = true, body = "Diwali sale: 20% off today", type = "mkt" });
 
         var launched = await ChangeAsync(campaign, "launch");
@@ -72,7 +69,7 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task PauseResume_Throttled_TakesBackUnsentAndSendsEveryoneOnce()
     {
-        await SeedContactsAsync(120);
+        await TestContacts.SeedAsync(_herald, 120);
         var campaign = await CreateAsync(new { name = "Slow one", allContacts = true, body = "Hello", throttle = new { perSecond = 40 } });
         await ChangeAsync(campaign, "launch");
         await WaitForAsync(campaign, r => Count(r["recipients"], "queued") >= 20);
@@ -95,7 +92,7 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task Cancel_Running_CancelsEveryoneNotYetSent()
     {
-        await SeedContactsAsync(100);
+        await TestContacts.SeedAsync(_herald, 100);
         var campaign = await CreateAsync(new { name = "Cancelled", allContacts = true, body = "Hello", throttle = new { per5Minutes = 600 } });
         await ChangeAsync(campaign, "launch");
         await WaitForAsync(campaign, r => Count(r["recipients"], "queued") >= 2);
@@ -114,9 +111,9 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task Launch_ScheduledLaterAndLocalTime_WaitsAndSetsEachZonesTime()
     {
-        await SeedContactsAsync(2);
-        await SetTimeZoneAsync(0, "Asia/Kolkata");
-        await SetTimeZoneAsync(1, "America/New_York");
+        await TestContacts.SeedAsync(_herald, 2);
+        await TestContacts.SetTimeZoneAsync(_herald, 0, "Asia/Kolkata");
+        await TestContacts.SetTimeZoneAsync(_herald, 1, "America/New_York");
         var later = await CreateAsync(new { name = "Tomorrow", allContacts = true, body = "Hi", schedule = new { localTime = "10:30", date = "2027-01-15" } });
 
         var launched = await ChangeAsync(later, "launch");
@@ -134,7 +131,7 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task Launch_LiquidBodyWithoutTemplates_SkipsWithAReasonInsteadOfSendingBraces()
     {
-        await SeedContactsAsync(3);
+        await TestContacts.SeedAsync(_herald, 3);
         var campaign = await CreateAsync(new { name = "Personal", contactIds = new[] { "ct_0", "ct_1", "ct_2", "ct_unknown" }, body = "Hi {{ contact.first_name }}" });
 
         await ChangeAsync(campaign, "launch");
@@ -142,6 +139,20 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
 
         Assert.Equal(3, Count(report["recipients"], "skipped"));
         Assert.StartsWith("render-error", report["skippedByReason"]!.AsObject().Single().Key, StringComparison.Ordinal);
+        Assert.Empty(_sentTo);
+    }
+
+    [Fact]
+    public async Task Launch_ProviderRefusesEveryMessage_PausesWithTheReasonAndSkipsNobody()
+    {
+        await TestContacts.SeedAsync(_herald, 5);
+        var campaign = await CreateAsync(new { name = "Wrong provider", allContacts = true, body = "Hi", provider = "NoSuchProvider" });
+
+        await ChangeAsync(campaign, "launch");
+        var report = await WaitForAsync(campaign, r => r["campaign"]!["status"]!.GetValue<string>() == "paused");
+
+        Assert.Contains("NoSuchProvider", report["campaign"]!["statusReason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(5, Count(report["recipients"], "pending"));
         Assert.Empty(_sentTo);
     }
 
@@ -165,7 +176,7 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
     [Fact]
     public async Task Update_AfterLaunch_IsAConflictAndUnknownIsNotFound()
     {
-        await SeedContactsAsync(1);
+        await TestContacts.SeedAsync(_herald, 1);
         var campaign = await CreateAsync(new { name = "Once", allContacts = true, body = "Hi" });
         await ChangeAsync(campaign, "launch");
 
@@ -207,52 +218,6 @@ public abstract class CampaignTests(TestDatabase database) : IAsyncLifetime
     }
 
     private static long Count(JsonNode? counts, string key) => counts?[key]?.GetValue<long>() ?? 0;
-
-    /// <summary>Contacts ct_0… with numbers +1415555xxxx; the first <paramref name="erased"/> erased, the last <paramref name="withoutPhone"/> without a number.</summary>
-    private async Task SeedContactsAsync(int count, int erased = 0, int withoutPhone = 0)
-    {
-        await using var connection = await OpenAsync();
-        for (var i = 0; i < count; i++)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO contacts (id, phone, country, attributes, erased_at, created_at, updated_at)
-                VALUES (@id, @phone, 'US', '{}', @erased, 0, 0)
-                """;
-            Add(command, "id", $"ct_{i}");
-            Add(command, "phone", i >= count - withoutPhone ? null : $"+1415555{i:D4}");
-            Add(command, "erased", i < erased ? 1L : null, System.Data.DbType.Int64);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
-
-    private async Task SetTimeZoneAsync(int contact, string zone)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE contacts SET timezone = @zone WHERE id = @id";
-        Add(command, "zone", zone);
-        Add(command, "id", $"ct_{contact}");
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static void Add(DbCommand command, string name, object? value, System.Data.DbType type = System.Data.DbType.String)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        parameter.DbType = type;
-        command.Parameters.Add(parameter);
-    }
-
-    private async Task<DbConnection> OpenAsync()
-    {
-        DbConnection connection = _herald.Settings.GetValueOrDefault("Herald:Database:ConnectionString") is { } postgres
-            ? new NpgsqlConnection(postgres)
-            : new SqliteConnection($"Data Source={Path.Combine(_herald.DataDir, "herald.db")}");
-        await connection.OpenAsync();
-        return connection;
-    }
 }
 
 public sealed class SqliteCampaignTests() : CampaignTests(TestDatabase.Sqlite);

@@ -4,6 +4,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.Campaigns;
 
+/// <summary>The body of POST /api/v1/campaigns/{id}/test.</summary>
+public sealed record CampaignTestRequest(IReadOnlyList<string>? Numbers);
+
+/// <summary>The messages a test send made.</summary>
+public sealed record CampaignTestSent(IReadOnlyList<CampaignTestMessage> Messages);
+
 /// <summary>A page of a campaign's recipients.</summary>
 public sealed record CampaignRecipientPage(IReadOnlyList<CampaignRecipientRow> Items, string? Next);
 
@@ -21,6 +27,7 @@ internal static class CampaignEndpoints
         campaigns.MapPost("/{id}/pause", (string id, ICampaigns c, CancellationToken ct) => ChangeAsync(c.PauseAsync(id, ct), id));
         campaigns.MapPost("/{id}/resume", (string id, ICampaigns c, CancellationToken ct) => ChangeAsync(c.ResumeAsync(id, ct), id));
         campaigns.MapPost("/{id}/cancel", (string id, ICampaigns c, CancellationToken ct) => ChangeAsync(c.CancelAsync(id, ct), id));
+        campaigns.MapPost("/{id}/test", TestAsync);
         campaigns.MapGet("/{id}/report", ReportAsync);
         campaigns.MapGet("/{id}/recipients", RecipientsAsync);
         return api;
@@ -61,6 +68,18 @@ internal static class CampaignEndpoints
             { Errors: { } errors } => Problems.Invalid(errors),
             { Conflict: { } conflict } => Problems.Conflict("Not in that state", conflict),
             _ => TypedResults.Ok(result.Campaign!),
+        };
+    }
+
+    private static async Task<Results<Accepted<CampaignTestSent>, ValidationProblem, NotFoundProblem>> TestAsync(string id, CampaignTestRequest request,
+        ICampaigns campaigns, CancellationToken ct)
+    {
+        var result = await campaigns.TestAsync(id, request.Numbers ?? [], ct);
+        return result switch
+        {
+            { NotFound: true } => NotFound(id),
+            { Errors: { } errors } => Problems.Invalid(errors),
+            _ => TypedResults.Accepted((string?)null, new CampaignTestSent(result.Sent)),
         };
     }
 
