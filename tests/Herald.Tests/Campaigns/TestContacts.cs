@@ -17,6 +17,21 @@ internal static class TestContacts
     public static async Task SeedAsync(HeraldInstance herald, int count, int erased = 0, int withoutPhone = 0, Func<int, string>? phone = null)
     {
         await using var connection = await OpenAsync(herald);
+        await SeedAsync(connection, count, erased, withoutPhone, phone);
+    }
+
+    /// <summary>Contacts in the SQLite database of a server (a process) on <paramref name="dataDir"/>.</summary>
+    public static async Task SeedSqliteAsync(string dataDir, int count, Func<int, string>? phone = null)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")};Pooling=false");
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await SeedAsync(connection, count, 0, 0, phone);
+        await transaction.CommitAsync();
+    }
+
+    private static async Task SeedAsync(DbConnection connection, int count, int erased, int withoutPhone, Func<int, string>? phone)
+    {
         for (var i = 0; i < count; i++)
         {
             await using var command = connection.CreateCommand();
