@@ -74,5 +74,9 @@ public sealed record CampaignCounts(
 public sealed record CampaignRecipientRow(long Id, string ContactId, string Phone, string Status, string? Reason, string? MessageId, string? MessageStatus,
     DateTimeOffset? DueAt, DateTimeOffset UpdatedAt);
 
-/// <summary>Messages of a campaign per minute.</summary>
-public sealed record CampaignMinute(DateTimeOffset Minute, long Queued, long Delivered, long Failed);
+/// <summary>The messages a campaign made in one minute, by what became of them.</summary>
+/// <param name="Minute">The minute they were made (UTC).</param>
+/// <param name="Sent">All of them.</param>
+/// <param name="Delivered">Delivered.</param>
+/// <param name="Failed">Failed, undelivered, rejected or expired.</param>
+public sealed record CampaignMinute(DateTimeOffset Minute, long Sent, long Delivered, long Failed);

@@ -60,7 +60,7 @@ public interface ICampaignStore
     /// <summary>Recipients, optionally by status and reason, in id order after <paramref name="after"/>.</summary>
     Task<IReadOnlyList<CampaignRecipientRow>> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken);
 
-    /// <summary>The campaign's messages per minute of creation (queued) and of last change (delivered, failed).</summary>
+    /// <summary>The campaign's messages per minute they were made in, by what became of them.</summary>
     Task<IReadOnlyList<CampaignMinute>> MinutesAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Delivery-report latency (first accepted to delivered) percentiles in ms, from a sample of delivered messages.</summary>

@@ -299,24 +299,12 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     public async Task<IReadOnlyList<CampaignMinute>> MinutesAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var created = await connection.QueryAsync<(long Minute, long Count)>(new CommandDefinition(
-            "SELECT created_at / 60000, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY created_at / 60000", new { id }, cancellationToken: cancellationToken));
-        var finished = await connection.QueryAsync<(long Minute, string Status, long Count)>(new CommandDefinition("""
-            SELECT updated_at / 60000, status, COUNT(*) FROM messages
-            WHERE campaign_id = @id AND status IN ('delivered', 'failed', 'undelivered', 'rejected', 'expired')
-            GROUP BY updated_at / 60000, status
-            """, new { id }, cancellationToken: cancellationToken));
-        var minutes = new SortedDictionary<long, (long Queued, long Delivered, long Failed)>();
-        foreach (var (minute, count) in created)
-        {
-            minutes[minute] = minutes.GetValueOrDefault(minute) with { Queued = count };
-        }
-        foreach (var (minute, status, count) in finished)
-        {
-            var m = minutes.GetValueOrDefault(minute);
-            minutes[minute] = status == "delivered" ? m with { Delivered = m.Delivered + count } : m with { Failed = m.Failed + count };
-        }
-        return [.. minutes.Select(m => new CampaignMinute(Time(m.Key * 60000), m.Value.Queued, m.Value.Delivered, m.Value.Failed))];
+        var rows = await connection.QueryAsync<(long Minute, string Status, long Count)>(new CommandDefinition(
+            "SELECT created_at / 60000, status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY created_at / 60000, status",
+            new { id }, cancellationToken: cancellationToken));
+        return [.. rows.GroupBy(r => r.Minute).OrderBy(g => g.Key).Select(g => new CampaignMinute(Time(g.Key * 60000), g.Sum(r => r.Count),
+            g.Where(r => r.Status == "delivered").Sum(r => r.Count),
+            g.Where(r => r.Status is "failed" or "undelivered" or "rejected" or "expired").Sum(r => r.Count)))];
     }
 
     public async Task<(double? P50, double? P95)> DeliveryLatencyAsync(string id, CancellationToken cancellationToken)
