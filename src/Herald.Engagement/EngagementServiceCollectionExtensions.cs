@@ -1,3 +1,4 @@
+using Herald.Engagement.Campaigns;
 using Herald.Engagement.Dlt;
 using Herald.Engagement.Policy;
 using Herald.Engagement.Segments;
@@ -28,6 +29,14 @@ public static class EngagementServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<ISendPolicy, SendPolicy>());
         services.AddSingleton<IMessageTemplates, MessageTemplates>();
         services.AddSingleton<IDltTemplates, DltTemplates>();
+        services.AddOptions<CampaignOptions>().Bind(configuration.GetSection(CampaignOptions.Section))
+            .Validate(o => o.ChunkSize is >= 1 and <= 5000, "Herald:Campaigns:ChunkSize must be between 1 and 5000.")
+            .Validate(o => o.Lease >= TimeSpan.FromSeconds(5), "Herald:Campaigns:Lease must be at least 5 seconds.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Herald:Campaigns:PollInterval must be above zero.")
+            .ValidateOnStart();
+        services.AddSingleton<ICampaigns, CampaignService>();
+        services.AddSingleton<CampaignRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Herald.Storage.Audit;
 using Herald.Storage.Contacts;
+using Herald.Storage.Campaigns;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
@@ -34,6 +35,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         SegmentStore = new SqlSegmentStore(database);
         PolicyStore = new SqlPolicyStore(database);
         ContactStore = new SqlContactStore(database);
+        CampaignStore = new SqlCampaignStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -49,6 +51,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlSegmentStore SegmentStore { get; }
     internal SqlPolicyStore PolicyStore { get; }
     internal SqlContactStore ContactStore { get; }
+    internal SqlCampaignStore CampaignStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -94,6 +97,8 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IEventStore Events => ContactStore;
     /// <summary>Contact imports.</summary>
     public IImportStore Imports => ContactStore;
+    /// <summary>Campaigns and their frozen audiences.</summary>
+    public ICampaignStore Campaigns => CampaignStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

@@ -30,6 +30,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(sp => Db(sp).OutboxStore);
         // The audit log of admin changes
         services.AddSingleton<IAuditStore>(sp => Db(sp).AuditStore);
+        // Campaigns
+        services.AddSingleton<ICampaignStore>(sp => Db(sp).CampaignStore);
         // Counts and provider figures
         services.AddSingleton<IMessageStats>(sp => Db(sp).StatsService);
         // Segments and the audiences they pick

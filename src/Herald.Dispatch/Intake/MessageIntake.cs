@@ -33,6 +33,12 @@ public interface IMessageIntake
     /// </summary>
     Task SubmitAsync(IReadOnlyList<PreparedMessage> messages, IdempotencyRecord? idempotency, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Counts and wakes the dispatcher for prepared messages that a path stored in its own transaction (a campaign marks its
+    /// recipients in the transaction that stores their messages).
+    /// </summary>
+    void Stored(IReadOnlyList<PreparedMessage> messages);
+
     /// <summary>The message an idempotency key created, if the key was used since <paramref name="since"/>.</summary>
     Task<IdempotencyRecord?> FindIdempotencyAsync(string key, DateTimeOffset since, CancellationToken cancellationToken);
 }
@@ -228,6 +234,11 @@ internal sealed class MessageIntake(
         // Nothing reaches the queue around the policy: what the caller did not check is checked here.
         messages = await CheckPolicyAsync(messages, cancellationToken);
         await queue.EnqueueAsync(messages.Select(m => (m.Message, m.Dispatch)).ToList(), idempotency, cancellationToken);
+        Stored(messages);
+    }
+
+    public void Stored(IReadOnlyList<PreparedMessage> messages)
+    {
         var queued = false;
         foreach (var type in messages.Where(m => m.Dispatch.NextAttemptAt is not null && m.Message.Status == DeliveryState.Queued).GroupBy(m => m.Message.Type))
         {

@@ -32,7 +32,7 @@ internal sealed class SuppressionService(ContactRules rules, ISuppressionStore s
         {
             errors["reason"] = $"reason is one of {string.Join(", ", Reasons)}.";
         }
-        var list = (categories ?? []).Select(c => c.Trim().ToLowerInvariant()).Where(c => c.Length > 0).Distinct().ToList();
+        var list = (categories ?? []).OfType<string>().Select(c => c.Trim().ToLowerInvariant()).Where(c => c.Length > 0).Distinct().ToList();
         var unknown = list.Where(c => c != "*" && !ContactRules.Categories.Contains(c)).ToList();
         if (unknown.Count > 0)
         {

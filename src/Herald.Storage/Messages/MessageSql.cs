@@ -22,6 +22,48 @@ internal static class MessageSql
         provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta, api_key_id AS ApiKeyId
         """;
 
+    /// <summary>Idempotency keys; a key taken meanwhile fails the transaction with a unique violation.</summary>
+    public static Task<int> InsertIdempotencyKeys(DbConnection connection, DbTransaction transaction, IReadOnlyList<IdempotencyRecord> keys, CancellationToken cancellationToken) =>
+        Exec(connection, transaction, """
+            INSERT INTO idempotency_keys (key, request_hash, message_id, created_at, response, response_status)
+            VALUES (@Key, @RequestHash, @MessageId, @CreatedAt, @Response, @ResponseStatus)
+            """, keys.Select(k => new
+        {
+            k.Key, k.RequestHash, k.MessageId, CreatedAt = k.CreatedAt.ToUnixTimeMilliseconds(), k.Response, k.ResponseStatus,
+        }).ToList(), cancellationToken);
+
+    /// <summary>New messages with their first timeline entry: the intake's write, shared by every path that stores messages in its own transaction.</summary>
+    public static async Task InsertQueued(DbConnection connection, DbTransaction transaction, IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages,
+        CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+        var rows = messages.Select(m => new
+        {
+            m.Message.Id, m.Message.ProviderId, m.Message.ProviderNickname, m.Message.To, m.Message.Body, m.Message.TemplateId,
+            m.Message.TemplateVariables, m.Message.CampaignId, m.Message.Sender, m.Message.Type, m.Message.Source, m.Message.DynamicFields,
+            // Queued, or rejected when the send-path policy skipped it (then it is never due).
+            Status = (m.Message.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
+            m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt?.ToUnixTimeMilliseconds(),
+            ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
+            m.Message.ProviderGroupId, m.Message.Meta, m.Message.ApiKeyId, EventSource = m.Dispatch.Source ?? m.Message.Source, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
+        }).ToList();
+        await Exec(connection, transaction, """
+            INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
+                sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
+                provider_group_id, meta, api_key_id)
+            VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
+                @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments,
+                @ProviderGroupId, @Meta, @ApiKeyId)
+            """, rows, cancellationToken);
+        await Exec(connection, transaction, """
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+            VALUES (@Id, @CreatedAt, @EventSource, @Event, @Status, 1, @Note, @Detail)
+            """, rows, cancellationToken);
+    }
+
     public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
         Exec(connection, transaction, """
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,

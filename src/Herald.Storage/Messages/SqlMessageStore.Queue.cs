@@ -18,40 +18,9 @@ internal sealed partial class SqlMessageStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (idempotency is not null)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO idempotency_keys (key, request_hash, message_id, created_at, response, response_status)
-                VALUES (@Key, @RequestHash, @MessageId, @CreatedAt, @Response, @ResponseStatus)
-                """,
-                new
-                {
-                    idempotency.Key, idempotency.RequestHash, idempotency.MessageId, CreatedAt = idempotency.CreatedAt.ToUnixTimeMilliseconds(),
-                    idempotency.Response, idempotency.ResponseStatus,
-                },
-                transaction, cancellationToken: cancellationToken));
+            await InsertIdempotencyKeys(connection, transaction, [idempotency], cancellationToken);
         }
-        var rows = messages.Select(m => new
-        {
-            m.Message.Id, m.Message.ProviderId, m.Message.ProviderNickname, m.Message.To, m.Message.Body, m.Message.TemplateId,
-            m.Message.TemplateVariables, m.Message.CampaignId, m.Message.Sender, m.Message.Type, m.Message.Source, m.Message.DynamicFields,
-            // Queued, or rejected when the send-path policy skipped it (then it is never due).
-            Status = (m.Message.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
-            m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt?.ToUnixTimeMilliseconds(),
-            ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
-            m.Message.ProviderGroupId, m.Message.Meta, m.Message.ApiKeyId, EventSource = m.Dispatch.Source ?? m.Message.Source, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
-        }).ToList();
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
-                sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
-                provider_group_id, meta, api_key_id)
-            VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
-                @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments,
-                @ProviderGroupId, @Meta, @ApiKeyId)
-            """, rows, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @CreatedAt, @EventSource, @Event, @Status, 1, @Note, @Detail)
-            """, rows, transaction, cancellationToken: cancellationToken));
+        await InsertQueued(connection, transaction, messages, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

@@ -348,6 +348,40 @@ internal static class Migrations
                 updated_at BIGINT NOT NULL
             );
             """),
+        // Campaigns (issue 12 §5): the campaign, and its audience frozen at launch, one row per recipient, claimed like the queue.
+        (160, "campaigns", d => $"""
+            CREATE TABLE campaigns (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                audience_count BIGINT NOT NULL DEFAULT 0,
+                status_reason TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                launched_at BIGINT NULL,
+                finished_at BIGINT NULL
+            );
+            CREATE INDEX ix_campaigns_status ON campaigns (status, id);
+            CREATE TABLE campaign_recipients (
+                id {d.AutoId},
+                campaign_id TEXT NOT NULL,
+                contact_id TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                timezone TEXT NULL,
+                variant INTEGER NOT NULL DEFAULT 0,
+                status TEXT NOT NULL,
+                reason TEXT NULL,
+                message_id TEXT NULL,
+                due_at BIGINT NULL,
+                lease_until BIGINT NULL,
+                lease_owner TEXT NULL,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (campaign_id, contact_id)
+            );
+            CREATE INDEX ix_campaign_recipients_due ON campaign_recipients (campaign_id, status, due_at, id);
+            CREATE INDEX ix_messages_campaign ON messages (campaign_id, status);
+            """),
     ];
 
     private const string SegmentsSql = """

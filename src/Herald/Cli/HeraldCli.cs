@@ -22,6 +22,7 @@ internal static class HeraldCli
         BackupCommand.CreateBackup(),
         BackupCommand.CreateRestore(),
         ContactsCommand.Create(),
+        CampaignsCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; a usage error prints what is wrong and exits with <see cref="UsageExitCode"/>.</summary>

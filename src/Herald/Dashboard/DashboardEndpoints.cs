@@ -110,7 +110,7 @@ internal static class DashboardEndpoints
                 ? Results.Redirect($"/imports/{import.Id}")
                 : Results.Problem(statusCode: started.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, title: "The CSV cannot be imported",
                     detail: started.Error);
-        }).RequireAuthorization(DashboardAuth.Policy).AddEndpointFilter<RequireAntiforgery>()
+        }).RequireAuthorization(DashboardAuth.Policy).Accepts<IFormCollection>("multipart/form-data", "application/x-www-form-urlencoded").AddEndpointFilter<RequireAntiforgery>()
             .WithMetadata(new BodySizeLimit(imports.MaxBytes + (1024 * 1024)))
             .WithFormOptions(multipartBodyLengthLimit: imports.MaxBytes + (1024 * 1024))
             .ExcludeFromDescription();

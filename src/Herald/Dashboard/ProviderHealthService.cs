@@ -1,5 +1,5 @@
+using Herald.Dashboard.Shared;
 using System.Globalization;
-using System.Text;
 using Herald.Storage;
 using Herald.Storage.Records;
 
@@ -49,52 +49,8 @@ internal sealed class ProviderHealthService(IMessageStats stats, TimeProvider ti
 
     private static DateTimeOffset TruncateToHour(DateTimeOffset t) => new(t.UtcDateTime.Year, t.UtcDateTime.Month, t.UtcDateTime.Day, t.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
 
-    /// <summary>A stacked bar per hour (delivered, failed, pending), server-rendered SVG with a title on every bar.</summary>
-    internal static string Chart(IReadOnlyList<(DateTimeOffset Hour, long Delivered, long Failed, long Pending)> hours)
-    {
-        const int width = 720, height = 200, left = 40, bottom = 24, top = 10;
-        var plotHeight = height - bottom - top;
-        var max = Math.Max(1, hours.Max(h => h.Delivered + h.Failed + h.Pending));
-        var barWidth = (width - left) / (double)hours.Count;
-        var c = CultureInfo.InvariantCulture;
-        var svg = new StringBuilder();
-        var total = hours.Sum(h => h.Delivered + h.Failed + h.Pending);
-        svg.Append(c, $"<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Messages per hour over the last 24 hours: {total} in all\" xmlns=\"http://www.w3.org/2000/svg\">");
-        foreach (var tick in new[] { 0L, max / 2, max }.Distinct().Where(t => t == 0 || t * 4 >= max))
-        {
-            var y = top + plotHeight - (tick * plotHeight / (double)max);
-            svg.Append(c, $"<line class=\"grid\" x1=\"{left}\" x2=\"{width}\" y1=\"{y:0.#}\" y2=\"{y:0.#}\"/>");
-            svg.Append(c, $"<text class=\"axis\" x=\"{left - 6}\" y=\"{y + 4:0.#}\" text-anchor=\"end\">{tick}</text>");
-        }
-        for (var i = 0; i < hours.Count; i++)
-        {
-            var (hour, delivered, failed, pending) = hours[i];
-            var x = left + (i * barWidth) + 2;
-            var w = Math.Max(1, barWidth - 4);
-            var y = (double)(top + plotHeight);
-            svg.Append(c, $"<g><title>{hour:HH}:00 UTC: {delivered} delivered, {failed} failed, {pending} pending</title>");
-            foreach (var (count, css) in new[] { (delivered, "bar-delivered"), (failed, "bar-failed"), (pending, "bar-pending") })
-            {
-                if (count == 0)
-                {
-                    continue;
-                }
-                var h = count * plotHeight / (double)max;
-                y -= h;
-                svg.Append(c, $"<rect class=\"{css}\" x=\"{x:0.#}\" y=\"{y:0.#}\" width=\"{w:0.#}\" height=\"{h:0.#}\"/>");
-            }
-            svg.Append("</g>");
-            if (i == hours.Count - 1)
-            {
-                // Centred under the last bar it would run past the right edge and be cut: end it at the edge instead.
-                svg.Append(c, $"<text class=\"axis\" x=\"{width}\" y=\"{height - 6}\" text-anchor=\"end\">{hour:HH}:00</text>");
-            }
-            else if (i % 6 == 0)
-            {
-                svg.Append(c, $"<text class=\"axis\" x=\"{x + (w / 2):0.#}\" y=\"{height - 6}\" text-anchor=\"middle\">{hour:HH}:00</text>");
-            }
-        }
-        svg.Append("</svg>");
-        return svg.ToString();
-    }
+    /// <summary>A stacked bar per hour (delivered, failed, pending) over the last 24 hours.</summary>
+    internal static string Chart(IReadOnlyList<(DateTimeOffset Hour, long Delivered, long Failed, long Pending)> hours) =>
+        StackedBars.Render(hours, h => h.ToString("HH", CultureInfo.InvariantCulture) + ":00",
+            $"Messages per hour over the last 24 hours: {hours.Sum(h => h.Delivered + h.Failed + h.Pending)} in all", "UTC", labelEvery: 6);
 }

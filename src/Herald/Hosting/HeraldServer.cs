@@ -13,6 +13,7 @@ using Herald.Api.Health;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
 using Herald.Api.Outbox;
+using Herald.Api.Campaigns;
 using Herald.Dispatch;
 using Herald.Engagement;
 using Herald.Engagement.Contacts;
@@ -301,10 +302,11 @@ public static class HeraldServer
         app.UseRouting(); // after the forwarded headers: short-circuited endpoints (/dlr) see the client's address too
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblemAsync, StatusCodeSelector = StatusFor });
         app.UseStatusCodePages(WriteStatusProblemAsync);
-        app.UseRequestGuards();
         app.UseMetricsKey();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: a caller without the right key hears 401/403 before anything about its body.
+        app.UseRequestGuards();
         app.UseHeraldDashboard();
 
         app.MapHealth();
@@ -330,6 +332,7 @@ public static class HeraldServer
         api.MapSuppressions();
         api.MapImports();
         api.MapEvents();
+        api.MapCampaigns();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }
@@ -337,10 +340,20 @@ public static class HeraldServer
     private static int StatusFor(Exception exception) => exception switch
     {
         BadHttpRequestException bad => bad.StatusCode,
+        _ when IsBadJsonText(exception) => StatusCodes.Status400BadRequest,
         OperationCanceledException => 499,
         _ when DatabaseFaults.IsUnavailable(exception, out _) => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
+
+    /// <summary>
+    /// A string in a request's JSON that is not valid Unicode: System.Text.Json accepts it while parsing and throws only when the
+    /// string is read, deep inside an endpoint, so it is recognised here rather than at every place a body's strings are read.
+    /// </summary>
+    private static bool IsBadJsonText(Exception exception) =>
+        exception is InvalidOperationException json
+        && (json.Message.StartsWith("Cannot read incomplete UTF-16 JSON text", StringComparison.Ordinal)
+            || json.Message.StartsWith("Cannot transcode invalid UTF-8 JSON text", StringComparison.Ordinal));
 
     private static async Task WriteProblemAsync(HttpContext context)
     {
@@ -351,6 +364,8 @@ public static class HeraldServer
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (413, "Payload too large", TooLarge(context)),
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", Explain(bad)),
+            not null when IsBadJsonText(exception) => (400, "The request could not be read",
+                "A JSON string in the body is not valid Unicode (a lone surrogate such as \\ud800, or bytes that are not UTF-8): send UTF-8 text."),
             not null when DatabaseFaults.IsUnavailable(exception, out var reason) =>
                 (503, "The database is unavailable", $"Nothing was stored: {reason}. Send the request again later."),
             _ => (500, "Internal error", "Herald hit an unexpected error; the log has the details."),

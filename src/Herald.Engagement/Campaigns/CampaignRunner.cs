@@ -1,0 +1,234 @@
+using System.Text.Json;
+using Herald.Core;
+using Herald.Dispatch.Intake;
+using Herald.Engagement.Templates;
+using Herald.Storage;
+using Herald.Storage.Records;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Engagement.Campaigns;
+
+/// <summary>
+/// Sends running campaigns: claims due recipients in chunks (as many as the throttle allows), writes each one's text,
+/// checks it through the one way in and stores the messages with the recipients' marks in one transaction. Every node
+/// runs one; leases keep them apart. It also starts scheduled campaigns, ends them at <c>endAt</c>, pauses them above
+/// their error rate and completes them when nobody is left.
+/// </summary>
+internal sealed partial class CampaignRunner(
+    ICampaignStore store,
+    IMessageIntake intake,
+    IMessageTemplates templates,
+    IOptions<CampaignOptions> options,
+    TimeProvider time,
+    ILogger<CampaignRunner> logger) : BackgroundService
+{
+    private readonly string _owner = $"campaigns/{Guid.NewGuid().ToString("N")[..8]}";
+    private readonly Dictionary<string, Throttle> _throttles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastErrorCheck = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var worked = false;
+            try
+            {
+                worked = await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogRunFailed(e);
+            }
+            if (!worked)
+            {
+                await Task.Delay(options.Value.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>One pass over the active campaigns; whether any recipient was handled.</summary>
+    internal async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var worked = false;
+        var active = await store.ListAsync(CampaignStatus.Active, 1000, cancellationToken);
+        foreach (var campaign in active)
+        {
+            worked |= await RunAsync(campaign, cancellationToken);
+        }
+        foreach (var gone in _throttles.Keys.Except(active.Select(c => c.Id)).ToList())
+        {
+            _throttles.Remove(gone);
+            _lastErrorCheck.Remove(gone);
+        }
+        return worked;
+    }
+
+    private async Task<bool> RunAsync(CampaignRecord campaign, CancellationToken cancellationToken)
+    {
+        var definition = JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, HeraldJson.Options)!;
+        var now = time.GetUtcNow();
+        if (definition.EndAt is { } end && end <= now)
+        {
+            var cancelled = await store.CancelPendingAsync(campaign.Id, "ended", cancellationToken);
+            if (cancelled > 0)
+            {
+                LogEnded(campaign.Id, cancelled);
+            }
+        }
+        if (await store.OutstandingAsync(campaign.Id, cancellationToken) == 0)
+        {
+            await store.TransitionAsync(campaign.Id, CampaignStatus.Active, CampaignStatus.Completed, null, cancellationToken);
+            return false;
+        }
+        if (campaign.Status == CampaignStatus.Running && await OverErrorRateAsync(campaign, definition, now, cancellationToken) is { } reason)
+        {
+            if (await store.TransitionAsync(campaign.Id, [CampaignStatus.Running], CampaignStatus.Paused, reason, cancellationToken))
+            {
+                await store.TakeBackAsync(campaign.Id, cancel: false, cancellationToken);
+                LogPaused(campaign.Id, reason);
+            }
+            return false;
+        }
+        var limit = options.Value.ChunkSize;
+        Throttle? throttle = null;
+        if (definition.Throttle is { } rate)
+        {
+            if (!_throttles.TryGetValue(campaign.Id, out throttle))
+            {
+                _throttles[campaign.Id] = throttle = new Throttle(rate.Rate, now);
+            }
+            limit = Math.Min(limit, throttle.Available(now));
+            if (limit == 0)
+            {
+                return false;
+            }
+        }
+        var recipients = await store.ClaimAsync(campaign.Id, limit, _owner, options.Value.Lease, cancellationToken);
+        if (recipients.Count == 0)
+        {
+            return false;
+        }
+        if (campaign.Status == CampaignStatus.Scheduled)
+        {
+            await store.TransitionAsync(campaign.Id, [CampaignStatus.Scheduled], CampaignStatus.Running, null, cancellationToken);
+        }
+        throttle?.Take(recipients.Count);
+        var lookups = new IntakeLookups();
+        var outcomes = new List<RecipientOutcome>(recipients.Count);
+        var prepared = new List<PreparedMessage>(recipients.Count);
+        var checkedFor = new List<CampaignRecipient>(recipients.Count);
+        foreach (var recipient in recipients)
+        {
+            var text = definition.Body is null ? null : await templates.RenderAsync(definition.Body, Model(recipient), cancellationToken);
+            if (text?.SkipReason is { } skip)
+            {
+                outcomes.Add(new RecipientOutcome.Skipped(recipient.Id, skip));
+                continue;
+            }
+            var result = await intake.PrepareAsync(new MessageSubmission
+            {
+                To = recipient.Phone, Body = text?.Text, Type = definition.EffectiveType, Sender = definition.Sender, Provider = definition.Provider,
+                ProviderGroup = definition.ProviderGroup, TemplateId = definition.TemplateId, CampaignId = campaign.Id, Source = "campaign",
+            }, IntakeMode.Queue, lookups, cancellationToken);
+            if (result.Prepared is not { } message)
+            {
+                var (field, errors) = result.Errors!.First();
+                if (field != "to")
+                {
+                    // Not this recipient's fault (a missing sender, an unknown provider): every recipient would be refused the
+                    // same way, so the campaign pauses with the reason and its recipients stay pending for a resume after the fix.
+                    var why = $"paused by itself: its messages are refused ({field}: {errors.FirstOrDefault()}); fix the campaign or its provider, then resume";
+                    if (await store.TransitionAsync(campaign.Id, CampaignStatus.Active, CampaignStatus.Paused, why, cancellationToken))
+                    {
+                        LogPaused(campaign.Id, why);
+                    }
+                    await store.CommitAsync(campaign.Id, [.. recipients.Select(r => new RecipientOutcome.Skipped(r.Id, "released"))], cancellationToken);
+                    return false;
+                }
+                outcomes.Add(new RecipientOutcome.Skipped(recipient.Id, $"invalid-number: {errors.FirstOrDefault()}"));
+                continue;
+            }
+            prepared.Add(message);
+            checkedFor.Add(recipient);
+        }
+        // The one send-path policy, for the whole chunk in order (suppression, consent, DLT, legal hours, caps): a skip is
+        // recorded on the recipient with its reason and makes no message; a deferred message waits in the queue.
+        var decided = await intake.CheckPolicyAsync(prepared, cancellationToken);
+        var stored = new List<PreparedMessage>(decided.Count);
+        for (var i = 0; i < decided.Count; i++)
+        {
+            if (decided[i].SkipReason is { } skipped)
+            {
+                outcomes.Add(new RecipientOutcome.Skipped(checkedFor[i].Id, skipped));
+                continue;
+            }
+            stored.Add(decided[i]);
+            outcomes.Add(new RecipientOutcome.Queued(checkedFor[i].Id, decided[i].Message, decided[i].Dispatch,
+                new IdempotencyRecord($"campaign:{campaign.Id}:{checkedFor[i].ContactId}", "", decided[i].Message.Id, now)));
+        }
+        prepared = stored;
+        if (await store.CommitAsync(campaign.Id, outcomes, cancellationToken))
+        {
+            intake.Stored(prepared);
+        }
+        return true;
+    }
+
+    /// <summary>What a body's Liquid sees of a recipient.</summary>
+    internal static TemplateModel Model(CampaignRecipient recipient) =>
+        new(new ContactModel(recipient.Phone, recipient.Attributes) { Id = recipient.ContactId, TimeZone = recipient.Timezone, Locale = recipient.Locale });
+
+    /// <summary>The reason to pause when the campaign's failure share is above its limit (checked every few seconds).</summary>
+    private async Task<string?> OverErrorRateAsync(CampaignRecord campaign, CampaignDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var limit = definition.StopOnErrorRate ?? 0.2;
+        if (limit >= 1 || (_lastErrorCheck.TryGetValue(campaign.Id, out var last) && now - last < TimeSpan.FromSeconds(5)))
+        {
+            return null;
+        }
+        _lastErrorCheck[campaign.Id] = now;
+        var messages = (await store.CountsAsync(campaign.Id, cancellationToken)).Messages;
+        long failed = messages.GetValueOrDefault("failed") + messages.GetValueOrDefault("rejected");
+        var finished = failed + messages.GetValueOrDefault("delivered") + messages.GetValueOrDefault("undelivered") + messages.GetValueOrDefault("expired")
+            + messages.GetValueOrDefault("sent") + messages.GetValueOrDefault("accepted");
+        var after = definition.StopOnErrorAfter ?? 200;
+        return finished >= after && (double)failed / finished > limit
+            ? $"paused by itself: {failed} of {finished} messages failed ({(double)failed / finished:P0}), above the campaign's limit of {limit:P0}"
+            : null;
+    }
+
+    /// <summary>A token bucket per campaign: refills at the rate, holds at most one second's worth (and at least one message).</summary>
+    private sealed class Throttle(double perSecond, DateTimeOffset start)
+    {
+        private double _tokens = Math.Min(1, perSecond);
+        private DateTimeOffset _at = start;
+
+        public int Available(DateTimeOffset now)
+        {
+            _tokens = Math.Min(Math.Max(perSecond, 1), _tokens + (now - _at).TotalSeconds * perSecond);
+            _at = now;
+            return (int)Math.Floor(_tokens);
+        }
+
+        public void Take(int count) => _tokens -= count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The campaign runner failed a pass; it tries again")]
+    private partial void LogRunFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} reached its end: {Count} recipients not yet sent were cancelled")]
+    private partial void LogEnded(string campaignId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} {Reason}")]
+    private partial void LogPaused(string campaignId, string reason);
+}

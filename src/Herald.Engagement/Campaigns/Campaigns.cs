@@ -1,0 +1,282 @@
+using System.Text.Json;
+using Herald.Core;
+using Herald.Dispatch.Intake;
+using Herald.Engagement.Segments;
+using Herald.Engagement.Templates;
+using Herald.Storage;
+using Herald.Storage.Records;
+
+namespace Herald.Engagement.Campaigns;
+
+/// <summary>Campaigns for the API, the CLI and the dashboard: write, launch, pause, resume, cancel and report.</summary>
+public interface ICampaigns
+{
+    /// <summary>Stores a draft.</summary>
+    Task<CampaignResult> CreateAsync(CampaignDefinition definition, CancellationToken cancellationToken);
+
+    /// <summary>Changes a draft.</summary>
+    Task<CampaignResult> UpdateAsync(string id, CampaignDefinition definition, CancellationToken cancellationToken);
+
+    /// <summary>One campaign, or null.</summary>
+    Task<CampaignView?> GetAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Campaigns, newest first.</summary>
+    Task<IReadOnlyList<CampaignView>> ListAsync(string? status, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Freezes the audience and schedules or starts the campaign.</summary>
+    Task<CampaignResult> LaunchAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Stops claiming and takes back messages not yet sent.</summary>
+    Task<CampaignResult> PauseAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Continues a paused campaign.</summary>
+    Task<CampaignResult> ResumeAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Stops for good: recipients not yet sent are cancelled.</summary>
+    Task<CampaignResult> CancelAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Sends the campaign's message to a few numbers now (not to its audience; not counted in its report).</summary>
+    Task<CampaignTestResult> TestAsync(string id, IReadOnlyList<string> numbers, CancellationToken cancellationToken);
+
+    /// <summary>What the campaign achieved so far, or null.</summary>
+    Task<CampaignReport?> ReportAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Its recipients, to answer "why wasn't this one sent".</summary>
+    Task<IReadOnlyList<CampaignRecipientRow>?> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>A campaign as the API shows it.</summary>
+public sealed record CampaignView(string Id, string Name, string Status, string? StatusReason, long AudienceCount, CampaignDefinition Definition,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LaunchedAt, DateTimeOffset? FinishedAt)
+{
+    internal static CampaignView From(CampaignRecord record) => new(record.Id, record.Name, record.Status, record.StatusReason, record.AudienceCount,
+        JsonSerializer.Deserialize<CampaignDefinition>(record.Definition, HeraldJson.Options)!, record.CreatedAt, record.UpdatedAt, record.LaunchedAt, record.FinishedAt);
+}
+
+/// <summary>The answer of a change: the campaign, or what is wrong.</summary>
+/// <param name="Campaign">The campaign after the change.</param>
+/// <param name="Errors">What to fix, by field (400).</param>
+/// <param name="Conflict">Why the change does not fit the campaign's state (409).</param>
+/// <param name="NotFound">No such campaign (404).</param>
+public sealed record CampaignResult(CampaignView? Campaign, IReadOnlyDictionary<string, string[]>? Errors = null, string? Conflict = null, bool NotFound = false);
+
+/// <summary>The answer of a test send: the message per number, or what is wrong.</summary>
+/// <param name="Sent">Each number and the id of the message sent to it.</param>
+/// <param name="Errors">What to fix, by field (400).</param>
+/// <param name="NotFound">No such campaign (404).</param>
+public sealed record CampaignTestResult(IReadOnlyList<CampaignTestMessage> Sent, IReadOnlyDictionary<string, string[]>? Errors = null, bool NotFound = false);
+
+/// <summary>One test message.</summary>
+public sealed record CampaignTestMessage(string To, string MessageId);
+
+/// <summary>What a campaign achieved.</summary>
+public sealed record CampaignReport(
+    CampaignView Campaign,
+    long Audience,
+    IReadOnlyDictionary<string, long> Recipients,
+    IReadOnlyDictionary<string, long> SkippedByReason,
+    IReadOnlyDictionary<string, long> Messages,
+    IReadOnlyDictionary<string, long> FailuresByReason,
+    double? DeliveryRate,
+    double? DlrLatencyP50Ms,
+    double? DlrLatencyP95Ms,
+    IReadOnlyList<CampaignMinute> PerMinute);
+
+internal sealed class CampaignService(ICampaignStore store, ISegmentService segments, IMessageIntake intake, IMessageTemplates templates, TimeProvider time)
+    : ICampaigns
+{
+    /// <summary>The most numbers one test send takes.</summary>
+    public const int MaxTestNumbers = 10;
+
+    private static readonly string[] Finished = ["delivered", "failed", "undelivered", "rejected", "expired"];
+
+    public async Task<CampaignResult> CreateAsync(CampaignDefinition definition, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var errors = Validate(definition, now);
+        if (errors.Count > 0)
+        {
+            return new CampaignResult(null, errors);
+        }
+        var record = new CampaignRecord
+        {
+            Id = Ids.NewId("cmp"), Name = definition.Name!.Trim(), Status = CampaignStatus.Draft, Definition = Serialize(definition), CreatedAt = now, UpdatedAt = now,
+        };
+        await store.CreateAsync(record, cancellationToken);
+        return new CampaignResult(CampaignView.From(record));
+    }
+
+    public async Task<CampaignResult> UpdateAsync(string id, CampaignDefinition definition, CancellationToken cancellationToken)
+    {
+        var errors = Validate(definition, time.GetUtcNow());
+        if (errors.Count > 0)
+        {
+            return new CampaignResult(null, errors);
+        }
+        if (await store.UpdateAsync(id, definition.Name!.Trim(), Serialize(definition), [CampaignStatus.Draft], cancellationToken))
+        {
+            return new CampaignResult(await GetAsync(id, cancellationToken));
+        }
+        return await Refusal(id, "only a draft can be changed; this campaign is {0}. Cancel it and create a new one.", cancellationToken);
+    }
+
+    public async Task<CampaignView?> GetAsync(string id, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } record ? CampaignView.From(record) : null;
+
+    public async Task<IReadOnlyList<CampaignView>> ListAsync(string? status, int limit, CancellationToken cancellationToken) =>
+        [.. (await store.ListAsync(status is null ? null : [status], limit, cancellationToken)).Select(CampaignView.From)];
+
+    public async Task<CampaignResult> LaunchAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is not { } record)
+        {
+            return new CampaignResult(null, NotFound: true);
+        }
+        if (record.Status != CampaignStatus.Draft)
+        {
+            return new CampaignResult(null, Conflict: $"The campaign is {record.Status}: only a draft can be launched.");
+        }
+        var definition = CampaignView.From(record).Definition;
+        var now = time.GetUtcNow();
+        var errors = definition.Validate(now);
+        if (errors.Count > 0)
+        {
+            return new CampaignResult(null, errors);
+        }
+        CampaignAudience audience;
+        if (definition.SegmentId is { } segmentId)
+        {
+            var (filter, ruleErrors) = await segments.FilterAsync(segmentId, cancellationToken);
+            if (ruleErrors is not null)
+            {
+                return new CampaignResult(null, ruleErrors);
+            }
+            if (filter is null)
+            {
+                return new CampaignResult(null, new Dictionary<string, string[]> { ["segmentId"] = [$"There is no segment '{segmentId}'."] });
+            }
+            audience = new CampaignAudience.Segment(filter);
+        }
+        else
+        {
+            audience = definition.ContactIds is { } ids ? new CampaignAudience.Contacts(ids) : new CampaignAudience.Everyone();
+        }
+        var schedule = definition.Schedule;
+        var startsLater = schedule?.At > now || schedule?.LocalTime is not null;
+        var frozen = await store.LaunchAsync(id, audience, schedule?.At ?? now, schedule?.LocalTime is null ? null : schedule.LocalInstant,
+            startsLater ? CampaignStatus.Scheduled : CampaignStatus.Running, cancellationToken);
+        if (frozen is null)
+        {
+            return await Refusal(id, "The campaign is {0}: only a draft can be launched.", cancellationToken);
+        }
+        return new CampaignResult(await GetAsync(id, cancellationToken));
+    }
+
+    public async Task<CampaignResult> PauseAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!await store.TransitionAsync(id, CampaignStatus.Active, CampaignStatus.Paused, "paused by request", cancellationToken))
+        {
+            return await Refusal(id, "The campaign is {0}: only a scheduled or running campaign can be paused.", cancellationToken);
+        }
+        await store.TakeBackAsync(id, cancel: false, cancellationToken);
+        return new CampaignResult(await GetAsync(id, cancellationToken));
+    }
+
+    public async Task<CampaignResult> ResumeAsync(string id, CancellationToken cancellationToken) =>
+        await store.TransitionAsync(id, [CampaignStatus.Paused], CampaignStatus.Running, null, cancellationToken)
+            ? new CampaignResult(await GetAsync(id, cancellationToken))
+            : await Refusal(id, "The campaign is {0}: only a paused campaign can be resumed.", cancellationToken);
+
+    public async Task<CampaignResult> CancelAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!await store.TransitionAsync(id, [CampaignStatus.Draft, CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused],
+            CampaignStatus.Cancelled, "cancelled by request", cancellationToken))
+        {
+            return await Refusal(id, "The campaign is {0} already.", cancellationToken);
+        }
+        await store.TakeBackAsync(id, cancel: true, cancellationToken);
+        return new CampaignResult(await GetAsync(id, cancellationToken));
+    }
+
+    public async Task<CampaignTestResult> TestAsync(string id, IReadOnlyList<string> numbers, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(id, cancellationToken) is not { } campaign)
+        {
+            return new CampaignTestResult([], NotFound: true);
+        }
+        if (numbers.Count is 0 or > MaxTestNumbers)
+        {
+            return new CampaignTestResult([], new Dictionary<string, string[]> { ["numbers"] = [$"List 1 to {MaxTestNumbers} numbers to send the test to."] });
+        }
+        var definition = campaign.Definition;
+        var lookups = new IntakeLookups();
+        var prepared = new List<PreparedMessage>();
+        var errors = new Dictionary<string, string[]>();
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            var text = definition.Body is null ? null
+                : await templates.RenderAsync(definition.Body, CampaignRunner.Model(new CampaignRecipient(0, "", numbers[i], null, "{}", null, 0)), cancellationToken);
+            if (text?.SkipReason is { } reason)
+            {
+                errors["body"] = [reason];
+                break;
+            }
+            var result = await intake.PrepareAsync(new MessageSubmission
+            {
+                To = numbers[i], ToField = $"numbers[{i}]", Body = text?.Text, Type = definition.EffectiveType, Sender = definition.Sender,
+                Provider = definition.Provider, ProviderGroup = definition.ProviderGroup, TemplateId = definition.TemplateId, Source = "campaign-test",
+                FirstNote = $"a test of campaign {campaign.Id} ({campaign.Name})",
+            }, IntakeMode.Queue, lookups, cancellationToken);
+            if (result.Errors is { } refused)
+            {
+                foreach (var (field, messages) in refused)
+                {
+                    errors[field] = messages;
+                }
+                continue;
+            }
+            prepared.Add(result.Prepared!);
+        }
+        if (errors.Count > 0)
+        {
+            return new CampaignTestResult([], errors);
+        }
+        await intake.SubmitAsync(prepared, null, cancellationToken);
+        return new CampaignTestResult([.. prepared.Select(p => new CampaignTestMessage(p.Message.To, p.Message.Id))]);
+    }
+
+    public async Task<CampaignReport?> ReportAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(id, cancellationToken) is not { } campaign)
+        {
+            return null;
+        }
+        var counts = await store.CountsAsync(id, cancellationToken);
+        var (p50, p95) = await store.DeliveryLatencyAsync(id, cancellationToken);
+        var finished = Finished.Sum(s => counts.Messages.GetValueOrDefault(s));
+        return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures,
+            finished == 0 ? null : Math.Round((double)counts.Messages.GetValueOrDefault("delivered") / finished, 4), p50, p95,
+            await store.MinutesAsync(id, cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<CampaignRecipientRow>?> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is null ? null : await store.RecipientsAsync(id, status, reason, after, limit, cancellationToken);
+
+    private async Task<CampaignResult> Refusal(string id, string conflict, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } record
+            ? new CampaignResult(null, Conflict: string.Format(System.Globalization.CultureInfo.InvariantCulture, conflict, record.Status))
+            : new CampaignResult(null, NotFound: true);
+
+    /// <summary>The definition's own rules, and a body that Liquid can parse (refused at save with its line and column).</summary>
+    private Dictionary<string, string[]> Validate(CampaignDefinition definition, DateTimeOffset now)
+    {
+        var errors = definition.Validate(now);
+        if (!string.IsNullOrEmpty(definition.Body) && templates.Check(definition.Body) is { } error)
+        {
+            errors["body"] = [$"The message does not parse as Liquid at line {error.Line}, column {error.Column}: {error.Message}"];
+        }
+        return errors;
+    }
+
+    private static string Serialize(CampaignDefinition definition) => JsonSerializer.Serialize(definition, HeraldJson.Options);
+}
