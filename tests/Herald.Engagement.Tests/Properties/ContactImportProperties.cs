@@ -123,6 +123,30 @@ public sealed class ContactImportProperties(ContactImportProperties.Database db)
         }, iter: 60, threads: 1, print: u => u.Text.Length > 300 ? u.Text[..300] + "…" : u.Text);
     }
 
+    [Fact]
+    public void ReadAndCheck_AnyHeaderAndCells_NeverThrowAndAnswerAContactOrAReason()
+    {
+        var rules = new ContactRules(Options.Create(new IntakeOptions { DefaultCountry = "+91" }), db.Time);
+        Gen.Select(Gen.Select(Gen.Bool, Headers.Array[0, 6]).Select(h => h.Item1 ? ["phone", .. h.Item2] : h.Item2),
+            Gen.Frequency((9, Cells.Select(c => (string?)c)), (1, Gen.Const((string?)null))).Array[0, 9].Array[1, 5]).Sample((header, rows) =>
+        {
+            var columns = ImportColumns.Plan(header, null, out var planError);
+            Assert.True(columns is not null || !string.IsNullOrWhiteSpace(planError));
+            foreach (var row in columns is null ? [] : rows)
+            {
+                var input = columns!.Read(row, out var readError);
+                if (input is null)
+                {
+                    Assert.False(string.IsNullOrWhiteSpace(readError));
+                    continue;
+                }
+                var problems = new Dictionary<string, string>();
+                var change = rules.Check(input, "import", problems);
+                Assert.True(change is not null ? problems.Count == 0 : problems.Values.All(p => !string.IsNullOrWhiteSpace(p)) && problems.Count > 0);
+            }
+        }, iter: 3000);
+    }
+
     private static readonly Gen<(string[] Header, string[][] Rows)> ValidFiles = Gen.Select(
         Gen.OneOf("city", "first_name", "age", "plan", "attributes.score").Array[0, 4].Select(a => a.Distinct().ToArray()),
         Gen.Int[1, 30],
