@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CsCheck;
 using Herald.Engagement.Segments;
+using Herald.Engagement.Tests.Infrastructure;
+using Herald.Engagement.Tests.Segments;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Herald.Engagement.Tests.Properties;
@@ -207,9 +209,38 @@ public sealed partial class SegmentRuleProperties
         }, iter: 5_000);
     }
 
+    /// <summary>The valid rules of <see cref="Parse_ValidRule_ParsesAndCompilesForBothDatabases"/>.</summary>
+    internal static Gen<string> ValidRules { get; } = Rules(3);
+
     /// <summary>A JSON string body: characters that JSON needs escaped are escaped, the rest (and ready-made escapes) kept.</summary>
     private static string Escape(string text) => text.StartsWith('\\') ? text : JsonEncodedText.Encode(text, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString();
 
     [GeneratedRegex(@"@(seg\d+)\b")]
     private static partial Regex Parameter();
 }
+
+/// <summary>Issue 14 §3: every valid rule's SQL runs on a real database (the seeded segment contacts).</summary>
+public abstract class SegmentRuleDatabaseProperties(EngagementDatabaseFixture db)
+{
+    [Fact]
+    public async Task Count_ValidRuleCompiled_RunsAndCountsAtMostEveryContact()
+    {
+        var compiler = new SegmentCompiler(db.Time);
+        var everyone = await db.Db.Audience.CountAsync(compiler.Compile(new SegmentRule.All([]), db.Provider), CancellationToken.None);
+        await SegmentRuleProperties.ValidRules.SampleAsync(async json =>
+        {
+            var parse = SegmentRuleParser.Parse(json);
+            Assert.True(parse.Ok, string.Join("; ", parse.Errors));
+
+            var count = await db.Db.Audience.CountAsync(compiler.Compile(parse.Rule!, db.Provider), CancellationToken.None);
+
+            Assert.InRange(count, 0, everyone);
+        }, iter: 200, threads: 1);
+    }
+}
+
+/// <summary>On a SQLite file.</summary>
+public sealed class SegmentRuleSqliteProperties(SqliteSegmentFixture db) : SegmentRuleDatabaseProperties(db), IClassFixture<SqliteSegmentFixture>;
+
+/// <summary>On PostgreSQL (HERALD_TEST_POSTGRES).</summary>
+public sealed class SegmentRulePostgresProperties(PostgresSegmentFixture db) : SegmentRuleDatabaseProperties(db), IClassFixture<PostgresSegmentFixture>;
