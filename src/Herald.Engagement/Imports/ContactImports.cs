@@ -152,9 +152,11 @@ internal sealed partial class ContactImports(
         return csv.Headers.Count == 0 ? null : [.. csv.Headers];
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // Nothing runs in this process yet: spooled files left by an earlier one belong to imports the sweep marks failed.
+        // Spooled files left by an earlier process belong to imports the sweep marks failed. They are removed here, before the
+        // service counts as started, not in ExecuteAsync: since .NET 10 that runs on its own thread, so it could delete the
+        // file of an upload this process spooled and queued meanwhile.
         var spool = options.Value.SpoolDirectory!;
         if (Directory.Exists(spool))
         {
@@ -163,8 +165,10 @@ internal sealed partial class ContactImports(
                 File.Delete(stale);
             }
         }
-        await Task.WhenAll(SweepAsync(stoppingToken), RunAsync(stoppingToken));
+        return base.StartAsync(cancellationToken);
     }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(SweepAsync(stoppingToken), RunAsync(stoppingToken));
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {

@@ -56,8 +56,16 @@ public static partial class SegmentRuleParser
     public static RuleParse Parse(JsonElement json)
     {
         var reader = new Reader();
-        var rule = reader.Node(json, "$", 0, inEvent: false);
-        return reader.Errors.Count == 0 ? new RuleParse(rule, []) : new RuleParse(null, reader.Errors);
+        try
+        {
+            var rule = reader.Node(json, "$", 0, inEvent: false);
+            return reader.Errors.Count == 0 ? new RuleParse(rule, []) : new RuleParse(null, reader.Errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json reads an escaped lone surrogate ("\ud800") in a string or a key only when asked for the string.
+            return new RuleParse(null, [new RuleError("$", "the rule holds a string that is not valid Unicode (an escaped lone surrogate such as \"\\ud800\"): remove it or write the whole character.")]);
+        }
     }
 
     private sealed class Reader
