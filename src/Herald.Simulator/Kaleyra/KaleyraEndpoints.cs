@@ -47,7 +47,6 @@ internal sealed partial class KaleyraEndpoints(
     public const string StatusPath = "/v1/{sid}/messages/status";
     public const int MaxStatusIds = 100;
 
-    private const string JsonContentType = "application/json; charset=utf-8";
 
     private readonly byte[] _apiKey = Encoding.UTF8.GetBytes(options.ApiKey);
 
@@ -244,25 +243,8 @@ internal sealed partial class KaleyraEndpoints(
     private static string FormatCreated(DateTimeOffset now) =>
         now.UtcDateTime.ToString(KaleyraCallbackScheduler.DateTimeFormat, CultureInfo.InvariantCulture) + "+00:00";
 
-    private static async Task WriteAsync(HttpContext context, Reply reply, CancellationToken aborted)
-    {
-        var response = context.Response;
-        response.StatusCode = reply.Status;
-        response.ContentType = JsonContentType;
-        if (reply.RetryAfterSeconds is { } retryAfter)
-        {
-            response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        }
-
-        try
-        {
-            await response.WriteAsync(reply.Json, aborted);
-        }
-        catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
-        {
-            // The caller left; the outcome (and any callbacks) stands, as with a real provider.
-        }
-    }
+    private static Task WriteAsync(HttpContext context, Reply reply, CancellationToken aborted) =>
+        JsonReplyWriter.WriteAsync(context.Response, reply.Status, reply.Json, reply.RetryAfterSeconds, aborted);
 
     /// <summary>Waits <see cref="SimulatorOptions.TimeoutHang"/>; cut short by the caller aborting (throws) or by shutdown (returns).</summary>
     private async Task HangAsync(CancellationToken aborted)

@@ -37,7 +37,6 @@ internal sealed class TwilioEndpoints(
 {
     public const string MessagesPath = "/2010-04-01/Accounts/{accountSid}/Messages.json";
 
-    private const string JsonContentType = "application/json; charset=utf-8";
 
     private readonly byte[] _credentials = Encoding.UTF8.GetBytes($"{options.TwilioAccountSid}:{options.TwilioAuthToken}");
 
@@ -67,22 +66,7 @@ internal sealed class TwilioEndpoints(
         }
 
         requestLog.Record(context, receivedAt, body, reply.Status, reply.Json);
-        var response = context.Response;
-        response.StatusCode = reply.Status;
-        response.ContentType = JsonContentType;
-        if (reply.RetryAfterSeconds is { } retryAfter)
-        {
-            response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        }
-
-        try
-        {
-            await response.WriteAsync(reply.Json, aborted);
-        }
-        catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
-        {
-            // The caller left; the outcome (and its callbacks) stands, as with Twilio.
-        }
+        await JsonReplyWriter.WriteAsync(context.Response, reply.Status, reply.Json, reply.RetryAfterSeconds, aborted);
     }
 
     private async Task<Reply> DecideAsync(HttpContext context, string body, CancellationToken aborted)
