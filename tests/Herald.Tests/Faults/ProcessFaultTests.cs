@@ -106,6 +106,8 @@ public sealed class ProcessFaultTests
             ["Herald__Connector__Kaleyra__RelayRetryBaseDelay"] = "00:00:00.200",
             ["Herald__Connector__Kaleyra__RelayRetryMaxDelay"] = "00:00:01",
             ["Herald__Connector__Kaleyra__RelayPollInterval"] = "00:00:00.100",
+            // A connector send cut off by the kill is taken for abandoned this long (+5 s) after it began.
+            ["Herald__Connector__Kaleyra__KaleyraTimeout"] = "00:00:05",
         });
         await harness.StartSimulatorAsync();
         // The connector only talks to allow-listed Kaleyra hosts: the simulator's.

@@ -176,8 +176,20 @@ internal sealed partial class KaleyraConnector(
             {
                 if (earlier.Status is DeliveryState.Queued or DeliveryState.Dispatching)
                 {
-                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already being sent",
-                        detail: $"message_id '{externalId}' is being sent right now (Herald message {earlier.Id}); wait for that answer.");
+                    // A send lasts at most Kaleyra's timeout. One still unanswered long after that was cut off by a crash
+                    // (kill -9 while Kaleyra was being asked): it is marked failed, and this request chains to a new attempt.
+                    if (time.GetUtcNow() - earlier.UpdatedAt > settings.Options.KaleyraTimeout + AbandonedAfter)
+                    {
+                        await messages.TransitionAsync(earlier.Id, new StateChange
+                        {
+                            Proposed = DeliveryState.Failed, Source = Source, Event = "abandoned",
+                            Note = "Herald stopped while Kaleyra was being asked and never recorded an answer; CleverTap sent the message again, so it is sent as a new attempt",
+                        }, context.RequestAborted);
+                        continue;
+                    }
+                    context.Response.Headers.RetryAfter = "5";
+                    return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Already being sent",
+                        detail: $"message_id '{externalId}' is being sent right now (Herald message {earlier.Id}); send it again in a few seconds for that answer.");
                 }
                 LogDuplicate(logger, LogValue.Escape(externalId)!, earlier.Id);
                 return Results.Json(new ConnectorAccepted("accepted", externalId!, earlier.ProviderMessageId, earlier.Id, true));
@@ -226,6 +238,9 @@ internal sealed partial class KaleyraConnector(
     }
 
     /// <summary>The earlier message for this CleverTap message_id and callback URL that was not a failure, and the key a new attempt takes.</summary>
+    /// <summary>How long after Kaleyra's timeout an unanswered connector message counts as cut off by a crash.</summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromSeconds(5);
+
     private async Task<(string Key, MessageRecord? Earlier)> EarlierAsync(string baseKey, CancellationToken cancellationToken)
     {
         var key = baseKey;
