@@ -51,17 +51,7 @@ internal sealed class SqlAuditStore(SqlDatabase database) : IAuditStore
                 parameters.Add("action", action);
             }
         }
-        if (query.Before is { } before)
-        {
-            sql.Append(" AND id < @before");
-            parameters.Add("before", before);
-        }
-        sql.Append(" ORDER BY id DESC LIMIT @limit");
-        parameters.Add("limit", limit + 1);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<AuditRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
-        var next = rows.Count > limit ? rows[limit - 1].Id.ToString(CultureInfo.InvariantCulture) : null;
-        return new Page<AuditRecord>([.. rows.Take(limit).Select(r => r.ToRecord())], next);
+        return await NewestFirstPage.ReadAsync<AuditRow, AuditRecord>(database, sql, parameters, query.Before, limit, r => r.Id, r => r.ToRecord(), cancellationToken);
     }
 
     private sealed class AuditRow

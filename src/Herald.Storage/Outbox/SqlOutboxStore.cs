@@ -113,17 +113,7 @@ internal sealed class SqlOutboxStore(SqlDatabase database) : IOutboxStore
             sql.Append(" AND message_id = @messageId");
             parameters.Add("messageId", messageId);
         }
-        if (query.Before is { } before)
-        {
-            sql.Append(" AND id < @before");
-            parameters.Add("before", before);
-        }
-        sql.Append(" ORDER BY id DESC LIMIT @limit");
-        parameters.Add("limit", limit + 1);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
-        var next = rows.Count > limit ? rows[limit - 1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-        return new Page<OutboxRecord>([.. rows.Take(limit).Select(r => r.ToRecord())], next);
+        return await NewestFirstPage.ReadAsync<Row, OutboxRecord>(database, sql, parameters, query.Before, limit, r => r.Id, r => r.ToRecord(), cancellationToken);
     }
 
     public async Task<bool> RetryAsync(long id, DateTimeOffset? validUntil, CancellationToken cancellationToken)
