@@ -40,8 +40,8 @@ public sealed record PolicyOverrides
     /// <summary>Quiet hours in the recipient's time zone (from <c>Start</c> to <c>End</c>, may wrap midnight); null = the server's setting.</summary>
     public (TimeOnly Start, TimeOnly End)? QuietHours { get; init; }
 
-    /// <summary>Whether a message in quiet hours is dropped (skipped with <c>quiet-hours</c>) instead of deferred to their end.</summary>
-    public bool DropInQuietHours { get; init; }
+    /// <summary>Whether a message in quiet hours is dropped (skipped with <c>quiet-hours</c>) instead of deferred to their end; null = the server's setting.</summary>
+    public bool? DropInQuietHours { get; init; }
 }
 
 /// <summary>The policy's answer for one message.</summary>

@@ -51,6 +51,9 @@ public sealed record CampaignDefinition
     /// <summary>How many messages must have finished before <see cref="StopOnErrorRate"/> is judged (default 200).</summary>
     public int? StopOnErrorAfter { get; init; }
 
+    /// <summary>The campaign's own frequency caps and quiet hours for the send-path policy; null = the server's.</summary>
+    public CampaignPolicy? Policy { get; init; }
+
     /// <summary>The message type to send with.</summary>
     public string EffectiveType => MessageTypes.Normalize(Type ?? MessageTypes.Marketing) ?? MessageTypes.Marketing;
 
@@ -93,6 +96,7 @@ public sealed record CampaignDefinition
         }
         Schedule?.Validate(errors, now);
         Throttle?.Validate(errors);
+        Policy?.Validate(errors);
         if (EndAt is { } end && end <= now)
         {
             errors["endAt"] = [$"endAt {end:O} has passed: give a time in the future, or leave it out."];

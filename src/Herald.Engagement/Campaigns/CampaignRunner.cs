@@ -123,70 +123,46 @@ internal sealed partial class CampaignRunner(
             await store.TransitionAsync(campaign.Id, [CampaignStatus.Scheduled], CampaignStatus.Running, null, cancellationToken);
         }
         throttle?.Take(recipients.Count);
-        var lookups = new IntakeLookups();
+        var (made, refusal) = await CampaignMessages.MakeAsync(intake, templates, campaign.Id, definition, recipients, new IntakeLookups(), cancellationToken);
+        if (refusal is not null)
+        {
+            // Not this recipient's fault (a missing sender, an unknown provider): every recipient would be refused the same
+            // way, so the campaign pauses with the reason and its recipients stay pending for a resume after the fix.
+            var why = $"paused by itself: its messages are refused ({refusal}); fix the campaign or its provider, then resume";
+            if (await store.TransitionAsync(campaign.Id, CampaignStatus.Active, CampaignStatus.Paused, why, cancellationToken))
+            {
+                LogPaused(campaign.Id, why);
+            }
+            await store.CommitAsync(campaign.Id, [.. recipients.Select(r => new RecipientOutcome.Skipped(r.Id, "released"))], cancellationToken);
+            return false;
+        }
+        // A skip (render error, invalid number, or the send-path policy's reason) is recorded on the recipient and makes no
+        // message; a deferred message waits in the queue.
         var outcomes = new List<RecipientOutcome>(recipients.Count);
-        var prepared = new List<PreparedMessage>(recipients.Count);
-        var checkedFor = new List<CampaignRecipient>(recipients.Count);
-        foreach (var recipient in recipients)
+        var stored = new List<PreparedMessage>(recipients.Count);
+        foreach (var result in made)
         {
-            var text = definition.Body is null ? null : await templates.RenderAsync(definition.Body, Model(recipient), cancellationToken);
-            if (text?.SkipReason is { } skip)
+            switch (result)
             {
-                outcomes.Add(new RecipientOutcome.Skipped(recipient.Id, skip));
-                continue;
+                case RecipientMessage.Unmade unmade:
+                    outcomes.Add(new RecipientOutcome.Skipped(unmade.Recipient.Id, unmade.Reason));
+                    break;
+                case RecipientMessage.Made { Message.SkipReason: { } skipped }:
+                    outcomes.Add(new RecipientOutcome.Skipped(result.Recipient.Id, skipped));
+                    break;
+                case RecipientMessage.Made { Message: var message }:
+                    stored.Add(message);
+                    outcomes.Add(new RecipientOutcome.Queued(result.Recipient.Id, message.Message, message.Dispatch,
+                        new IdempotencyRecord($"campaign:{campaign.Id}:{result.Recipient.ContactId}", "", message.Message.Id, now)));
+                    break;
             }
-            var result = await intake.PrepareAsync(new MessageSubmission
-            {
-                To = recipient.Phone, Body = text?.Text, Type = definition.EffectiveType, Sender = definition.Sender, Provider = definition.Provider,
-                ProviderGroup = definition.ProviderGroup, TemplateId = definition.TemplateId, CampaignId = campaign.Id, Source = "campaign",
-            }, IntakeMode.Queue, lookups, cancellationToken);
-            if (result.Prepared is not { } message)
-            {
-                var (field, errors) = result.Errors!.First();
-                if (field != "to")
-                {
-                    // Not this recipient's fault (a missing sender, an unknown provider): every recipient would be refused the
-                    // same way, so the campaign pauses with the reason and its recipients stay pending for a resume after the fix.
-                    var why = $"paused by itself: its messages are refused ({field}: {errors.FirstOrDefault()}); fix the campaign or its provider, then resume";
-                    if (await store.TransitionAsync(campaign.Id, CampaignStatus.Active, CampaignStatus.Paused, why, cancellationToken))
-                    {
-                        LogPaused(campaign.Id, why);
-                    }
-                    await store.CommitAsync(campaign.Id, [.. recipients.Select(r => new RecipientOutcome.Skipped(r.Id, "released"))], cancellationToken);
-                    return false;
-                }
-                outcomes.Add(new RecipientOutcome.Skipped(recipient.Id, $"invalid-number: {errors.FirstOrDefault()}"));
-                continue;
-            }
-            prepared.Add(message);
-            checkedFor.Add(recipient);
         }
-        // The one send-path policy, for the whole chunk in order (suppression, consent, DLT, legal hours, caps): a skip is
-        // recorded on the recipient with its reason and makes no message; a deferred message waits in the queue.
-        var decided = await intake.CheckPolicyAsync(prepared, cancellationToken);
-        var stored = new List<PreparedMessage>(decided.Count);
-        for (var i = 0; i < decided.Count; i++)
-        {
-            if (decided[i].SkipReason is { } skipped)
-            {
-                outcomes.Add(new RecipientOutcome.Skipped(checkedFor[i].Id, skipped));
-                continue;
-            }
-            stored.Add(decided[i]);
-            outcomes.Add(new RecipientOutcome.Queued(checkedFor[i].Id, decided[i].Message, decided[i].Dispatch,
-                new IdempotencyRecord($"campaign:{campaign.Id}:{checkedFor[i].ContactId}", "", decided[i].Message.Id, now)));
-        }
-        prepared = stored;
         if (await store.CommitAsync(campaign.Id, outcomes, cancellationToken))
         {
-            intake.Stored(prepared);
+            intake.Stored(stored);
         }
         return true;
     }
-
-    /// <summary>What a body's Liquid sees of a recipient.</summary>
-    internal static TemplateModel Model(CampaignRecipient recipient) =>
-        new(new ContactModel(recipient.Phone, recipient.Attributes) { Id = recipient.ContactId, TimeZone = recipient.Timezone, Locale = recipient.Locale });
 
     /// <summary>The reason to pause when the campaign's failure share is above its limit (checked every few seconds).</summary>
     private async Task<string?> OverErrorRateAsync(CampaignRecord campaign, CampaignDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
