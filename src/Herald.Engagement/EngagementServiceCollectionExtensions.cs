@@ -33,6 +33,8 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.ChunkSize is >= 1 and <= 5000, "Herald:Campaigns:ChunkSize must be between 1 and 5000.")
             .Validate(o => o.Lease >= TimeSpan.FromSeconds(5), "Herald:Campaigns:Lease must be at least 5 seconds.")
             .Validate(o => o.PollInterval > TimeSpan.Zero, "Herald:Campaigns:PollInterval must be above zero.")
+            .Validate(o => o.DryRunLimit >= 1, "Herald:Campaigns:DryRunLimit must be at least 1.")
+            .Validate(o => o.Pricing.Values.All(p => p >= 0), "Herald:Campaigns:Pricing: a price per segment must not be negative.")
             .ValidateOnStart();
         services.AddSingleton<ICampaigns, CampaignService>();
         services.AddSingleton<CampaignRunner>();

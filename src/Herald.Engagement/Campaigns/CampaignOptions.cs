@@ -17,4 +17,16 @@ public sealed class CampaignOptions
 
     /// <summary>How long a claim holds recipients before another node may take them (default 2 minutes).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The most audience members a dry run evaluates (default 100,000); above it, the counts are those of the first ones by contact id.</summary>
+    public int DryRunLimit { get; set; } = 100_000;
+
+    /// <summary>
+    /// Price per SMS segment by provider id or nickname, for the dry run's estimated cost (e.g. <c>Herald:Campaigns:Pricing:Kaleyra = 0.12</c>).
+    /// Default: none, so no cost is estimated.
+    /// </summary>
+    public Dictionary<string, decimal> Pricing { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The currency of <see cref="Pricing"/>, shown with the estimate (e.g. <c>INR</c>). Default: none.</summary>
+    public string? Currency { get; set; }
 }

@@ -5,6 +5,7 @@ using Herald.Engagement.Segments;
 using Herald.Engagement.Templates;
 using Herald.Storage;
 using Herald.Storage.Records;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Engagement.Campaigns;
 
@@ -43,6 +44,12 @@ public interface ICampaigns
 
     /// <summary>Its recipients, to answer "why wasn't this one sent".</summary>
     Task<IReadOnlyList<CampaignRecipientRow>?> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>What launching now would do (counts, skips by reason, cost, samples), through the same steps and policy as the runner; sends and changes nothing.</summary>
+    Task<CampaignAnswer<CampaignDryRun>> DryRunAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The campaign's message for one contact (the first audience member when none is named), and the DLT check of its body.</summary>
+    Task<CampaignAnswer<CampaignPreview>> PreviewAsync(string id, string? contactId, CancellationToken cancellationToken);
 }
 
 /// <summary>A campaign as the API shows it.</summary>
@@ -82,8 +89,8 @@ public sealed record CampaignReport(
     double? DlrLatencyP95Ms,
     IReadOnlyList<CampaignMinute> PerMinute);
 
-internal sealed class CampaignService(ICampaignStore store, ISegmentService segments, IMessageIntake intake, IMessageTemplates templates, TimeProvider time)
-    : ICampaigns
+internal sealed partial class CampaignService(ICampaignStore store, ISegmentService segments, IMessageIntake intake, IMessageTemplates templates,
+    IDltTemplateStore dltTemplates, IOptions<CampaignOptions> options, TimeProvider time) : ICampaigns
 {
     /// <summary>The most numbers one test send takes.</summary>
     public const int MaxTestNumbers = 10;
@@ -93,7 +100,7 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
     public async Task<CampaignResult> CreateAsync(CampaignDefinition definition, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var errors = Validate(definition, now);
+        var errors = await ValidateAsync(definition, now, cancellationToken);
         if (errors.Count > 0)
         {
             return new CampaignResult(null, errors);
@@ -108,7 +115,7 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
 
     public async Task<CampaignResult> UpdateAsync(string id, CampaignDefinition definition, CancellationToken cancellationToken)
     {
-        var errors = Validate(definition, time.GetUtcNow());
+        var errors = await ValidateAsync(definition, time.GetUtcNow(), cancellationToken);
         if (errors.Count > 0)
         {
             return new CampaignResult(null, errors);
@@ -143,23 +150,15 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
         {
             return new CampaignResult(null, errors);
         }
-        CampaignAudience audience;
-        if (definition.SegmentId is { } segmentId)
+        var (audience, audienceErrors) = await AudienceAsync(definition, cancellationToken);
+        if (audience is null)
         {
-            var (filter, ruleErrors) = await segments.FilterAsync(segmentId, cancellationToken);
-            if (ruleErrors is not null)
-            {
-                return new CampaignResult(null, ruleErrors);
-            }
-            if (filter is null)
-            {
-                return new CampaignResult(null, new Dictionary<string, string[]> { ["segmentId"] = [$"There is no segment '{segmentId}'."] });
-            }
-            audience = new CampaignAudience.Segment(filter);
+            return new CampaignResult(null, audienceErrors);
         }
-        else
+        // The audience's members may have changed since the save: the DLT rule holds for the ones launch freezes.
+        if (await DltRuleAsync(definition, cancellationToken) is { Count: > 0 } dlt)
         {
-            audience = definition.ContactIds is { } ids ? new CampaignAudience.Contacts(ids) : new CampaignAudience.Everyone();
+            return new CampaignResult(null, dlt);
         }
         var schedule = definition.Schedule;
         var startsLater = schedule?.At > now || schedule?.LocalTime is not null;
@@ -215,7 +214,7 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
         for (var i = 0; i < numbers.Count; i++)
         {
             var text = definition.Body is null ? null
-                : await templates.RenderAsync(definition.Body, CampaignRunner.Model(new CampaignRecipient(0, "", numbers[i], null, "{}", null, 0)), cancellationToken);
+                : await templates.RenderAsync(definition.Body, CampaignMessages.Model(new CampaignRecipient(0, "", numbers[i], null, "{}", null, 0)), cancellationToken);
             if (text?.SkipReason is { } reason)
             {
                 errors["body"] = [reason];
@@ -225,6 +224,7 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
             {
                 To = numbers[i], ToField = $"numbers[{i}]", Body = text?.Text, Type = definition.EffectiveType, Sender = definition.Sender,
                 Provider = definition.Provider, ProviderGroup = definition.ProviderGroup, TemplateId = definition.TemplateId, Source = "campaign-test",
+                Policy = definition.Policy?.ToOverrides(),
                 FirstNote = $"a test of campaign {campaign.Id} ({campaign.Name})",
             }, IntakeMode.Queue, lookups, cancellationToken);
             if (result.Errors is { } refused)
@@ -267,13 +267,20 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
             ? new CampaignResult(null, Conflict: string.Format(System.Globalization.CultureInfo.InvariantCulture, conflict, record.Status))
             : new CampaignResult(null, NotFound: true);
 
-    /// <summary>The definition's own rules, and a body that Liquid can parse (refused at save with its line and column).</summary>
-    private Dictionary<string, string[]> Validate(CampaignDefinition definition, DateTimeOffset now)
+    /// <summary>The definition's own rules, a body that Liquid can parse (refused at save with its line and column), and the DLT rule.</summary>
+    private async Task<Dictionary<string, string[]>> ValidateAsync(CampaignDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var errors = definition.Validate(now);
         if (!string.IsNullOrEmpty(definition.Body) && templates.Check(definition.Body) is { } error)
         {
             errors["body"] = [$"The message does not parse as Liquid at line {error.Line}, column {error.Column}: {error.Message}"];
+        }
+        if (errors.Count == 0)
+        {
+            foreach (var (field, messages) in await DltRuleAsync(definition, cancellationToken))
+            {
+                errors[field] = messages;
+            }
         }
         return errors;
     }

@@ -65,4 +65,13 @@ public interface ICampaignStore
 
     /// <summary>Delivery-report latency (first accepted to delivered) percentiles in ms, from a sample of delivered messages.</summary>
     Task<(double? P50, double? P95)> DeliveryLatencyAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The contacts <paramref name="audience"/> holds now, as launch would freeze them (not erased, with a number), in contact id
+    /// order after <paramref name="after"/>: read only, nothing is frozen. Recipient ids are 0.
+    /// </summary>
+    Task<IReadOnlyList<CampaignRecipient>> AudienceAsync(CampaignAudience audience, string? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many contacts <paramref name="audience"/> holds now, optionally only those whose number starts with <paramref name="phonePrefix"/>.</summary>
+    Task<long> CountAudienceAsync(CampaignAudience audience, string? phonePrefix, CancellationToken cancellationToken);
 }

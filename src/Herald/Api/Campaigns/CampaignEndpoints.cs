@@ -33,6 +33,11 @@ internal static class CampaignEndpoints
         campaigns.MapPost("/{id}/cancel", (string id, ICampaigns c, CancellationToken ct) => ChangeAsync(c.CancelAsync(id, ct), id))
             .RequireScope(ApiAccess.Admin, "campaign.cancel").WithSummary("Stop for good: recipients not yet sent are cancelled");
         campaigns.MapPost("/{id}/test", TestAsync).RequireScope(ApiAccess.Admin, "campaign.test").WithSummary("Send the campaign's message to a few numbers now");
+        campaigns.MapPost("/{id}/dry-run", DryRunAsync).RequireScope(ApiAccess.Read).WithSummary("What launching now would do, without sending or changing anything")
+            .WithDescription("Audience, would-send count, deferred and skipped counts by reason code, SMS segments, estimated cost and 5 rendered samples, "
+                + "through the runner's own steps and the one send-path policy, as of now.");
+        campaigns.MapGet("/{id}/preview", PreviewAsync).RequireScope(ApiAccess.Read)
+            .WithSummary("The campaign's message for one contact (contactId; default the first audience member) and the DLT check of its body");
         campaigns.MapGet("/{id}/report", ReportAsync).RequireScope(ApiAccess.Read).WithSummary("What the campaign achieved");
         campaigns.MapGet("/{id}/recipients", RecipientsAsync).RequireScope(ApiAccess.Read).WithSummary("The campaign's recipients: why was this one (not) sent");
         return api;
@@ -87,6 +92,26 @@ internal static class CampaignEndpoints
             _ => TypedResults.Accepted((string?)null, new CampaignTestSent(result.Sent)),
         };
     }
+
+    private static async Task<Results<Ok<CampaignDryRun>, ValidationProblem, NotFoundProblem>> DryRunAsync(string id, ICampaigns campaigns, CancellationToken ct) =>
+        Answer(await campaigns.DryRunAsync(id, ct), id);
+
+    private static async Task<Results<Ok<CampaignPreview>, ValidationProblem, NotFoundProblem>> PreviewAsync(string id, string? contactId, ICampaigns campaigns,
+        CancellationToken ct)
+    {
+        if (contactId is { Length: > 200 })
+        {
+            return Problems.BadRequest("contactId", "contactId is a contact's id (ct_…), at most 200 characters.");
+        }
+        return Answer(await campaigns.PreviewAsync(id, contactId, ct), id);
+    }
+
+    private static Results<Ok<T>, ValidationProblem, NotFoundProblem> Answer<T>(CampaignAnswer<T> answer, string id) where T : class => answer switch
+    {
+        { NotFound: true } => NotFound(id),
+        { Errors: { } errors } => Problems.Invalid(errors),
+        _ => TypedResults.Ok(answer.Value!),
+    };
 
     private static async Task<Results<Ok<CampaignReport>, NotFoundProblem>> ReportAsync(string id, ICampaigns campaigns, CancellationToken ct) =>
         await campaigns.ReportAsync(id, ct) is { } report ? TypedResults.Ok(report) : NotFound(id);
