@@ -1,6 +1,8 @@
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
+using Herald.Core;
 using Herald.Dispatch.Intake;
+using Herald.Engagement.Campaigns;
 using Herald.Engagement.Dlt;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -12,12 +14,15 @@ namespace Herald.Engagement.Policy;
 /// The send-path policy (issue 12 §6), in order: 1. the suppression list; 2. consent for the message's category; 3. DLT for
 /// +91 recipients of a message that names a registered template; 4. the legal window (deferred); 5. quiet hours; 6. rolling
 /// frequency caps on <c>mkt</c>. OTP and txn messages skip 5 and 6. The provider's rate limit (7) is the dispatcher's.
-/// Each list is decided with one query per table, whatever its length.
+/// Each list is decided with one query per table, whatever its length. A campaign message is judged by its campaign's own
+/// caps and quiet hours at submission and, read again from the campaign store, at dispatch.
 /// </summary>
-internal sealed class SendPolicy(IPolicyStore store, IDltTemplateStore templates, IOptions<PolicyOptions> options, TimeProvider time) : ISendPolicy
+internal sealed class SendPolicy(IPolicyStore store, IDltTemplateStore templates, IOptions<PolicyOptions> options, TimeProvider time,
+    ICampaignStore? campaigns = null) : ISendPolicy
 {
-    public async Task<IReadOnlyList<PolicyDecision>> CheckAsync(IReadOnlyList<PolicyCheck> messages, PolicyStage stage, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PolicyDecision>> CheckAsync(IReadOnlyList<PolicyCheck> checks, PolicyStage stage, CancellationToken cancellationToken)
     {
+        var messages = stage == PolicyStage.Dispatch && campaigns is not null ? await WithCampaignOverridesAsync(campaigns, checks, cancellationToken) : checks;
         var settings = options.Value;
         var now = time.GetUtcNow();
         var decisions = new PolicyDecision[messages.Count];
@@ -83,6 +88,31 @@ internal sealed class SendPolicy(IPolicyStore store, IDltTemplateStore templates
             }
         }
         return decisions;
+    }
+
+    /// <summary>
+    /// At dispatch a message comes from the queue without its path's overrides: a campaign's message gets its campaign's own
+    /// caps and quiet hours again (read from the campaign, one query per campaign in the claim), as it had at submission.
+    /// </summary>
+    private static async Task<IReadOnlyList<PolicyCheck>> WithCampaignOverridesAsync(ICampaignStore campaigns, IReadOnlyList<PolicyCheck> checks,
+        CancellationToken cancellationToken)
+    {
+        var ids = checks.Where(c => c.Overrides is null && c.Message.CampaignId is not null).Select(c => c.Message.CampaignId!).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return checks;
+        }
+        var overrides = new Dictionary<string, PolicyOverrides>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            if (await campaigns.GetAsync(id, cancellationToken) is { } campaign
+                && System.Text.Json.JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, HeraldJson.Options)?.Policy is { } policy)
+            {
+                overrides[id] = policy.ToOverrides();
+            }
+        }
+        return overrides.Count == 0 ? checks
+            : [.. checks.Select(c => c.Overrides is null && c.Message.CampaignId is { } id && overrides.TryGetValue(id, out var o) ? c with { Overrides = o } : c)];
     }
 
     private static PolicyDecision Decide(PolicyCheck check, PolicyStage stage, DateTimeOffset now, PolicyOptions settings, SuppressionEntry? suppression,

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald campaigns list|show|add|launch|pause|resume|cancel|test|report</c>: campaigns on a running Herald.</summary>
+/// <summary><c>herald campaigns list|show|add|launch|pause|resume|cancel|test|dry-run|report</c>: campaigns on a running Herald.</summary>
 internal static class CampaignsCommand
 {
     public static Command Create()
@@ -26,6 +26,7 @@ internal static class CampaignsCommand
             command.Add(Change(options, action, description));
         }
         command.Add(Test(options));
+        command.Add(DryRun(options));
         command.Add(Report(options));
         return command;
     }
@@ -150,6 +151,56 @@ internal static class CampaignsCommand
             {
                 context.Out.MarkupLineInterpolated($"Sent a test to {Json.Str(message, "to")}: message {Json.Str(message, "messageId")} (follow it with herald messages show {Json.Str(message, "messageId")}).");
             }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command DryRun(ClientOptions options)
+    {
+        var id = IdArgument();
+        var command = new Command("dry-run", "What launching now would do: who would get it, who would not and why, SMS segments, cost and 5 samples. Sends nothing.") { id };
+        command.SetClientAction(options, async (context, parse, ct) =>
+        {
+            var answer = await context.Api.PostAsync($"api/v1/campaigns/{HeraldApiClient.Segment(parse.GetRequiredValue(id))}/dry-run", null, ct);
+            if (context.Json)
+            {
+                context.WriteJson(answer);
+                return ExitCodes.Ok;
+            }
+            var n = System.Globalization.CultureInfo.InvariantCulture;
+            var counts = new Table().Border(TableBorder.Rounded).Title("Dry run, as of " + Markup.Escape(Json.Time(Json.Str(answer, "evaluatedAt"), context.Time)))
+                .AddColumn("").AddColumn(new TableColumn("Count").RightAligned());
+            counts.AddRow("Audience", Number(answer, "audience").ToString("N0", n));
+            if (Number(answer, "evaluated") < Number(answer, "audience"))
+            {
+                counts.AddRow("Evaluated (the first by id)", Number(answer, "evaluated").ToString("N0", n));
+            }
+            counts.AddRow("[bold]Would send[/]", $"[bold]{Number(answer, "wouldSend").ToString("N0", n)}[/]");
+            counts.AddRow("  right away", Number(answer, "wouldSendNow").ToString("N0", n));
+            foreach (var (reason, value) in answer?["deferred"] as JsonObject ?? [])
+            {
+                counts.AddRow(Markup.Escape($"  deferred: {reason}"), Markup.Escape(value?.ToJsonString() ?? ""));
+            }
+            foreach (var (reason, value) in answer?["skipped"] as JsonObject ?? [])
+            {
+                counts.AddRow(Markup.Escape($"Skipped: {reason}"), Markup.Escape(value?.ToJsonString() ?? ""));
+            }
+            counts.AddRow("SMS segments", Number(answer, "segments").ToString("N0", n));
+            if (answer?["estimatedCost"] is JsonObject cost)
+            {
+                counts.AddRow("Estimated cost", Markup.Escape($"{Json.Str(cost, "amount")} {Json.Str(cost, "currency")}".Trim()
+                    + (Number(cost, "unpricedSegments") > 0 ? $" (+{Number(cost, "unpricedSegments"):N0} segments without a price)" : "")));
+            }
+            context.Out.Write(counts);
+            var samples = new Table().Border(TableBorder.Rounded).Title("Samples").AddColumn("To").AddColumn("Message").AddColumn("Segments").AddColumn("Encoding").AddColumn("Outcome");
+            foreach (var sample in answer?["samples"] as JsonArray ?? [])
+            {
+                samples.AddRow(Markup.Escape(Json.Str(sample, "to") ?? ""), Markup.Escape(Json.Str(sample, "body") ?? "–"), Markup.Escape(Json.Str(sample, "segments") ?? ""),
+                    Markup.Escape(Json.Str(sample, "encoding") ?? "–"),
+                    Markup.Escape((Json.Str(sample, "outcome") ?? "") + (Json.Str(sample, "reason") is { } reason ? $": {reason}" : "")));
+            }
+            context.Out.Write(samples);
             return ExitCodes.Ok;
         });
         return command;

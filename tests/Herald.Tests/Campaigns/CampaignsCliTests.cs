@@ -47,4 +47,27 @@ public sealed class CampaignsCliTests : CliTestBase
         Assert.NotEqual(0, again.ExitCode);
         Assert.Contains("only a draft can be launched", again.Stderr);
     }
+
+    [Fact]
+    public async Task Campaigns_DryRun_PrintsTheCountsAndSamplesAndSendsNothing()
+    {
+        var provider = await CreateProviderAsync();
+        await TestContacts.SeedAsync(Herald, 3, phone: i => $"+49151{300 + i:D4}0009");
+        var file = Path.Combine(Directory.CreateTempSubdirectory("herald-campaign-").FullName, "offer.json");
+        await File.WriteAllTextAsync(file, $$"""
+            { "name": "Dry offer", "contactIds": ["ct_0", "ct_1", "ct_2", "ct_2"], "provider": "{{provider}}", "sender": "HERALD", "body": "Diwali sale: 20% off today" }
+            """, Ct);
+        var id = (await RunAsync("campaigns", "add", "--from-file", file, "--json")).Json["id"]!.GetValue<string>();
+
+        var dry = await RunAsync("campaigns", "dry-run", id);
+
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Contains("Would send", dry.Stdout);
+        Assert.Contains("duplicate-number", dry.Stdout);
+        Assert.Contains("Samples", dry.Stdout);
+        var json = await RunAsync("campaigns", "dry-run", id, "--json");
+        Assert.Equal(3, json.Json["wouldSend"]!.GetValue<long>());
+        Assert.Equal(1, json.Json["skipped"]!["duplicate-number"]!.GetValue<long>());
+        Assert.Equal("draft", (await RunAsync("campaigns", "show", id, "--json")).Json["status"]!.GetValue<string>());
+    }
 }
