@@ -57,11 +57,12 @@ public sealed class CampaignWizardTests(BrowserFixture browser, DashboardServer 
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "herald.db")};Pooling=false");
         await connection.OpenAsync(Ct);
         var ids = new List<string>();
+        var run = Unique("ct"); // ids in order: the preview starts with the first audience member by id
         for (var i = 0; i < count; i++)
         {
             await using var command = connection.CreateCommand();
             command.CommandText = """INSERT INTO contacts (id, phone, country, attributes, created_at, updated_at) VALUES ($id, $phone, 'DE', '{"first_name":"Asha"}', 0, 0)""";
-            var id = Unique("ct");
+            var id = $"{run}_{i}";
             ids.Add(id);
             command.Parameters.AddWithValue("$id", id);
             command.Parameters.AddWithValue("$phone", $"+49152{400 + i:D4}0009");
