@@ -39,6 +39,8 @@ public abstract class CampaignDryRunTests(TestDatabase database) : IAsyncLifetim
             ["Herald:Campaigns:PollInterval"] = "00:00:00.050",
             ["Herald:Campaigns:Pricing:Stub"] = "0.25",
             ["Herald:Campaigns:Currency"] = "INR",
+            // Every message the dispatcher claims is checked again, so a campaign's overrides must hold at dispatch too.
+            ["Herald:Policy:RecheckAfter"] = "00:00:00",
         }, clock: _clock);
         await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/providers", new
         {
@@ -149,6 +151,31 @@ public abstract class CampaignDryRunTests(TestDatabase database) : IAsyncLifetim
         }
         while (Count(report["recipients"], "skipped") < 2);
         Assert.Equal(2, Count(report["skippedByReason"], "quiet-hours"));
+    }
+
+    [Fact]
+    public async Task Launch_CampaignWithoutCaps_ItsMessageIsNotCappedAgainAtDispatch()
+    {
+        var earlier = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/messages",
+            new { to = "+4915155000004", body = "New arrivals", type = "mkt" }, Ct), HttpStatusCode.Accepted);
+        Assert.Equal("queued", earlier["status"]!.GetValue<string>());
+        // The server's caps (1 per 4 h) would skip a second promotional message; this campaign has none.
+        var campaign = await CreateAsync(new { name = "Uncapped", body = "Hello {{ contact.code }}", contactIds = new[] { "ct_4" }, policy = new { frequencyCaps = Array.Empty<object>() } });
+
+        await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsync($"/api/v1/campaigns/{campaign}/launch", null, Ct), HttpStatusCode.OK);
+
+        JsonObject report;
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
+        do
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(50, Ct);
+            report = await GetAsync($"/api/v1/campaigns/{campaign}/report");
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, report.ToJsonString());
+        }
+        while (new[] { "accepted", "delivered", "rejected", "failed" }.Sum(state => Count(report["messages"], state)) == 0);
+        Assert.Equal(0, Count(report["messages"], "rejected"));
+        Assert.Equal(1, Count(report["messages"], "accepted") + Count(report["messages"], "delivered"));
     }
 
     [Fact]
