@@ -33,6 +33,7 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.ChunkSize is >= 1 and <= 5000, "Herald:Campaigns:ChunkSize must be between 1 and 5000.")
             .Validate(o => o.Lease >= TimeSpan.FromSeconds(5), "Herald:Campaigns:Lease must be at least 5 seconds.")
             .Validate(o => o.PollInterval > TimeSpan.Zero, "Herald:Campaigns:PollInterval must be above zero.")
+            .Validate(o => o.GlobalControlPercent is >= 0 and <= 20, "Herald:Campaigns:GlobalControlPercent must be between 0 (none) and 20 percent.")
             .ValidateOnStart();
         services.AddSingleton<ICampaigns, CampaignService>();
         services.AddSingleton<CampaignRunner>();

@@ -17,4 +17,11 @@ public sealed class CampaignOptions
 
     /// <summary>How long a claim holds recipients before another node may take them (default 2 minutes).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The global control group, in percent of all contacts (0 to 20; default 0: none). A stable hash of the contact's id puts
+    /// the same contacts in it for every campaign, and they are held out of every campaign that does not say
+    /// <c>"globalControl": false</c>. Raising the share only adds contacts to the group.
+    /// </summary>
+    public double GlobalControlPercent { get; set; }
 }
