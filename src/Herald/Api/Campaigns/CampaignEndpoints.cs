@@ -33,7 +33,10 @@ internal static class CampaignEndpoints
         campaigns.MapPost("/{id}/cancel", (string id, ICampaigns c, CancellationToken ct) => ChangeAsync(c.CancelAsync(id, ct), id))
             .RequireScope(ApiAccess.Admin, "campaign.cancel").WithSummary("Stop for good: recipients not yet sent are cancelled");
         campaigns.MapPost("/{id}/test", TestAsync).RequireScope(ApiAccess.Admin, "campaign.test").WithSummary("Send the campaign's message to a few numbers now");
-        campaigns.MapGet("/{id}/report", ReportAsync).RequireScope(ApiAccess.Read).WithSummary("What the campaign achieved");
+        campaigns.MapGet("/{id}/report", ReportAsync).RequireScope(ApiAccess.Read).WithSummary("What the campaign achieved (?format=csv for CSV)")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+        campaigns.MapGet("/{id}/report.csv", (string id, ICampaigns c, CancellationToken ct) => ReportAsync(id, "csv", c, ct))
+            .RequireScope(ApiAccess.Read).WithSummary("What the campaign achieved, as CSV").Produces(StatusCodes.Status200OK, contentType: "text/csv");
         campaigns.MapGet("/{id}/recipients", RecipientsAsync).RequireScope(ApiAccess.Read).WithSummary("The campaign's recipients: why was this one (not) sent");
         return api;
     }
@@ -88,8 +91,21 @@ internal static class CampaignEndpoints
         };
     }
 
-    private static async Task<Results<Ok<CampaignReport>, NotFoundProblem>> ReportAsync(string id, ICampaigns campaigns, CancellationToken ct) =>
-        await campaigns.ReportAsync(id, ct) is { } report ? TypedResults.Ok(report) : NotFound(id);
+    private static async Task<Results<Ok<CampaignReport>, FileContentHttpResult, ValidationProblem, NotFoundProblem>> ReportAsync(string id, string? format,
+        ICampaigns campaigns, CancellationToken ct)
+    {
+        if (format is not (null or "" or "json" or "csv"))
+        {
+            return Problems.BadRequest("format", $"format '{format}' is not one of json (the default) or csv.");
+        }
+        if (await campaigns.ReportAsync(id, ct) is not { } report)
+        {
+            return NotFound(id);
+        }
+        return format == "csv"
+            ? TypedResults.File(System.Text.Encoding.UTF8.GetBytes(CampaignReportCsv.Write(report)), "text/csv; charset=utf-8", $"{report.Campaign.Id}-report.csv")
+            : TypedResults.Ok(report);
+    }
 
     private static async Task<Results<Ok<CampaignRecipientPage>, ValidationProblem, NotFoundProblem>> RecipientsAsync(string id, string? status, string? reason,
         string? cursor, int? limit, ICampaigns campaigns, CancellationToken ct)
