@@ -97,9 +97,9 @@ public sealed record CampaignCounts(
     IReadOnlyDictionary<string, long> Messages,
     IReadOnlyDictionary<string, long> Failures);
 
-/// <summary>One recipient as the report lists it.</summary>
+/// <summary>One recipient as the report lists it, with the A/B variant (0-based) it was given.</summary>
 public sealed record CampaignRecipientRow(long Id, string ContactId, string Phone, string Status, string? Reason, string? MessageId, string? MessageStatus,
-    DateTimeOffset? DueAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset? DueAt, DateTimeOffset UpdatedAt, int Variant = 0);
 
 /// <summary>The messages a campaign made in one minute, by what became of them.</summary>
 /// <param name="Minute">The minute they were made (UTC).</param>

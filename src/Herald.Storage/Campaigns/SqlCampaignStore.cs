@@ -378,13 +378,13 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<RecipientRow>(new CommandDefinition("""
             SELECT r.id AS Id, r.contact_id AS ContactId, r.phone AS Phone, r.status AS Status, r.reason AS Reason, r.message_id AS MessageId,
-                m.status AS MessageStatus, r.due_at AS DueAt, r.updated_at AS UpdatedAt
+                m.status AS MessageStatus, r.due_at AS DueAt, r.updated_at AS UpdatedAt, r.variant AS Variant
             FROM campaign_recipients r LEFT JOIN messages m ON m.id = r.message_id
             WHERE r.campaign_id = @id AND r.id > @after AND (@status IS NULL OR r.status = @status) AND (@reason IS NULL OR r.reason = @reason)
             ORDER BY r.id LIMIT @limit
             """, new { id, status, reason, after, limit = Math.Clamp(limit, 1, 1000) }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new CampaignRecipientRow(r.Id, r.ContactId, r.Phone, r.Status, r.Reason, r.MessageId, r.MessageStatus,
-            r.DueAt is { } due ? Time(due) : null, Time(r.UpdatedAt)))];
+            r.DueAt is { } due ? Time(due) : null, Time(r.UpdatedAt), (int)r.Variant))];
     }
 
     public async Task<IReadOnlyList<CampaignMinute>> MinutesAsync(string id, CancellationToken cancellationToken)
@@ -447,6 +447,7 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         public string? MessageStatus { get; set; }
         public long? DueAt { get; set; }
         public long UpdatedAt { get; set; }
+        public long Variant { get; set; }
     }
 
     private sealed class Row
