@@ -240,7 +240,8 @@ public abstract class CampaignResultsTests(TestDatabase database) : IAsyncLifeti
         var controlPhones = control.Select(r => r.Phone).ToHashSet();
         Assert.DoesNotContain(_sent, s => controlPhones.Contains(s.To));
 
-        // The same numbers as CSV, both ways of asking for it.
+        // The same numbers as CSV, both ways of asking for it (once every message has its answer, so both read the same states).
+        await TestHttp.EventuallyAsync(async () => Count((await ReportAsync(campaign))["messages"], "accepted") == sent.Count ? true : (object?)null, "every message accepted");
         var csv = await _herald.Api.GetStringAsync($"/api/v1/campaigns/{campaign}/report.csv", Ct);
         Assert.Equal(csv, await _herald.Api.GetStringAsync($"/api/v1/campaigns/{campaign}/report?format=csv", Ct));
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
