@@ -67,6 +67,7 @@ public sealed record CampaignDefinition
     public bool? GlobalControl { get; init; }
 
     /// <summary>The bodies this campaign sends: its variants, or its one body.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<CampaignVariant> EffectiveVariants =>
         Variants is { Count: > 0 } variants ? variants : [new CampaignVariant { Name = "A", Body = Body, TemplateId = TemplateId, Percent = 100 }];
 
@@ -214,9 +215,11 @@ public sealed record CampaignAbTest
     public string? WinnerBy { get; init; }
 
     /// <summary>The wait.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan Wait => TimeSpan.FromHours(WaitHours ?? 24);
 
     /// <summary>clicks or conversions.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string EffectiveWinnerBy => WinnerBy?.Trim().ToLowerInvariant() ?? "clicks";
 
     internal void Validate(Dictionary<string, string[]> errors, int variants, bool hasGoal)
@@ -257,6 +260,7 @@ public sealed record CampaignGoal
     public double? WindowHours { get; init; }
 
     /// <summary>The attribution window.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan Window => TimeSpan.FromHours(WindowHours ?? DefaultWindowHours);
 
     internal void Validate(Dictionary<string, string[]> errors)
