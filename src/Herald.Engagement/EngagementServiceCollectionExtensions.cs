@@ -35,6 +35,7 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.PollInterval > TimeSpan.Zero, "Herald:Campaigns:PollInterval must be above zero.")
             .Validate(o => o.DryRunLimit >= 1, "Herald:Campaigns:DryRunLimit must be at least 1.")
             .Validate(o => o.Pricing.Values.All(p => p >= 0), "Herald:Campaigns:Pricing: a price per segment must not be negative.")
+            .Validate(o => o.GlobalControlPercent is >= 0 and <= 20, "Herald:Campaigns:GlobalControlPercent must be between 0 (none) and 20 percent.")
             .ValidateOnStart();
         services.AddSingleton<ICampaigns, CampaignService>();
         services.AddSingleton<CampaignRunner>();

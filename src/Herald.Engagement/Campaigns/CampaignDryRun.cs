@@ -219,21 +219,35 @@ internal sealed partial class CampaignService
     private async Task<Dictionary<string, string[]>> DltRuleAsync(CampaignDefinition definition, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!string.IsNullOrWhiteSpace(definition.TemplateId))
+        var variants = definition.EffectiveVariants;
+        var withoutTemplate = false;
+        foreach (var (i, variant) in variants.Index())
         {
-            if (await dltTemplates.GetAsync(definition.TemplateId, cancellationToken) is not { } template)
+            // Each body is checked against the template it is sent under: its variant's own, or the campaign's.
+            var templateId = variant.TemplateId ?? definition.TemplateId;
+            if (string.IsNullOrWhiteSpace(templateId))
             {
-                errors["templateId"] = [$"No DLT template {definition.TemplateId} is registered: register it first (POST /api/v1/dlt/templates, or the DLT templates page)."];
-                return errors;
+                withoutTemplate = true;
+                continue;
             }
-            if (!string.IsNullOrEmpty(definition.Body) && DltCheck.AtSave(template, definition.Body) is { } difference)
+            var prefix = definition.Variants is { Count: > 0 } ? $"variants[{i}]." : "";
+            if (await dltTemplates.GetAsync(templateId, cancellationToken) is not { } template)
             {
-                errors["body"] = [$"The message cannot be sent under DLT template {template.TemplateId}: {difference}."];
+                errors[variant.TemplateId is null ? "templateId" : prefix + "templateId"] =
+                    [$"No DLT template {templateId} is registered: register it first (POST /api/v1/dlt/templates, or the DLT templates page)."];
+                continue;
+            }
+            if (!string.IsNullOrEmpty(variant.Body) && DltCheck.AtSave(template, variant.Body) is { } difference)
+            {
+                errors[prefix + "body"] = [$"The message cannot be sent under DLT template {template.TemplateId}: {difference}."];
             }
             if (!string.IsNullOrWhiteSpace(definition.Sender) && !DltCheck.SameHeader(definition.Sender, template.Header))
             {
                 errors["sender"] = [$"The sender {definition.Sender} is not the header {template.Header} registered for DLT template {template.TemplateId}: use {template.Header}, or leave the sender out."];
             }
+        }
+        if (errors.Count > 0 || !withoutTemplate)
+        {
             return errors;
         }
         if ((await AudienceAsync(definition, cancellationToken)).Audience is { } audience

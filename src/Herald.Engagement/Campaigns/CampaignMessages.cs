@@ -31,10 +31,12 @@ internal static class CampaignMessages
         var prepared = new List<PreparedMessage>(recipients.Count);
         var positions = new List<int>(recipients.Count);
         var overrides = definition.Policy?.ToOverrides();
+        var variants = definition.EffectiveVariants;
         for (var i = 0; i < recipients.Count; i++)
         {
             var recipient = recipients[i];
-            var text = definition.Body is null ? null : await templates.RenderAsync(definition.Body, Model(recipient), cancellationToken);
+            var variant = variants[Math.Clamp(recipient.Variant, 0, variants.Count - 1)];
+            var text = variant.Body is null ? null : await templates.RenderAsync(variant.Body, Model(recipient), cancellationToken);
             if (text?.SkipReason is { } skip)
             {
                 results[i] = new RecipientMessage.Unmade(recipient, skip);
@@ -43,7 +45,7 @@ internal static class CampaignMessages
             var result = await intake.PrepareAsync(new MessageSubmission
             {
                 To = recipient.Phone, Body = text?.Text, Type = definition.EffectiveType, Sender = definition.Sender, Provider = definition.Provider,
-                ProviderGroup = definition.ProviderGroup, TemplateId = definition.TemplateId, CampaignId = campaignId, Source = "campaign", Policy = overrides,
+                ProviderGroup = definition.ProviderGroup, TemplateId = variant.TemplateId ?? definition.TemplateId, CampaignId = campaignId, Source = "campaign", Policy = overrides,
             }, IntakeMode.Queue, lookups, cancellationToken);
             if (result.Prepared is not { } message)
             {

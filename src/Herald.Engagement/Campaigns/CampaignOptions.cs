@@ -29,4 +29,10 @@ public sealed class CampaignOptions
 
     /// <summary>The currency of <see cref="Pricing"/>, shown with the estimate (e.g. <c>INR</c>). Default: none.</summary>
     public string? Currency { get; set; }
+    /// <summary>
+    /// The global control group, in percent of all contacts (0 to 20; default 0: none). A stable hash of the contact's id puts
+    /// the same contacts in it for every campaign, and they are held out of every campaign that does not say
+    /// <c>"globalControl": false</c>. Raising the share only adds contacts to the group.
+    /// </summary>
+    public double GlobalControlPercent { get; set; }
 }

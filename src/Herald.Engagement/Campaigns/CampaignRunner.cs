@@ -90,6 +90,10 @@ internal sealed partial class CampaignRunner(
             await store.TransitionAsync(campaign.Id, CampaignStatus.Active, CampaignStatus.Completed, null, cancellationToken);
             return false;
         }
+        if (definition.AbTest is { } abTest && campaign.WinnerVariant is null && await store.PendingAsync(campaign.Id, cancellationToken) == 0)
+        {
+            return await DecideAsync(campaign, definition, abTest, now, cancellationToken);
+        }
         if (campaign.Status == CampaignStatus.Running && await OverErrorRateAsync(campaign, definition, now, cancellationToken) is { } reason)
         {
             if (await store.TransitionAsync(campaign.Id, [CampaignStatus.Running], CampaignStatus.Paused, reason, cancellationToken))
@@ -164,6 +168,28 @@ internal sealed partial class CampaignRunner(
         return true;
     }
 
+    /// <summary>
+    /// The A/B test phase has handled every recipient: its end is recorded, and once the wait after it is over the variant with
+    /// the best rate is chosen (once, cluster-wide) and the held recipients are released to it. Whether a winner was chosen now.
+    /// </summary>
+    private async Task<bool> DecideAsync(CampaignRecord campaign, CampaignDefinition definition, CampaignAbTest abTest, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var ended = campaign.TestEndedAt ?? await store.EndTestPhaseAsync(campaign.Id, now, cancellationToken);
+        if (now < ended + abTest.Wait)
+        {
+            return false;
+        }
+        var rows = await store.ResultsAsync(campaign.Id, definition.Goal?.Event, definition.Goal?.Window ?? TimeSpan.Zero, cancellationToken);
+        var (winner, reason) = CampaignExperiment.ChooseWinner(definition, rows);
+        if (!await store.ChooseWinnerAsync(campaign.Id, winner, reason, now, cancellationToken))
+        {
+            return false;
+        }
+        LogWinner(campaign.Id, definition.VariantName(winner), reason);
+        return true;
+    }
+
     /// <summary>The reason to pause when the campaign's failure share is above its limit (checked every few seconds).</summary>
     private async Task<string?> OverErrorRateAsync(CampaignRecord campaign, CampaignDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -204,6 +230,9 @@ internal sealed partial class CampaignRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} reached its end: {Count} recipients not yet sent were cancelled")]
     private partial void LogEnded(string campaignId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId}: variant {Variant} won the A/B test and goes to the rest of the audience: {Reason}")]
+    private partial void LogWinner(string campaignId, string variant, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} {Reason}")]
     private partial void LogPaused(string campaignId, string reason);

@@ -76,7 +76,7 @@ public sealed record CampaignTestResult(IReadOnlyList<CampaignTestMessage> Sent,
 /// <summary>One test message.</summary>
 public sealed record CampaignTestMessage(string To, string MessageId);
 
-/// <summary>What a campaign achieved.</summary>
+/// <summary>What a campaign achieved: sending (recipients, messages, delivery) and results (clicks, conversions, variants, lift).</summary>
 public sealed record CampaignReport(
     CampaignView Campaign,
     long Audience,
@@ -87,7 +87,8 @@ public sealed record CampaignReport(
     double? DeliveryRate,
     double? DlrLatencyP50Ms,
     double? DlrLatencyP95Ms,
-    IReadOnlyList<CampaignMinute> PerMinute);
+    IReadOnlyList<CampaignMinute> PerMinute,
+    CampaignResults Results);
 
 internal sealed partial class CampaignService(ICampaignStore store, ISegmentService segments, IMessageIntake intake, IMessageTemplates templates,
     IDltTemplateStore dltTemplates, IOptions<CampaignOptions> options, TimeProvider time) : ICampaigns
@@ -163,7 +164,8 @@ internal sealed partial class CampaignService(ICampaignStore store, ISegmentServ
         var schedule = definition.Schedule;
         var startsLater = schedule?.At > now || schedule?.LocalTime is not null;
         var frozen = await store.LaunchAsync(id, audience, schedule?.At ?? now, schedule?.LocalTime is null ? null : schedule.LocalInstant,
-            startsLater ? CampaignStatus.Scheduled : CampaignStatus.Running, cancellationToken);
+            startsLater ? CampaignStatus.Scheduled : CampaignStatus.Running, CampaignExperiment.Assignment(id, definition, options.Value.GlobalControlPercent),
+            cancellationToken);
         if (frozen is null)
         {
             return await Refusal(id, "The campaign is {0}: only a draft can be launched.", cancellationToken);
@@ -211,10 +213,11 @@ internal sealed partial class CampaignService(ICampaignStore store, ISegmentServ
         var lookups = new IntakeLookups();
         var prepared = new List<PreparedMessage>();
         var errors = new Dictionary<string, string[]>();
-        for (var i = 0; i < numbers.Count; i++)
+        // With A/B variants each number gets every variant, so the marketer sees them all.
+        foreach (var (i, variant) in numbers.Index().SelectMany(n => definition.EffectiveVariants.Select(v => (n.Index, v))))
         {
-            var text = definition.Body is null ? null
-                : await templates.RenderAsync(definition.Body, CampaignMessages.Model(new CampaignRecipient(0, "", numbers[i], null, "{}", null, 0)), cancellationToken);
+            var text = variant.Body is null ? null
+                : await templates.RenderAsync(variant.Body, CampaignMessages.Model(new CampaignRecipient(0, "", numbers[i], null, "{}", null, 0)), cancellationToken);
             if (text?.SkipReason is { } reason)
             {
                 errors["body"] = [reason];
@@ -223,7 +226,7 @@ internal sealed partial class CampaignService(ICampaignStore store, ISegmentServ
             var result = await intake.PrepareAsync(new MessageSubmission
             {
                 To = numbers[i], ToField = $"numbers[{i}]", Body = text?.Text, Type = definition.EffectiveType, Sender = definition.Sender,
-                Provider = definition.Provider, ProviderGroup = definition.ProviderGroup, TemplateId = definition.TemplateId, Source = "campaign-test",
+                Provider = definition.Provider, ProviderGroup = definition.ProviderGroup, TemplateId = variant.TemplateId ?? definition.TemplateId, Source = "campaign-test",
                 Policy = definition.Policy?.ToOverrides(),
                 FirstNote = $"a test of campaign {campaign.Id} ({campaign.Name})",
             }, IntakeMode.Queue, lookups, cancellationToken);
@@ -247,16 +250,19 @@ internal sealed partial class CampaignService(ICampaignStore store, ISegmentServ
 
     public async Task<CampaignReport?> ReportAsync(string id, CancellationToken cancellationToken)
     {
-        if (await GetAsync(id, cancellationToken) is not { } campaign)
+        if (await store.GetAsync(id, cancellationToken) is not { } record)
         {
             return null;
         }
+        var campaign = CampaignView.From(record);
         var counts = await store.CountsAsync(id, cancellationToken);
         var (p50, p95) = await store.DeliveryLatencyAsync(id, cancellationToken);
         var finished = Finished.Sum(s => counts.Messages.GetValueOrDefault(s));
+        var definition = campaign.Definition;
+        var results = await store.ResultsAsync(id, definition.Goal?.Event, definition.Goal?.Window ?? TimeSpan.Zero, cancellationToken);
         return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures,
             finished == 0 ? null : Math.Round((double)counts.Messages.GetValueOrDefault("delivered") / finished, 4), p50, p95,
-            await store.MinutesAsync(id, cancellationToken));
+            await store.MinutesAsync(id, cancellationToken), CampaignResults.From(definition, record, results));
     }
 
     public async Task<IReadOnlyList<CampaignRecipientRow>?> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken) =>
@@ -274,6 +280,13 @@ internal sealed partial class CampaignService(ICampaignStore store, ISegmentServ
         if (!string.IsNullOrEmpty(definition.Body) && templates.Check(definition.Body) is { } error)
         {
             errors["body"] = [$"The message does not parse as Liquid at line {error.Line}, column {error.Column}: {error.Message}"];
+        }
+        foreach (var (i, variant) in (definition.Variants ?? []).Index())
+        {
+            if (!string.IsNullOrEmpty(variant?.Body) && templates.Check(variant.Body) is { } wrong)
+            {
+                errors[$"variants[{i}].body"] = [$"Variant {definition.VariantName(i)} does not parse as Liquid at line {wrong.Line}, column {wrong.Column}: {wrong.Message}"];
+            }
         }
         if (errors.Count == 0)
         {

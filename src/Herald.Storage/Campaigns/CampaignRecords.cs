@@ -23,7 +23,37 @@ public sealed record CampaignRecord
     public DateTimeOffset? LaunchedAt { get; init; }
     /// <summary>Completed or cancelled.</summary>
     public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>When an A/B test phase had handled all its recipients (its wait starts then).</summary>
+    public DateTimeOffset? TestEndedAt { get; init; }
+    /// <summary>The A/B variant (0-based) the runner chose for the rest of the audience.</summary>
+    public int? WinnerVariant { get; init; }
+    /// <summary>Why that variant won (the test phase's numbers).</summary>
+    public string? WinnerReason { get; init; }
+    /// <summary>When the winner was chosen.</summary>
+    public DateTimeOffset? WinnerAt { get; init; }
 }
+
+/// <summary>Where one recipient goes when the audience is frozen: its status, the reason, its A/B variant and phase.</summary>
+/// <param name="Status"><c>pending</c>, <c>control</c> (held out, never sent) or <c>held</c> (waits for an A/B winner).</param>
+/// <param name="Reason">Why (e.g. <c>control</c>, <c>global-control</c>, <c>ab-rest</c>).</param>
+/// <param name="Variant">The body variant (0-based).</param>
+/// <param name="Phase">0: the test phase or the whole audience; 1: the rest, sent the winner.</param>
+public sealed record RecipientAssignment(string Status, string? Reason, int Variant, int Phase)
+{
+    /// <summary>Sent the first (only) body, no experiment.</summary>
+    public static RecipientAssignment Default { get; } = new("pending", null, 0, 0);
+}
+
+/// <summary>A group of a campaign's recipients and what they did: the numbers behind variants, conversions and lift.</summary>
+/// <param name="Status"><c>queued</c> (a message was made) or <c>control</c>.</param>
+/// <param name="Reason">For control: <c>control</c> or <c>global-control</c>.</param>
+/// <param name="Variant">The body variant.</param>
+/// <param name="Phase">0: the test phase or the whole audience; 1: the rest after an A/B winner.</param>
+/// <param name="Recipients">How many.</param>
+/// <param name="Delivered">Whose message was delivered.</param>
+/// <param name="Clicked">Who clicked a link in their message (a <c>clicked</c> event with its <c>messageId</c>).</param>
+/// <param name="Converted">Who did the goal event within the window (after delivery or a click; for control, after the time they were due).</param>
+public sealed record CampaignResultRow(string Status, string? Reason, int Variant, int Phase, long Recipients, long Delivered, long Clicked, long Converted);
 
 /// <summary>Which contacts a campaign goes to, resolved when it launches.</summary>
 public abstract record CampaignAudience
@@ -67,9 +97,9 @@ public sealed record CampaignCounts(
     IReadOnlyDictionary<string, long> Messages,
     IReadOnlyDictionary<string, long> Failures);
 
-/// <summary>One recipient as the report lists it.</summary>
+/// <summary>One recipient as the report lists it, with the A/B variant (0-based) it was given.</summary>
 public sealed record CampaignRecipientRow(long Id, string ContactId, string Phone, string Status, string? Reason, string? MessageId, string? MessageStatus,
-    DateTimeOffset? DueAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset? DueAt, DateTimeOffset UpdatedAt, int Variant = 0);
 
 /// <summary>The messages a campaign made in one minute, by what became of them.</summary>
 /// <param name="Minute">The minute they were made (UTC).</param>

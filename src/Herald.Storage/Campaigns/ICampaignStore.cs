@@ -26,11 +26,12 @@ public interface ICampaignStore
 
     /// <summary>
     /// Freezes the audience into recipients, each due at <paramref name="dueAt"/> or, with <paramref name="dueInZone"/>, at the
-    /// instant it gives for the recipient's time zone (null: none known), and moves a <c>draft</c> campaign to
+    /// instant it gives for the recipient's time zone (null: none known), placed by <paramref name="assign"/> (by contact id:
+    /// control, A/B variant and phase; null: everyone pending with the first body), and moves a <c>draft</c> campaign to
     /// <paramref name="status"/>, all in one transaction. Returns the audience size, or null when the campaign was not a draft.
     /// </summary>
     Task<long?> LaunchAsync(string id, CampaignAudience audience, DateTimeOffset dueAt, Func<string?, DateTimeOffset>? dueInZone, string status,
-        CancellationToken cancellationToken);
+        Func<string, RecipientAssignment>? assign, CancellationToken cancellationToken);
 
     /// <summary>Holds up to <paramref name="limit"/> due pending recipients under a lease, first due first.</summary>
     Task<IReadOnlyList<CampaignRecipient>> ClaimAsync(string id, int limit, string owner, TimeSpan lease, CancellationToken cancellationToken);
@@ -51,8 +52,27 @@ public interface ICampaignStore
     /// <summary>Cancels recipients still pending (after the campaign's end); returns how many.</summary>
     Task<int> CancelPendingAsync(string id, string reason, CancellationToken cancellationToken);
 
-    /// <summary>Pending or held recipients left.</summary>
+    /// <summary>Recipients left: pending, or held for an A/B winner.</summary>
     Task<long> OutstandingAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Pending recipients left (not counting those held for an A/B winner).</summary>
+    Task<long> PendingAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Records that the A/B test phase handled all its recipients at <paramref name="at"/> unless recorded before; returns the recorded time.</summary>
+    Task<DateTimeOffset> EndTestPhaseAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the A/B winner (once: false when one was recorded before) and releases the recipients held for it: pending
+    /// with the winning variant, due now (or at their own later time), in one transaction.
+    /// </summary>
+    Task<bool> ChooseWinnerAsync(string id, int variant, string reason, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The campaign's sent and control recipients grouped by status, reason, variant and phase, with how many were delivered,
+    /// clicked (<c>clicked</c> events whose <c>messageId</c> is theirs) and converted: did <paramref name="goal"/> within
+    /// <paramref name="window"/> after their message was delivered or clicked (control: after they were due). No goal: none converted.
+    /// </summary>
+    Task<IReadOnlyList<CampaignResultRow>> ResultsAsync(string id, string? goal, TimeSpan window, CancellationToken cancellationToken);
 
     /// <summary>The campaign's counts.</summary>
     Task<CampaignCounts> CountsAsync(string id, CancellationToken cancellationToken);

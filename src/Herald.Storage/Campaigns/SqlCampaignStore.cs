@@ -12,7 +12,8 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
 {
     private const string Columns = """
         id AS Id, name AS Name, status AS Status, definition AS Definition, audience_count AS AudienceCount, status_reason AS StatusReason,
-        created_at AS CreatedAt, updated_at AS UpdatedAt, launched_at AS LaunchedAt, finished_at AS FinishedAt
+        created_at AS CreatedAt, updated_at AS UpdatedAt, launched_at AS LaunchedAt, finished_at AS FinishedAt,
+        test_ended_at AS TestEndedAt, winner_variant AS WinnerVariant, winner_reason AS WinnerReason, winner_at AS WinnerAt
         """;
 
     /// <summary>Messages a pause or cancel can take back: stored for the campaign and never tried.</summary>
@@ -74,7 +75,7 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     }
 
     public async Task<long?> LaunchAsync(string id, CampaignAudience audience, DateTimeOffset dueAt, Func<string?, DateTimeOffset>? dueInZone, string status,
-        CancellationToken cancellationToken)
+        Func<string, RecipientAssignment>? assign, CancellationToken cancellationToken)
     {
         var now = Now();
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -123,9 +124,31 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
                     """, new { id, zone, due = dueInZone(zone).ToUnixTimeMilliseconds() }, cancellationToken);
             }
         }
+        if (assign is not null)
+        {
+            await AssignAsync(connection, transaction, id, assign, cancellationToken);
+        }
         await Exec(connection, transaction, "UPDATE campaigns SET audience_count = @added, launched_at = @now WHERE id = @id", new { id, added, now }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return added;
+    }
+
+    /// <summary>Places every recipient (inserted as pending, variant 0, phase 0): one update per group and chunk, not per recipient.</summary>
+    private async Task AssignAsync(DbConnection connection, DbTransaction transaction, string id, Func<string, RecipientAssignment> assign,
+        CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<(long Id, string ContactId)>(new CommandDefinition(
+            "SELECT id, contact_id FROM campaign_recipients WHERE campaign_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        var groups = rows.Select(r => (r.Id, Place: assign(r.ContactId))).Where(r => r.Place != RecipientAssignment.Default).GroupBy(r => r.Place, r => r.Id);
+        foreach (var group in groups)
+        {
+            foreach (var chunk in group.Chunk(ListChunk))
+            {
+                await Exec(connection, transaction, $"""
+                    UPDATE campaign_recipients SET status = @Status, reason = @Reason, variant = @Variant, phase = @Phase WHERE {database.Dialect.InList("id", "ids")}
+                    """, new { group.Key.Status, group.Key.Reason, group.Key.Variant, group.Key.Phase, ids = chunk }, cancellationToken);
+            }
+        }
     }
 
     private string ClaimSql => _claimSql ??= LeaseClaim.Sql(database.Dialect, "campaign_recipients",
@@ -231,7 +254,7 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         {
             await Exec(connection, transaction, """
                 UPDATE campaign_recipients SET status = 'cancelled', reason = 'cancelled', lease_until = NULL, lease_owner = NULL, updated_at = @now
-                WHERE campaign_id = @id AND status = 'pending'
+                WHERE campaign_id = @id AND status IN ('pending', 'held')
                 """, new { id, now }, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -244,7 +267,7 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         using var turn = await database.WriteTurnAsync(cancellationToken);
         return await Exec(connection, null, """
             UPDATE campaign_recipients SET status = 'cancelled', reason = @reason, lease_until = NULL, lease_owner = NULL, updated_at = @now
-            WHERE campaign_id = @id AND status = 'pending' AND (lease_until IS NULL OR lease_until <= @now)
+            WHERE campaign_id = @id AND status IN ('pending', 'held') AND (lease_until IS NULL OR lease_until <= @now)
             """, new { id, reason, now = Now() }, cancellationToken);
     }
 
@@ -252,7 +275,75 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = @id AND status IN ('pending', 'held')", new { id }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<long> PendingAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = @id AND status = 'pending'", new { id }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<DateTimeOffset> EndTestPhaseAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using (await database.WriteTurnAsync(cancellationToken))
+        {
+            await Exec(connection, null, "UPDATE campaigns SET test_ended_at = @at WHERE id = @id AND test_ended_at IS NULL",
+                new { id, at = at.ToUnixTimeMilliseconds() }, cancellationToken);
+        }
+        return Time(await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT test_ended_at FROM campaigns WHERE id = @id", new { id },
+            cancellationToken: cancellationToken)));
+    }
+
+    public async Task<bool> ChooseWinnerAsync(string id, int variant, string reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var now = at.ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Once, cluster-wide: the node whose update finds no winner yet releases the held recipients.
+        if (await Exec(connection, transaction, """
+            UPDATE campaigns SET winner_variant = @variant, winner_reason = @reason, winner_at = @now, updated_at = @now WHERE id = @id AND winner_variant IS NULL
+            """, new { id, variant, reason, now }, cancellationToken) != 1)
+        {
+            return false;
+        }
+        await Exec(connection, transaction, """
+            UPDATE campaign_recipients SET status = 'pending', reason = NULL, variant = @variant, updated_at = @now,
+                due_at = CASE WHEN due_at > @now THEN due_at ELSE @now END
+            WHERE campaign_id = @id AND status = 'held'
+            """, new { id, variant, now }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<CampaignResultRow>> ResultsAsync(string id, string? goal, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var dialect = database.Dialect;
+        // A click is a clicked event of the recipient's contact that names the recipient's message (ix_events_contact finds them).
+        var clickOf = $"c.contact_id = r.contact_id AND c.name = 'clicked' AND {dialect.JsonText("c.properties", "messageId")} = r.message_id";
+        var converted = goal is null ? "0 = 1" : $"""
+            r.status = 'queued' AND EXISTS (SELECT 1 FROM events g WHERE g.contact_id = r.contact_id AND g.name = @goal AND (
+                EXISTS (SELECT 1 FROM message_events d WHERE d.message_id = r.message_id AND d.state = 'delivered' AND d.applied = 1
+                    AND g.at >= d.at AND g.at <= d.at + @window)
+                OR EXISTS (SELECT 1 FROM events c WHERE {clickOf} AND g.at >= c.at AND g.at <= c.at + @window)))
+            OR r.status = 'control' AND EXISTS (SELECT 1 FROM events g WHERE g.contact_id = r.contact_id AND g.name = @goal
+                AND g.at >= r.due_at AND g.at <= r.due_at + @window)
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ResultRow>(new CommandDefinition($"""
+            SELECT r.status AS Status, r.reason AS Reason, r.variant AS Variant, r.phase AS Phase, COUNT(*) AS Recipients,
+                SUM(CASE WHEN m.status = 'delivered' THEN 1 ELSE 0 END) AS Delivered,
+                SUM(CASE WHEN r.status = 'queued' AND EXISTS (SELECT 1 FROM events c WHERE {clickOf}) THEN 1 ELSE 0 END) AS Clicked,
+                SUM(CASE WHEN {converted} THEN 1 ELSE 0 END) AS Converted
+            FROM campaign_recipients r LEFT JOIN messages m ON m.id = r.message_id
+            WHERE r.campaign_id = @id AND r.status IN ('queued', 'control')
+            GROUP BY r.status, r.reason, r.variant, r.phase
+            """, new { id, goal, window = (long)window.TotalMilliseconds }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new CampaignResultRow(r.Status, r.Reason, (int)r.Variant, (int)r.Phase, r.Recipients, r.Delivered ?? 0, r.Clicked ?? 0,
+            r.Converted ?? 0))];
     }
 
     public async Task<CampaignCounts> CountsAsync(string id, CancellationToken cancellationToken)
@@ -287,13 +378,13 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<RecipientRow>(new CommandDefinition("""
             SELECT r.id AS Id, r.contact_id AS ContactId, r.phone AS Phone, r.status AS Status, r.reason AS Reason, r.message_id AS MessageId,
-                m.status AS MessageStatus, r.due_at AS DueAt, r.updated_at AS UpdatedAt
+                m.status AS MessageStatus, r.due_at AS DueAt, r.updated_at AS UpdatedAt, r.variant AS Variant
             FROM campaign_recipients r LEFT JOIN messages m ON m.id = r.message_id
             WHERE r.campaign_id = @id AND r.id > @after AND (@status IS NULL OR r.status = @status) AND (@reason IS NULL OR r.reason = @reason)
             ORDER BY r.id LIMIT @limit
             """, new { id, status, reason, after, limit = Math.Clamp(limit, 1, 1000) }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new CampaignRecipientRow(r.Id, r.ContactId, r.Phone, r.Status, r.Reason, r.MessageId, r.MessageStatus,
-            r.DueAt is { } due ? Time(due) : null, Time(r.UpdatedAt)))];
+            r.DueAt is { } due ? Time(due) : null, Time(r.UpdatedAt), (int)r.Variant))];
     }
 
     public async Task<IReadOnlyList<CampaignMinute>> MinutesAsync(string id, CancellationToken cancellationToken)
@@ -324,6 +415,18 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
 
     private long Now() => database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
+    private sealed class ResultRow
+    {
+        public string Status { get; set; } = "";
+        public string? Reason { get; set; }
+        public long Variant { get; set; }
+        public long Phase { get; set; }
+        public long Recipients { get; set; }
+        public long? Delivered { get; set; }
+        public long? Clicked { get; set; }
+        public long? Converted { get; set; }
+    }
+
     private sealed class ClaimRow
     {
         public long Id { get; set; }
@@ -344,6 +447,7 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         public string? MessageStatus { get; set; }
         public long? DueAt { get; set; }
         public long UpdatedAt { get; set; }
+        public long Variant { get; set; }
     }
 
     private sealed class Row
@@ -358,12 +462,17 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         public long UpdatedAt { get; set; }
         public long? LaunchedAt { get; set; }
         public long? FinishedAt { get; set; }
+        public long? TestEndedAt { get; set; }
+        public long? WinnerVariant { get; set; }
+        public string? WinnerReason { get; set; }
+        public long? WinnerAt { get; set; }
 
         public CampaignRecord ToRecord() => new()
         {
             Id = Id, Name = Name, Status = Status, Definition = Definition, AudienceCount = AudienceCount, StatusReason = StatusReason,
             CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt), LaunchedAt = LaunchedAt is { } l ? Time(l) : null,
-            FinishedAt = FinishedAt is { } f ? Time(f) : null,
+            FinishedAt = FinishedAt is { } f ? Time(f) : null, TestEndedAt = TestEndedAt is { } t ? Time(t) : null,
+            WinnerVariant = WinnerVariant is { } w ? (int)w : null, WinnerReason = WinnerReason, WinnerAt = WinnerAt is { } a ? Time(a) : null,
         };
     }
 }

@@ -382,6 +382,15 @@ internal static class Migrations
             CREATE INDEX ix_campaign_recipients_due ON campaign_recipients (campaign_id, status, due_at, id);
             CREATE INDEX ix_messages_campaign ON messages (campaign_id, status);
             """),
+        // Campaign results (issue 13 §4): an A/B test phase's end and its winner on the campaign; on each recipient the phase it
+        // belongs to (0: the test or the whole audience, 1: the rest, held until the winner is known).
+        (240, "campaign a/b winners and phases", d => """
+            ALTER TABLE campaigns ADD COLUMN test_ended_at BIGINT NULL;
+            ALTER TABLE campaigns ADD COLUMN winner_variant INTEGER NULL;
+            ALTER TABLE campaigns ADD COLUMN winner_reason TEXT NULL;
+            ALTER TABLE campaigns ADD COLUMN winner_at BIGINT NULL;
+            ALTER TABLE campaign_recipients ADD COLUMN phase INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     private const string SegmentsSql = """

@@ -22,6 +22,8 @@ internal interface ISqlDialect
     /// list as one array parameter, which PostgreSQL needs as <c>= ANY(@list)</c>.
     /// </summary>
     string InList(string column, string parameter);
+    /// <summary>A top-level text property of a JSON column (<paramref name="key"/> is a plain identifier), or NULL.</summary>
+    string JsonText(string column, string key);
     /// <summary>Lets concurrent claimers pass each other's locked rows ("FOR UPDATE SKIP LOCKED" or nothing).</summary>
     string SkipLocked { get; }
     /// <summary>Runs before migrations, inside their transaction (e.g. takes a cluster-wide lock).</summary>
@@ -79,6 +81,7 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
     public string ForUpdate => "";
     public string SkipLocked => "";
     public string InList(string column, string parameter) => $"{column} IN @{parameter}";
+    public string JsonText(string column, string key) => $"json_extract({column}, '$.{key}')";
     public string MigrationLock => "SELECT 1";
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
@@ -140,6 +143,7 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
     public string ForUpdate => "FOR UPDATE";
     public string SkipLocked => "FOR UPDATE SKIP LOCKED";
     public string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
+    public string JsonText(string column, string key) => $"({column}::jsonb ->> '{key}')";
     public string MigrationLock => "SELECT pg_advisory_xact_lock(7311540)";
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

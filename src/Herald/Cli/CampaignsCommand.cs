@@ -210,10 +210,20 @@ internal static class CampaignsCommand
     {
         var id = IdArgument();
         var watch = new Option<bool>("--watch", "-w") { Description = "Follow a running campaign with a progress bar until it completes, pauses or is cancelled." };
-        var command = new Command("report", "What a campaign achieved: recipients, messages by state, skips by reason, delivery rate.") { id, watch };
+        var csv = new Option<bool>("--csv") { Description = "Print the report as CSV (a row per group: sent, each variant, control with the lift, statuses), e.g. > report.csv." };
+        var command = new Command("report", "What a campaign achieved: recipients, messages by state, skips by reason, delivery rate, clicks, conversions, A/B variants and lift over control.")
+        {
+            id, watch, csv,
+        };
         command.SetClientAction(options, async (context, parse, ct) =>
         {
             var path = $"api/v1/campaigns/{HeraldApiClient.Segment(parse.GetRequiredValue(id))}/report";
+            if (parse.GetValue(csv))
+            {
+                Console.Out.Write(await context.Api.GetTextAsync(path + ".csv", ct));
+                Console.Out.Flush();
+                return ExitCodes.Ok;
+            }
             var report = await context.Api.GetAsync(path, ct);
             if (parse.GetValue(watch) && context.Live && IsActive(report))
             {
@@ -260,15 +270,64 @@ internal static class CampaignsCommand
                 ? r.ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "–");
             table.AddRow("DLR latency p50 / p95 (ms)", $"{Json.Str(report, "dlrLatencyP50Ms") ?? "–"} / {Json.Str(report, "dlrLatencyP95Ms") ?? "–"}");
             context.Out.Write(table);
+            PrintResults(context, report?["results"]);
             return ExitCodes.Ok;
         });
         return command;
     }
 
+    /// <summary>Clicks, conversions, each variant and the lift over control.</summary>
+    private static void PrintResults(CliContext context, JsonNode? results)
+    {
+        if (results is null)
+        {
+            return;
+        }
+        var goal = Json.Path(results, "goal.event");
+        var variants = new Table().Border(TableBorder.Rounded).Title("Results").AddColumn("Variant").AddColumn(new TableColumn("Sent").RightAligned())
+            .AddColumn(new TableColumn("Delivered").RightAligned()).AddColumn(new TableColumn("Clicked").RightAligned())
+            .AddColumn(new TableColumn(goal is null ? "Converted (no goal)" : $"Converted ({goal})").RightAligned());
+        foreach (var v in results["variants"] as JsonArray ?? [])
+        {
+            variants.AddRow(Markup.Escape((Json.Str(v, "name") ?? "") + (v?["winner"]?.GetValue<bool>() == true ? " (winner)" : "")), Count(v, "sent"),
+                Count(v, "delivered"), $"{Count(v, "clicked")} ({Percent(v, "clickRate")})", goal is null ? "–" : $"{Count(v, "converted")} ({Percent(v, "conversionRate")})");
+        }
+        variants.AddRow("[bold]All sent[/]", Count(results, "sent"), Count(results, "delivered"), $"{Count(results, "clicked")} ({Percent(results, "clickRate")})",
+            goal is null ? "–" : $"{Count(results, "conversions")} ({Percent(results, "conversionRate")})");
+        if (results["control"] is { } control)
+        {
+            variants.AddRow("Control (held out)", Count(control, "heldOut"), "–", "–", goal is null ? "–" : $"{Count(control, "converted")} ({Percent(control, "rate")})");
+        }
+        context.Out.Write(variants);
+        if (Json.Path(results, "abTest.winner") is { } winner)
+        {
+            context.Out.MarkupLineInterpolated($"A/B winner: [bold]{winner}[/]: {Json.Path(results, "abTest.reason")}");
+        }
+        else if (results["abTest"] is { } ab)
+        {
+            context.Out.MarkupLineInterpolated($"A/B test phase ({Json.Str(ab, "testPercent")} % of the audience): the winner by {Json.Str(ab, "winnerBy")} is chosen {Json.Str(ab, "waitHours")} h after it was sent.");
+        }
+        if (results["control"]?["lift"] is { } lift)
+        {
+            context.Out.MarkupLineInterpolated(
+                $"Lift over control: {Points(lift, "difference")} (95 % CI {Points(lift, "low")} to {Points(lift, "high")}){(lift["significant"]?.GetValue<bool>() == true ? ", significant" : ", not significant")}.");
+        }
+    }
+
+    private static string Count(JsonNode? node, string property) => Number(node, property).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Percent(JsonNode? node, string property) =>
+        node?[property] is JsonValue v && v.TryGetValue<double>(out var rate) ? rate.ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "–";
+
+    private static string Points(JsonNode? node, string property) =>
+        node?[property] is JsonValue v && v.TryGetValue<double>(out var share)
+            ? (share * 100).ToString("+0.0;-0.0;0.0", System.Globalization.CultureInfo.InvariantCulture) + " pp" : "–";
+
     private static bool IsActive(JsonNode? report) => Json.Path(report, "campaign.status") is "running" or "scheduled";
 
     private static long Handled(JsonNode? report) =>
-        Number(report?["recipients"], "queued") + Number(report?["recipients"], "skipped") + Number(report?["recipients"], "cancelled");
+        Number(report?["recipients"], "queued") + Number(report?["recipients"], "skipped") + Number(report?["recipients"], "cancelled")
+        + Number(report?["recipients"], "control");
 
     private static long Number(JsonNode? node, string property) =>
         long.TryParse(Json.Str(node, property), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;

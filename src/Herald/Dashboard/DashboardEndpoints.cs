@@ -121,6 +121,12 @@ internal static class DashboardEndpoints
                 : Results.File(System.Text.Encoding.UTF8.GetBytes(await store.GetErrorRowsAsync(id, ct) ?? "row,error\r\n"), "text/csv; charset=utf-8", $"{id}-errors.csv"))
             .ExcludeFromDescription();
 
+        json.MapGet("/campaigns/{id}/report.csv", async (string id, Herald.Engagement.Campaigns.ICampaigns campaigns, CancellationToken ct) =>
+            await campaigns.ReportAsync(id, ct) is { } report
+                ? Results.File(System.Text.Encoding.UTF8.GetBytes(Herald.Engagement.Campaigns.CampaignReportCsv.Write(report)), "text/csv; charset=utf-8", $"{report.Campaign.Id}-report.csv")
+                : Results.NotFound())
+            .ExcludeFromDescription();
+
         // Polled every second by the dialog while the delivery report is on its way.
         json.MapGet("/messages/{id}/status", async (string id, IMessageStore messages, CancellationToken ct) =>
         {

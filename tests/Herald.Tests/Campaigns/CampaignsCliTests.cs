@@ -43,6 +43,12 @@ public sealed class CampaignsCliTests : CliTestBase
             Assert.True(TimeProvider.System.GetUtcNow() < deadline, report.ToString());
             await Task.Delay(200, Ct);
         }
+        var results = await RunAsync("campaigns", "report", id);
+        Assert.Contains("All sent", results.Stdout);
+        var csv = await RunAsync("campaigns", "report", id, "--csv");
+        Assert.True(csv.ExitCode == 0, csv.ToString());
+        Assert.StartsWith("campaign_id,campaign,group,name,recipients,", csv.Stdout, StringComparison.Ordinal);
+        Assert.Contains(",Diwali offer,sent,all,25,25,", csv.Stdout, StringComparison.Ordinal);
         var again = await RunAsync("campaigns", "launch", id);
         Assert.NotEqual(0, again.ExitCode);
         Assert.Contains("only a draft can be launched", again.Stderr);

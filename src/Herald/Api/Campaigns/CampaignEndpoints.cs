@@ -38,7 +38,10 @@ internal static class CampaignEndpoints
                 + "through the runner's own steps and the one send-path policy, as of now.");
         campaigns.MapGet("/{id}/preview", PreviewAsync).RequireScope(ApiAccess.Read)
             .WithSummary("The campaign's message for one contact (contactId; default the first audience member) and the DLT check of its body");
-        campaigns.MapGet("/{id}/report", ReportAsync).RequireScope(ApiAccess.Read).WithSummary("What the campaign achieved");
+        campaigns.MapGet("/{id}/report", ReportAsync).RequireScope(ApiAccess.Read).WithSummary("What the campaign achieved (?format=csv for CSV)")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+        campaigns.MapGet("/{id}/report.csv", (string id, ICampaigns c, CancellationToken ct) => ReportAsync(id, "csv", c, ct))
+            .RequireScope(ApiAccess.Read).WithSummary("What the campaign achieved, as CSV").Produces(StatusCodes.Status200OK, contentType: "text/csv");
         campaigns.MapGet("/{id}/recipients", RecipientsAsync).RequireScope(ApiAccess.Read).WithSummary("The campaign's recipients: why was this one (not) sent");
         return api;
     }
@@ -113,8 +116,21 @@ internal static class CampaignEndpoints
         _ => TypedResults.Ok(answer.Value!),
     };
 
-    private static async Task<Results<Ok<CampaignReport>, NotFoundProblem>> ReportAsync(string id, ICampaigns campaigns, CancellationToken ct) =>
-        await campaigns.ReportAsync(id, ct) is { } report ? TypedResults.Ok(report) : NotFound(id);
+    private static async Task<Results<Ok<CampaignReport>, FileContentHttpResult, ValidationProblem, NotFoundProblem>> ReportAsync(string id, string? format,
+        ICampaigns campaigns, CancellationToken ct)
+    {
+        if (format is not (null or "" or "json" or "csv"))
+        {
+            return Problems.BadRequest("format", $"format '{format}' is not one of json (the default) or csv.");
+        }
+        if (await campaigns.ReportAsync(id, ct) is not { } report)
+        {
+            return NotFound(id);
+        }
+        return format == "csv"
+            ? TypedResults.File(System.Text.Encoding.UTF8.GetBytes(CampaignReportCsv.Write(report)), "text/csv; charset=utf-8", $"{report.Campaign.Id}-report.csv")
+            : TypedResults.Ok(report);
+    }
 
     private static async Task<Results<Ok<CampaignRecipientPage>, ValidationProblem, NotFoundProblem>> RecipientsAsync(string id, string? status, string? reason,
         string? cursor, int? limit, ICampaigns campaigns, CancellationToken ct)

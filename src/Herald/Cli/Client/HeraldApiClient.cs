@@ -45,6 +45,10 @@ internal sealed class HeraldApiClient : IDisposable
     public Task<JsonNode?> DeleteAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, path, null, null, cancellationToken);
 
+    /// <summary>GETs a text answer as it is (e.g. a CSV export); an error answer is thrown like the JSON calls'.</summary>
+    public Task<string> GetTextAsync(string path, CancellationToken cancellationToken) =>
+        ExchangeAsync(HttpMethod.Get, path, null, null, cancellationToken);
+
     /// <summary>Escapes one path segment.</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);
 
@@ -56,6 +60,25 @@ internal sealed class HeraldApiClient : IDisposable
     }
 
     private async Task<JsonNode?> SendAsync(HttpMethod method, string path, HttpContent? content, IReadOnlyDictionary<string, string>? headers,
+        CancellationToken cancellationToken)
+    {
+        var text = await ExchangeAsync(method, path, content, headers, cancellationToken);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            throw new CliException(ExitCodes.Usage, $"{Server} answered with something that is not JSON: is it Herald?");
+        }
+    }
+
+    /// <summary>Sends the request; the answer's text on success, otherwise the problem it describes as an <see cref="ApiException"/>.</summary>
+    private async Task<string> ExchangeAsync(HttpMethod method, string path, HttpContent? content, IReadOnlyDictionary<string, string>? headers,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = content };
@@ -80,6 +103,10 @@ internal sealed class HeraldApiClient : IDisposable
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return text;
+            }
             JsonNode? json = null;
             if (!string.IsNullOrWhiteSpace(text))
             {
@@ -91,14 +118,6 @@ internal sealed class HeraldApiClient : IDisposable
                 {
                     json = null;
                 }
-            }
-            if (response.IsSuccessStatusCode)
-            {
-                if (json is null && !string.IsNullOrWhiteSpace(text))
-                {
-                    throw new CliException(ExitCodes.Usage, $"{Server} answered {(int)response.StatusCode} with something that is not JSON: is it Herald?");
-                }
-                return json;
             }
             throw Problem(response.StatusCode, json, text);
         }
