@@ -172,18 +172,29 @@ internal sealed partial class JourneyRunner(
             for (var i = 0; i < instances.Count; i++)
             {
                 var instance = instances[i];
-                if (instance.ContactId != e.ContactId || instance.Id == 0 || await DefinitionAsync(instance.JourneyId, instance.Version, cancellationToken) is not { } definition)
+                if (instance.ContactId != e.ContactId || await DefinitionAsync(instance.JourneyId, instance.Version, cancellationToken) is not { } definition)
                 {
                     continue;
                 }
                 if (definition.Goal is { } goal && goal.Event == e.Name && e.At >= instance.TriggerAt
                     && JourneyValues.SameAs(instance.TriggerProperties, e.Properties, goal.MatchTrigger))
                 {
+                    if (instance.Id == 0)
+                    {
+                        // Entered in this batch and reached the goal in it too: it enters converted and exited.
+                        if (instance.Status == JourneyStatus.InstanceActive)
+                        {
+                            var index = entries.FindIndex(x => x.JourneyId == instance.JourneyId && x.TriggerMessageId == instance.TriggerMessageId);
+                            entries[index] = entries[index] with { Goal = true };
+                            instances[i] = instance with { Status = JourneyStatus.InstanceExited, ConvertedAt = now };
+                        }
+                        continue;
+                    }
                     var converted = instance.ConvertedAt is null && e.At <= instance.EnteredAt + goal.Window;
                     if (instance.Status == JourneyStatus.InstanceActive)
                     {
                         goals.Add(new JourneyGoal(instance.Id, Exit: true, converted));
-                        instances[i] = instance with { Status = "exited", ConvertedAt = converted ? now : instance.ConvertedAt };
+                        instances[i] = instance with { Status = JourneyStatus.InstanceExited, ConvertedAt = converted ? now : instance.ConvertedAt };
                         continue;
                     }
                     if (converted)
@@ -193,7 +204,7 @@ internal sealed partial class JourneyRunner(
                     }
                     continue;
                 }
-                if (instance is { Status: JourneyStatus.InstanceActive, Waiting: true } && definition.Node(instance.Node) is { Type: JourneyNodeTypes.WaitForEvent } wait
+                if (instance is { Id: > 0, Status: JourneyStatus.InstanceActive, Waiting: true } && definition.Node(instance.Node) is { Type: JourneyNodeTypes.WaitForEvent } wait
                     && Matches(wait, e, instance.TriggerProperties))
                 {
                     signals.Add(new JourneySignal(instance.Id, instance.JourneyId, instance.Version, wait.Id!, wait.OnEvent!));
@@ -378,9 +389,17 @@ internal sealed partial class JourneyRunner(
                     break;
                 case JourneyNodeTypes.WaitForEvent:
                     // The event may have come before the instance got here (in the trigger's own batch, say).
-                    var earlier = await store.EventsSinceAsync(instance.ContactId, node.Event!, since, cancellationToken);
-                    if (earlier.Any(p => (node.Where ?? []).All(c => c.Holds(JourneyValues.Get(p, c.Property!))) && JourneyValues.SameAs(instance.TriggerProperties, p, node.MatchTrigger)))
+                    var earlier = (await store.EventsSinceAsync(instance.ContactId, node.Event!, since, cancellationToken))
+                        .Where(p => (node.Where ?? []).All(c => c.Holds(JourneyValues.Get(p, c.Property!))) && JourneyValues.SameAs(instance.TriggerProperties, p, node.MatchTrigger))
+                        .ToList();
+                    if (earlier.Count > 0)
                     {
+                        // The goal event itself (the checkout): the contact leaves on the goal, as it would had the event come later.
+                        if (definition.Goal is { } goal && goal.Event == node.Event && earlier.Any(p => JourneyValues.SameAs(instance.TriggerProperties, p, goal.MatchTrigger)))
+                        {
+                            walk.Converted = true;
+                            return walk.Exit("goal");
+                        }
                         node = walk.Move(definition, node, node.OnEvent!);
                         break;
                     }
@@ -506,6 +525,7 @@ internal sealed partial class JourneyRunner(
         private string? _exit;
 
         public ClaimedInstance From => from;
+        public bool Converted { get; set; }
         public List<JourneyNode> Sends { get; } = [];
         public List<OutboxItem> Webhooks { get; } = [];
         public List<(MessageRecord, DispatchInfo, IdempotencyRecord)> Messages { get; } = [];
@@ -541,7 +561,8 @@ internal sealed partial class JourneyRunner(
 
         public JourneyStep ToStep() => new()
         {
-            From = from, Node = _node, Waiting = _waiting, WakeAt = _wakeAt, ExitReason = _exit, Messages = Messages, Webhooks = Webhooks, Counts = _counts,
+            From = from, Node = _node, Waiting = _waiting, WakeAt = _wakeAt, ExitReason = _exit, Converted = Converted, Messages = Messages, Webhooks = Webhooks,
+            Counts = _counts,
         };
     }
 

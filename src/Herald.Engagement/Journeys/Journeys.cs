@@ -70,10 +70,11 @@ public sealed record JourneyEdge(string From, string To, string Label, long Coun
 /// <param name="Webhooks">Webhooks queued.</param>
 /// <param name="Converted">Instances whose goal came within the attribution window.</param>
 /// <param name="ConversionRate">Converted ÷ entered.</param>
-/// <param name="Edges">The current version's edges with their counts.</param>
+/// <param name="Edges">The newest version's edges with their counts.</param>
+/// <param name="Published">The newest published version's definition (the draft's before the first publish), which <paramref name="Edges"/> draw.</param>
 public sealed record JourneyReport(JourneyView Journey, long Entered, long Active, IReadOnlyDictionary<string, long> ActiveByNode,
     IReadOnlyDictionary<string, long> ExitedByReason, long Sent, IReadOnlyDictionary<string, long> SentByNode, IReadOnlyDictionary<string, long> SkippedByReason,
-    long Webhooks, long Converted, double? ConversionRate, IReadOnlyList<JourneyEdge> Edges);
+    long Webhooks, long Converted, double? ConversionRate, IReadOnlyList<JourneyEdge> Edges, JourneyDefinition Published);
 
 internal sealed class JourneyService(IJourneyStore store, IMessageTemplates templates, TimeProvider time) : IJourneys
 {
@@ -166,7 +167,7 @@ internal sealed class JourneyService(IJourneyStore store, IMessageTemplates temp
         var sentByNode = Prefixed(counts.Counters, "sent:");
         return new JourneyReport(view, counts.Entered, counts.ActiveByNode.Values.Sum(), counts.ActiveByNode, counts.ExitedByReason, sentByNode.Values.Sum(), sentByNode,
             Prefixed(counts.Counters, "skipped:"), Prefixed(counts.Counters, "webhook:").Values.Sum(), counts.Converted,
-            counts.Entered == 0 ? null : Math.Round((double)counts.Converted / counts.Entered, 4), edges);
+            counts.Entered == 0 ? null : Math.Round((double)counts.Converted / counts.Entered, 4), edges, definition);
     }
 
     private static Dictionary<string, long> Prefixed(IReadOnlyDictionary<string, long> counters, string prefix) =>

@@ -74,9 +74,9 @@ public sealed record JourneyInstance
 /// <param name="Erased">Whether the contact was erased (or deleted).</param>
 public sealed record ClaimedInstance(JourneyInstance Instance, string? Phone, string? Attributes, string? Timezone, string? Locale, string? ExternalId, bool Erased);
 
-/// <summary>A new instance: a contact enters a journey.</summary>
+/// <summary>A new instance: a contact enters a journey (with <paramref name="Goal"/>: and reached the goal in the same batch, so it enters converted and exited).</summary>
 public sealed record JourneyEntry(string JourneyId, int Version, string ContactId, string Node, string EntryKey, string TriggerMessageId, string TriggerName,
-    string? TriggerProperties, DateTimeOffset TriggerAt);
+    string? TriggerProperties, DateTimeOffset TriggerAt, bool Goal = false);
 
 /// <summary>An instance waiting for an event that came: it moves on (if it still waits there and nobody holds it).</summary>
 public sealed record JourneySignal(long InstanceId, string JourneyId, int Version, string FromNode, string ToNode);
@@ -107,6 +107,8 @@ public sealed record JourneyStep
     public DateTimeOffset? WakeAt { get; init; }
     /// <summary>Why it left (null: still active).</summary>
     public string? ExitReason { get; init; }
+    /// <summary>Whether the step found the goal event (a conversion).</summary>
+    public bool Converted { get; init; }
     /// <summary>Messages to queue with their idempotency keys (journey:{instance}:{node}).</summary>
     public IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch, IdempotencyRecord Key)> Messages { get; init; } = [];
     /// <summary>Webhooks to queue in the outbox.</summary>

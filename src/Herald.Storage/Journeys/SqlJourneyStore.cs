@@ -160,14 +160,22 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
             entered += await Exec(connection, transaction, """
                 INSERT INTO journey_instances (journey_id, version, contact_id, node, waiting, status, wake_at, entry_key, trigger_message_id, trigger_name,
                     trigger_properties, trigger_at, entered_at, updated_at)
-                VALUES (@JourneyId, @Version, @ContactId, @Node, 0, 'active', @TriggerAt, @EntryKey, @TriggerMessageId, @TriggerName,
+                VALUES (@JourneyId, @Version, @ContactId, @Node, 0, @Status, @WakeAt, @EntryKey, @TriggerMessageId, @TriggerName,
                     @TriggerProperties, @TriggerAt, @Now, @Now)
                 ON CONFLICT DO NOTHING
                 """, new
             {
                 entry.JourneyId, entry.Version, entry.ContactId, entry.Node, entry.EntryKey, entry.TriggerMessageId, entry.TriggerName, entry.TriggerProperties,
-                TriggerAt = entry.TriggerAt.ToUnixTimeMilliseconds(), Now = now,
+                TriggerAt = entry.TriggerAt.ToUnixTimeMilliseconds(), Now = now, Status = entry.Goal ? "exited" : "active",
+                WakeAt = entry.Goal ? (long?)null : entry.TriggerAt.ToUnixTimeMilliseconds(),
             }, cancellationToken);
+            if (entry.Goal)
+            {
+                await Exec(connection, transaction, """
+                    UPDATE journey_instances SET exit_reason = 'goal', exited_at = @now, converted_at = @now
+                    WHERE journey_id = @JourneyId AND trigger_message_id = @TriggerMessageId AND status = 'exited' AND exit_reason IS NULL
+                    """, new { entry.JourneyId, entry.TriggerMessageId, now }, cancellationToken);
+            }
         }
         foreach (var signal in outcome.Signals)
         {
@@ -262,12 +270,13 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
             var moved = await Exec(connection, transaction, """
                 UPDATE journey_instances SET node = @Node, waiting = @Waiting, wake_at = @WakeAt, lease_until = NULL, lease_owner = NULL, updated_at = @now,
                     status = CASE WHEN @ExitReason IS NULL THEN 'active' ELSE 'exited' END, exit_reason = @ExitReason,
-                    exited_at = CASE WHEN @ExitReason IS NULL THEN NULL ELSE @now END
+                    exited_at = CASE WHEN @ExitReason IS NULL THEN NULL ELSE @now END,
+                    converted_at = CASE WHEN @Converted = 1 AND converted_at IS NULL THEN @now ELSE converted_at END
                 WHERE id = @Id AND lease_owner = @owner AND node = @FromNode AND waiting = @FromWaiting AND status = 'active'
                 """, new
             {
                 step.Node, Waiting = step.Waiting ? 1 : 0, WakeAt = step.ExitReason is null ? step.WakeAt?.ToUnixTimeMilliseconds() : null, now, step.ExitReason,
-                from.Id, owner, FromNode = from.Node, FromWaiting = from.Waiting ? 1 : 0,
+                from.Id, owner, FromNode = from.Node, FromWaiting = from.Waiting ? 1 : 0, Converted = step.Converted ? 1 : 0,
             }, cancellationToken);
             if (moved != 1)
             {
