@@ -58,8 +58,10 @@ internal static class JourneyDiagram
                 var label = field == "next" ? count.ToString("N0", CultureInfo.InvariantCulture) : $"{Label(field)} · {count.ToString("N0", CultureInfo.InvariantCulture)}";
                 svg.Append(CultureInfo.InvariantCulture,
                     $"""<g class="journey-edge" data-from="{E(node.Id!)}" data-to="{E(target!)}" data-count="{count}"><path d="M {F(sx)} {F(sy)} C {F(sx)} {F(sy + RowGap / 2.0)}, {F(tx)} {F(ty - RowGap / 2.0)}, {F(tx)} {F(ty - 2)}" marker-end="url(#journey-arrow)"/>""");
-                var lx = (sx + tx) / 2;
-                var ly = (sy + ty) / 2;
+                // Two ways out: each label nearer its own target, so they do not cover each other.
+                var along = exits.Count == 1 ? 0.5 : 0.72;
+                var lx = sx + (tx - sx) * along;
+                var ly = sy + (ty - sy) * along;
                 svg.Append(CultureInfo.InvariantCulture,
                     $"""<rect x="{F(lx - 4 - label.Length * 3.4)}" y="{F(ly - 10)}" width="{F(8 + label.Length * 6.8)}" height="18" rx="4" class="journey-edge-label"/><text x="{F(lx)}" y="{F(ly + 3)}" text-anchor="middle">{E(label)}</text></g>""");
             }
