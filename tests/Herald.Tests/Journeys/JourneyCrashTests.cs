@@ -53,9 +53,9 @@ public sealed class JourneyCrashTests
             }
             // The example with waits of seconds, and transactional reminders (no frequency cap between the two).
             var definition = JourneyTests.Example(null, "Crash cart");
-            definition["nodes"]![1]!["timeout"] = "PT6S";
+            definition["nodes"]![1]!["timeout"] = "PT10S";
             definition["nodes"]![2]!["messageType"] = "txn";
-            definition["nodes"]![3]!["duration"] = "PT6S";
+            definition["nodes"]![3]!["duration"] = "PT10S";
             definition["nodes"]![4]!["messageType"] = "txn";
             var created = await HeraldInstance.ReadObjectAsync(await api.PostAsJsonAsync("/api/v1/journeys", definition, ct), HttpStatusCode.Created);
             journey = created["id"]!.GetValue<string>();
@@ -72,13 +72,13 @@ public sealed class JourneyCrashTests
                 }
             }
             (await api.PostAsJsonAsync("/api/v1/batch", new JsonObject { ["batch"] = batch }, ct)).EnsureSuccessStatusCode();
-            await TestHttp.EventuallyAsync(async () => (await ReportAsync(api, journey))["activeByNode"]?["wait_checkout"]?.GetValue<long>() > 0 ? true : (bool?)null,
-                "contacts waiting for their checkout");
+            await TestHttp.EventuallyAsync(async () => (await ReportAsync(api, journey))["entered"]?.GetValue<long>() == Contacts ? true : (bool?)null,
+                "every contact entered (and waiting for its checkout)", TimeSpan.FromSeconds(120));
         } // disposing kills the process with SIGKILL, during the wait
 
         await using (var herald = await StartAsync(baseUrl, dataDir))
         {
-            await TestHttp.EventuallyAsync(async () => (await ReportAsync(api, journey))["activeByNode"]?["wait_day"]?.GetValue<long>() > 0 ? true : (bool?)null,
+            await TestHttp.EventuallyAsync(async () => (await ReportAsync(api, journey))["sent"]?.GetValue<long>() > 0 ? true : (bool?)null,
                 "first reminders sent and contacts in the delay", TimeSpan.FromSeconds(120));
         } // killed again, during the delay
 
@@ -88,7 +88,7 @@ public sealed class JourneyCrashTests
             {
                 var r = await ReportAsync(api, journey);
                 return r["active"]!.GetValue<long>() == 0 && r["entered"]!.GetValue<long>() == Contacts ? r : null;
-            }, "every contact through the journey", TimeSpan.FromSeconds(180));
+            }, "every contact through the journey", TimeSpan.FromSeconds(240));
             var bought = Enumerable.Range(0, Contacts).Count(i => i % 3 == 0);
             Assert.Equal(bought, report["exitedByReason"]!["goal"]!.GetValue<long>());
             Assert.Equal(Contacts - bought, report["exitedByReason"]!["completed"]!.GetValue<long>());
