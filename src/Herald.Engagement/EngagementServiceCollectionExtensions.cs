@@ -1,5 +1,7 @@
 using Herald.Engagement.Campaigns;
 using Herald.Engagement.Dlt;
+using Herald.Engagement.Journeys;
+using Herald.Dispatch.Outbox;
 using Herald.Engagement.Policy;
 using Herald.Engagement.Segments;
 using Herald.Engagement.Templates;
@@ -40,6 +42,17 @@ public static class EngagementServiceCollectionExtensions
         services.AddSingleton<ICampaigns, CampaignService>();
         services.AddSingleton<CampaignRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
+        services.AddOptions<JourneyOptions>().Bind(configuration.GetSection(JourneyOptions.Section))
+            .Validate(o => o.BatchSize is >= 1 and <= 5000, "Herald:Journeys:BatchSize must be between 1 and 5000.")
+            .Validate(o => o.EventBatchSize is >= 1 and <= 10000, "Herald:Journeys:EventBatchSize must be between 1 and 10000.")
+            .Validate(o => o.Lease >= TimeSpan.FromSeconds(5), "Herald:Journeys:Lease must be at least 5 seconds.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Herald:Journeys:PollInterval must be above zero.")
+            .ValidateOnStart();
+        services.AddSingleton<IJourneys, JourneyService>();
+        services.AddSingleton<JourneyRunner>();
+        services.AddSingleton<IJourneySignal>(sp => sp.GetRequiredService<JourneyRunner>());
+        services.AddHostedService(sp => sp.GetRequiredService<JourneyRunner>());
+        services.AddSingleton<IOutboxTopic, JourneyWebhookTopic>();
         return services;
     }
 }

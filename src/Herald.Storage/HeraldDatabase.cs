@@ -2,6 +2,7 @@ using Herald.Storage.Audit;
 using Herald.Storage.Contacts;
 using Herald.Storage.Campaigns;
 using Herald.Storage.Dashboard;
+using Herald.Storage.Journeys;
 using Herald.Storage.Keys;
 using Herald.Storage.Messages;
 using Herald.Storage.Policy;
@@ -36,6 +37,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         PolicyStore = new SqlPolicyStore(database);
         ContactStore = new SqlContactStore(database);
         CampaignStore = new SqlCampaignStore(database);
+        JourneyStore = new SqlJourneyStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -52,6 +54,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlPolicyStore PolicyStore { get; }
     internal SqlContactStore ContactStore { get; }
     internal SqlCampaignStore CampaignStore { get; }
+    internal SqlJourneyStore JourneyStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
@@ -99,6 +102,8 @@ public sealed class HeraldDatabase : IAsyncDisposable
     public IImportStore Imports => ContactStore;
     /// <summary>Campaigns and their frozen audiences.</summary>
     public ICampaignStore Campaigns => CampaignStore;
+    /// <summary>Journeys, their versions and instances.</summary>
+    public IJourneyStore Journeys => JourneyStore;
 
     /// <summary>Opens the database that <paramref name="options"/> names (does not migrate).</summary>
     public static HeraldDatabase Open(DatabaseOptions options, TimeProvider time)

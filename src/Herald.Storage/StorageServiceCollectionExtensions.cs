@@ -32,6 +32,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IAuditStore>(sp => Db(sp).AuditStore);
         // Campaigns
         services.AddSingleton<ICampaignStore>(sp => Db(sp).CampaignStore);
+        services.AddSingleton<IJourneyStore>(sp => Db(sp).JourneyStore);
         // Counts and provider figures
         services.AddSingleton<IMessageStats>(sp => Db(sp).StatsService);
         // Segments and the audiences they pick

@@ -26,7 +26,7 @@ public interface IEventIngest
     Task<EventBatchOutcome> IngestAsync(IReadOnlyList<JsonObject> items, JsonNode? sentAt, string? path, CancellationToken cancellationToken);
 }
 
-internal sealed class EventIngest(ContactRules rules, IEventStore events, TimeProvider time) : IEventIngest
+internal sealed class EventIngest(ContactRules rules, IEventStore events, TimeProvider time, IEnumerable<Journeys.IJourneySignal> journeys) : IEventIngest
 {
     private static readonly string[] Types = ["identify", "track", "page", "screen", "group", "alias"];
     private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -125,7 +125,15 @@ internal sealed class EventIngest(ContactRules rules, IEventStore events, TimePr
         {
             return new EventBatchOutcome(errors, null);
         }
-        return new EventBatchOutcome(null, await events.IngestAsync(writes, cancellationToken));
+        var stored = await events.IngestAsync(writes, cancellationToken);
+        if (stored.Stored > 0 && writes.Any(w => w.Event.Type == "track"))
+        {
+            foreach (var journey in journeys)
+            {
+                journey.Notify();
+            }
+        }
+        return new EventBatchOutcome(null, stored);
     }
 
     /// <summary>An identify's contact change: traits.phone creates or links the contact; the other scalar traits become attributes.</summary>

@@ -19,6 +19,8 @@ internal sealed partial class SqlContactStore : IEventStore
             last_at = CASE WHEN excluded.last_at > contact_event_stats.last_at THEN excluded.last_at ELSE contact_event_stats.last_at END
         """);
 
+    private static readonly Statement InsertJourneyInbox = new(Journeys.SqlJourneyStore.InboxInsert);
+
     private const string EventColumns = """
         id AS Id, message_id AS MessageId, contact_id AS ContactId, user_id AS UserId, anonymous_id AS AnonymousId, type AS Type, name AS Name,
         properties AS Properties, at AS At, received_at AS ReceivedAt
@@ -39,6 +41,12 @@ internal sealed partial class SqlContactStore : IEventStore
             var fresh = items.Select((item, index) => (item, index)).Where(x => seen.Add(x.item.Event.MessageId)).ToList();
             await writer.LoadAsync(fresh.Select(x => x.item.Contact?.Phone).OfType<string>(),
                 fresh.SelectMany(x => new[] { x.item.Contact?.ExternalId, x.item.Event.UserId }).OfType<string>(), cancellationToken);
+            // The names journeys listen to (triggers, waits, goals): one small read per batch, and an inbox row only for those events,
+            // in this transaction, so the journey runner never misses one and ingest pays nothing for the others.
+            var listened = fresh.Any(x => x.item.Event is { Type: "track", Name: not null })
+                ? new HashSet<string>(await connection.QueryAsync<string>(new CommandDefinition("SELECT DISTINCT name FROM journey_event_names", null, transaction,
+                    cancellationToken: cancellationToken)), StringComparer.Ordinal)
+                : [];
             var errors = new Dictionary<int, string>();
             foreach (var (item, index) in fresh)
             {
@@ -62,6 +70,10 @@ internal sealed partial class SqlContactStore : IEventStore
                 if (contactId is not null && e.Type == "track" && e.Name is not null)
                 {
                     batch.Add(CountEvent, contactId, e.Name, at);
+                    if (listened.Contains(e.Name))
+                    {
+                        batch.Add(InsertJourneyInbox, e.MessageId, contactId, e.Name, e.Properties, at);
+                    }
                 }
             }
             return new EventIngestResult(fresh.Count, items.Count - fresh.Count, errors);

@@ -382,6 +382,75 @@ internal static class Migrations
             CREATE INDEX ix_campaign_recipients_due ON campaign_recipients (campaign_id, status, due_at, id);
             CREATE INDEX ix_messages_campaign ON messages (campaign_id, status);
             """),
+        // Journeys (issue 13 §1): drafts and their immutable published versions, one instance row per contact and entry (claimed
+        // like queue rows), an inbox of the events journeys listen to (written in the ingest's own transaction), and counters.
+        (200, "journeys", d => $"""
+            CREATE TABLE journeys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                draft TEXT NOT NULL,
+                version INTEGER NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            CREATE TABLE journey_versions (
+                journey_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                definition TEXT NOT NULL,
+                published_at BIGINT NOT NULL,
+                PRIMARY KEY (journey_id, version)
+            );
+            CREATE TABLE journey_event_names (
+                name TEXT NOT NULL,
+                journey_id TEXT NOT NULL,
+                PRIMARY KEY (name, journey_id)
+            );
+            CREATE TABLE journey_inbox (
+                id {d.AutoId},
+                message_id TEXT NOT NULL,
+                contact_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                properties TEXT NULL,
+                at BIGINT NOT NULL,
+                lease_until BIGINT NULL,
+                lease_owner TEXT NULL
+            );
+            CREATE TABLE journey_instances (
+                id {d.AutoId},
+                journey_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                contact_id TEXT NOT NULL,
+                node TEXT NOT NULL,
+                waiting INTEGER NOT NULL DEFAULT 0,
+                status TEXT NOT NULL,
+                wake_at BIGINT NULL,
+                lease_until BIGINT NULL,
+                lease_owner TEXT NULL,
+                entry_key TEXT NOT NULL,
+                trigger_message_id TEXT NOT NULL,
+                trigger_name TEXT NOT NULL,
+                trigger_properties TEXT NULL,
+                trigger_at BIGINT NOT NULL,
+                entered_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                exited_at BIGINT NULL,
+                exit_reason TEXT NULL,
+                converted_at BIGINT NULL,
+                UNIQUE (journey_id, trigger_message_id),
+                UNIQUE (journey_id, entry_key)
+            );
+            CREATE INDEX ix_journey_instances_due ON journey_instances (status, wake_at, id);
+            CREATE INDEX ix_journey_instances_contact ON journey_instances (contact_id, journey_id);
+            CREATE INDEX ix_journey_instances_report ON journey_instances (journey_id, status, node);
+            CREATE TABLE journey_counts (
+                journey_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                count BIGINT NOT NULL,
+                PRIMARY KEY (journey_id, version, key)
+            );
+            """),
         // Campaign results (issue 13 §4): an A/B test phase's end and its winner on the campaign; on each recipient the phase it
         // belongs to (0: the test or the whole audience, 1: the rest, held until the winner is known).
         (240, "campaign a/b winners and phases", d => """

@@ -23,6 +23,7 @@ internal static class HeraldCli
         BackupCommand.CreateRestore(),
         ContactsCommand.Create(),
         CampaignsCommand.Create(),
+        JourneysCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; a usage error prints what is wrong and exits with <see cref="UsageExitCode"/>.</summary>

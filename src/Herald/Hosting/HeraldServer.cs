@@ -4,6 +4,7 @@ using System.Text.Json;
 using Herald.Api.Audit;
 using Herald.Api.Cluster;
 using Herald.Api.Connect;
+using Herald.Api.Journeys;
 using Herald.Api.Contacts;
 using Herald.Api.Events;
 using Herald.Api.DeadLetters;
@@ -333,6 +334,7 @@ public static class HeraldServer
         api.MapImports();
         api.MapEvents();
         api.MapCampaigns();
+        api.MapJourneys();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }

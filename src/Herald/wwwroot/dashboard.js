@@ -566,6 +566,34 @@
     countNow();
   }
 
+  // ------------------------------------------------------------ journey JSON editor: says at once where the JSON breaks
+  function initJourneyForm(form) {
+    const json = $('[data-journey-json]', form);
+    const status = $('[data-journey-json-status]', form);
+    if (!json || !status) return;
+    const hint = status.textContent;
+    const check = () => {
+      try {
+        const value = JSON.parse(json.value);
+        const problems = [];
+        if (!value || typeof value !== 'object' || Array.isArray(value)) problems.push('the journey is a JSON object');
+        else {
+          if (!value.name) problems.push('give it a name');
+          if (!Array.isArray(value.nodes) || value.nodes.length === 0) problems.push('list its nodes');
+          else if (value.nodes.filter((n) => n && n.type === 'trigger').length !== 1) problems.push('exactly one node has type "trigger"');
+        }
+        status.textContent = problems.length ? `Not ready: ${problems.join('; ')}.` : hint;
+        status.classList.toggle('field-error', problems.length > 0);
+        json.setAttribute('aria-invalid', problems.length > 0 ? 'true' : 'false');
+      } catch (e) {
+        status.textContent = `Not valid JSON: ${e.message}`;
+        status.classList.add('field-error');
+        json.setAttribute('aria-invalid', 'true');
+      }
+    };
+    json.addEventListener('input', check);
+  }
+
   // ------------------------------------------------------------ start
   const start = () => {
     localTimes();
@@ -576,6 +604,7 @@
     $$('[data-rows]').forEach(initRows);
     $$('[data-provider-form]').forEach(initProviderForm);
     $$('[data-segment-form]').forEach(initSegmentForm);
+    $$('[data-journey-form]').forEach(initJourneyForm);
     const dialog = document.getElementById('test-sms');
     if (dialog) initTestSms(dialog);
   };

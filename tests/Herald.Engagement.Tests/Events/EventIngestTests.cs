@@ -36,7 +36,7 @@ public sealed class EventIngestTests
     {
         var store = new RecordingStore(known);
         var time = new FakeTimeProvider(Now);
-        return (new EventIngest(new ContactRules(Options.Create(new IntakeOptions()), time), store, time), store);
+        return (new EventIngest(new ContactRules(Options.Create(new IntakeOptions()), time), store, time, []), store);
     }
 
     private static JsonObject Item(string json) => JsonNode.Parse(json)!.AsObject();

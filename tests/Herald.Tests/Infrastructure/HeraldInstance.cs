@@ -75,12 +75,15 @@ public sealed class HeraldInstance : IAsyncDisposable
     }
 
     /// <summary>Stops this server and starts another on the same data folder and database (a restart).</summary>
-    public async Task<HeraldInstance> RestartAsync()
+    public Task<HeraldInstance> RestartAsync() => RestartAsync(TestDatabase.Sqlite, null);
+
+    /// <summary>Stops this server and starts another on the same data folder and database (SQLite or this PostgreSQL one), on <paramref name="clock"/>.</summary>
+    public async Task<HeraldInstance> RestartAsync(TestDatabase database, TimeProvider? clock)
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
         var extra = Settings.Where(s => s.Key != "urls").ToDictionary(s => s.Key, s => s.Value);
-        return await StartAsync(TestDatabase.Sqlite, DataDir, extra);
+        return await StartAsync(database, DataDir, extra, _postgresDatabase, clock: clock);
     }
 
     public async ValueTask DisposeAsync()

@@ -44,6 +44,7 @@ public sealed class ApiScopeTests : IAsyncLifetime
         "POST /api/v1/providers/{id}/reports/preview",
         "POST /api/v1/dlt/templates/{templateId}/check",
         "POST /api/v1/campaigns/{id}/dry-run",
+        "POST /api/v1/journeys/validate",
     ];
 
     private HeraldInstance _herald = null!;

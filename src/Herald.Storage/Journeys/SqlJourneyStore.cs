@@ -1,0 +1,442 @@
+using System.Data.Common;
+using Dapper;
+using Herald.Storage.Records;
+using Herald.Storage.Sql;
+using static Herald.Storage.Messages.MessageSql;
+using static Herald.Storage.Sql.SqlDatabase;
+
+namespace Herald.Storage.Journeys;
+
+/// <summary>Journeys over <c>journeys</c>, <c>journey_versions</c>, <c>journey_instances</c>, <c>journey_inbox</c> and <c>journey_counts</c>.</summary>
+internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
+{
+    private const string Columns = "id AS Id, name AS Name, status AS Status, draft AS Draft, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
+
+    private const string InstanceColumns = """
+        i.id AS Id, i.journey_id AS JourneyId, i.version AS Version, i.contact_id AS ContactId, i.node AS Node, i.waiting AS Waiting, i.status AS Status,
+        i.wake_at AS WakeAt, i.lease_until AS LeaseUntil, i.trigger_message_id AS TriggerMessageId, i.trigger_name AS TriggerName,
+        i.trigger_properties AS TriggerProperties, i.trigger_at AS TriggerAt, i.entered_at AS EnteredAt, i.exited_at AS ExitedAt,
+        i.exit_reason AS ExitReason, i.converted_at AS ConvertedAt
+        """;
+
+    /// <summary>The event store's ingest writes a journey-inbox row for each event whose name a journey listens to, in its own transaction.</summary>
+    internal const string InboxInsert = """
+        INSERT INTO journey_inbox (message_id, contact_id, name, properties, at) VALUES (@p0, @p1, @p2, @p3, @p4)
+        """;
+
+    private string? _claimEventsSql;
+    private string? _claimDueSql;
+
+    public async Task CreateAsync(JourneyRecord journey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await Exec(connection, null, """
+            INSERT INTO journeys (id, name, status, draft, version, created_at, updated_at) VALUES (@Id, @Name, @Status, @Draft, 0, @At, @At)
+            """, new { journey.Id, journey.Name, journey.Status, journey.Draft, At = journey.CreatedAt.ToUnixTimeMilliseconds() }, cancellationToken);
+    }
+
+    public async Task<JourneyRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM journeys WHERE id = @id", new { id },
+            cancellationToken: cancellationToken));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<JourneyRecord>> ListAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM journeys ORDER BY created_at DESC, id DESC LIMIT @limit",
+            new { limit = Math.Clamp(limit, 1, 1000) }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
+    public async Task<bool> UpdateDraftAsync(string id, string name, string draft, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        return await Exec(connection, null, "UPDATE journeys SET name = @name, draft = @draft, updated_at = @now WHERE id = @id",
+            new { id, name, draft, now = Now() }, cancellationToken) == 1;
+    }
+
+    public async Task<int?> PublishAsync(string id, string name, string definition, IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var current = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT version FROM journeys WHERE id = @id {database.Dialect.ForUpdate}", new { id }, transaction, cancellationToken: cancellationToken));
+        if (current is null)
+        {
+            return null;
+        }
+        var version = (int)current.Value + 1;
+        await Exec(connection, transaction, "INSERT INTO journey_versions (journey_id, version, definition, published_at) VALUES (@id, @version, @definition, @now)",
+            new { id, version, definition, now }, cancellationToken);
+        await Exec(connection, transaction, """
+            UPDATE journeys SET name = @name, draft = @definition, version = @version, status = 'active', updated_at = @now WHERE id = @id
+            """, new { id, name, definition, version, now }, cancellationToken);
+        // Older versions' names stay: their instances still wait for their events and goals.
+        await Exec(connection, transaction, "INSERT INTO journey_event_names (name, journey_id) VALUES (@name, @id) ON CONFLICT DO NOTHING",
+            eventNames.Distinct(StringComparer.Ordinal).Select(n => new { name = n, id }).ToList(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return version;
+    }
+
+    public async Task<bool> TransitionAsync(string id, IReadOnlyCollection<string> from, string to, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        return await Exec(connection, null, $"UPDATE journeys SET status = @to, updated_at = @now WHERE id = @id AND {database.Dialect.InList("status", "from")}",
+            new { id, to, from = from.ToArray(), now = Now() }, cancellationToken) == 1;
+    }
+
+    public async Task<string?> VersionAsync(string id, int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT definition FROM journey_versions WHERE journey_id = @id AND version = @version", new { id, version }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<JourneyEvent>> ClaimEventsAsync(string owner, TimeSpan lease, int limit, CancellationToken cancellationToken)
+    {
+        _claimEventsSql ??= LeaseClaim.Sql(database.Dialect, "journey_inbox", "lease_until = @until, lease_owner = @owner",
+            "lease_until IS NULL OR lease_until <= @now", "id",
+            "id AS Id, message_id AS MessageId, contact_id AS ContactId, name AS Name, properties AS Properties, at AS At");
+        var now = database.Clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(_claimEventsSql,
+            new { owner, limit = Math.Max(1, limit), now = now.ToUnixTimeMilliseconds(), until = (now + lease).ToUnixTimeMilliseconds() },
+            cancellationToken: cancellationToken));
+        return [.. rows.OrderBy(r => r.Id).Select(r => new JourneyEvent(r.Id, r.MessageId, r.ContactId, r.Name, r.Properties, Time(r.At)))];
+    }
+
+    public async Task<IReadOnlyList<JourneyInstance>> InstancesOfAsync(IReadOnlyCollection<string> contactIds, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var result = new List<JourneyInstance>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in contactIds.Distinct(StringComparer.Ordinal).Chunk(ListChunk))
+        {
+            var rows = await connection.QueryAsync<InstanceRow>(new CommandDefinition($"""
+                SELECT {InstanceColumns} FROM journey_instances i
+                WHERE {database.Dialect.InList("i.contact_id", "ids")} AND (i.status = 'active' OR i.entered_at >= @since)
+                ORDER BY i.id
+                """, new { ids = chunk, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+            result.AddRange(rows.Select(r => r.ToRecord()));
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyList<(string JourneyId, string ContactId, long Count, DateTimeOffset LastEntered)>> EntriesOfAsync(IReadOnlyCollection<string> contactIds,
+        CancellationToken cancellationToken)
+    {
+        var result = new List<(string, string, long, DateTimeOffset)>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in contactIds.Distinct(StringComparer.Ordinal).Chunk(ListChunk))
+        {
+            var rows = await connection.QueryAsync<(string JourneyId, string ContactId, long Count, long Last)>(new CommandDefinition($"""
+                SELECT journey_id, contact_id, COUNT(*), MAX(entered_at) FROM journey_instances
+                WHERE {database.Dialect.InList("contact_id", "ids")} GROUP BY journey_id, contact_id
+                """, new { ids = chunk }, cancellationToken: cancellationToken));
+            result.AddRange(rows.Select(r => (r.JourneyId, r.ContactId, r.Count, Time(r.Last))));
+        }
+        return result;
+    }
+
+    public async Task<int> ApplyEventsAsync(JourneyEventOutcome outcome, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var counts = new Dictionary<(string, int, string), long>();
+        var entered = 0;
+        foreach (var entry in outcome.Entries)
+        {
+            // Deduplicated on the trigger's messageId and on the entry key (the re-entry rule): a second node or a replay adds nothing.
+            entered += await Exec(connection, transaction, """
+                INSERT INTO journey_instances (journey_id, version, contact_id, node, waiting, status, wake_at, entry_key, trigger_message_id, trigger_name,
+                    trigger_properties, trigger_at, entered_at, updated_at)
+                VALUES (@JourneyId, @Version, @ContactId, @Node, 0, @Status, @WakeAt, @EntryKey, @TriggerMessageId, @TriggerName,
+                    @TriggerProperties, @TriggerAt, @Now, @Now)
+                ON CONFLICT DO NOTHING
+                """, new
+            {
+                entry.JourneyId, entry.Version, entry.ContactId, entry.Node, entry.EntryKey, entry.TriggerMessageId, entry.TriggerName, entry.TriggerProperties,
+                TriggerAt = entry.TriggerAt.ToUnixTimeMilliseconds(), Now = now, Status = entry.Goal ? "exited" : "active",
+                WakeAt = entry.Goal ? (long?)null : entry.TriggerAt.ToUnixTimeMilliseconds(),
+            }, cancellationToken);
+            if (entry.Goal)
+            {
+                await Exec(connection, transaction, """
+                    UPDATE journey_instances SET exit_reason = 'goal', exited_at = @now, converted_at = @now
+                    WHERE journey_id = @JourneyId AND trigger_message_id = @TriggerMessageId AND status = 'exited' AND exit_reason IS NULL
+                    """, new { entry.JourneyId, entry.TriggerMessageId, now }, cancellationToken);
+            }
+        }
+        foreach (var signal in outcome.Signals)
+        {
+            // Only if it still waits there and no runner holds it (a runner that took it at its timeout wins).
+            var moved = await Exec(connection, transaction, """
+                UPDATE journey_instances SET node = @ToNode, waiting = 0, wake_at = @now, updated_at = @now
+                WHERE id = @InstanceId AND node = @FromNode AND waiting = 1 AND status = 'active' AND (lease_until IS NULL OR lease_until <= @now)
+                """, new { signal.InstanceId, signal.FromNode, signal.ToNode, now }, cancellationToken);
+            if (moved == 1)
+            {
+                Add(counts, (signal.JourneyId, signal.Version, $"edge:{signal.FromNode}>{signal.ToNode}"), 1);
+            }
+        }
+        foreach (var goal in outcome.Goals)
+        {
+            if (goal.Exit)
+            {
+                await Exec(connection, transaction, """
+                    UPDATE journey_instances SET status = 'exited', exit_reason = 'goal', exited_at = @now, wake_at = NULL, updated_at = @now,
+                        converted_at = CASE WHEN @converted = 1 THEN @now ELSE converted_at END
+                    WHERE id = @InstanceId AND status = 'active' AND (lease_until IS NULL OR lease_until <= @now)
+                    """, new { goal.InstanceId, now, converted = goal.Converted ? 1 : 0 }, cancellationToken);
+            }
+            else if (goal.Converted)
+            {
+                await Exec(connection, transaction, "UPDATE journey_instances SET converted_at = @now, updated_at = @now WHERE id = @InstanceId AND converted_at IS NULL",
+                    new { goal.InstanceId, now }, cancellationToken);
+            }
+        }
+        await AddCounts(connection, transaction, counts, cancellationToken);
+        foreach (var chunk in outcome.Done.Chunk(ListChunk))
+        {
+            await Exec(connection, transaction, $"DELETE FROM journey_inbox WHERE {database.Dialect.InList("id", "ids")}", new { ids = chunk }, cancellationToken);
+        }
+        foreach (var chunk in outcome.Deferred.Chunk(ListChunk))
+        {
+            await Exec(connection, transaction, $"UPDATE journey_inbox SET lease_until = @retry, lease_owner = NULL WHERE {database.Dialect.InList("id", "ids")}",
+                new { ids = chunk, retry = outcome.RetryAt.ToUnixTimeMilliseconds() }, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return entered;
+    }
+
+    public async Task<IReadOnlyList<ClaimedInstance>> ClaimDueAsync(string owner, TimeSpan lease, int limit, CancellationToken cancellationToken)
+    {
+        _claimDueSql ??= LeaseClaim.Sql(database.Dialect, "journey_instances", "lease_until = @until, lease_owner = @owner",
+            "status = 'active' AND wake_at <= @now AND (lease_until IS NULL OR lease_until <= @now) AND journey_id IN (SELECT id FROM journeys WHERE status = 'active')",
+            "wake_at, id", "id");
+        var now = database.Clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        List<long> ids;
+        using (await database.WriteTurnAsync(cancellationToken))
+        {
+            ids = [.. await connection.QueryAsync<long>(new CommandDefinition(_claimDueSql,
+                new { owner, limit = Math.Max(1, limit), now = now.ToUnixTimeMilliseconds(), until = (now + lease).ToUnixTimeMilliseconds() },
+                cancellationToken: cancellationToken))];
+        }
+        var result = new List<ClaimedInstance>(ids.Count);
+        foreach (var chunk in ids.Chunk(ListChunk))
+        {
+            var rows = await connection.QueryAsync<ClaimRow>(new CommandDefinition($"""
+                SELECT {InstanceColumns}, c.phone AS Phone, c.attributes AS Attributes, c.timezone AS Timezone, c.locale AS Locale, c.external_id AS ExternalId,
+                    CASE WHEN c.id IS NULL OR c.erased_at IS NOT NULL THEN 1 ELSE 0 END AS Erased
+                FROM journey_instances i LEFT JOIN contacts c ON c.id = i.contact_id
+                WHERE {database.Dialect.InList("i.id", "ids")}
+                """, new { ids = chunk }, cancellationToken: cancellationToken));
+            result.AddRange(rows.Select(r => new ClaimedInstance(r.ToRecord(), r.Phone, r.Attributes, r.Timezone, r.Locale, r.ExternalId, r.Erased == 1)));
+        }
+        return [.. result.OrderBy(r => r.Instance.WakeAt).ThenBy(r => r.Instance.Id)];
+    }
+
+    public async Task<int> CommitStepsAsync(string owner, IReadOnlyList<JourneyStep> steps, CancellationToken cancellationToken)
+    {
+        if (steps.Count == 0)
+        {
+            return 0;
+        }
+        var now = Now();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var counts = new Dictionary<(string, int, string), long>();
+        var keys = new List<IdempotencyRecord>();
+        var messages = new List<(MessageRecord, DispatchInfo)>();
+        var webhooks = new List<OutboxItem>();
+        var stored = 0;
+        foreach (var step in steps)
+        {
+            var from = step.From.Instance;
+            // Only where the claim found it, still held by this runner and still active: an event that moved it meanwhile, a goal
+            // exit, or another runner after an expired lease wins, and this step (with its messages) is dropped.
+            var moved = await Exec(connection, transaction, """
+                UPDATE journey_instances SET node = @Node, waiting = @Waiting, wake_at = @WakeAt, lease_until = NULL, lease_owner = NULL, updated_at = @now,
+                    status = CASE WHEN @ExitReason IS NULL THEN 'active' ELSE 'exited' END, exit_reason = @ExitReason,
+                    exited_at = CASE WHEN @ExitReason IS NULL THEN NULL ELSE @now END,
+                    converted_at = CASE WHEN @Converted = 1 AND converted_at IS NULL THEN @now ELSE converted_at END
+                WHERE id = @Id AND lease_owner = @owner AND node = @FromNode AND waiting = @FromWaiting AND status = 'active'
+                """, new
+            {
+                step.Node, Waiting = step.Waiting ? 1 : 0, WakeAt = step.ExitReason is null ? step.WakeAt?.ToUnixTimeMilliseconds() : null, now, step.ExitReason,
+                from.Id, owner, FromNode = from.Node, FromWaiting = from.Waiting ? 1 : 0, Converted = step.Converted ? 1 : 0,
+            }, cancellationToken);
+            if (moved != 1)
+            {
+                continue;
+            }
+            stored++;
+            foreach (var (message, dispatch, key) in step.Messages)
+            {
+                keys.Add(key);
+                messages.Add((message, dispatch));
+            }
+            webhooks.AddRange(step.Webhooks);
+            foreach (var (key, count) in step.Counts)
+            {
+                Add(counts, (from.JourneyId, from.Version, key), count);
+            }
+        }
+        // The key journey:{instance}:{node} is unique: should a step ever run twice, the second commit fails whole and nothing is sent twice.
+        if (keys.Count > 0)
+        {
+            await InsertIdempotencyKeys(connection, transaction, keys, cancellationToken);
+            await InsertQueued(connection, transaction, messages, cancellationToken);
+        }
+        if (webhooks.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(SqlOutboxStore.InsertSql, SqlOutboxStore.InsertRows(webhooks, database.Clock.GetUtcNow()), transaction,
+                cancellationToken: cancellationToken));
+        }
+        await AddCounts(connection, transaction, counts, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return stored;
+    }
+
+    public async Task ReleaseAsync(string owner, IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        foreach (var chunk in ids.Chunk(ListChunk))
+        {
+            await Exec(connection, null, $"UPDATE journey_instances SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = @owner AND {database.Dialect.InList("id", "ids")}",
+                new { owner, ids = chunk }, cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<string?>> EventsSinceAsync(string contactId, string name, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string?>(new CommandDefinition(
+            "SELECT properties FROM events WHERE contact_id = @contactId AND name = @name AND at >= @since ORDER BY at LIMIT 100",
+            new { contactId, name, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken))];
+    }
+
+    public async Task<bool> InSegmentAsync(string contactId, ContactFilter filter, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters(filter.Parameters);
+        parameters.Add("journeyContactId", contactId);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            $"SELECT 1 FROM contacts c WHERE c.id = @journeyContactId AND c.erased_at IS NULL AND ({filter.Where})", parameters, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<JourneyCounts> CountsAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        async Task<Dictionary<string, long>> Group(string sql) =>
+            (await connection.QueryAsync<(string? Key, long Count)>(new CommandDefinition(sql, new { id }, cancellationToken: cancellationToken)))
+            .ToDictionary(r => r.Key ?? "unknown", r => r.Count, StringComparer.Ordinal);
+        var entered = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM journey_instances WHERE journey_id = @id", new { id },
+            cancellationToken: cancellationToken));
+        var converted = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM journey_instances WHERE journey_id = @id AND converted_at IS NOT NULL", new { id }, cancellationToken: cancellationToken));
+        return new JourneyCounts(entered,
+            await Group("SELECT node, COUNT(*) FROM journey_instances WHERE journey_id = @id AND status = 'active' GROUP BY node"),
+            await Group("SELECT exit_reason, COUNT(*) FROM journey_instances WHERE journey_id = @id AND status = 'exited' GROUP BY exit_reason"),
+            converted,
+            await Group("SELECT key, SUM(count) FROM journey_counts WHERE journey_id = @id GROUP BY key"));
+    }
+
+    public async Task<IReadOnlyList<JourneyInstance>> InstancesAsync(string id, string? contactId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<InstanceRow>(new CommandDefinition($"""
+            SELECT {InstanceColumns} FROM journey_instances i WHERE i.journey_id = @id AND (@contactId IS NULL OR i.contact_id = @contactId)
+            ORDER BY i.id DESC LIMIT @limit
+            """, new { id, contactId, limit = Math.Clamp(limit, 1, 1000) }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
+    private static void Add(Dictionary<(string, int, string), long> counts, (string, int, string) key, long n) => counts[key] = counts.GetValueOrDefault(key) + n;
+
+    private static Task<int> AddCounts(DbConnection connection, DbTransaction transaction, Dictionary<(string, int, string), long> counts, CancellationToken cancellationToken) =>
+        counts.Count == 0 ? Task.FromResult(0) : Exec(connection, transaction, """
+            INSERT INTO journey_counts (journey_id, version, key, count) VALUES (@JourneyId, @Version, @Key, @Count)
+            ON CONFLICT (journey_id, version, key) DO UPDATE SET count = journey_counts.count + excluded.count
+            """, counts.OrderBy(c => c.Key).Select(c => new { JourneyId = c.Key.Item1, Version = c.Key.Item2, Key = c.Key.Item3, Count = c.Value }).ToList(), cancellationToken);
+
+    private long Now() => database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private sealed class Row
+    {
+        public string Id { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string Status { get; set; } = "";
+        public string Draft { get; set; } = "";
+        public long Version { get; set; }
+        public long CreatedAt { get; set; }
+        public long UpdatedAt { get; set; }
+
+        public JourneyRecord ToRecord() => new()
+        {
+            Id = Id, Name = Name, Status = Status, Draft = Draft, Version = (int)Version, CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
+        };
+    }
+
+    private sealed class EventRow
+    {
+        public long Id { get; set; }
+        public string MessageId { get; set; } = "";
+        public string ContactId { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string? Properties { get; set; }
+        public long At { get; set; }
+    }
+
+    private class InstanceRow
+    {
+        public long Id { get; set; }
+        public string JourneyId { get; set; } = "";
+        public long Version { get; set; }
+        public string ContactId { get; set; } = "";
+        public string Node { get; set; } = "";
+        public long Waiting { get; set; }
+        public string Status { get; set; } = "";
+        public long? WakeAt { get; set; }
+        public long? LeaseUntil { get; set; }
+        public string TriggerMessageId { get; set; } = "";
+        public string TriggerName { get; set; } = "";
+        public string? TriggerProperties { get; set; }
+        public long TriggerAt { get; set; }
+        public long EnteredAt { get; set; }
+        public long? ExitedAt { get; set; }
+        public string? ExitReason { get; set; }
+        public long? ConvertedAt { get; set; }
+
+        public JourneyInstance ToRecord() => new()
+        {
+            Id = Id, JourneyId = JourneyId, Version = (int)Version, ContactId = ContactId, Node = Node, Waiting = Waiting == 1, Status = Status,
+            WakeAt = WakeAt is { } w ? Time(w) : null, LeaseUntil = LeaseUntil is { } l ? Time(l) : null, TriggerMessageId = TriggerMessageId,
+            TriggerName = TriggerName, TriggerProperties = TriggerProperties, TriggerAt = Time(TriggerAt), EnteredAt = Time(EnteredAt),
+            ExitedAt = ExitedAt is { } e ? Time(e) : null, ExitReason = ExitReason, ConvertedAt = ConvertedAt is { } c ? Time(c) : null,
+        };
+    }
+
+    private sealed class ClaimRow : InstanceRow
+    {
+        public string? Phone { get; set; }
+        public string? Attributes { get; set; }
+        public string? Timezone { get; set; }
+        public string? Locale { get; set; }
+        public string? ExternalId { get; set; }
+        public long Erased { get; set; }
+    }
+}
