@@ -38,6 +38,8 @@ internal sealed class ContactWriter(SqlDatabase database, DbConnection connectio
 
     private readonly Dictionary<string, Row> _byPhone = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Row> _byExternalId = new(StringComparer.Ordinal);
+    // Keys looked up and not stored: a batch of identify calls for new contacts asks once, not once per call.
+    private readonly HashSet<(string Column, string Key)> _absent = [];
 
     /// <summary>Contacts looked up or written so far, by external id (for events that name a user id).</summary>
     public async Task<string?> ContactIdForExternalIdAsync(string externalId, CancellationToken cancellationToken)
@@ -54,7 +56,7 @@ internal sealed class ContactWriter(SqlDatabase database, DbConnection connectio
     {
         foreach (var (column, keys, index) in new[] { ("phone", phones, _byPhone), ("external_id", externalIds, _byExternalId) })
         {
-            var missing = keys.Where(k => !index.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToList();
+            var missing = keys.Where(k => !index.ContainsKey(k) && !_absent.Contains((column, k))).Distinct(StringComparer.Ordinal).ToList();
             if (missing.Count == 0)
             {
                 continue;
@@ -66,6 +68,10 @@ internal sealed class ContactWriter(SqlDatabase database, DbConnection connectio
             foreach (var row in rows)
             {
                 Index(row);
+            }
+            foreach (var key in missing.Where(k => !index.ContainsKey(k)))
+            {
+                _absent.Add((column, key));
             }
         }
     }
