@@ -89,13 +89,12 @@ while True:
     recipients = report["recipients"]
     if enqueued_at is None and recipients.get("pending", 0) == 0 and sum(recipients.values()) >= report["audience"]:
         enqueued_at = now
-    if sent_at is None and stats["byMessageId"]["distinct"] >= recipients.get("queued", rows):
+    if sent_at is None and enqueued_at is not None and stats["byMessageId"]["distinct"] >= recipients.get("queued", rows):
         sent_at = now
     messages = report["messages"]
     final = sum(messages.get(s, 0) for s in ("delivered", "failed", "undelivered", "rejected", "expired"))
-    if enqueued_at is not None and final >= recipients.get("queued", 0) and report["campaign"]["status"] in ("completed", "running"):
-        if final >= recipients.get("queued", 0):
-            break
+    if enqueued_at is not None and sent_at is not None and final >= recipients.get("queued", 0):
+        break
     if now > 3600:
         raise SystemExit("not done after an hour")
     time.sleep(1)
