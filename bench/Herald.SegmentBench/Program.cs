@@ -8,9 +8,12 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 
 // herald-segment-bench --database sqlite|postgres [--contacts 1000000] [--events 10000000] [--runs 3] [--keep] [--reuse FILE|DATABASE]
+//                      [--freeze] [--no-counts]
 // Makes a fresh database (a SQLite file under /tmp, or a new database on $HERALD_TEST_POSTGRES / scripts/postgres.sh), migrates
 // it, generates the contacts, consents, events and per-contact aggregates with SQL, then times segment counts through the same
-// compiler and audience query the API uses. Prints one line per segment: the count and each run's time.
+// compiler and audience query the API uses. Prints one line per segment: the count and each run's time. --freeze also times a
+// campaign launch's audience freeze (ICampaignStore.LaunchAsync, the INSERT … SELECT into campaign_recipients) for every contact
+// and for the three-condition segment, each run on a new draft campaign whose recipients are deleted afterwards (not timed).
 var options = Args.Parse(args);
 var now = new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
 var clock = new FixedClock(now);
@@ -52,7 +55,7 @@ try
     }
 
     var compiler = new SegmentCompiler(clock);
-    foreach (var (name, rule) in Segments.All)
+    foreach (var (name, rule) in options.Counts ? Segments.All : [])
     {
         var parse = SegmentRuleParser.Parse(rule);
         if (!parse.Ok)
@@ -69,6 +72,33 @@ try
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{options.Database,-8} {name,-34} count {count,9:N0}   runs {string.Join(" / ", times.Select(t => $"{t:0.00} s"))}   median {times.Order().ElementAt(times.Count / 2):0.00} s"));
+    }
+    if (options.Freeze)
+    {
+        var target = SegmentRuleParser.Parse(Segments.All[0].Rule).Rule!;
+        foreach (var (name, audience) in new (string, Herald.Storage.Records.CampaignAudience)[]
+        {
+            ("freeze: every contact", new Herald.Storage.Records.CampaignAudience.Everyone()),
+            ("freeze: three conditions", new Herald.Storage.Records.CampaignAudience.Segment(compiler.Compile(target, options.Database))),
+        })
+        {
+            var times = new List<double>();
+            long? frozen = 0;
+            for (var run = 0; run < options.Runs; run++)
+            {
+                var id = $"cmp_bench_{Guid.NewGuid():N}";
+                await db.Campaigns.CreateAsync(new Herald.Storage.Records.CampaignRecord { Id = id, Name = "bench", Status = "draft", Definition = "{}", CreatedAt = now, UpdatedAt = now },
+                    CancellationToken.None);
+                var watch = Stopwatch.StartNew();
+                frozen = await db.Campaigns.LaunchAsync(id, audience, now, null, "scheduled", CancellationToken.None);
+                times.Add(watch.Elapsed.TotalSeconds);
+                await using var cleanup = options.Database == "sqlite" ? (DbConnection)new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
+                await cleanup.OpenAsync();
+                await cleanup.ExecuteAsync("DELETE FROM campaign_recipients WHERE campaign_id = @id; DELETE FROM campaigns WHERE id = @id", new { id }, commandTimeout: 3600);
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{options.Database,-8} {name,-34} rows  {frozen,9:N0}   runs {string.Join(" / ", times.Select(t => $"{t:0.00} s"))}   median {times.Order().ElementAt(times.Count / 2):0.00} s"));
+        }
     }
 }
 finally
@@ -147,7 +177,7 @@ static async Task Generate(Options options, string connectionString, DateTimeOff
     await Step("analyze", sqlite ? "ANALYZE;" : "VACUUM ANALYZE;");
 }
 
-internal sealed record Options(string Database, long Contacts, long Events, int Runs, bool Keep, string? Reuse);
+internal sealed record Options(string Database, long Contacts, long Events, int Runs, bool Keep, string? Reuse, bool Freeze, bool Counts);
 
 internal static class Args
 {
@@ -165,7 +195,8 @@ internal static class Args
         }
         return new Options(database, long.Parse(Value("--contacts", "1000000"), CultureInfo.InvariantCulture),
             long.Parse(Value("--events", "10000000"), CultureInfo.InvariantCulture), int.Parse(Value("--runs", "3"), CultureInfo.InvariantCulture),
-            args.Contains("--keep") || args.Contains("--reuse"), Value("--reuse", "") is { Length: > 0 } reuse ? reuse : null);
+            args.Contains("--keep") || args.Contains("--reuse"), Value("--reuse", "") is { Length: > 0 } reuse ? reuse : null,
+            args.Contains("--freeze"), !args.Contains("--no-counts"));
     }
 }
 

@@ -9,26 +9,37 @@ namespace Herald.Storage.Contacts;
 
 /// <summary>
 /// Creates and updates contacts inside a caller's transaction: the one upsert behind the API, imports and identify events.
-/// A chunk of changes is matched against the stored contacts with a few IN queries, decided in memory (in order, so a
-/// later change in the chunk sees an earlier one), then written as one statement batch.
+/// A chunk of changes is matched against the stored contacts with one query per key (all keys in one parameter), decided in memory
+/// (in order, so a later change in the chunk sees an earlier one), then written set-based: one INSERT and one UPDATE for all the
+/// chunk's contacts in their last state, one upsert for their consents.
 /// </summary>
 internal sealed class ContactWriter(SqlDatabase database, DbConnection connection, DbTransaction transaction, StatementBatch batch)
 {
     private static readonly Statement Insert = new("""
         INSERT INTO contacts (id, phone, external_id, country, timezone, locale, attributes, created_at, updated_at)
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p7)
-        """);
+        SELECT r.id, r.phone, r.external_id, r.country, r.timezone, r.locale, r.attributes, r.at, r.at FROM {rows}
+        """, "id text", "phone text", "external_id text", "country text", "timezone text", "locale text", "attributes text", "at bigint");
     private static readonly Statement Update = new("""
-        UPDATE contacts SET phone = @p1, external_id = @p2, country = @p3, timezone = @p4, locale = @p5, attributes = @p6, updated_at = @p7
-        WHERE id = @p0
-        """);
+        UPDATE contacts SET phone = r.phone, external_id = r.external_id, country = r.country, timezone = r.timezone, locale = r.locale,
+            attributes = r.attributes, updated_at = r.at
+        FROM {rows} WHERE contacts.id = r.id
+        """, "id text", "phone text", "external_id text", "country text", "timezone text", "locale text", "attributes text", "at bigint");
     private static readonly Statement Consent = new("""
-        INSERT INTO contact_consents (contact_id, category, granted, source, at) VALUES (@p0, @p1, @p2, @p3, @p4)
+        INSERT INTO contact_consents (contact_id, category, granted, source, at)
+        SELECT r.contact_id, r.category, r.granted, r.source, r.at FROM {rows} WHERE true
         ON CONFLICT (contact_id, category) DO UPDATE SET granted = excluded.granted, source = excluded.source, at = excluded.at
-        """);
+        """, "contact_id text", "category text", "granted bigint", "source text", "at bigint");
+
+    // What this write changes, merged per contact (its last state) and per consent, queued on the batch by Stage: a set-based
+    // statement must not touch one key twice.
+    private readonly Dictionary<string, (Row Row, bool Created)> _changed = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string ContactId, string Category), object?[]> _consents = [];
+    private long _now;
 
     private readonly Dictionary<string, Row> _byPhone = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Row> _byExternalId = new(StringComparer.Ordinal);
+    // Keys looked up and not stored: a batch of identify calls for new contacts asks once, not once per call.
+    private readonly HashSet<(string Column, string Key)> _absent = [];
 
     /// <summary>Contacts looked up or written so far, by external id (for events that name a user id).</summary>
     public async Task<string?> ContactIdForExternalIdAsync(string externalId, CancellationToken cancellationToken)
@@ -45,21 +56,27 @@ internal sealed class ContactWriter(SqlDatabase database, DbConnection connectio
     {
         foreach (var (column, keys, index) in new[] { ("phone", phones, _byPhone), ("external_id", externalIds, _byExternalId) })
         {
-            foreach (var chunk in keys.Where(k => !index.ContainsKey(k)).Distinct(StringComparer.Ordinal).Chunk(SqlDatabase.ListChunk))
+            var missing = keys.Where(k => !index.ContainsKey(k) && !_absent.Contains((column, k))).Distinct(StringComparer.Ordinal).ToList();
+            if (missing.Count == 0)
             {
-                var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-                    $"SELECT id AS Id, phone AS Phone, external_id AS ExternalId, country AS Country, timezone AS Timezone, locale AS Locale, attributes AS Attributes " +
-                    $"FROM contacts WHERE {database.Dialect.InList(column, "keys")}",
-                    new { keys = chunk }, transaction, cancellationToken: cancellationToken));
-                foreach (var row in rows)
-                {
-                    Index(row);
-                }
+                continue;
+            }
+            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+                $"SELECT id AS Id, phone AS Phone, external_id AS ExternalId, country AS Country, timezone AS Timezone, locale AS Locale, attributes AS Attributes " +
+                $"FROM contacts WHERE {StatementBatch.KeyIn(database.Dialect, column, "keys")}",
+                new { keys = StatementBatch.Keys(database.Dialect, missing) }, transaction, cancellationToken: cancellationToken));
+            foreach (var row in rows)
+            {
+                Index(row);
+            }
+            foreach (var key in missing.Where(k => !index.ContainsKey(k)))
+            {
+                _absent.Add((column, key));
             }
         }
     }
 
-    /// <summary>Decides each change and queues its writes on the batch (the caller flushes); one result per change.</summary>
+    /// <summary>Decides each change (written by <see cref="Stage"/>); one result per change.</summary>
     public async Task<List<ContactUpsertResult>> UpsertAsync(IReadOnlyList<ContactChange> changes, long now, CancellationToken cancellationToken)
     {
         await LoadAsync(changes.Select(c => c.Phone).OfType<string>(), changes.Select(c => c.ExternalId).OfType<string>(), cancellationToken);
@@ -102,7 +119,8 @@ internal sealed class ContactWriter(SqlDatabase database, DbConnection connectio
                 Locale = change.Locale,
                 Attributes = Merge(null, change.Attributes),
             };
-            batch.Add(Insert, row.Id, row.Phone, row.ExternalId, row.Country, row.Timezone, row.Locale, row.Attributes, now);
+            _changed[row.Id] = (row, true);
+            _now = now;
             Index(row);
             AddConsents(row.Id, change);
             return new ContactUpsertResult(row.Id, true, null);
@@ -122,7 +140,8 @@ internal sealed class ContactWriter(SqlDatabase database, DbConnection connectio
         row.Locale = change.Locale ?? row.Locale;
         row.Attributes = Merge(row.Attributes, change.Attributes);
         Index(row);
-        batch.Add(Update, row.Id, row.Phone, row.ExternalId, row.Country, row.Timezone, row.Locale, row.Attributes, now);
+        _changed.TryAdd(row.Id, (row, false));
+        _now = now;
         AddConsents(row.Id, change);
         return new ContactUpsertResult(row.Id, false, null);
     }
@@ -131,8 +150,29 @@ internal sealed class ContactWriter(SqlDatabase database, DbConnection connectio
     {
         foreach (var consent in change.Consents)
         {
-            batch.Add(Consent, contactId, consent.Category, consent.Granted ? 1 : 0, consent.Source, consent.At.ToUnixTimeMilliseconds());
+            _consents[(contactId, consent.Category)] = [contactId, consent.Category, consent.Granted ? 1L : 0L, consent.Source, consent.At.ToUnixTimeMilliseconds()];
         }
+    }
+
+    /// <summary>
+    /// Queues the decided changes on the batch, each contact once in its last state (the caller flushes): updates first, so a phone
+    /// or external id that a stored contact gives up is free before a new contact takes it.
+    /// </summary>
+    public void Stage()
+    {
+        foreach (var created in new[] { false, true })
+        {
+            foreach (var (row, _) in _changed.Values.Where(c => c.Created == created))
+            {
+                batch.Add(created ? Insert : Update, row.Id, row.Phone, row.ExternalId, row.Country, row.Timezone, row.Locale, row.Attributes, _now);
+            }
+        }
+        foreach (var values in _consents.Values)
+        {
+            batch.Add(Consent, values);
+        }
+        _changed.Clear();
+        _consents.Clear();
     }
 
     private void Index(Row row)

@@ -9,17 +9,19 @@ internal sealed partial class SqlContactStore : IEventStore
 {
     private static readonly Statement InsertEvent = new("""
         INSERT INTO events (message_id, contact_id, user_id, anonymous_id, type, name, properties, at, received_at)
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
-        """);
+        SELECT r.message_id, r.contact_id, r.user_id, r.anonymous_id, r.type, r.name, r.properties, r.at, r.received_at FROM {rows}
+        """, "message_id text", "contact_id text", "user_id text", "anonymous_id text", "type text", "name text", "properties text", "at bigint", "received_at bigint");
+    // The aggregates move once per contact and event name per batch (count, first and last time of the batch's events).
     // CASE rather than MIN/MAX (SQLite) or LEAST/GREATEST (PostgreSQL): the same text on both.
     private static readonly Statement CountEvent = new("""
-        INSERT INTO contact_event_stats (contact_id, name, count, first_at, last_at) VALUES (@p0, @p1, 1, @p2, @p2)
-        ON CONFLICT (contact_id, name) DO UPDATE SET count = contact_event_stats.count + 1,
+        INSERT INTO contact_event_stats (contact_id, name, count, first_at, last_at)
+        SELECT r.contact_id, r.name, r.count, r.first_at, r.last_at FROM {rows} WHERE true
+        ON CONFLICT (contact_id, name) DO UPDATE SET count = contact_event_stats.count + excluded.count,
             first_at = CASE WHEN excluded.first_at < contact_event_stats.first_at THEN excluded.first_at ELSE contact_event_stats.first_at END,
             last_at = CASE WHEN excluded.last_at > contact_event_stats.last_at THEN excluded.last_at ELSE contact_event_stats.last_at END
-        """);
+        """, "contact_id text", "name text", "count bigint", "first_at bigint", "last_at bigint");
 
-    private static readonly Statement InsertJourneyInbox = new(Journeys.SqlJourneyStore.InboxInsert);
+    private static readonly Statement InsertJourneyInbox = new(Journeys.SqlJourneyStore.InboxInsert, Journeys.SqlJourneyStore.InboxColumns);
 
     private const string EventColumns = """
         id AS Id, message_id AS MessageId, contact_id AS ContactId, user_id AS UserId, anonymous_id AS AnonymousId, type AS Type, name AS Name,
@@ -31,12 +33,10 @@ internal sealed partial class SqlContactStore : IEventStore
         {
             // Replays: events already stored, and a message id repeated within the batch, are skipped with their contact changes.
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var chunk in items.Select(i => i.Event.MessageId).Distinct(StringComparer.Ordinal).Chunk(ListChunk))
-            {
-                seen.UnionWith(await connection.QueryAsync<string>(new CommandDefinition(
-                    $"SELECT message_id FROM events WHERE {database.Dialect.InList("message_id", "ids")}", new { ids = chunk }, transaction,
-                    cancellationToken: cancellationToken)));
-            }
+            seen.UnionWith(await connection.QueryAsync<string>(new CommandDefinition(
+                $"SELECT message_id FROM events WHERE {StatementBatch.KeyIn(database.Dialect, "message_id", "ids")}",
+                new { ids = StatementBatch.Keys(database.Dialect, items.Select(i => i.Event.MessageId).Distinct(StringComparer.Ordinal)) }, transaction,
+                cancellationToken: cancellationToken)));
             var writer = new ContactWriter(database, connection, transaction, batch);
             var fresh = items.Select((item, index) => (item, index)).Where(x => seen.Add(x.item.Event.MessageId)).ToList();
             await writer.LoadAsync(fresh.Select(x => x.item.Contact?.Phone).OfType<string>(),
@@ -48,6 +48,7 @@ internal sealed partial class SqlContactStore : IEventStore
                     cancellationToken: cancellationToken)), StringComparer.Ordinal)
                 : [];
             var errors = new Dictionary<int, string>();
+            var counts = new Dictionary<(string ContactId, string Name), (long Count, long First, long Last)>();
             foreach (var (item, index) in fresh)
             {
                 var e = item.Event;
@@ -69,12 +70,19 @@ internal sealed partial class SqlContactStore : IEventStore
                 batch.Add(InsertEvent, e.MessageId, contactId, e.UserId, e.AnonymousId, e.Type, e.Name, e.Properties, at, e.ReceivedAt.ToUnixTimeMilliseconds());
                 if (contactId is not null && e.Type == "track" && e.Name is not null)
                 {
-                    batch.Add(CountEvent, contactId, e.Name, at);
+                    counts[(contactId, e.Name)] = counts.TryGetValue((contactId, e.Name), out var c)
+                        ? (c.Count + 1, Math.Min(c.First, at), Math.Max(c.Last, at))
+                        : (1, at, at);
                     if (listened.Contains(e.Name))
                     {
                         batch.Add(InsertJourneyInbox, e.MessageId, contactId, e.Name, e.Properties, at);
                     }
                 }
+            }
+            writer.Stage();
+            foreach (var ((contactId, name), (count, first, last)) in counts)
+            {
+                batch.Add(CountEvent, contactId, name, count, first, last);
             }
             return new EventIngestResult(fresh.Count, items.Count - fresh.Count, errors);
         }, cancellationToken);
@@ -83,11 +91,9 @@ internal sealed partial class SqlContactStore : IEventStore
     {
         var known = new HashSet<string>(StringComparer.Ordinal);
         await using var connection = await database.OpenAsync(cancellationToken);
-        foreach (var chunk in externalIds.Distinct(StringComparer.Ordinal).Chunk(ListChunk))
-        {
-            known.UnionWith(await connection.QueryAsync<string>(new CommandDefinition(
-                $"SELECT external_id FROM contacts WHERE {database.Dialect.InList("external_id", "ids")}", new { ids = chunk }, cancellationToken: cancellationToken)));
-        }
+        known.UnionWith(await connection.QueryAsync<string>(new CommandDefinition(
+            $"SELECT external_id FROM contacts WHERE {StatementBatch.KeyIn(database.Dialect, "external_id", "ids")}",
+            new { ids = StatementBatch.Keys(database.Dialect, externalIds.Distinct(StringComparer.Ordinal)) }, cancellationToken: cancellationToken)));
         return known;
     }
 

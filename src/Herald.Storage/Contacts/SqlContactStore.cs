@@ -46,7 +46,9 @@ internal sealed partial class SqlContactStore(SqlDatabase database) : IContactSt
         WriteAsync<IReadOnlyList<ContactUpsertResult>>(async (connection, transaction, batch, now) =>
         {
             var writer = new ContactWriter(database, connection, transaction, batch);
-            return await writer.UpsertAsync(changes, now, cancellationToken);
+            var results = await writer.UpsertAsync(changes, now, cancellationToken);
+            writer.Stage();
+            return results;
         }, cancellationToken);
 
     /// <summary>
@@ -60,7 +62,7 @@ internal sealed partial class SqlContactStore(SqlDatabase database) : IContactSt
             await using var connection = await database.OpenAsync(cancellationToken);
             using var turn = await database.WriteTurnAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using var batch = new StatementBatch(connection, transaction);
+            var batch = new StatementBatch(connection, transaction);
             try
             {
                 var result = await work(connection, transaction, batch, database.Clock.GetUtcNow().ToUnixTimeMilliseconds());

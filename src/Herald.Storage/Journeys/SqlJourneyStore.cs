@@ -21,8 +21,11 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
 
     /// <summary>The event store's ingest writes a journey-inbox row for each event whose name a journey listens to, in its own transaction.</summary>
     internal const string InboxInsert = """
-        INSERT INTO journey_inbox (message_id, contact_id, name, properties, at) VALUES (@p0, @p1, @p2, @p3, @p4)
+        INSERT INTO journey_inbox (message_id, contact_id, name, properties, at)
+        SELECT r.message_id, r.contact_id, r.name, r.properties, r.at FROM {rows}
         """;
+
+    internal static readonly string[] InboxColumns = ["message_id text", "contact_id text", "name text", "properties text", "at bigint"];
 
     private string? _claimEventsSql;
     private string? _claimDueSql;
