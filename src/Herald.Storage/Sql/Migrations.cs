@@ -382,6 +382,14 @@ internal static class Migrations
             CREATE INDEX ix_campaign_recipients_due ON campaign_recipients (campaign_id, status, due_at, id);
             CREATE INDEX ix_messages_campaign ON messages (campaign_id, status);
             """),
+        // A claim no longer writes its own "dispatching" timeline row: the message row keeps when it was claimed, and the row
+        // that ends the attempt (the provider's answer, a lease expiry, a release) carries the attempt, from which the
+        // timeline shows the same "dispatching" entry as before.
+        (260, "attempt on the message row", d => """
+            ALTER TABLE messages ADD COLUMN claimed_at BIGINT NULL;
+            ALTER TABLE message_events ADD COLUMN attempt_at BIGINT NULL;
+            ALTER TABLE message_events ADD COLUMN attempt_note TEXT NULL;
+            """),
     ];
 
     private const string SegmentsSql = """
