@@ -111,7 +111,7 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         var answered = new (DlrInboxItem Item, string Result)[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
-            answered[i] = (items[i], JsonSerializer.Serialize(Stored(answers[i].Answer), HeraldJson.Options));
+            answered[i] = (items[i], StoredText(answers[i].Answer));
         }
         if (stored)
         {
@@ -167,6 +167,14 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
             Unprocessed = answer.Unprocessed.Take(MaxStoredUnprocessed).ToList(),
             Error = $"{answer.Unprocessed.Count} records were not processed; the first {MaxStoredUnprocessed} are kept here.",
         };
+
+    /// <summary>
+    /// The answer as stored with its callback: the usual one (every record applied, or none to apply) written as text, the
+    /// others serialised; both spell it exactly as the serialiser does.
+    /// </summary>
+    internal static string StoredText(DlrAnswer answer) => answer is { Unprocessed.Count: 0, Error: null } && answer.Status is "success" or "fail" or "partial"
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"status":"{{answer.Status}}","processed":{{answer.Processed}},"unprocessed":[]}""")
+        : JsonSerializer.Serialize(Stored(answer), HeraldJson.Options);
 
     /// <summary>Applies parked reports whose message is now known and removes them from the parking lot, in one commit.</summary>
     public async Task ApplyParkedAsync(IReadOnlyList<(PendingReport Report, string MessageId)> matched, CancellationToken cancellationToken)
