@@ -90,7 +90,7 @@ try
                 await db.Campaigns.CreateAsync(new Herald.Storage.Records.CampaignRecord { Id = id, Name = "bench", Status = "draft", Definition = "{}", CreatedAt = now, UpdatedAt = now },
                     CancellationToken.None);
                 var watch = Stopwatch.StartNew();
-                frozen = await db.Campaigns.LaunchAsync(id, audience, now, null, "scheduled", CancellationToken.None);
+                frozen = await db.Campaigns.LaunchAsync(id, audience, now, null, "scheduled", null, CancellationToken.None);
                 times.Add(watch.Elapsed.TotalSeconds);
                 await using var cleanup = options.Database == "sqlite" ? (DbConnection)new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
                 await cleanup.OpenAsync();

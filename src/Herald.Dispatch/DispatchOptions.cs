@@ -61,6 +61,13 @@ public sealed class DispatchOptions
 
     /// <summary>How long any other message is worth sending when the caller gives no validity. Default 24 h.</summary>
     public TimeSpan DefaultValidity { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A successful send keeps its full request and answer (headers and bodies) on the timeline for one in this many messages;
+    /// the others keep the method, URL, status and time, with the provider's id. Failures and Send Test SMS always keep them.
+    /// 1 = every one, 0 = none. Default 100.
+    /// </summary>
+    public int KeepSuccessBodiesOneIn { get; set; } = 100;
 }
 
 internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
@@ -103,6 +110,10 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         if (o.CircuitBreakerThreshold < 1 || o.CircuitBreakDuration <= TimeSpan.Zero || o.CircuitProbeInterval <= TimeSpan.Zero)
         {
             failures.Add("Herald:Dispatch:CircuitBreakerThreshold must be at least 1, CircuitBreakDuration and CircuitProbeInterval positive.");
+        }
+        if (o.KeepSuccessBodiesOneIn < 0)
+        {
+            failures.Add("Herald:Dispatch:KeepSuccessBodiesOneIn must be 0 (never) or more (1 = every successful send keeps its bodies).");
         }
         if (o.OtpValidity <= TimeSpan.Zero || o.DefaultValidity <= TimeSpan.Zero)
         {

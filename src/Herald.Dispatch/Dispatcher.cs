@@ -38,6 +38,7 @@ internal sealed partial class Dispatcher(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderThrottle> _throttles = new();
     private DateTimeOffset _nextSweep;
+    private long _successes;
 
     public void Notify()
     {
@@ -417,7 +418,7 @@ internal sealed partial class Dispatcher(
     private DispatchCompletion Complete(ClaimedMessage claimed, SendResult result, DispatchOptions settings)
     {
         var message = claimed.Message;
-        var detail = SendOutcomes.Detail(result);
+        var detail = SendOutcomes.Detail(result, KeepBodies(result.Outcome, message, settings));
         if (result.Outcome is not SendOutcome.Transient transient)
         {
             return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Failed));
@@ -434,6 +435,17 @@ internal sealed partial class Dispatcher(
         }
         return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Queued,
             TimelineNotes.Then(transient.Reason, $"attempt {message.Attempts + 1} at {retryAt:O}")), retryAt);
+    }
+
+    /// <summary>Whether this answer keeps its bodies: every failure and test message, one success in <see cref="DispatchOptions.KeepSuccessBodiesOneIn"/>.</summary>
+    private bool KeepBodies(SendOutcome outcome, MessageRecord message, DispatchOptions settings)
+    {
+        if (outcome is not SendOutcome.Accepted || message.Type == MessageTypes.Test)
+        {
+            return true;
+        }
+        var oneIn = settings.KeepSuccessBodiesOneIn;
+        return oneIn > 0 && Interlocked.Increment(ref _successes) % oneIn == 1 % oneIn;
     }
 
     private static DispatchCompletion Final(string id, DeliveryState state, string @event, string note) =>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Herald.Core;
 using Herald.Core.Messaging;
 using Herald.Core.Providers;
 using Herald.Storage.Records;
@@ -12,9 +11,77 @@ namespace Herald.Dispatch.Outcomes;
 /// </summary>
 public static class SendOutcomes
 {
-    /// <summary>The exchange as stored on the timeline (secrets were masked by the sender).</summary>
-    public static string? Detail(SendResult result) =>
-        result.Exchange is null ? null : JsonSerializer.Serialize(result.Exchange, HeraldJson.Options);
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The exchange as stored on the timeline (secrets were masked by the sender), bodies and headers included.</summary>
+    public static string? Detail(SendResult result) => Detail(result, keepBodies: true);
+
+    /// <summary>
+    /// The exchange as stored on the timeline. Without <paramref name="keepBodies"/> an accepted answer keeps only the request's
+    /// method and URL, the answer's status and the time it took (the provider's id is on the entry's note and the message):
+    /// a successful send's bodies are kept for a sample only, a failure's always. Written field by field, not serialised.
+    /// </summary>
+    public static string? Detail(SendResult result, bool keepBodies)
+    {
+        if (result.Exchange is not { } exchange)
+        {
+            return null;
+        }
+        var full = keepBodies || result.Outcome is not SendOutcome.Accepted;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(full ? 1024 : 256);
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("request");
+            json.WriteString("method", exchange.Request.Method);
+            json.WriteString("url", exchange.Request.Url);
+            if (full)
+            {
+                WriteHeaders(json, exchange.Request.Headers);
+                if (exchange.Request.Body is { } requestBody)
+                {
+                    json.WriteString("body", requestBody);
+                }
+            }
+            json.WriteEndObject();
+            if (exchange.Response is { } response)
+            {
+                json.WriteStartObject("response");
+                json.WriteNumber("status", response.Status);
+                if (full)
+                {
+                    WriteHeaders(json, response.Headers);
+                    json.WriteString("body", response.Body);
+                    json.WriteBoolean("truncated", response.Truncated);
+                }
+                json.WriteEndObject();
+            }
+            json.WriteNumber("elapsedMs", exchange.ElapsedMs);
+            if (exchange.Error is { } error)
+            {
+                json.WriteString("error", error);
+            }
+            if (!full)
+            {
+                json.WriteBoolean("bodiesKept", false);
+            }
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteHeaders(Utf8JsonWriter json, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        json.WriteStartArray("headers");
+        foreach (var (key, value) in headers)
+        {
+            json.WriteStartObject();
+            json.WriteString("key", key);
+            json.WriteString("value", value);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
 
     /// <summary>
     /// The timeline entry for <paramref name="result"/>: accepted → accepted (with the provider's id), permanent → failed, and a

@@ -62,7 +62,7 @@ internal sealed partial class SqlContactStore(SqlDatabase database) : IContactSt
             await using var connection = await database.OpenAsync(cancellationToken);
             using var turn = await database.WriteTurnAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var batch = new StatementBatch(connection, transaction);
+            await using var batch = new StatementBatch(connection, transaction);
             try
             {
                 var result = await work(connection, transaction, batch, database.Clock.GetUtcNow().ToUnixTimeMilliseconds());

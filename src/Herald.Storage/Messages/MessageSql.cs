@@ -32,7 +32,105 @@ internal static class MessageSql
             k.Key, k.RequestHash, k.MessageId, CreatedAt = k.CreatedAt.ToUnixTimeMilliseconds(), k.Response, k.ResponseStatus,
         }).ToList(), cancellationToken);
 
-    /// <summary>New messages with their first timeline entry: the intake's write, shared by every path that stores messages in its own transaction.</summary>
+    /// <summary>A new queued message (<see cref="InsertQueued"/>), positional for <see cref="StatementBatch"/>.</summary>
+    private static readonly Statement InsertQueuedMessage = new("""
+        INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
+            sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
+            provider_group_id, meta, api_key_id)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, 0, @p13, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21)
+        """);
+
+    /// <summary>One timeline entry: message id, at, source, event, state, applied, note, detail, and the attempt it ends (at, note).</summary>
+    public static readonly Statement InsertEventStatement = new("""
+        INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail, attempt_at, attempt_note)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
+        """);
+
+    /// <summary>Queues a timeline entry in <paramref name="batch"/>; <paramref name="attempt"/> is the claim it ends, shown before it as "dispatching".</summary>
+    public static void AddEvent(StatementBatch batch, string messageId, long at, string source, string @event, string? state, bool applied, string? note, string? detail,
+        (long At, string Note)? attempt = null) =>
+        batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, detail, attempt?.At, attempt?.Note);
+
+    /// <summary>The "dispatching" entry's note for a claim: which attempt, through which provider, by which worker.</summary>
+    public static string AttemptNote(long attempts, string? providerNickname, string? providerId, string? providerGroupId, string? owner, bool resend)
+    {
+        var through = providerGroupId is null ? $"{providerNickname}" : $"{providerNickname} ({providerId})";
+        return resend ? $"attempt {attempts} through {through} by {owner}: resent-after-crash (the previous attempt's lease expired; same message id)"
+            : $"attempt {attempts} through {through} by {owner}";
+    }
+
+    /// <summary>What a held message's row says about its current claim (read before the row ends the attempt).</summary>
+    public sealed class ClaimState
+    {
+        public string Id { get; set; } = "";
+        public string Status { get; set; } = "";
+        public long Attempts { get; set; }
+        public string? ProviderId { get; set; }
+        public string? ProviderNickname { get; set; }
+        public string? ProviderGroupId { get; set; }
+        public string? LeaseOwner { get; set; }
+        public long Resend { get; set; }
+        public long? ClaimedAt { get; set; }
+
+        /// <summary>The claim this row is under, once: null when there is none (or it was taken already).</summary>
+        public (long At, string Note)? TakeAttempt()
+        {
+            if (ClaimedAt is not { } at)
+            {
+                return null;
+            }
+            ClaimedAt = null;
+            return (at, AttemptNote(Attempts, ProviderNickname, ProviderId, ProviderGroupId, LeaseOwner, Resend != 0));
+        }
+    }
+
+    /// <summary>The columns of <see cref="ClaimState"/>.</summary>
+    public const string ClaimStateColumns = """
+        id AS Id, status AS Status, attempts AS Attempts, provider_id AS ProviderId, provider_nickname AS ProviderNickname,
+        provider_group_id AS ProviderGroupId, lease_owner AS LeaseOwner, resend AS Resend, claimed_at AS ClaimedAt
+        """;
+
+    /// <summary>
+    /// A timeline as stored, with the "dispatching" entries that the rows carry (the attempt a row ended, and the current
+    /// claim of a message still held) put back where they happened: after the last entry recorded at or before the claim.
+    /// </summary>
+    public static List<MessageEventRecord> WithAttempts(IReadOnlyList<EventRow> rows, ClaimState? held)
+    {
+        var events = new List<MessageEventRecord>(rows.Count + 2);
+        foreach (var row in rows)
+        {
+            if (row.AttemptAt is { } attemptAt)
+            {
+                Insert(events, Dispatching(row.MessageId, row.Id, attemptAt, row.AttemptNote), events.Count);
+            }
+            events.Add(row.ToRecord());
+        }
+        if (held?.TakeAttempt() is { } current)
+        {
+            Insert(events, Dispatching(held.Id, 0, current.At, current.Note), events.Count);
+        }
+        return events;
+
+        static void Insert(List<MessageEventRecord> events, MessageEventRecord entry, int before)
+        {
+            var at = before;
+            while (at > 0 && events[at - 1].At > entry.At)
+            {
+                at--;
+            }
+            events.Insert(at, entry);
+        }
+
+        static MessageEventRecord Dispatching(string messageId, long id, long at, string? note) => new()
+        {
+            Id = id, MessageId = messageId, At = Time(at), Source = "dispatch", Event = "dispatching", State = DeliveryState.Dispatching, Applied = true, Note = note,
+        };
+    }
+
+    /// <summary>
+    /// New messages with their first timeline entry: the intake's write, shared by every path that stores messages in its own transaction.
+    /// Prepared once per transaction on SQLite (positional parameters, bound by index), one round trip on PostgreSQL.
+    /// </summary>
     public static async Task InsertQueued(DbConnection connection, DbTransaction transaction, IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages,
         CancellationToken cancellationToken)
     {
@@ -40,28 +138,24 @@ internal static class MessageSql
         {
             return;
         }
-        var rows = messages.Select(m => new
+        await using var batch = new StatementBatch(connection, transaction);
+        for (var i = 0; i < messages.Count; i++)
         {
-            m.Message.Id, m.Message.ProviderId, m.Message.ProviderNickname, m.Message.To, m.Message.Body, m.Message.TemplateId,
-            m.Message.TemplateVariables, m.Message.CampaignId, m.Message.Sender, m.Message.Type, m.Message.Source, m.Message.DynamicFields,
+            var (m, d) = messages[i];
             // Queued, or rejected when the send-path policy skipped it (then it is never due).
-            Status = (m.Message.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire(), CreatedAt = m.Message.CreatedAt.ToUnixTimeMilliseconds(),
-            m.Dispatch.Lane, NextAttemptAt = m.Dispatch.NextAttemptAt?.ToUnixTimeMilliseconds(),
-            ValidUntil = m.Dispatch.ValidUntil?.ToUnixTimeMilliseconds(), m.Dispatch.Encoding, m.Dispatch.Segments,
-            m.Message.ProviderGroupId, m.Message.Meta, m.Message.ApiKeyId, EventSource = m.Dispatch.Source ?? m.Message.Source, m.Dispatch.Event, m.Dispatch.Note, m.Dispatch.Detail,
-        }).ToList();
-        await Exec(connection, transaction, """
-            INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
-                sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
-                provider_group_id, meta, api_key_id)
-            VALUES (@Id, @ProviderId, @ProviderNickname, @To, @Body, @TemplateId, @TemplateVariables, @CampaignId,
-                @Sender, @Type, @Source, @DynamicFields, @Status, 0, @CreatedAt, @CreatedAt, @Lane, @NextAttemptAt, @ValidUntil, @Encoding, @Segments,
-                @ProviderGroupId, @Meta, @ApiKeyId)
-            """, rows, cancellationToken);
-        await Exec(connection, transaction, """
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @CreatedAt, @EventSource, @Event, @Status, 1, @Note, @Detail)
-            """, rows, cancellationToken);
+            var status = (m.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire();
+            var createdAt = m.CreatedAt.ToUnixTimeMilliseconds();
+            batch.Add(InsertQueuedMessage, m.Id, m.ProviderId, m.ProviderNickname, m.To, m.Body, m.TemplateId, m.TemplateVariables, m.CampaignId,
+                m.Sender, m.Type, m.Source, m.DynamicFields, status, createdAt, d.Lane, d.NextAttemptAt?.ToUnixTimeMilliseconds(),
+                d.ValidUntil?.ToUnixTimeMilliseconds(), d.Encoding, d.Segments, m.ProviderGroupId, m.Meta, m.ApiKeyId);
+        }
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var (m, d) = messages[i];
+            var status = (m.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire();
+            AddEvent(batch, m.Id, m.CreatedAt.ToUnixTimeMilliseconds(), d.Source ?? m.Source, d.Event, status, true, d.Note, d.Detail);
+        }
+        await batch.FlushAsync(cancellationToken);
     }
 
     public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
@@ -113,8 +207,8 @@ internal static class MessageSql
         }
         var at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         var results = new List<TransitionResult>(changes.Count);
-        var updates = new List<object>(changes.Count);
-        var events = new List<object>(changes.Count);
+        await using var batch = new StatementBatch(connection, transaction);
+        List<string>? identified = null;
         foreach (var (messageId, change) in changes)
         {
             if (!current.TryGetValue(messageId, out var state))
@@ -125,46 +219,48 @@ internal static class MessageSql
             var decision = change.Proposed is { } proposed ? DeliveryStateMachine.Decide(state, proposed) : StateDecision.Ignored("timeline only");
             var newState = decision.Apply ? change.Proposed!.Value : state;
             current[messageId] = newState;
-            updates.Add(new
+            batch.Add(UpdateTransitioned, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, messageId);
+            AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply,
+                decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason), change.Detail);
+            if (change.ProviderMessageId is not null)
             {
-                status = newState.ToWire(), providerMessageId = change.ProviderMessageId, attempt = change.CountsAttempt ? 1 : 0, at, messageId,
-            });
-            events.Add(new
-            {
-                MessageId = messageId, At = at, change.Source, change.Event, State = change.Proposed?.ToWire(), Applied = decision.Apply ? 1 : 0,
-                Note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason), change.Detail,
-            });
+                (identified ??= []).Add(messageId);
+            }
             results.Add(new TransitionResult(true, decision.Apply, newState, decision.Reason));
         }
-        if (updates.Count > 0)
+        await batch.FlushAsync(cancellationToken);
+        if (identified is not null)
         {
-            await Exec(connection, transaction, """
-                UPDATE messages SET status = @status,
-                    provider_message_id = COALESCE(provider_message_id, @providerMessageId),
-                    attempts = attempts + @attempt, updated_at = @at
-                WHERE id = @messageId
-                """, updates, cancellationToken);
-            await MarkParkedReportsAsync(connection, transaction, [.. changes.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)], cancellationToken);
-            await Exec(connection, transaction, """
-                INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-                VALUES (@MessageId, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
-                """, events, cancellationToken);
+            await MarkParkedReportsAsync(connection, transaction, identified, cancellationToken);
         }
         return results;
     }
+
+    private static readonly Statement UpdateTransitioned = new("""
+        UPDATE messages SET status = @p0, provider_message_id = COALESCE(provider_message_id, @p1), attempts = attempts + @p2, updated_at = @p3
+        WHERE id = @p4
+        """);
 
     /// <summary>
     /// Marks the parked reports that wait for these messages, which have just been given their provider message id: a lookup
     /// on the pending reports' (provider, provider message id) index per message, usually finding nothing.
     /// </summary>
-    public static Task<int> MarkParkedReportsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<string> messageIds,
-        CancellationToken cancellationToken) =>
-        messageIds.Count == 0 ? Task.FromResult(0) : Exec(connection, transaction, """
+    public static async Task<int> MarkParkedReportsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<string> messageIds,
+        CancellationToken cancellationToken)
+    {
+        // Almost always nothing waits: one look at the (small) parking lot instead of a lookup per message.
+        if (messageIds.Count == 0 || await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT 1 FROM pending_reports WHERE message_id IS NULL LIMIT 1", transaction: transaction, cancellationToken: cancellationToken)) is null)
+        {
+            return 0;
+        }
+        return await Exec(connection, transaction, """
             UPDATE pending_reports SET message_id = @id
             WHERE message_id IS NULL
                 AND provider_id = (SELECT provider_id FROM messages WHERE id = @id)
                 AND provider_message_id = (SELECT provider_message_id FROM messages WHERE id = @id)
             """, messageIds.Distinct().Select(id => new { id }).ToList(), cancellationToken);
+    }
 
     /// <summary>
     /// On PostgreSQL, after the commit of a transaction that recorded provider ids or parked reports: two such transactions
@@ -244,6 +340,8 @@ internal static class MessageSql
         public long Applied { get; set; }
         public string? Note { get; set; }
         public string? Detail { get; set; }
+        public long? AttemptAt { get; set; }
+        public string? AttemptNote { get; set; }
 
         public MessageEventRecord ToRecord() => new()
         {

@@ -38,7 +38,7 @@ internal sealed partial class SqlMessageStore
     }
 
     private string ClaimSql => _claimSql ??= LeaseClaim.Sql(database.Dialect, "messages",
-        "status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, provider_attempts = provider_attempts + 1, updated_at = @now",
+        "status = 'dispatching', lease_until = @leaseUntil, lease_owner = @owner, attempts = attempts + 1, provider_attempts = provider_attempts + 1, updated_at = @now, claimed_at = @now",
         "status = 'queued' AND next_attempt_at <= @now AND lane <= @maxLane", "lane, next_attempt_at",
         $"{MessageColumns}, valid_until AS ValidUntil, resend AS Resend, lane AS Lane");
 
@@ -55,18 +55,7 @@ internal sealed partial class SqlMessageStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(ClaimSql, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit, maxLane },
             transaction, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-                VALUES (@Id, @At, 'dispatch', 'dispatching', 'dispatching', 1, @Note, NULL)
-                """, rows.Select(r => new
-            {
-                r.Id, At = now.ToUnixTimeMilliseconds(),
-                Note = r.Resend != 0 ? $"attempt {r.Attempts} through {Through(r)} by {owner}: resent-after-crash (the previous attempt's lease expired; same message id)"
-                    : $"attempt {r.Attempts} through {Through(r)} by {owner}",
-            }), transaction, cancellationToken: cancellationToken));
-        }
+        // No timeline row for the claim: the row keeps claimed_at, and the row that ends the attempt carries it (see WithAttempts).
         var routes = await SqlProviderGroupStore.RoutesAsync(database, connection, transaction, rows.Where(r => r.ProviderGroupId is not null).Select(r => r.ProviderGroupId!).Distinct().ToList(),
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -74,10 +63,6 @@ internal sealed partial class SqlMessageStore
         return rows.OrderBy(r => r.Lane).Select(r => new ClaimedMessage(r.ToRecord(), r.ValidUntil is { } v ? Time(v) : null, r.Resend != 0,
             r.ProviderGroupId is { } group ? routes.GetValueOrDefault(group) : null)).ToList();
     }
-
-    /// <summary>Which provider an attempt goes through, for the timeline: the nickname and, for messages of a group, the id.</summary>
-    private static string Through(MessageRow row) =>
-        row.ProviderGroupId is null ? $"{row.ProviderNickname}" : $"{row.ProviderNickname} ({row.ProviderId})";
 
     public async Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken)
     {
@@ -90,12 +75,18 @@ internal sealed partial class SqlMessageStore
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = completions.Select(c => c.MessageId).Distinct().ToList();
-        var current = (await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
+        var claims = new Dictionary<string, ClaimState>(ids.Count, StringComparer.Ordinal);
+        var current = new Dictionary<string, DeliveryState>(ids.Count, StringComparer.Ordinal);
+        foreach (var row in await connection.QueryAsync<ClaimState>(new CommandDefinition(
             // Locked in id order, like the delivery-report batches: two transactions never wait on each other crosswise.
-            $"SELECT id, status FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)))
-            .ToDictionary(r => r.Id, r => DeliveryStates.Parse(r.Status));
-        var updates = new List<object>(completions.Count);
-        var events = new List<object>(completions.Count);
+            $"SELECT {ClaimStateColumns} FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken)))
+        {
+            claims[row.Id] = row;
+            current[row.Id] = DeliveryStates.Parse(row.Status);
+        }
+        var at = now.ToUnixTimeMilliseconds();
+        await using var batch = new StatementBatch(connection, transaction);
+        List<string>? identified = null;
         foreach (var completion in completions)
         {
             if (!current.TryGetValue(completion.MessageId, out var state))
@@ -126,43 +117,33 @@ internal sealed partial class SqlMessageStore
             }
             current[completion.MessageId] = next;
             var switchTo = applied && next == DeliveryState.Queued ? completion.SwitchTo : null;
-            updates.Add(new
-            {
-                Id = completion.MessageId, Status = next.ToWire(), change.ProviderMessageId, NextAttemptAt = nextAttempt,
-                Now = now.ToUnixTimeMilliseconds(), SwitchProviderId = switchTo?.ProviderId, SwitchNickname = switchTo?.ProviderNickname,
-                Switched = switchTo is null ? 0 : 1,
-            });
-            events.Add(new
-            {
-                Id = completion.MessageId, At = now.ToUnixTimeMilliseconds(), change.Source, change.Event,
-                State = (completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed)?.ToWire(), Applied = applied ? 1 : 0,
-                Note = note, change.Detail,
-            });
+            batch.Add(UpdateCompleted, next.ToWire(), change.ProviderMessageId, nextAttempt, at, switchTo?.ProviderId, switchTo?.ProviderNickname,
+                switchTo is null ? 0 : 1, completion.MessageId);
+            AddEvent(batch, completion.MessageId, at, change.Source, change.Event, (completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed)?.ToWire(),
+                applied, note, change.Detail, claims[completion.MessageId].TakeAttempt());
             if (switchTo?.Note is { } switchNote)
             {
-                events.Add(new
-                {
-                    Id = completion.MessageId, At = now.ToUnixTimeMilliseconds(), Source = "dispatch", Event = "failover",
-                    State = (string?)null, Applied = 0, Note = switchNote, Detail = (string?)null,
-                });
+                AddEvent(batch, completion.MessageId, at, "dispatch", "failover", null, false, switchNote, null);
+            }
+            if (change.ProviderMessageId is not null)
+            {
+                (identified ??= []).Add(completion.MessageId);
             }
         }
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE messages SET status = @Status, provider_message_id = COALESCE(provider_message_id, @ProviderMessageId),
-                next_attempt_at = COALESCE(@NextAttemptAt, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, updated_at = @Now,
-                provider_id = COALESCE(@SwitchProviderId, provider_id), provider_nickname = COALESCE(@SwitchNickname, provider_nickname),
-                provider_attempts = CASE WHEN @Switched = 1 THEN 0 ELSE provider_attempts END
-            WHERE id = @Id
-            """, updates, transaction, cancellationToken: cancellationToken));
-        List<string> identified = [.. completions.Where(c => c.Change.ProviderMessageId is not null).Select(c => c.MessageId)];
+        await batch.FlushAsync(cancellationToken);
+        identified ??= [];
         await MessageSql.MarkParkedReportsAsync(connection, transaction, identified, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
-            """, events, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         await MessageSql.MarkAfterCommitAsync(database, connection, identified, [], cancellationToken);
     }
+
+    private static readonly Statement UpdateCompleted = new("""
+        UPDATE messages SET status = @p0, provider_message_id = COALESCE(provider_message_id, @p1),
+            next_attempt_at = COALESCE(@p2, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, claimed_at = NULL, updated_at = @p3,
+            provider_id = COALESCE(@p4, provider_id), provider_nickname = COALESCE(@p5, provider_nickname),
+            provider_attempts = CASE WHEN @p6 = 1 THEN 0 ELSE provider_attempts END
+        WHERE id = @p7
+        """);
 
     public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
     {
@@ -170,15 +151,26 @@ internal sealed partial class SqlMessageStore
         await using var connection = await database.OpenAsync(cancellationToken);
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var ids = (await connection.QueryAsync<string>(new CommandDefinition("""
-            UPDATE messages SET status = 'queued', next_attempt_at = @now, lease_until = NULL, lease_owner = NULL, resend = 1, updated_at = @now
-            WHERE status = 'dispatching' AND lease_until < @now
-            RETURNING id
-            """, new { now }, transaction, cancellationToken: cancellationToken))).ToList();
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @At, 'dispatch', 'lease-expired', 'queued', 1, 'the worker holding it stopped before recording the answer; it will be resent with the same message id', NULL)
-            """, ids.Select(id => new { Id = id, At = now }), transaction, cancellationToken: cancellationToken));
+        // Read first (locked): the attempt that ended goes on the timeline as it was claimed.
+        var expired = (await connection.QueryAsync<ClaimState>(new CommandDefinition(
+            $"SELECT {ClaimStateColumns} FROM messages WHERE status = 'dispatching' AND lease_until < @now ORDER BY id {database.Dialect.ForUpdate}",
+            new { now }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var ids = new List<string>(expired.Count);
+        foreach (var chunk in expired.Keys.Chunk(ListChunk))
+        {
+            ids.AddRange(await connection.QueryAsync<string>(new CommandDefinition($"""
+                UPDATE messages SET status = 'queued', next_attempt_at = @now, lease_until = NULL, lease_owner = NULL, resend = 1, claimed_at = NULL, updated_at = @now
+                WHERE {database.Dialect.InList("id", "ids")} AND status = 'dispatching' AND lease_until < @now
+                RETURNING id
+                """, new { now, ids = chunk }, transaction, cancellationToken: cancellationToken)));
+        }
+        await using var batch = new StatementBatch(connection, transaction);
+        foreach (var id in ids)
+        {
+            AddEvent(batch, id, now, "dispatch", "lease-expired", "queued", true,
+                "the worker holding it stopped before recording the answer; it will be resent with the same message id", null, expired[id].TakeAttempt());
+        }
+        await batch.FlushAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ids.Count;
     }
@@ -193,16 +185,22 @@ internal sealed partial class SqlMessageStore
         await using var connection = await database.OpenAsync(cancellationToken);
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var held = (await connection.QueryAsync<ClaimState>(new CommandDefinition(
+            $"SELECT {ClaimStateColumns} FROM messages WHERE {database.Dialect.InList("id", "messageIds")} AND status = 'dispatching' ORDER BY id {database.Dialect.ForUpdate}",
+            new { messageIds = messageIds.ToArray() }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
         var released = (await connection.QueryAsync<string>(new CommandDefinition($"""
             UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, attempts = attempts - 1,
-                provider_attempts = provider_attempts - 1, updated_at = @now
+                provider_attempts = provider_attempts - 1, claimed_at = NULL, updated_at = @now
             WHERE {database.Dialect.InList("id", "messageIds")} AND status = 'dispatching'
             RETURNING id
             """, new { messageIds = messageIds.ToArray(), now }, transaction, cancellationToken: cancellationToken))).ToList();
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @At, 'dispatch', 'released', 'queued', 1, 'returned to the queue unsent: Herald is shutting down', NULL)
-            """, released.Select(id => new { Id = id, At = now }), transaction, cancellationToken: cancellationToken));
+        await using var batch = new StatementBatch(connection, transaction);
+        foreach (var id in released)
+        {
+            AddEvent(batch, id, now, "dispatch", "released", "queued", true, "returned to the queue unsent: Herald is shutting down", null,
+                held.TryGetValue(id, out var claim) ? claim.TakeAttempt() : null);
+        }
+        await batch.FlushAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

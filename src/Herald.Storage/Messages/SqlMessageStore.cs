@@ -34,12 +34,15 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
     public async Task<IReadOnlyList<MessageEventRecord>> GetEventsAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
+        var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition("""
             SELECT id AS Id, message_id AS MessageId, at AS At, source AS Source, event AS Event, state AS State,
-                applied AS Applied, note AS Note, detail AS Detail
+                applied AS Applied, note AS Note, detail AS Detail, attempt_at AS AttemptAt, attempt_note AS AttemptNote
             FROM message_events WHERE message_id = @id ORDER BY id
-            """, new { id }, cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToRecord()).ToList();
+            """, new { id }, cancellationToken: cancellationToken))).ToList();
+        // A message held right now: its claim is on its row until the attempt ends.
+        var held = await connection.QueryFirstOrDefaultAsync<ClaimState>(new CommandDefinition(
+            $"SELECT {ClaimStateColumns} FROM messages WHERE id = @id AND claimed_at IS NOT NULL", new { id }, cancellationToken: cancellationToken));
+        return WithAttempts(rows, held);
     }
 
     public async Task<Page<MessageRecord>> ListAsync(MessageQuery query, CancellationToken cancellationToken)

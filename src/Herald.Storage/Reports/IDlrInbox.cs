@@ -34,6 +34,11 @@ public interface IDlrBatch : IAsyncDisposable
 {
     /// <summary>Stores raw reports; returns their ids, in order.</summary>
     Task<IReadOnlyList<long>> StoreAsync(IReadOnlyList<DlrInboxItem> items, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores raw reports already applied in this batch, each with the answer given: one row write per report instead of a
+    /// store and a mark (the batch commits both or neither, so a report is never seen stored but unapplied).
+    /// </summary>
+    Task StoreProcessedAsync(IReadOnlyList<(DlrInboxItem Item, string Result)> items, CancellationToken cancellationToken);
     /// <summary>The provider of each of these messages that exists (a message with no provider maps to null).</summary>
     Task<IReadOnlyDictionary<string, string?>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken);
     /// <summary>The Herald id of each of a provider's message ids that Herald has recorded.</summary>

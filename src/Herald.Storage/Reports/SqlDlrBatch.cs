@@ -31,6 +31,27 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         return ids;
     }
 
+    private static readonly Statement InsertProcessed = new("""
+        INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
+        """);
+
+    public async Task StoreProcessedAsync(IReadOnlyList<(DlrInboxItem Item, string Result)> items, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+        var at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var batch = new StatementBatch(connection, transaction);
+        foreach (var (item, result) in items)
+        {
+            batch.Add(InsertProcessed, item.ProviderId, item.MessageId, item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body,
+                item.Query, at, result);
+        }
+        await batch.FlushAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyDictionary<string, string?>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, string?>(StringComparer.Ordinal);

@@ -460,6 +460,14 @@ internal static class Migrations
             ALTER TABLE campaigns ADD COLUMN winner_at BIGINT NULL;
             ALTER TABLE campaign_recipients ADD COLUMN phase INTEGER NOT NULL DEFAULT 0;
             """),
+        // A claim no longer writes its own "dispatching" timeline row: the message row keeps when it was claimed, and the row
+        // that ends the attempt (the provider's answer, a lease expiry, a release) carries the attempt, from which the
+        // timeline shows the same "dispatching" entry as before.
+        (260, "attempt on the message row", d => """
+            ALTER TABLE messages ADD COLUMN claimed_at BIGINT NULL;
+            ALTER TABLE message_events ADD COLUMN attempt_at BIGINT NULL;
+            ALTER TABLE message_events ADD COLUMN attempt_note TEXT NULL;
+            """),
     ];
 
     private const string SegmentsSql = """

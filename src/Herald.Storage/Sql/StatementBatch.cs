@@ -1,59 +1,102 @@
 using System.Buffers;
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Herald.Storage.Sql;
 
 /// <summary>
-/// A write of fixed shape that a bulk write runs for many rows in one statement. The SQL reads its rows from <c>{rows}</c>, a row
-/// source aliased <c>r</c> with the named columns: on SQLite one JSON array of rows (<c>json_each</c>), on PostgreSQL one typed
-/// array per column (<c>unnest</c>). So a chunk of a thousand rows costs one statement and one or a few parameters, not a thousand
-/// statements with their binds. An INSERT … SELECT with ON CONFLICT needs <c>WHERE true</c> before the ON CONFLICT (SQLite's parser).
+/// A write of fixed shape that a <see cref="StatementBatch"/> runs many times. Two kinds:
+/// <list type="bullet">
+/// <item><b>Per row</b> (<c>new Statement(sql)</c>): positional parameters <c>@p0</c>, <c>@p1</c>, …; each row is its own execution, in
+/// the order the rows were added (the hot path's few rows of many shapes).</item>
+/// <item><b>Set-based</b> (<c>new Statement(sql, "name text", "at bigint", …)</c>): the SQL reads its rows from <c>{rows}</c>, a row
+/// source aliased <c>r</c> with the named columns: on SQLite one JSON array of rows (<c>json_each</c>), on PostgreSQL one typed array
+/// per column (<c>unnest</c>). So a chunk of a thousand rows costs one statement and a few parameters, not a thousand statements with
+/// their binds. An INSERT … SELECT with ON CONFLICT needs <c>WHERE true</c> before the ON CONFLICT (SQLite's parser).</item>
+/// </list>
 /// </summary>
-internal sealed class Statement
+internal sealed partial class Statement
 {
-    /// <param name="sql">The statement, with <c>{rows}</c> where the row source goes.</param>
-    /// <param name="columns">The row source's columns in order, each "name text" or "name bigint".</param>
+    /// <param name="sql">The statement: with <c>@p0</c>… placeholders (per row), or with <c>{rows}</c> where the row source goes.</param>
+    /// <param name="columns">For a set-based statement, the row source's columns in order, each "name text" or "name bigint".</param>
     public Statement(string sql, params string[] columns)
     {
-        Columns = columns.Select(c => c.Split(' ', 2)).Select(p => (Name: p[0], Type: p[1])).ToArray();
+        Columns = [.. columns.Select(c => c.Split(' ', 2)).Select(p => (Name: p[0], Type: p.Length > 1 ? p[1] : ""))];
         if (Columns.Any(c => c.Type is not ("text" or "bigint")))
         {
             throw new ArgumentException("A column is \"name text\" or \"name bigint\".", nameof(columns));
         }
-        var names = string.Join(", ", Columns.Select(c => c.Name));
-        SqliteSql = sql.Replace("{rows}", $"(SELECT {string.Join(", ", Columns.Select((c, i) => $"value ->> {i} AS {c.Name}"))} FROM json_each(@rows)) AS r",
-            StringComparison.Ordinal);
-        PostgresSql = sql.Replace("{rows}", $"unnest({string.Join(", ", Columns.Select((c, i) => $"@c{i}::{c.Type}[]"))}) AS r({names})", StringComparison.Ordinal);
+        if (SetBased)
+        {
+            Parameters = Columns.Length;
+            Sql = sql.Replace("{rows}", $"(SELECT {string.Join(", ", Columns.Select((c, i) => $"value ->> {i} AS {c.Name}"))} FROM json_each(@rows)) AS r",
+                StringComparison.Ordinal);
+            // Positional $1, $2, … so an Npgsql batch runs it as is.
+            PostgresSql = sql.Replace("{rows}",
+                $"unnest({string.Join(", ", Columns.Select((c, i) => $"${i + 1}::{c.Type}[]"))}) AS r({string.Join(", ", Columns.Select(c => c.Name))})",
+                StringComparison.Ordinal);
+            return;
+        }
+        Sql = sql;
+        Parameters = Placeholder().Matches(sql).Select(m => int.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1;
+        // Npgsql batches take positional $1, $2, ... (named parameters would make it rewrite every statement).
+        PostgresSql = Placeholder().Replace(sql, m => "$" + (int.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture) + 1));
     }
 
-    public (string Name, string Type)[] Columns { get; }
-    public string SqliteSql { get; }
+    /// <summary>The SQLite text (per row: <c>@p0</c>…; set-based: one <c>@rows</c> JSON parameter).</summary>
+    public string Sql { get; }
+
+    /// <summary>The PostgreSQL text, with positional parameters.</summary>
     public string PostgresSql { get; }
+
+    /// <summary>The values each row takes.</summary>
+    public int Parameters { get; }
+
+    /// <summary>A set-based statement's row source columns; empty for a per-row statement.</summary>
+    public (string Name, string Type)[] Columns { get; }
+
+    /// <summary>Whether all of a batch's rows run in one execution.</summary>
+    public bool SetBased => Columns.Length > 0;
+
+    [GeneratedRegex(@"@p(\d+)\b")]
+    private static partial Regex Placeholder();
 }
 
 /// <summary>
-/// Bulk writes inside one transaction: rows are queued per statement, then each statement runs once over all its rows, in the
-/// order the statements were first used. Rows of one statement must not touch the same key twice (an UPDATE … FROM or an
-/// ON CONFLICT DO UPDATE would see only one of them, or fail on PostgreSQL): the writers merge them first.
+/// Writes inside one transaction, queued and then run together by <see cref="FlushAsync"/>: on PostgreSQL as one batch (one round
+/// trip), on SQLite through one reused prepared command per statement shape (SQLite is in process, so round trips cost nothing).
+/// Per-row statements run in the order their rows were added. A set-based statement runs once over all its rows, at the place it was
+/// first used; its rows must not touch the same key twice (an UPDATE … FROM or an ON CONFLICT DO UPDATE would see only one of them,
+/// or fail on PostgreSQL): the writers merge them first.
 /// </summary>
-internal sealed class StatementBatch(DbConnection connection, DbTransaction transaction)
+internal sealed class StatementBatch(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
 {
     private readonly List<(Statement Statement, List<object?[]> Rows)> _pending = [];
+    private readonly Dictionary<Statement, List<object?[]>> _sets = [];
+    private readonly Dictionary<Statement, DbCommand> _commands = [];
 
-    public int Count => _pending.Sum(p => p.Rows.Count);
+    /// <summary>The rows queued.</summary>
+    public int Count { get; private set; }
 
     public void Add(Statement statement, params object?[] values)
     {
-        if (values.Length != statement.Columns.Length)
+        if (values.Length != statement.Parameters)
         {
-            throw new ArgumentException($"The statement takes {statement.Columns.Length} values, not {values.Length}.", nameof(values));
+            throw new ArgumentException($"The statement takes {statement.Parameters} values, not {values.Length}.", nameof(values));
         }
-        var rows = _pending.Find(p => p.Statement == statement).Rows;
-        if (rows is null)
+        Count++;
+        if (!statement.SetBased)
+        {
+            _pending.Add((statement, [values]));
+            return;
+        }
+        if (!_sets.TryGetValue(statement, out var rows))
         {
             rows = [];
+            _sets[statement] = rows;
             _pending.Add((statement, rows));
         }
         rows.Add(values);
@@ -61,34 +104,71 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        foreach (var (statement, rows) in _pending)
+        if (_pending.Count == 0)
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            if (connection.CanCreateBatch)
+            return;
+        }
+        if (connection.CanCreateBatch)
+        {
+            await using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            foreach (var (statement, rows) in _pending)
             {
+                var command = batch.CreateBatchCommand();
                 command.CommandText = statement.PostgresSql;
-                for (var i = 0; i < statement.Columns.Length; i++)
+                if (statement.SetBased)
                 {
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = "c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    parameter.Value = statement.Columns[i].Type == "text"
-                        ? rows.Select(r => r[i] is null ? null : Convert.ToString(r[i], System.Globalization.CultureInfo.InvariantCulture)).ToArray()
-                        : rows.Select(r => r[i] is null ? (long?)null : Convert.ToInt64(r[i], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-                    command.Parameters.Add(parameter);
+                    for (var i = 0; i < statement.Columns.Length; i++)
+                    {
+                        var parameter = command.CreateParameter();
+                        parameter.Value = Column(rows, i, statement.Columns[i].Type);
+                        command.Parameters.Add(parameter);
+                    }
                 }
+                else
+                {
+                    foreach (var value in rows[0])
+                    {
+                        var parameter = command.CreateParameter();
+                        parameter.Value = value ?? DBNull.Value;
+                        command.Parameters.Add(parameter);
+                    }
+                }
+                batch.BatchCommands.Add(command);
             }
-            else
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
+        {
+            foreach (var (statement, rows) in _pending)
             {
-                command.CommandText = statement.SqliteSql;
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = "@rows";
-                parameter.Value = Json(rows);
-                command.Parameters.Add(parameter);
+                var command = Prepared(statement);
+                if (statement.SetBased)
+                {
+                    command.Parameters[0].Value = Json(rows);
+                }
+                else
+                {
+                    for (var i = 0; i < rows[0].Length; i++)
+                    {
+                        command.Parameters[i].Value = rows[0][i] ?? DBNull.Value;
+                    }
+                }
+                await command.ExecuteNonQueryAsync(cancellationToken);
             }
-            await command.ExecuteNonQueryAsync(cancellationToken);
         }
         _pending.Clear();
+        _sets.Clear();
+        Count = 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _commands.Values)
+        {
+            await command.DisposeAsync();
+        }
+        _commands.Clear();
     }
 
     /// <summary>Keys for <see cref="KeyIn"/>: a JSON array on SQLite, an array on PostgreSQL.</summary>
@@ -98,6 +178,39 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
     /// <summary>"column is one of the keys", for one parameter made by <see cref="Keys"/> (any number of keys, one bind).</summary>
     public static string KeyIn(ISqlDialect dialect, string column, string parameter) =>
         dialect.Name == "postgres" ? $"{column} = ANY(@{parameter})" : $"{column} IN (SELECT value FROM json_each(@{parameter}))";
+
+    private DbCommand Prepared(Statement statement)
+    {
+        if (_commands.TryGetValue(statement, out var command))
+        {
+            return command;
+        }
+        command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = statement.Sql;
+        if (statement.SetBased)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@rows";
+            command.Parameters.Add(parameter);
+        }
+        else
+        {
+            for (var i = 0; i < statement.Parameters; i++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
+                command.Parameters.Add(parameter);
+            }
+            command.Prepare();
+        }
+        _commands[statement] = command;
+        return command;
+    }
+
+    private static object Column(List<object?[]> rows, int i, string type) => type == "text"
+        ? rows.Select(r => r[i] is null ? null : Convert.ToString(r[i], CultureInfo.InvariantCulture)).ToArray()
+        : rows.Select(r => r[i] is null ? (long?)null : Convert.ToInt64(r[i], CultureInfo.InvariantCulture)).ToArray();
 
     private static string Json(List<object?[]> rows, bool flat = false)
     {

@@ -53,11 +53,6 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         CancellationToken cancellationToken)
     {
         await using var batch = await inbox.BeginBatchAsync(cancellationToken);
-        if (!stored)
-        {
-            var ids = await batch.StoreAsync(items, cancellationToken);
-            items = items.Select((item, i) => item with { Id = ids[i] }).ToList();
-        }
         var formats = await FormatsAsync(items, cancellationToken);
         var work = items.Select(item => Parse(item, formats[item.ProviderId])).ToList();
         var correlation = await CorrelateAsync(batch, items, work, cancellationToken);
@@ -113,8 +108,21 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         await batch.ParkAsync(parked, cancellationToken);
         var queued = await HooksAsync(batch, items, changes, targets, results, cancellationToken);
         var answers = work.Select(w => w.Answer()).ToList();
-        await batch.MarkProcessedAsync(items.Select((item, i) => (item.Id, JsonSerializer.Serialize(Stored(answers[i].Answer), HeraldJson.Options))).ToList(),
-            cancellationToken);
+        var answered = new (DlrInboxItem Item, string Result)[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            answered[i] = (items[i], StoredText(answers[i].Answer));
+        }
+        if (stored)
+        {
+            // Stored before a crash: mark them applied.
+            await batch.MarkProcessedAsync(answered.Select(r => (r.Item.Id, r.Result)).ToList(), cancellationToken);
+        }
+        else
+        {
+            // Received now: stored already applied, one row each, in the same commit.
+            await batch.StoreProcessedAsync(answered, cancellationToken);
+        }
         await batch.CommitAsync(cancellationToken);
         Observe(changes, results);
         if (queued)
@@ -159,6 +167,14 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
             Unprocessed = answer.Unprocessed.Take(MaxStoredUnprocessed).ToList(),
             Error = $"{answer.Unprocessed.Count} records were not processed; the first {MaxStoredUnprocessed} are kept here.",
         };
+
+    /// <summary>
+    /// The answer as stored with its callback: the usual one (every record applied, or none to apply) written as text, the
+    /// others serialised; both spell it exactly as the serialiser does.
+    /// </summary>
+    internal static string StoredText(DlrAnswer answer) => answer is { Unprocessed.Count: 0, Error: null } && answer.Status is "success" or "fail" or "partial"
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"status":"{{answer.Status}}","processed":{{answer.Processed}},"unprocessed":[]}""")
+        : JsonSerializer.Serialize(Stored(answer), HeraldJson.Options);
 
     /// <summary>Applies parked reports whose message is now known and removes them from the parking lot, in one commit.</summary>
     public async Task ApplyParkedAsync(IReadOnlyList<(PendingReport Report, string MessageId)> matched, CancellationToken cancellationToken)
