@@ -9,6 +9,7 @@ using Herald.Storage.ProviderGroups;
 using Herald.Storage.Segments;
 using Herald.Storage.Providers;
 using Herald.Storage.Reports;
+using Herald.Storage.Retention;
 using Herald.Storage.Sql;
 using Herald.Storage.Stats;
 
@@ -36,6 +37,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         PolicyStore = new SqlPolicyStore(database);
         ContactStore = new SqlContactStore(database);
         CampaignStore = new SqlCampaignStore(database);
+        Retention = new SqlMessageRetention(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -52,6 +54,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlPolicyStore PolicyStore { get; }
     internal SqlContactStore ContactStore { get; }
     internal SqlCampaignStore CampaignStore { get; }
+    internal SqlMessageRetention Retention { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
