@@ -22,6 +22,9 @@ internal sealed record BenchOptions
     /// <summary>Simulator send requests per second (both faces) above which it answers 429; 0 = unlimited.</summary>
     public int ProviderRate { get; init; }
 
+    /// <summary>Added by the simulator before it answers each send request (herald simulate --latency); 0 = none.</summary>
+    public TimeSpan ProviderLatency { get; init; }
+
     public string? JsonPath { get; init; }
 
     public int Runs { get; init; } = 1;

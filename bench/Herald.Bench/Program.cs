@@ -10,6 +10,7 @@ database.AcceptOnlyFromAmong("sqlite", "postgres");
 var mode = new Option<string>("--mode") { Description = "single: generic seed provider, connector face, one request + one DLR per message. batch: kaleyra provider, 100 recipients per request.", DefaultValueFactory = _ => "single" };
 mode.AcceptOnlyFromAmong("single", "batch");
 var providerRate = new Option<int>("--provider-rate") { Description = "Simulator rate limit in send requests/s (herald simulate --rate-limit); 0 = unlimited.", DefaultValueFactory = _ => 0 };
+var providerLatency = new Option<TimeSpan>("--provider-latency") { Description = "Simulator delay before answering each send (herald simulate --latency), e.g. 20ms.", DefaultValueFactory = _ => TimeSpan.Zero, CustomParser = r => ParseLatency(r) };
 var json = new Option<string?>("--json") { Description = "Write the results (medians and every run) to this JSON file." };
 var runs = new Option<int>("--runs") { Description = "Repeat the run N times and report medians.", DefaultValueFactory = _ => 1 };
 var otp = new Option<int>("--otp") { Description = "OTPs sent one at a time while the campaign dispatches (latency p50/p95/p99).", DefaultValueFactory = _ => 200 };
@@ -29,7 +30,7 @@ var soakBacklog = new Option<int>("--soak-backlog") { Description = "Soak: most 
 
 var root = new RootCommand("Herald.Bench: end-to-end load benchmark of herald serve against herald simulate on loopback.")
 {
-    messages, database, mode, providerRate, json, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
+    messages, database, mode, providerRate, providerLatency, json, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
     deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog,
 };
 root.SetAction(async (parse, cancellationToken) =>
@@ -51,6 +52,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Database = parse.GetValue(database)!,
         Mode = parse.GetValue(mode) == "batch" ? BenchMode.Batch : BenchMode.Single,
         ProviderRate = parse.GetValue(providerRate),
+        ProviderLatency = parse.GetValue(providerLatency),
         JsonPath = parse.GetValue(json),
         Runs = parse.GetValue(runs),
         Otp = parse.GetValue(otp),
@@ -119,6 +121,18 @@ static TimeSpan? ParseDuration(ArgumentResult result)
     }
     result.AddError($"'{text}' is not a duration: write e.g. 500ms, 20s, 10m, 1h or 00:10:00.");
     return null;
+}
+
+// Like ParseDuration, but 0 (no delay) is allowed.
+static TimeSpan ParseLatency(ArgumentResult result)
+{
+    var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
+    if (Durations.TryParse(text, out var value) && value >= TimeSpan.Zero && value <= TimeSpan.FromMinutes(10))
+    {
+        return value;
+    }
+    result.AddError($"'{text}' is not a latency: write e.g. 20ms, 0.5s or 0 (at most 10m).");
+    return TimeSpan.Zero;
 }
 
 internal static class Durations

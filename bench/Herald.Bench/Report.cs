@@ -124,6 +124,7 @@ internal static class Report
         var text = new StringBuilder();
         var title = $"{options.Messages:N0} messages, {options.Database}, {options.ModeName}"
             + (options.ProviderRate > 0 ? $", provider rate {options.ProviderRate}/s" : "")
+            + (options.ProviderLatency > TimeSpan.Zero ? $", provider latency {options.ProviderLatency.TotalMilliseconds:N0} ms" : "")
             + (options.Duration is { } d ? $", soak {d}" : "") + (options.KillEvery is { } k ? $", kill -9 every {k.TotalSeconds:N0} s" : "");
         text.AppendLine(CultureInfo.InvariantCulture, $"### {title}").AppendLine();
         text.Append("| metric |");

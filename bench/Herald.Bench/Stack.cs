@@ -70,6 +70,10 @@ internal sealed class Stack : IAsyncDisposable
             // Not every herald simulate has this flag yet; without it the simulator exits with a usage error, reported below.
             simArgs.AddRange(["--rate-limit", options.ProviderRate.ToString(CultureInfo.InvariantCulture)]);
         }
+        if (options.ProviderLatency > TimeSpan.Zero)
+        {
+            simArgs.AddRange(["--latency", options.ProviderLatency.ToString("c", CultureInfo.InvariantCulture)]);
+        }
         var simulator = ChildProcess.Start("simulator", herald, simArgs, [], Path.Combine(runDir, "simulate.log"));
         var sim = new SimulatorClient(new Uri($"http://127.0.0.1:{simPort}"));
         try
