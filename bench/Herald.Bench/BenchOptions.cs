@@ -27,6 +27,9 @@ internal sealed record BenchOptions
 
     public string? JsonPath { get; init; }
 
+    /// <summary>Kannel's JSON lines (run-kannel-bench.sh's results/*.jsonl): print the ratio rows of issue 11's targets 1 and 2.</summary>
+    public string? KannelPath { get; init; }
+
     public int Runs { get; init; } = 1;
 
     public int Otp { get; init; } = 200;

@@ -12,6 +12,7 @@ mode.AcceptOnlyFromAmong("single", "batch");
 var providerRate = new Option<int>("--provider-rate") { Description = "Simulator rate limit in send requests/s (herald simulate --rate-limit); 0 = unlimited.", DefaultValueFactory = _ => 0 };
 var providerLatency = new Option<TimeSpan>("--provider-latency") { Description = "Simulator delay before answering each send (herald simulate --latency), e.g. 20ms.", DefaultValueFactory = _ => TimeSpan.Zero, CustomParser = r => ParseLatency(r) };
 var json = new Option<string?>("--json") { Description = "Write the results (medians and every run) to this JSON file." };
+var kannel = new Option<string?>("--kannel") { Description = "Kannel's results (../shared/bench/kannel/run-kannel-bench.sh results/<time>.jsonl): print Herald ÷ Kannel for targets 1 and 2." };
 var runs = new Option<int>("--runs") { Description = "Repeat the run N times and report medians.", DefaultValueFactory = _ => 1 };
 var otp = new Option<int>("--otp") { Description = "OTPs sent one at a time while the campaign dispatches (latency p50/p95/p99).", DefaultValueFactory = _ => 200 };
 var duration = new Option<TimeSpan?>("--duration") { Description = "Soak: keep submitting for this long (e.g. 10m), then drain.", CustomParser = ParseDuration };
@@ -30,7 +31,7 @@ var soakBacklog = new Option<int>("--soak-backlog") { Description = "Soak: most 
 
 var root = new RootCommand("Herald.Bench: end-to-end load benchmark of herald serve against herald simulate on loopback.")
 {
-    messages, database, mode, providerRate, providerLatency, json, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
+    messages, database, mode, providerRate, providerLatency, json, kannel, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
     deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog,
 };
 root.SetAction(async (parse, cancellationToken) =>
@@ -54,6 +55,7 @@ root.SetAction(async (parse, cancellationToken) =>
         ProviderRate = parse.GetValue(providerRate),
         ProviderLatency = parse.GetValue(providerLatency),
         JsonPath = parse.GetValue(json),
+        KannelPath = parse.GetValue(kannel),
         Runs = parse.GetValue(runs),
         Otp = parse.GetValue(otp),
         Duration = parse.GetValue(duration),
