@@ -13,6 +13,7 @@ var providerRate = new Option<int>("--provider-rate") { Description = "Simulator
 var providerLatency = new Option<TimeSpan>("--provider-latency") { Description = "Simulator delay before answering each send (herald simulate --latency), e.g. 20ms.", DefaultValueFactory = _ => TimeSpan.Zero, CustomParser = r => ParseLatency(r) };
 var json = new Option<string?>("--json") { Description = "Write the results (medians and every run) to this JSON file." };
 var kannel = new Option<string?>("--kannel") { Description = "Kannel's results (../shared/bench/kannel/run-kannel-bench.sh results/<time>.jsonl): print Herald ÷ Kannel for targets 1 and 2." };
+var million = new Option<bool>("--million") { Description = "The 1,000,000-message run (issue 11 targets 4, 5, 8): --messages 1000000 and, unless given, --timeout 60m." };
 var runs = new Option<int>("--runs") { Description = "Repeat the run N times and report medians.", DefaultValueFactory = _ => 1 };
 var otp = new Option<int>("--otp") { Description = "OTPs sent one at a time while the campaign dispatches (latency p50/p95/p99).", DefaultValueFactory = _ => 200 };
 var duration = new Option<TimeSpan?>("--duration") { Description = "Soak: keep submitting for this long (e.g. 10m), then drain.", CustomParser = ParseDuration };
@@ -31,7 +32,7 @@ var soakBacklog = new Option<int>("--soak-backlog") { Description = "Soak: most 
 
 var root = new RootCommand("Herald.Bench: end-to-end load benchmark of herald serve against herald simulate on loopback.")
 {
-    messages, database, mode, providerRate, providerLatency, json, kannel, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
+    messages, database, mode, providerRate, providerLatency, json, kannel, million, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
     deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog,
 };
 root.SetAction(async (parse, cancellationToken) =>
@@ -49,7 +50,7 @@ root.SetAction(async (parse, cancellationToken) =>
     }
     var options = new BenchOptions
     {
-        Messages = parse.GetValue(messages),
+        Messages = parse.GetValue(million) ? 1_000_000 : parse.GetValue(messages),
         Database = parse.GetValue(database)!,
         Mode = parse.GetValue(mode) == "batch" ? BenchMode.Batch : BenchMode.Single,
         ProviderRate = parse.GetValue(providerRate),
@@ -65,7 +66,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Submitters = parse.GetValue(submitters),
         DlrDelay = parse.GetValue(dlrDelay),
         DeliveryRate = parse.GetValue(deliveryRate),
-        Timeout = parse.GetValue(timeout),
+        Timeout = parse.GetValue(million) && parse.GetResult(timeout) is null ? TimeSpan.FromMinutes(60) : parse.GetValue(timeout),
         HeraldPath = parse.GetValue(herald),
         NoBuild = parse.GetValue(noBuild),
         ServerEnv = env,
