@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Herald.Storage.Cluster;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,9 @@ namespace Herald.Storage.Retention;
 /// in batches of a bounded size, each its own short transaction, with <see cref="RetentionOptions.BatchPause"/> between two
 /// so sending and callbacks take their turns at the writer.
 /// </summary>
+/// <remarks>A cluster-wide job: with several nodes it runs on the leader only (<see cref="IClusterLeadership"/>), when one is registered.</remarks>
 internal sealed partial class RetentionLoop(IEnumerable<IRetentionStep> steps, IOptions<RetentionOptions> options, TimeProvider time,
-    ILogger<RetentionLoop> logger) : BackgroundService
+    ILogger<RetentionLoop> logger, IClusterLeadership? leadership = null) : BackgroundService
 {
     private readonly IRetentionStep[] _steps = [.. steps];
 
@@ -34,7 +36,14 @@ internal sealed partial class RetentionLoop(IEnumerable<IRetentionStep> steps, I
                     }
                     try
                     {
-                        await RunAsync(step, stoppingToken);
+                        if (leadership is null)
+                        {
+                            await RunAsync(step, stoppingToken);
+                        }
+                        else
+                        {
+                            await leadership.RunIfLeaderAsync(ct => RunAsync(step, ct), stoppingToken);
+                        }
                     }
                     catch (DbException ex)
                     {
