@@ -85,6 +85,22 @@ public abstract partial class StorageComplianceTests
     }
 
     [Fact]
+    public async Task RequeueAsync_DeadLetterWhoseContentWasBlanked_IsNotRequeued()
+    {
+        var db = await RetentionDatabaseAsync();
+        var blanked = await InsertAtAsync(db, DeliveryState.Failed, null, "prv_a");
+        Time.Advance(TimeSpan.FromDays(31));
+        var recent = await InsertAtAsync(db, DeliveryState.Failed, null, "prv_a");
+        await NewLoop(db, batch: 10).RunAllAsync(Ct);
+
+        var now = Time.GetUtcNow();
+        var requeued = await db.DeadLetters.RequeueAsync([blanked.Id, recent.Id], new Requeue(now, now.AddMinutes(10), now.AddHours(24), "api"), Ct);
+
+        Assert.Equal([recent.Id], requeued);
+        Assert.Equal(DeliveryState.Failed, (await db.Messages.GetAsync(blanked.Id, Ct))!.Status);
+    }
+
+    [Fact]
     public async Task RetentionLoop_InTheBackground_PurgesAtStartAndEveryInterval()
     {
         var db = await RetentionDatabaseAsync();
