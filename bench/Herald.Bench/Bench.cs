@@ -16,6 +16,8 @@ internal static class Bench
         {
             return await SimulatorOnly.RunAsync(options, herald, Path.Combine(root, "simulator-only"), time, cancellationToken);
         }
+        // Read first: a wrong path should fail now, not after the runs.
+        var kannel = options.KannelPath is { } kannelPath ? KannelFigures.Read(kannelPath) : null;
         var pgBase = options.Database == "postgres" ? await Postgres.BaseConnectionStringAsync(cancellationToken) : null;
         var results = new List<RunResult>();
         for (var run = 1; run <= options.Runs; run++)
@@ -28,6 +30,10 @@ internal static class Bench
         }
         Console.WriteLine();
         Console.WriteLine(Report.Markdown(options, results));
+        if (kannel is not null)
+        {
+            Console.WriteLine(kannel.Markdown(options, results));
+        }
         if (options.JsonPath is { } path)
         {
             await Report.WriteJsonAsync(path, options, results, cancellationToken);
@@ -89,8 +95,11 @@ internal static class Bench
         }
         var cpu = CpuSnapshot.Take(stack).Since(cpuStart);
         var result = await AccountAsync(options, stack, monitor, load, otp, chaos, timedOut, time, cancellationToken);
+        var databaseBytes = await stack.DatabaseBytesAsync(cancellationToken);
         return result with
         {
+            DatabaseBytes = databaseBytes,
+            DiskBytesPerMessage = databaseBytes is { } bytes && result.Final > 0 ? Math.Round((double)bytes / result.Final) : null,
             CpuServerPct = cpu.Server, CpuSimulatorPct = cpu.Simulator, CpuHarnessPct = cpu.Harness, CpuOtherPct = cpu.Other,
             ServerCpuSeconds = Math.Round(cpu.ServerSeconds, 2), SimulatorCpuSeconds = Math.Round(cpu.SimulatorSeconds, 2),
             ServerCpuMsPerMessage = result.Final > 0 ? Math.Round(1000 * cpu.ServerSeconds / result.Final, 3) : null,

@@ -22,7 +22,13 @@ internal sealed record BenchOptions
     /// <summary>Simulator send requests per second (both faces) above which it answers 429; 0 = unlimited.</summary>
     public int ProviderRate { get; init; }
 
+    /// <summary>Added by the simulator before it answers each send request (herald simulate --latency); 0 = none.</summary>
+    public TimeSpan ProviderLatency { get; init; }
+
     public string? JsonPath { get; init; }
+
+    /// <summary>Kannel's JSON lines (run-kannel-bench.sh's results/*.jsonl): print the ratio rows of issue 11's targets 1 and 2.</summary>
+    public string? KannelPath { get; init; }
 
     public int Runs { get; init; } = 1;
 

@@ -10,7 +10,10 @@ database.AcceptOnlyFromAmong("sqlite", "postgres");
 var mode = new Option<string>("--mode") { Description = "single: generic seed provider, connector face, one request + one DLR per message. batch: kaleyra provider, 100 recipients per request.", DefaultValueFactory = _ => "single" };
 mode.AcceptOnlyFromAmong("single", "batch");
 var providerRate = new Option<int>("--provider-rate") { Description = "Simulator rate limit in send requests/s (herald simulate --rate-limit); 0 = unlimited.", DefaultValueFactory = _ => 0 };
+var providerLatency = new Option<TimeSpan>("--provider-latency") { Description = "Simulator delay before answering each send (herald simulate --latency), e.g. 20ms.", DefaultValueFactory = _ => TimeSpan.Zero, CustomParser = r => ParseLatency(r) };
 var json = new Option<string?>("--json") { Description = "Write the results (medians and every run) to this JSON file." };
+var kannel = new Option<string?>("--kannel") { Description = "Kannel's results (../shared/bench/kannel/run-kannel-bench.sh results/<time>.jsonl): print Herald ÷ Kannel for targets 1 and 2." };
+var million = new Option<bool>("--million") { Description = "The 1,000,000-message run (issue 11 targets 4, 5, 8): --messages 1000000 and, unless given, --timeout 60m." };
 var runs = new Option<int>("--runs") { Description = "Repeat the run N times and report medians.", DefaultValueFactory = _ => 1 };
 var otp = new Option<int>("--otp") { Description = "OTPs sent one at a time while the campaign dispatches (latency p50/p95/p99).", DefaultValueFactory = _ => 200 };
 var duration = new Option<TimeSpan?>("--duration") { Description = "Soak: keep submitting for this long (e.g. 10m), then drain.", CustomParser = ParseDuration };
@@ -29,7 +32,7 @@ var soakBacklog = new Option<int>("--soak-backlog") { Description = "Soak: most 
 
 var root = new RootCommand("Herald.Bench: end-to-end load benchmark of herald serve against herald simulate on loopback.")
 {
-    messages, database, mode, providerRate, json, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
+    messages, database, mode, providerRate, providerLatency, json, kannel, million, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
     deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog,
 };
 root.SetAction(async (parse, cancellationToken) =>
@@ -47,11 +50,13 @@ root.SetAction(async (parse, cancellationToken) =>
     }
     var options = new BenchOptions
     {
-        Messages = parse.GetValue(messages),
+        Messages = parse.GetValue(million) ? 1_000_000 : parse.GetValue(messages),
         Database = parse.GetValue(database)!,
         Mode = parse.GetValue(mode) == "batch" ? BenchMode.Batch : BenchMode.Single,
         ProviderRate = parse.GetValue(providerRate),
+        ProviderLatency = parse.GetValue(providerLatency),
         JsonPath = parse.GetValue(json),
+        KannelPath = parse.GetValue(kannel),
         Runs = parse.GetValue(runs),
         Otp = parse.GetValue(otp),
         Duration = parse.GetValue(duration),
@@ -61,7 +66,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Submitters = parse.GetValue(submitters),
         DlrDelay = parse.GetValue(dlrDelay),
         DeliveryRate = parse.GetValue(deliveryRate),
-        Timeout = parse.GetValue(timeout),
+        Timeout = parse.GetValue(million) && parse.GetResult(timeout) is null ? TimeSpan.FromMinutes(60) : parse.GetValue(timeout),
         HeraldPath = parse.GetValue(herald),
         NoBuild = parse.GetValue(noBuild),
         ServerEnv = env,
@@ -119,6 +124,18 @@ static TimeSpan? ParseDuration(ArgumentResult result)
     }
     result.AddError($"'{text}' is not a duration: write e.g. 500ms, 20s, 10m, 1h or 00:10:00.");
     return null;
+}
+
+// Like ParseDuration, but 0 (no delay) is allowed.
+static TimeSpan ParseLatency(ArgumentResult result)
+{
+    var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
+    if (Durations.TryParse(text, out var value) && value >= TimeSpan.Zero && value <= TimeSpan.FromMinutes(10))
+    {
+        return value;
+    }
+    result.AddError($"'{text}' is not a latency: write e.g. 20ms, 0.5s or 0 (at most 10m).");
+    return TimeSpan.Zero;
 }
 
 internal static class Durations

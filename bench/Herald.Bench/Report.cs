@@ -46,6 +46,12 @@ internal sealed record RunResult
 
     public double PeakRssMb { get; init; }
 
+    /// <summary>The database on disk at the end of the run (SQLite: file + WAL; PostgreSQL: pg_database_size).</summary>
+    public long? DatabaseBytes { get; init; }
+
+    /// <summary><see cref="DatabaseBytes"/> ÷ final messages.</summary>
+    public double? DiskBytesPerMessage { get; init; }
+
     public Dictionary<string, long> FinalByState { get; init; } = [];
     public Dictionary<string, long> PendingByState { get; init; } = [];
     public long Final { get; init; }
@@ -113,6 +119,8 @@ internal static class Report
             ("CPU: harness (%)", r => r.CpuHarnessPct, "N0"),
             ("CPU: other processes on the machine (%)", r => r.CpuOtherPct, "N0"),
             ("herald serve CPU per message (ms)", r => r.ServerCpuMsPerMessage, "N2"),
+            ("database on disk (MB)", r => r.DatabaseBytes / 1048576.0, "N1"),
+            ("disk bytes per message (database + WAL ÷ messages)", r => r.DiskBytesPerMessage, "N0"),
         };
         if (runs.Any(r => r.Kills is not null))
         {
@@ -124,6 +132,7 @@ internal static class Report
         var text = new StringBuilder();
         var title = $"{options.Messages:N0} messages, {options.Database}, {options.ModeName}"
             + (options.ProviderRate > 0 ? $", provider rate {options.ProviderRate}/s" : "")
+            + (options.ProviderLatency > TimeSpan.Zero ? $", provider latency {options.ProviderLatency.TotalMilliseconds:N0} ms" : "")
             + (options.Duration is { } d ? $", soak {d}" : "") + (options.KillEvery is { } k ? $", kill -9 every {k.TotalSeconds:N0} s" : "");
         text.AppendLine(CultureInfo.InvariantCulture, $"### {title}").AppendLine();
         text.Append("| metric |");
@@ -180,6 +189,7 @@ internal static class Report
             ["otpP99Ms"] = Median(runs.Select(r => r.OtpP99Ms)),
             ["peakRssMb"] = Median(runs.Select(r => (double?)r.PeakRssMb)),
             ["serverCpuMsPerMessage"] = Median(runs.Select(r => r.ServerCpuMsPerMessage)),
+            ["diskBytesPerMessage"] = Median(runs.Select(r => r.DiskBytesPerMessage)),
             ["cpuOtherPct"] = Median(runs.Select(r => (double?)r.CpuOtherPct)),
             ["lost"] = runs.Sum(r => r.Lost),
             ["duplicates"] = runs.Sum(r => r.Duplicates),

@@ -54,6 +54,25 @@ internal sealed class Stack : IAsyncDisposable
     /// <summary>Server restarts so far (chaos).</summary>
     public int Restarts { get; private set; }
 
+    /// <summary>
+    /// The database's size on disk now: SQLite's file and its WAL (herald.db, herald.db-wal in the data folder); PostgreSQL's
+    /// <c>pg_database_size</c> (the WAL is the cluster's, shared with every database, so it is not counted).
+    /// </summary>
+    public async Task<long?> DatabaseBytesAsync(CancellationToken cancellationToken)
+    {
+        if (_pgBase is not null && _pgDatabase is not null)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(_pgBase);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_database_size(@name)", connection);
+            command.Parameters.AddWithValue("name", _pgDatabase);
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        var data = Path.Combine(RunDir, "data");
+        var files = new[] { "herald.db", "herald.db-wal" }.Select(f => new FileInfo(Path.Combine(data, f))).Where(f => f.Exists).ToList();
+        return files.Count == 0 ? null : files.Sum(f => f.Length);
+    }
+
     public static async Task<Stack> StartAsync(BenchOptions options, string herald, string runDir, string? pgBase, TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -69,6 +88,10 @@ internal sealed class Stack : IAsyncDisposable
         {
             // Not every herald simulate has this flag yet; without it the simulator exits with a usage error, reported below.
             simArgs.AddRange(["--rate-limit", options.ProviderRate.ToString(CultureInfo.InvariantCulture)]);
+        }
+        if (options.ProviderLatency > TimeSpan.Zero)
+        {
+            simArgs.AddRange(["--latency", options.ProviderLatency.ToString("c", CultureInfo.InvariantCulture)]);
         }
         var simulator = ChildProcess.Start("simulator", herald, simArgs, [], Path.Combine(runDir, "simulate.log"));
         var sim = new SimulatorClient(new Uri($"http://127.0.0.1:{simPort}"));

@@ -29,6 +29,15 @@ public sealed class DispatchOptions
     /// <summary>How many sends run at once on this node, over all workers. Default 64.</summary>
     public int MaxConcurrency { get; set; } = 64;
 
+    /// <summary>
+    /// A provider without its own in-flight cap gets one sized from its observed rate × median latency × <see cref="AdaptiveInFlightHeadroom"/>,
+    /// never below this (nor above <see cref="MaxConcurrency"/>). Default 16.
+    /// </summary>
+    public int AdaptiveInFlightMin { get; set; } = 16;
+
+    /// <summary>How far above rate × latency a provider's in-flight cap sits, so it can grow while the cap is the bound. Default 2.</summary>
+    public double AdaptiveInFlightHeadroom { get; set; } = 2.0;
+
     /// <summary>How long a claim holds a message; after it, another worker may resend it. Default 2 min.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
@@ -90,6 +99,10 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         if (o.MaxConcurrency is < 1 or > 4096)
         {
             failures.Add("Herald:Dispatch:MaxConcurrency must be between 1 and 4096.");
+        }
+        if (o.AdaptiveInFlightMin < 1 || o.AdaptiveInFlightHeadroom is < 1.1 or > 16 || double.IsNaN(o.AdaptiveInFlightHeadroom))
+        {
+            failures.Add("Herald:Dispatch:AdaptiveInFlightMin must be at least 1 and AdaptiveInFlightHeadroom between 1.1 and 16.");
         }
         if (o.Lease < TimeSpan.FromSeconds(5))
         {

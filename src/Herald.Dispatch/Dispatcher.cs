@@ -34,6 +34,7 @@ internal sealed partial class Dispatcher(
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _expressWake = new(0, 1);
     private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
+    private readonly InFlightSizing _sizing = InFlightSizing.From(options.Value);
     private readonly string _owner = $"{leadership.NodeId}/{Guid.NewGuid().ToString("N")[..8]}";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderThrottle> _throttles = new();
@@ -358,13 +359,13 @@ internal sealed partial class Dispatcher(
 
     private ProviderThrottle ThrottleFor(string providerId, ResolvedProvider provider)
     {
-        var current = _throttles.GetOrAdd(providerId, _ => new ProviderThrottle(provider, time));
+        var current = _throttles.GetOrAdd(providerId, _ => new ProviderThrottle(provider, time, _sizing));
         if (current.Version == provider.Version)
         {
             return current;
         }
         // Limits changed at runtime: new sends use the new pace; the old throttle is left to the sends still holding it.
-        var replacement = new ProviderThrottle(provider, time);
+        var replacement = new ProviderThrottle(provider, time, _sizing);
         _throttles[providerId] = replacement;
         return replacement;
     }

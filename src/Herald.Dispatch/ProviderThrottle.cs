@@ -1,14 +1,15 @@
 namespace Herald.Dispatch;
 
 /// <summary>
-/// A provider's pace: a token bucket of messages a second and a cap on requests in flight,
-/// rebuilt when the provider's limits change (they are editable at runtime).
+/// A provider's pace: a token bucket of messages a second and a cap on requests in flight (the provider's own, or, without
+/// one, sized from its rate × latency: <see cref="AdaptiveInFlight"/>), rebuilt when the provider's limits change (they are
+/// editable at runtime).
 /// </summary>
 internal sealed class ProviderThrottle : IDisposable
 {
     private readonly SemaphoreSlim? _inFlight;
 
-    public ProviderThrottle(ResolvedProvider provider, TimeProvider time)
+    public ProviderThrottle(ResolvedProvider provider, TimeProvider time, InFlightSizing? sizing = null)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(time);
@@ -22,7 +23,14 @@ internal sealed class ProviderThrottle : IDisposable
         {
             _inFlight = new SemaphoreSlim(provider.MaxInFlight, provider.MaxInFlight);
         }
+        else if (sizing is not null)
+        {
+            Adaptive = new AdaptiveInFlight(sizing, time);
+        }
     }
+
+    /// <summary>The in-flight cap sized from rate × latency; null when the provider sets its own (or none was asked for).</summary>
+    public AdaptiveInFlight? Adaptive { get; }
 
     public DateTimeOffset Version { get; }
 
@@ -38,6 +46,10 @@ internal sealed class ProviderThrottle : IDisposable
         {
             await Rate.TakeAsync(messages, cancellationToken);
         }
+        if (Adaptive is not null)
+        {
+            return await Adaptive.AcquireAsync(cancellationToken);
+        }
         if (_inFlight is null)
         {
             return NoLease.Instance;
@@ -50,6 +62,7 @@ internal sealed class ProviderThrottle : IDisposable
     {
         Rate?.Dispose();
         _inFlight?.Dispose();
+        Adaptive?.Dispose();
     }
 
     /// <summary>

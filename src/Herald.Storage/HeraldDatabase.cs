@@ -10,6 +10,7 @@ using Herald.Storage.ProviderGroups;
 using Herald.Storage.Segments;
 using Herald.Storage.Providers;
 using Herald.Storage.Reports;
+using Herald.Storage.Retention;
 using Herald.Storage.Sql;
 using Herald.Storage.Stats;
 
@@ -38,6 +39,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         ContactStore = new SqlContactStore(database);
         CampaignStore = new SqlCampaignStore(database);
         JourneyStore = new SqlJourneyStore(database);
+        Retention = new SqlMessageRetention(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -55,6 +57,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlContactStore ContactStore { get; }
     internal SqlCampaignStore CampaignStore { get; }
     internal SqlJourneyStore JourneyStore { get; }
+    internal SqlMessageRetention Retention { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;

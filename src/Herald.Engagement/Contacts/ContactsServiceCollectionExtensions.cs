@@ -1,5 +1,6 @@
 using Herald.Engagement.Events;
 using Herald.Engagement.Imports;
+using Herald.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ public static class ContactsServiceCollectionExtensions
         services.AddSingleton<IEventIngest, EventIngest>();
         services.AddOptions<EventOptions>().Bind(configuration.GetSection(EventOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EventOptions>, EventOptionsValidator>();
-        services.AddHostedService<EventRetention>();
+        services.AddRetentionStep<EventRetention>();
         services.AddOptions<ImportOptions>().Bind(configuration.GetSection(ImportOptions.Section))
             .PostConfigure(o => o.SpoolDirectory = string.IsNullOrWhiteSpace(o.SpoolDirectory) ? spoolDirectory : Path.GetFullPath(o.SpoolDirectory))
             .ValidateOnStart();

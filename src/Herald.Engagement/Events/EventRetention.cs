@@ -1,6 +1,4 @@
 using Herald.Storage;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Engagement.Events;
@@ -45,42 +43,15 @@ internal sealed class EventOptionsValidator : IValidateOptions<EventOptions>
     }
 }
 
-/// <summary>Removes events older than Herald:Events:Retention in small batches, in the background.</summary>
-internal sealed partial class EventRetention(IEventStore events, IOptions<EventOptions> options, TimeProvider time, ILogger<EventRetention> logger) : BackgroundService
+/// <summary>Removes events older than Herald:Events:Retention, a step of the one retention loop (<see cref="IRetentionStep"/>).</summary>
+internal sealed class EventRetention(IEventStore events, IOptions<EventOptions> options) : IRetentionStep
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var o = options.Value;
-        if (o.Retention is not { } retention)
-        {
-            return;
-        }
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                var before = time.GetUtcNow() - retention;
-                long removed = 0;
-                int batch;
-                do
-                {
-                    batch = await events.PurgeAsync(before, o.PurgeBatch, stoppingToken);
-                    removed += batch;
-                    await Task.Yield(); // let other writers take their turn between batches
-                }
-                while (batch == o.PurgeBatch);
-                if (removed > 0)
-                {
-                    LogPurged(removed, before);
-                }
-                await Task.Delay(o.PurgeInterval, time, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    public string Name => "contact events";
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} events received before {Before} (Herald:Events:Retention)")]
-    private partial void LogPurged(long count, DateTimeOffset before);
+    public TimeSpan? Interval => options.Value.Retention is null ? null : options.Value.PurgeInterval;
+
+    public int BatchSize => options.Value.PurgeBatch;
+
+    public Task<int> RunBatchAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        events.PurgeAsync(now - options.Value.Retention!.Value, BatchSize, cancellationToken);
 }

@@ -366,7 +366,8 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
         return new CampaignCounts(
             await Group("SELECT status, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id GROUP BY status"),
             await Group("SELECT reason, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id AND status = 'skipped' GROUP BY reason"),
-            await Group("SELECT status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY status"),
+            // Live messages plus those past retention, counted into message_daily before they were removed.
+            await Group("SELECT status, SUM(n) FROM (SELECT status, COUNT(*) AS n FROM messages WHERE campaign_id = @id GROUP BY status UNION ALL SELECT status, SUM(messages) AS n FROM message_daily WHERE campaign_id = @id GROUP BY status) x GROUP BY status"),
             failures);
     }
 
@@ -390,8 +391,13 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     public async Task<IReadOnlyList<CampaignMinute>> MinutesAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        // Messages past retention survive as per-day counts: each such day is one point at the day's first minute.
         var rows = await connection.QueryAsync<(long Minute, string Status, long Count)>(new CommandDefinition(
-            "SELECT created_at / 60000, status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY created_at / 60000, status",
+            """
+            SELECT created_at / 60000, status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY created_at / 60000, status
+            UNION ALL
+            SELECT day * 1440, status, SUM(messages) FROM message_daily WHERE campaign_id = @id GROUP BY day, status
+            """,
             new { id }, cancellationToken: cancellationToken));
         return [.. rows.GroupBy(r => r.Minute).OrderBy(g => g.Key).Select(g => new CampaignMinute(Time(g.Key * 60000), g.Sum(r => r.Count),
             g.Where(r => r.Status == "delivered").Sum(r => r.Count),

@@ -42,7 +42,8 @@ internal sealed partial class SqlMessageStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var dead = (await connection.QueryAsync<(string Id, string Status, long Attempts)>(new CommandDefinition(
-            $"SELECT id, status, attempts FROM messages WHERE {database.Dialect.InList("id", "ids")} AND status IN {DeadStates} {database.Dialect.ForUpdate}",
+            // A message whose content retention blanked (Herald:Retention:Content) has nothing left to send.
+            $"SELECT id, status, attempts FROM messages WHERE {database.Dialect.InList("id", "ids")} AND status IN {DeadStates} AND content_purged_at IS NULL {database.Dialect.ForUpdate}",
             new { ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken))).ToList();
         if (dead.Count == 0)
         {

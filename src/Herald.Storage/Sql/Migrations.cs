@@ -468,6 +468,26 @@ internal static class Migrations
             ALTER TABLE message_events ADD COLUMN attempt_at BIGINT NULL;
             ALTER TABLE message_events ADD COLUMN attempt_note TEXT NULL;
             """),
+        // Retention (issue 11 §8): what the purge removes is first counted here per UTC day (created_at / 86,400,000), provider,
+        // campaign ('' for none) and final state, so counts and charts survive it; where the content blanker has got to; and which
+        // messages lost their content (a dead letter without it cannot be requeued).
+        (280, "retention aggregates", d => """
+            CREATE TABLE message_daily (
+                day BIGINT NOT NULL,
+                provider_id TEXT NOT NULL,
+                campaign_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                messages BIGINT NOT NULL,
+                PRIMARY KEY (day, provider_id, campaign_id, status)
+            );
+            CREATE INDEX ix_message_daily_campaign ON message_daily (campaign_id, day);
+            CREATE TABLE retention_marks (
+                name TEXT PRIMARY KEY,
+                mark TEXT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            ALTER TABLE messages ADD COLUMN content_purged_at BIGINT NULL;
+            """),
     ];
 
     private const string SegmentsSql = """

@@ -24,9 +24,20 @@ internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
             sql.Append(" AND campaign_id = @campaignId");
         }
         sql.Append(" GROUP BY status");
+        // Messages past retention were counted into message_daily before they were removed: live rows plus those.
+        sql.Append(" UNION ALL SELECT status, SUM(messages) FROM message_daily WHERE 1 = 1");
+        if (providerId is not null)
+        {
+            sql.Append(" AND provider_id = @providerId");
+        }
+        if (campaignId is not null)
+        {
+            sql.Append(" AND campaign_id = @campaignId");
+        }
+        sql.Append(" GROUP BY status");
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(sql.ToString(), new { providerId, campaignId }, cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.Status, r => r.Count);
+        return rows.GroupBy(r => r.Status, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(r => r.Count), StringComparer.Ordinal);
     }
 
     public async Task<ProviderWindow> WindowAsync(string providerId, DateTimeOffset since, CancellationToken cancellationToken)
@@ -47,12 +58,19 @@ internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
     {
         var filter = providerId is null ? "" : "AND provider_id = @providerId";
         await using var connection = await database.OpenAsync(cancellationToken);
+        // Plus the messages past retention, counted per UTC day before they were removed: the days that start at or after since.
+        var sinceMs = since.ToUnixTimeMilliseconds();
         var rows = await connection.QueryAsync<CountRow>(new CommandDefinition($"""
             SELECT provider_id AS ProviderId, status AS Status, COUNT(*) AS Count FROM messages
             WHERE created_at >= @since {filter}
             GROUP BY provider_id, status
-            """, new { providerId, since = since.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
-        return rows.Select(r => new ProviderStateCount(r.ProviderId, DeliveryStates.Parse(r.Status), r.Count)).ToList();
+            UNION ALL
+            SELECT provider_id AS ProviderId, status AS Status, SUM(messages) AS Count FROM message_daily
+            WHERE day >= @sinceDay {filter}
+            GROUP BY provider_id, status
+            """, new { providerId, since = sinceMs, sinceDay = DayAtOrAfter(sinceMs) }, cancellationToken: cancellationToken));
+        return rows.GroupBy(r => (ProviderId: string.IsNullOrEmpty(r.ProviderId) ? null : r.ProviderId, r.Status))
+            .Select(g => new ProviderStateCount(g.Key.ProviderId, DeliveryStates.Parse(g.Key.Status), g.Sum(r => r.Count))).ToList();
     }
 
     public async Task<IReadOnlyList<HourlyStateCount>> HourlyAsync(string providerId, DateTimeOffset since, CancellationToken cancellationToken)
@@ -97,6 +115,9 @@ internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
             """, new { providerId, limit }, cancellationToken: cancellationToken));
         return rows.Select(r => new MessageFailure(r.MessageId, Time(r.At), r.Source, r.Event, r.Note)).ToList();
     }
+
+    /// <summary>The first UTC day (Unix ms / 86,400,000) that starts at or after <paramref name="ms"/>.</summary>
+    internal static long DayAtOrAfter(long ms) => ms <= 0 ? 0 : ((ms - 1) / 86_400_000) + 1;
 
     private sealed class CountRow
     {

@@ -250,6 +250,7 @@ public static class HeraldServer
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         services.AddHeraldStorage(options.Database);
+        services.AddRetention(configuration);
         services.AddHeraldProviders();
         services.AddOptions<Providers.Http.OutboundOptions>()
             .BindConfiguration(Providers.Http.OutboundOptions.Section)
