@@ -77,6 +77,7 @@ public sealed record CampaignReport(
     IReadOnlyDictionary<string, long> SkippedByReason,
     IReadOnlyDictionary<string, long> Messages,
     IReadOnlyDictionary<string, long> FailuresByReason,
+    IReadOnlyDictionary<string, long> DeferredByReason,
     double? DeliveryRate,
     double? DlrLatencyP50Ms,
     double? DlrLatencyP95Ms,
@@ -254,7 +255,7 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
         var counts = await store.CountsAsync(id, cancellationToken);
         var (p50, p95) = await store.DeliveryLatencyAsync(id, cancellationToken);
         var finished = Finished.Sum(s => counts.Messages.GetValueOrDefault(s));
-        return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures,
+        return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures, counts.Deferred,
             finished == 0 ? null : Math.Round((double)counts.Messages.GetValueOrDefault("delivered") / finished, 4), p50, p95,
             await store.MinutesAsync(id, cancellationToken));
     }

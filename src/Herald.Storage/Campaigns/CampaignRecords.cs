@@ -61,11 +61,13 @@ public abstract record RecipientOutcome(long RecipientId)
 /// <param name="Skipped">Skipped recipients by reason.</param>
 /// <param name="Messages">The campaign's messages by delivery state.</param>
 /// <param name="Failures">Failed, rejected and undelivered messages by provider error (the last note), at most 20.</param>
+/// <param name="Deferred">Messages the send-path policy deferred (legal window, quiet hours), by reason: they waited, or wait, in the queue.</param>
 public sealed record CampaignCounts(
     IReadOnlyDictionary<string, long> Recipients,
     IReadOnlyDictionary<string, long> Skipped,
     IReadOnlyDictionary<string, long> Messages,
-    IReadOnlyDictionary<string, long> Failures);
+    IReadOnlyDictionary<string, long> Failures,
+    IReadOnlyDictionary<string, long> Deferred);
 
 /// <summary>One recipient as the report lists it.</summary>
 public sealed record CampaignRecipientRow(long Id, string ContactId, string Phone, string Status, string? Reason, string? MessageId, string? MessageStatus,

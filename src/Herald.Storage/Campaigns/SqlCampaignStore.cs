@@ -272,11 +272,21 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
             .Select(g => (Reason: g.Key.Length == 0 ? "unknown" : g.Key, Count: g.Sum(f => f.Value)))
             .OrderByDescending(f => f.Count).Take(20)
             .ToDictionary(f => f.Reason, f => f.Count, StringComparer.Ordinal);
+        // A deferral's timeline note starts with its reason code ("legal-window: India allows ..."): grouped by the code.
+        var deferred = (await Group("""
+                SELECT e.note, COUNT(DISTINCT m.id) FROM messages m
+                JOIN message_events e ON e.message_id = m.id AND e.event = 'deferred'
+                WHERE m.campaign_id = @id
+                GROUP BY e.note
+                """))
+            .GroupBy(d => d.Key.Split(':', 2)[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(d => d.Value), StringComparer.Ordinal);
         return new CampaignCounts(
             await Group("SELECT status, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id GROUP BY status"),
             await Group("SELECT reason, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id AND status = 'skipped' GROUP BY reason"),
             await Group("SELECT status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY status"),
-            failures);
+            failures,
+            deferred);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\s*\(?reported at [^)]*\)?$")]
