@@ -73,8 +73,8 @@ public sealed record CampaignCounts(
 public sealed record CampaignRecipientRow(long Id, string ContactId, string Phone, string Status, string? Reason, string? MessageId, string? MessageStatus,
     DateTimeOffset? DueAt, DateTimeOffset UpdatedAt);
 
-/// <summary>The messages a campaign made in one minute, by what became of them.</summary>
-/// <param name="Minute">The minute they were made (UTC).</param>
+/// <summary>The messages of a campaign that went in one minute, by what became of them.</summary>
+/// <param name="Minute">The minute they went, or are due to go (UTC).</param>
 /// <param name="Sent">All of them.</param>
 /// <param name="Delivered">Delivered.</param>
 /// <param name="Failed">Failed, undelivered, rejected or expired.</param>

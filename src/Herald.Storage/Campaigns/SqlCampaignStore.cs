@@ -309,8 +309,12 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     public async Task<IReadOnlyList<CampaignMinute>> MinutesAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Minute, string Status, long Count)>(new CommandDefinition(
-            "SELECT created_at / 60000, status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY created_at / 60000, status",
+        // By the minute a message went (next_attempt_at: when it was last due), not when it was made: a message the policy held
+        // until India's window opened counts at 10:00 IST, not at the 23:00 launch.
+        var rows = await connection.QueryAsync<(long Minute, string Status, long Count)>(new CommandDefinition("""
+            SELECT COALESCE(next_attempt_at, created_at) / 60000, status, COUNT(*) FROM messages WHERE campaign_id = @id
+            GROUP BY COALESCE(next_attempt_at, created_at) / 60000, status
+            """,
             new { id }, cancellationToken: cancellationToken));
         return [.. rows.GroupBy(r => r.Minute).OrderBy(g => g.Key).Select(g => new CampaignMinute(Time(g.Key * 60000), g.Sum(r => r.Count),
             g.Where(r => r.Status == "delivered").Sum(r => r.Count),

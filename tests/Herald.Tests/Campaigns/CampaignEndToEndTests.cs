@@ -113,6 +113,10 @@ public abstract class CampaignEndToEndTests(TestDatabase database) : IAsyncLifet
         Assert.Equal(new Dictionary<string, long> { ["queued"] = Seed.Total - seed.SkippedTotal, ["skipped"] = seed.SkippedTotal }, Counts(morning["recipients"]));
         Assert.Equal(seed.Skipped, Counts(morning["skippedByReason"]));
         Assert.Equal(0.9989, morning["deliveryRate"]!.GetValue<double>(), 4);
+        // Per minute, by when they went: everyone at 23:00 IST, the Indian numbers at 10:00 IST.
+        var minutes = morning["perMinute"]!.AsArray().Select(m => (At: m!["minute"]!.GetValue<DateTimeOffset>(), Sent: m["sent"]!.GetValue<long>())).ToList();
+        Assert.Equal(seed.SentAtOnce, minutes.Where(m => m.At < TenIst).Sum(m => m.Sent));
+        Assert.Equal((TenIst, (long)seed.Deferred.Count), minutes.Single(m => m.At >= TenIst));
 
         // The simulator got exactly one message for each recipient the campaign queued, and none for anyone else.
         var perNumber = CampaignRequests(campaign).GroupBy(r => r.To).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
