@@ -82,7 +82,13 @@ public sealed class CampaignCrashTests
         Assert.Equal(Recipients, received.Count);
         Assert.All(received, n => Assert.Single(n.Value.Distinct()));
         var resent = received.Count(n => n.Value.Count > 1);
-        TestContext.Current.SendDiagnosticMessage($"kill -9 after {atCrash} of {Recipients} accepted; {received.Count} numbers reached, {resent} of them resent with the same message id");
+        var summary = $"kill -9 after {atCrash} of {Recipients} accepted by the simulator; after the restart {received.Count} numbers reached, "
+            + $"{received.Values.Sum(v => v.Count)} requests, {resent} number(s) sent twice with the same message id";
+        TestContext.Current.SendDiagnosticMessage(summary);
+        if (Environment.GetEnvironmentVariable("HERALD_E2E_REPORT") is { Length: > 0 } path)
+        {
+            await File.WriteAllTextAsync($"{path}.kill9.txt", summary, ct);
+        }
         Assert.True(resent <= 200, $"{resent} numbers got their message twice: more than one claim of the dispatcher was in flight at the crash");
     }
 
