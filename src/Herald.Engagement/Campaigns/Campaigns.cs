@@ -84,6 +84,7 @@ public sealed record CampaignReport(
     IReadOnlyDictionary<string, long> SkippedByReason,
     IReadOnlyDictionary<string, long> Messages,
     IReadOnlyDictionary<string, long> FailuresByReason,
+    IReadOnlyDictionary<string, long> DeferredByReason,
     double? DeliveryRate,
     double? DlrLatencyP50Ms,
     double? DlrLatencyP95Ms,
@@ -260,7 +261,7 @@ internal sealed partial class CampaignService(ICampaignStore store, ISegmentServ
         var finished = Finished.Sum(s => counts.Messages.GetValueOrDefault(s));
         var definition = campaign.Definition;
         var results = await store.ResultsAsync(id, definition.Goal?.Event, definition.Goal?.Window ?? TimeSpan.Zero, cancellationToken);
-        return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures,
+        return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures, counts.Deferred,
             finished == 0 ? null : Math.Round((double)counts.Messages.GetValueOrDefault("delivered") / finished, 4), p50, p95,
             await store.MinutesAsync(id, cancellationToken), CampaignResults.From(definition, record, results));
     }

@@ -12,7 +12,7 @@ namespace Herald.Engagement.Policy;
 
 /// <summary>
 /// The send-path policy (issue 12 §6), in order: 1. the suppression list; 2. consent for the message's category; 3. DLT for
-/// +91 recipients of a message that names a registered template; 4. the legal window (deferred); 5. quiet hours; 6. rolling
+/// +91 recipients of a message that names a registered template (a campaign's must); 4. the legal window (deferred); 5. quiet hours; 6. rolling
 /// frequency caps on <c>mkt</c>. OTP and txn messages skip 5 and 6. The provider's rate limit (7) is the dispatcher's.
 /// Each list is decided with one query per table, whatever its length. A campaign message is judged by its campaign's own
 /// caps and quiet hours at submission and, read again from the campaign store, at dispatch.
@@ -148,7 +148,14 @@ internal sealed class SendPolicy(IPolicyStore store, IDltTemplateStore templates
             }
         }
 
-        // 3. DLT, for Indian numbers when the message names a registered template.
+        // 3. DLT, for Indian numbers when the message names a registered template. A campaign's message to an Indian number
+        // needs one: operators block unregistered content, so sending would only pay for a guaranteed failure.
+        if (template is null && message.Source == "campaign" && IsIndian(message.To))
+        {
+            return new PolicyDecision.Skip("dlt-mismatch", string.IsNullOrWhiteSpace(message.TemplateId)
+                ? "a campaign to +91 numbers needs a DLT template: set the campaign's templateId to one registered with POST /api/v1/dlt/templates"
+                : $"DLT template {message.TemplateId} is not registered: register it with POST /api/v1/dlt/templates, or use one that is");
+        }
         IReadOnlyDictionary<string, string>? fields = null;
         string? header = null;
         if (template is not null)

@@ -91,18 +91,20 @@ public abstract record RecipientOutcome(long RecipientId)
 /// <param name="Skipped">Skipped recipients by reason.</param>
 /// <param name="Messages">The campaign's messages by delivery state.</param>
 /// <param name="Failures">Failed, rejected and undelivered messages by provider error (the last note), at most 20.</param>
+/// <param name="Deferred">Messages the send-path policy deferred (legal window, quiet hours), by reason: they waited, or wait, in the queue.</param>
 public sealed record CampaignCounts(
     IReadOnlyDictionary<string, long> Recipients,
     IReadOnlyDictionary<string, long> Skipped,
     IReadOnlyDictionary<string, long> Messages,
-    IReadOnlyDictionary<string, long> Failures);
+    IReadOnlyDictionary<string, long> Failures,
+    IReadOnlyDictionary<string, long> Deferred);
 
 /// <summary>One recipient as the report lists it, with the A/B variant (0-based) it was given.</summary>
 public sealed record CampaignRecipientRow(long Id, string ContactId, string Phone, string Status, string? Reason, string? MessageId, string? MessageStatus,
     DateTimeOffset? DueAt, DateTimeOffset UpdatedAt, int Variant = 0);
 
-/// <summary>The messages a campaign made in one minute, by what became of them.</summary>
-/// <param name="Minute">The minute they were made (UTC).</param>
+/// <summary>The messages of a campaign that went in one minute, by what became of them.</summary>
+/// <param name="Minute">The minute they went, or are due to go (UTC).</param>
 /// <param name="Sent">All of them.</param>
 /// <param name="Delivered">Delivered.</param>
 /// <param name="Failed">Failed, undelivered, rejected or expired.</param>

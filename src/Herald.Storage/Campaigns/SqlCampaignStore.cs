@@ -363,12 +363,22 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
             .Select(g => (Reason: g.Key.Length == 0 ? "unknown" : g.Key, Count: g.Sum(f => f.Value)))
             .OrderByDescending(f => f.Count).Take(20)
             .ToDictionary(f => f.Reason, f => f.Count, StringComparer.Ordinal);
+        // A deferral's timeline note starts with its reason code ("legal-window: India allows ..."): grouped by the code.
+        var deferred = (await Group("""
+                SELECT e.note, COUNT(DISTINCT m.id) FROM messages m
+                JOIN message_events e ON e.message_id = m.id AND e.event = 'deferred'
+                WHERE m.campaign_id = @id
+                GROUP BY e.note
+                """))
+            .GroupBy(d => d.Key.Split(':', 2)[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(d => d.Value), StringComparer.Ordinal);
         return new CampaignCounts(
             await Group("SELECT status, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id GROUP BY status"),
             await Group("SELECT reason, COUNT(*) FROM campaign_recipients WHERE campaign_id = @id AND status = 'skipped' GROUP BY reason"),
             // Live messages plus those past retention, counted into message_daily before they were removed.
             await Group("SELECT status, SUM(n) FROM (SELECT status, COUNT(*) AS n FROM messages WHERE campaign_id = @id GROUP BY status UNION ALL SELECT status, SUM(messages) AS n FROM message_daily WHERE campaign_id = @id GROUP BY status) x GROUP BY status"),
-            failures);
+            failures,
+            deferred);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\s*\(?reported at [^)]*\)?$")]
@@ -391,10 +401,13 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     public async Task<IReadOnlyList<CampaignMinute>> MinutesAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        // Messages past retention survive as per-day counts: each such day is one point at the day's first minute.
+        // By the minute a message went (next_attempt_at: when it was last due), not when it was made: a message the policy held
+        // until India's window opened counts at 10:00 IST, not at the 23:00 launch. Messages past retention survive as per-day
+        // counts: each such day is one point at the day's first minute.
         var rows = await connection.QueryAsync<(long Minute, string Status, long Count)>(new CommandDefinition(
             """
-            SELECT created_at / 60000, status, COUNT(*) FROM messages WHERE campaign_id = @id GROUP BY created_at / 60000, status
+            SELECT COALESCE(next_attempt_at, created_at) / 60000, status, COUNT(*) FROM messages WHERE campaign_id = @id
+            GROUP BY COALESCE(next_attempt_at, created_at) / 60000, status
             UNION ALL
             SELECT day * 1440, status, SUM(messages) FROM message_daily WHERE campaign_id = @id GROUP BY day, status
             """,

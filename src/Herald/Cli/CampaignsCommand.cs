@@ -258,11 +258,11 @@ internal static class CampaignsCommand
             Print(context, report?["campaign"]);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn(new TableColumn("Count").RightAligned());
             table.AddRow("Audience", Number(report, "audience").ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-            foreach (var group in new[] { "recipients", "messages", "skippedByReason", "failuresByReason" })
+            foreach (var group in new[] { "recipients", "messages", "skippedByReason", "deferredByReason", "failuresByReason" })
             {
                 foreach (var (key, value) in report?[group] as JsonObject ?? [])
                 {
-                    table.AddRow(Markup.Escape($"{group switch { "recipients" => "Recipients", "messages" => "Messages", "skippedByReason" => "Skipped", _ => "Failed" }}: {key}"),
+                    table.AddRow(Markup.Escape($"{group switch { "recipients" => "Recipients", "messages" => "Messages", "skippedByReason" => "Skipped", "deferredByReason" => "Deferred", _ => "Failed" }}: {key}"),
                         Markup.Escape(value?.ToJsonString() ?? ""));
                 }
             }

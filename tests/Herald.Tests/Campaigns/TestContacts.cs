@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using Herald.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -51,6 +52,26 @@ internal static class TestContacts
         }
     }
 
+    /// <summary>
+    /// Many contacts in one transaction, each as <paramref name="contacts"/> describes it (promotional consent granted, refused or
+    /// not on record), and the numbers in <paramref name="suppressed"/> on the suppression list (opt-out, every category).
+    /// </summary>
+    public static async Task SeedManyAsync(HeraldInstance herald, IReadOnlyList<SeedContact> contacts, IReadOnlyList<string> suppressed)
+    {
+        await using var connection = await OpenAsync(herald);
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO contacts (id, phone, country, attributes, created_at, updated_at) VALUES (@Id, @Phone, @Country, @Attributes, 0, 0)
+            """, contacts, transaction);
+        await connection.ExecuteAsync("""
+            INSERT INTO contact_consents (contact_id, category, granted, source, at) VALUES (@Id, 'promotional', @Granted, 'test', 0)
+            """, contacts.Where(c => c.Promotional is not null).Select(c => new { c.Id, Granted = c.Promotional == true ? 1 : 0 }), transaction);
+        await connection.ExecuteAsync("""
+            INSERT INTO suppressions (phone, reason, categories, source, created_at, updated_at) VALUES (@phone, 'opt-out', '*', 'test', 0, 0)
+            """, suppressed.Select(phone => new { phone }), transaction);
+        await transaction.CommitAsync();
+    }
+
     public static async Task SetAttributesAsync(HeraldInstance herald, int contact, string attributes)
     {
         await using var connection = await OpenAsync(herald);
@@ -89,3 +110,6 @@ internal static class TestContacts
         return connection;
     }
 }
+
+/// <summary>A contact to seed: its id, number, country, attributes (JSON) and promotional consent (null: none on record).</summary>
+internal sealed record SeedContact(string Id, string Phone, string Country, string Attributes, bool? Promotional);
