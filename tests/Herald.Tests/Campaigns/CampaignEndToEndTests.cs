@@ -137,7 +137,7 @@ public abstract class CampaignEndToEndTests(TestDatabase database) : IAsyncLifet
     }
 
     [Fact]
-    public async Task Campaign_IndianNumbersWithoutARegisteredTemplate_SkipsThemWithDltMismatch()
+    public async Task Campaign_IndianNumbersWithoutARegisteredTemplate_IsRefusedBeforeAnythingIsSent()
     {
         var ct = TestContext.Current.CancellationToken;
         _clock.Set(TenIst.AddHours(4)); // 14:00 IST: inside India's window
@@ -148,25 +148,15 @@ public abstract class CampaignEndToEndTests(TestDatabase database) : IAsyncLifet
         ];
         await TestContacts.SeedManyAsync(_herald, contacts, []);
 
-        var without = await LaunchAsync(new { name = "No template", allContacts = true, type = "mkt", sender = "HERALD", body = "Winter sale: 20% off today" });
-        var unregistered = await LaunchAsync(new { name = "Unknown template", contactIds = new[] { "ct_in1", "ct_in2" }, type = "txn", sender = "HERALD", templateId = "1107169999999999999", body = "Your order shipped" });
-
-        foreach (var (campaign, sent) in new[] { (without, 1L), (unregistered, 0L) })
-        {
-            var report = await WaitForReportAsync(campaign, r => Status(r) == "completed" && Count(r["messages"], "delivered") == sent);
-            Assert.Equal(new Dictionary<string, long> { ["dlt-mismatch"] = 2 }, Counts(report["skippedByReason"]));
-            Assert.Equal(["ct_in1", "ct_in2"], (await RecipientsAsync(campaign, "skipped", "dlt-mismatch")).Select(r => r["contactId"]!.GetValue<string>()).Order(StringComparer.Ordinal));
-        }
-        Assert.Equal(["4915112345655"], CampaignRequests(without).Select(r => r.To));
-        Assert.Empty(CampaignRequests(unregistered));
-    }
-
-    private async Task<string> LaunchAsync(object definition)
-    {
-        var created = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/campaigns", definition, TestContext.Current.CancellationToken), HttpStatusCode.Created);
-        var id = created["id"]!.GetValue<string>();
-        await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsync($"/api/v1/campaigns/{id}/launch", null, TestContext.Current.CancellationToken), HttpStatusCode.OK);
-        return id;
+        // Saving is where a campaign that would reach +91 numbers without a registered template is stopped, with what to fix.
+        var without = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/campaigns",
+            new { name = "No template", allContacts = true, type = "mkt", sender = "HERALD", body = "Winter sale: 20% off today" }, ct), HttpStatusCode.BadRequest);
+        Assert.Contains("+91", without["errors"]!["templateId"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        var unregistered = await HeraldInstance.ReadObjectAsync(await _herald.Api.PostAsJsonAsync("/api/v1/campaigns",
+            new { name = "Unknown template", contactIds = new[] { "ct_in1", "ct_in2" }, type = "txn", sender = "HERALD", templateId = "1107169999999999999", body = "Your order shipped" }, ct),
+            HttpStatusCode.BadRequest);
+        Assert.Contains("No DLT template 1107169999999999999", unregistered["errors"]!["templateId"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_simulator.Inspector.GetRequests(), r => r.Path == "/connector/sms");
     }
 
     // ------------------------------------------------------------ the seed
