@@ -3,6 +3,7 @@ using Herald.Storage.Contacts;
 using Herald.Storage.Campaigns;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Keys;
+using Herald.Storage.Links;
 using Herald.Storage.Messages;
 using Herald.Storage.Policy;
 using Herald.Storage.ProviderGroups;
@@ -36,6 +37,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         PolicyStore = new SqlPolicyStore(database);
         ContactStore = new SqlContactStore(database);
         CampaignStore = new SqlCampaignStore(database);
+        LinkStore = new SqlLinkStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -52,6 +54,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlPolicyStore PolicyStore { get; }
     internal SqlContactStore ContactStore { get; }
     internal SqlCampaignStore CampaignStore { get; }
+    internal SqlLinkStore LinkStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;
