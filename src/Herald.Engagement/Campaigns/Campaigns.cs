@@ -80,9 +80,19 @@ public sealed record CampaignReport(
     double? DeliveryRate,
     double? DlrLatencyP50Ms,
     double? DlrLatencyP95Ms,
-    IReadOnlyList<CampaignMinute> PerMinute);
+    IReadOnlyList<CampaignMinute> PerMinute)
+{
+    /// <summary>Counted clicks on the campaign's short links (link-preview bots and HEAD requests are not counted).</summary>
+    public long Clicks { get; init; }
 
-internal sealed class CampaignService(ICampaignStore store, ISegmentService segments, IMessageIntake intake, IMessageTemplates templates, TimeProvider time)
+    /// <summary>Messages clicked at least once (unique clicks).</summary>
+    public long ClickedMessages { get; init; }
+
+    /// <summary>Clicked messages per delivered message; null before any was delivered.</summary>
+    public double? ClickRate { get; init; }
+}
+
+internal sealed class CampaignService(ICampaignStore store, ISegmentService segments, IMessageIntake intake, IMessageTemplates templates, ILinkStore links, TimeProvider time)
     : ICampaigns
 {
     /// <summary>The most numbers one test send takes.</summary>
@@ -254,9 +264,15 @@ internal sealed class CampaignService(ICampaignStore store, ISegmentService segm
         var counts = await store.CountsAsync(id, cancellationToken);
         var (p50, p95) = await store.DeliveryLatencyAsync(id, cancellationToken);
         var finished = Finished.Sum(s => counts.Messages.GetValueOrDefault(s));
+        var clicks = await links.CampaignClicksAsync(id, cancellationToken);
+        var delivered = counts.Messages.GetValueOrDefault("delivered");
         return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures,
             finished == 0 ? null : Math.Round((double)counts.Messages.GetValueOrDefault("delivered") / finished, 4), p50, p95,
-            await store.MinutesAsync(id, cancellationToken));
+            await store.MinutesAsync(id, cancellationToken))
+        {
+            Clicks = clicks.Clicks, ClickedMessages = clicks.ClickedMessages,
+            ClickRate = delivered == 0 ? null : Math.Round((double)clicks.ClickedMessages / delivered, 4),
+        };
     }
 
     public async Task<IReadOnlyList<CampaignRecipientRow>?> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken) =>

@@ -98,7 +98,7 @@ internal sealed partial class InboundReplies(
         }
         else
         {
-            notes.Add(await ActAsync(keyword, phone, cancellationToken));
+            notes.Add(await ActAsync(keyword, phone, contact, cancellationToken));
         }
         await events.IngestAsync([new EventWrite(new EventRecord
         {
@@ -141,41 +141,57 @@ internal sealed partial class InboundReplies(
     public async Task<OptOutOutcome> OptOutAsync(string contactId, string source, CancellationToken cancellationToken)
     {
         var contact = await contacts.GetAsync(contactId, cancellationToken);
-        if (contact is null || contact.ErasedAt is not null)
+        if (contact is null)
         {
             return new OptOutOutcome(null, NotFound: true);
         }
         if (contact.Phone is null)
         {
-            return new OptOutOutcome(null, Error: $"Contact {contactId} has no phone number, so there is nothing to suppress: set its phone first.");
+            return new OptOutOutcome(null, Error: $"Contact {contactId} has no phone number (erased, or known only by externalId): there is nothing to suppress.");
         }
-        var outcome = await suppressionService.AddAsync(contact.Phone, "opt-out", options.Value.EffectiveOptOutCategories, source, cancellationToken);
-        if (outcome.Suppression is null)
+        var (entry, error) = await OptOutNumberAsync(contact.Phone, contact, source, cancellationToken);
+        return new OptOutOutcome(entry, Error: error);
+    }
+
+    /// <summary>
+    /// The one opt-out (a STOP, or the API's): the number goes on the suppression list with reason <c>opt-out</c> for the configured
+    /// categories, and a contact with that number has its consent for them withdrawn.
+    /// </summary>
+    private async Task<(SuppressionRecord? Entry, string? Error)> OptOutNumberAsync(string phone, ContactRecord? contact, string source, CancellationToken cancellationToken)
+    {
+        var categories = options.Value.EffectiveOptOutCategories;
+        var added = await suppressionService.AddAsync(phone, "opt-out", categories, source, cancellationToken);
+        if (added.Suppression is not { } entry)
         {
-            return new OptOutOutcome(null, Error: string.Join(" ", outcome.Errors!.Values));
+            return (null, string.Join(" ", added.Errors!.Values));
         }
-        var now = time.GetUtcNow();
-        await events.IngestAsync([new EventWrite(new EventRecord
+        await SetConsentAsync(contact, phone, granted: false, source, entry.UpdatedAt, cancellationToken);
+        return (entry, null);
+    }
+
+    private async Task SetConsentAsync(ContactRecord? contact, string phone, bool granted, string source, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (contact is null)
         {
-            MessageId = "opt_" + Guid.CreateVersion7(now).ToString("N"), ContactId = contact.Id, Type = "track", Name = "opted_out",
-            Properties = JsonSerializer.Serialize(new Dictionary<string, string> { ["source"] = source, ["categories"] = outcome.Suppression.Categories }),
-            At = now, ReceivedAt = now,
-        }, null)], cancellationToken);
-        return new OptOutOutcome(outcome.Suppression);
+            return; // consent is kept on contacts; a number that is none has only its suppression entry
+        }
+        var categories = options.Value.EffectiveOptOutCategories.Contains("*") ? ContactRules.Categories : options.Value.EffectiveOptOutCategories;
+        await contacts.UpsertAsync([new ContactChange { Phone = phone, Consents = [.. categories.Select(c => new ConsentRecord(c, granted, source, at))] }], cancellationToken);
     }
 
     /// <summary>The keyword's action on the suppression list; a note for the record.</summary>
-    private async Task<string> ActAsync(InboundKeyword keyword, string phone, CancellationToken cancellationToken)
+    private async Task<string> ActAsync(InboundKeyword keyword, string phone, ContactRecord? contact, CancellationToken cancellationToken)
     {
         switch (keyword)
         {
             case InboundKeyword.Stop:
-                var added = await suppressionService.AddAsync(phone, "opt-out", options.Value.EffectiveOptOutCategories, "inbound", cancellationToken);
-                return added.Suppression is { } entry ? $"suppressed for {(entry.Categories == "*" ? "all" : entry.Categories)} messages" : "not suppressed: " + string.Join(" ", added.Errors!.Values);
+                var (entry, error) = await OptOutNumberAsync(phone, contact, "inbound", cancellationToken);
+                return entry is not null ? $"suppressed for {(entry.Categories == "*" ? "all" : entry.Categories)} messages" : "not suppressed: " + error;
             case InboundKeyword.Start:
                 var existing = await suppressions.FindAsync(phone, cancellationToken);
                 if (existing is null)
                 {
+                    await SetConsentAsync(contact, phone, granted: true, "inbound", time.GetUtcNow(), cancellationToken);
                     return "resubscribed (the number was not suppressed)";
                 }
                 if (existing.Reason != "opt-out")
@@ -184,6 +200,7 @@ internal sealed partial class InboundReplies(
                     return $"still suppressed: the entry's reason is {existing.Reason}, which START does not lift";
                 }
                 await suppressions.DeleteAsync(phone, cancellationToken);
+                await SetConsentAsync(contact, phone, granted: true, "inbound", time.GetUtcNow(), cancellationToken);
                 return "resubscribed: the opt-out was lifted";
             case InboundKeyword.Help:
                 return "help requested";
