@@ -17,6 +17,10 @@ internal static class Bench
             return await SimulatorOnly.RunAsync(options, herald, Path.Combine(root, "simulator-only"), time, cancellationToken);
         }
         var pgBase = options.Database == "postgres" ? await Postgres.BaseConnectionStringAsync(cancellationToken) : null;
+        if (options.Redirects > 0)
+        {
+            return await Redirects.RunAsync(options, herald, Path.Combine(root, "redirects"), pgBase, time, cancellationToken);
+        }
         var results = new List<RunResult>();
         for (var run = 1; run <= options.Runs; run++)
         {
