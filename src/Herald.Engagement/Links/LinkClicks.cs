@@ -76,7 +76,7 @@ internal sealed partial class LinkClicks : BackgroundService, ILinkClicks
     private readonly TimeProvider _time;
     private readonly ILogger<LinkClicks> _logger;
     private readonly LinkClickOptions _options;
-    private readonly string[] _agents;
+    private readonly System.Buffers.SearchValues<string> _agents;
     private readonly Channel<LinkClick> _queue;
     private readonly ConcurrentDictionary<string, LinkRecord> _cache = new(StringComparer.Ordinal);
     private long _dropped;
@@ -84,7 +84,10 @@ internal sealed partial class LinkClicks : BackgroundService, ILinkClicks
     public LinkClicks(ILinkStore links, IContactStore contacts, IEventStore events, IOptions<LinkClickOptions> options, TimeProvider time, ILogger<LinkClicks> logger)
     {
         (_links, _contacts, _events, _time, _logger, _options) = (links, contacts, events, time, logger, options.Value);
-        _agents = [.. LinkClickOptions.DefaultPreviewAgents.Concat(_options.PreviewAgents.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim().ToLowerInvariant())).Distinct()];
+        // One pass over the User-Agent for all the names (Aho-Corasick), not one scan per name: this runs on every redirect.
+        _agents = System.Buffers.SearchValues.Create(
+            [.. LinkClickOptions.DefaultPreviewAgents.Concat(_options.PreviewAgents.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a.Trim().ToLowerInvariant())).Distinct()],
+            StringComparison.OrdinalIgnoreCase);
         _queue = Channel.CreateBounded<LinkClick>(new BoundedChannelOptions(_options.ClickQueue)
         {
             FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = false,
@@ -128,14 +131,7 @@ internal sealed partial class LinkClicks : BackgroundService, ILinkClicks
         {
             return true;
         }
-        foreach (var agent in _agents)
-        {
-            if (userAgent.Contains(agent, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
+        return userAgent.AsSpan().ContainsAny(_agents);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Run(stoppingToken);
