@@ -19,6 +19,10 @@ internal static class Bench
         // Read first: a wrong path should fail now, not after the runs.
         var kannel = options.KannelPath is { } kannelPath ? KannelFigures.Read(kannelPath) : null;
         var pgBase = options.Database == "postgres" ? await Postgres.BaseConnectionStringAsync(cancellationToken) : null;
+        if (options.Redirects > 0)
+        {
+            return await Redirects.RunAsync(options, herald, Path.Combine(root, "redirects"), pgBase, time, cancellationToken);
+        }
         var results = new List<RunResult>();
         for (var run = 1; run <= options.Runs; run++)
         {

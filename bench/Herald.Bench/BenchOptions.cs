@@ -42,6 +42,12 @@ internal sealed record BenchOptions
 
     public bool SimulatorOnly { get; init; }
 
+    /// <summary>Short-link redirects to send (0: not this mode); see Redirects.cs.</summary>
+    public int Redirects { get; init; }
+
+    /// <summary>Concurrent connections of the redirect mode.</summary>
+    public int LinkConcurrency { get; init; } = 64;
+
     /// <summary>Messages per POST /api/v1/messages/batch.</summary>
     public int Chunk { get; init; } = 5_000;
 

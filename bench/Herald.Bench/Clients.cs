@@ -92,6 +92,19 @@ internal sealed class HeraldClient(Uri baseUrl, string apiKey)
         return doc.RootElement.GetProperty("id").GetString()!;
     }
 
+    /// <summary>GET a JSON object from the API.</summary>
+    public async Task<System.Text.Json.Nodes.JsonObject> GetJsonAsync(string path, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Get, path);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new BenchException($"GET {path} answered {(int)response.StatusCode}: {body}");
+        }
+        return System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
+    }
+
     /// <summary>POST /api/v1/messages/batch; the ids of the accepted items by their index, and how many were rejected.</summary>
     public async Task<(List<(int Index, string Id)> Accepted, int Rejected)> SubmitBatchAsync(byte[] json, CancellationToken cancellationToken)
     {

@@ -19,6 +19,8 @@ var otp = new Option<int>("--otp") { Description = "OTPs sent one at a time whil
 var duration = new Option<TimeSpan?>("--duration") { Description = "Soak: keep submitting for this long (e.g. 10m), then drain.", CustomParser = ParseDuration };
 var killEvery = new Option<TimeSpan?>("--kill-every") { Description = "Chaos: kill -9 and restart the server at this interval (e.g. 20s), then check 0 lost and that duplicates are marked resent-after-crash.", CustomParser = ParseDuration };
 var simulatorOnly = new Option<bool>("--simulator-only") { Description = "Measure the simulator alone (both faces, DLRs to a local sink)." };
+var redirects = new Option<int>("--redirects") { Description = "Measure the short-link redirect alone: N requests to GET /l/{code} over 1,000 links (0: off).", DefaultValueFactory = _ => 0 };
+var linkConcurrency = new Option<int>("--link-concurrency") { Description = "Concurrent connections of --redirects.", DefaultValueFactory = _ => 64 };
 var chunk = new Option<int>("--chunk") { Description = "Messages per POST /api/v1/messages/batch.", DefaultValueFactory = _ => 5_000 };
 var submitters = new Option<int>("--submitters") { Description = "Concurrent batch submitters.", DefaultValueFactory = _ => 4 };
 var dlrDelay = new Option<TimeSpan>("--dlr-delay") { Description = "Simulator DLR delay (jittered ±50%).", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(50), CustomParser = r => ParseDuration(r) ?? TimeSpan.Zero };
@@ -33,7 +35,7 @@ var soakBacklog = new Option<int>("--soak-backlog") { Description = "Soak: most 
 var root = new RootCommand("Herald.Bench: end-to-end load benchmark of herald serve against herald simulate on loopback.")
 {
     messages, database, mode, providerRate, providerLatency, json, kannel, million, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
-    deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog,
+    deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog, redirects, linkConcurrency,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -62,6 +64,8 @@ root.SetAction(async (parse, cancellationToken) =>
         Duration = parse.GetValue(duration),
         KillEvery = parse.GetValue(killEvery),
         SimulatorOnly = parse.GetValue(simulatorOnly),
+        Redirects = parse.GetValue(redirects),
+        LinkConcurrency = parse.GetValue(linkConcurrency),
         Chunk = parse.GetValue(chunk),
         Submitters = parse.GetValue(submitters),
         DlrDelay = parse.GetValue(dlrDelay),

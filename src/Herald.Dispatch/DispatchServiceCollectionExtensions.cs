@@ -1,5 +1,6 @@
 using Herald.Dispatch.Direct;
 using Herald.Dispatch.Intake;
+using Herald.Dispatch.Links;
 using Herald.Dispatch.Outbox;
 using Herald.Storage.Cluster;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,14 @@ public static class DispatchServiceCollectionExtensions
         services.AddHostedService<LeaseSweeper>();
         services.AddOptions<IntakeOptions>().Bind(configuration.GetSection("Herald"));
         services.AddSingleton<IMessageIntake, MessageIntake>();
+        // Short links: the host gives the public base URL (without one, links stay long).
+        services.AddOptions<LinkOptions>().Bind(configuration.GetSection(LinkOptions.Section)).ValidateOnStart()
+            .Validate(o => o.CodeLength is >= Herald.Core.Messaging.LinkText.MinCodeLength and <= Herald.Core.Messaging.LinkText.MaxCodeLength,
+                "Herald:Links:CodeLength must be 6 to 8 (7 keeps {base}/l/{code} within DLT's 30 characters with a 20-character base URL).")
+            .Validate(o => o.BaseUrl is null || (o.BaseUrl.IsAbsoluteUri && (o.BaseUrl.Scheme == Uri.UriSchemeHttps || o.BaseUrl.Scheme == Uri.UriSchemeHttp)),
+                "Herald:Links:BaseUrl must be an absolute http(s) URL, e.g. https://hrld.example.");
+        services.TryAddSingleton<IShortLinkBase, NoShortLinkBase>();
+        services.AddSingleton<ILinkShortener, LinkShortener>();
         // The send-path policy: everything goes unless Herald.Engagement registers the real one (it replaces this).
         services.TryAddSingleton<ISendPolicy, AllowAllPolicy>();
         services.AddSingleton<IDirectSend, DirectSend>();

@@ -2,6 +2,8 @@ using Herald.Engagement.Campaigns;
 using Herald.Engagement.Dlt;
 using Herald.Engagement.Journeys;
 using Herald.Dispatch.Outbox;
+using Herald.Engagement.Inbound;
+using Herald.Engagement.Links;
 using Herald.Engagement.Policy;
 using Herald.Engagement.Segments;
 using Herald.Engagement.Templates;
@@ -53,6 +55,18 @@ public static class EngagementServiceCollectionExtensions
         services.AddSingleton<IJourneySignal>(sp => sp.GetRequiredService<JourneyRunner>());
         services.AddHostedService(sp => sp.GetRequiredService<JourneyRunner>());
         services.AddSingleton<IOutboxTopic, JourneyWebhookTopic>();
+        // Short links' clicks (a batch writer behind the redirect) and inbound replies with their keywords (issue 13).
+        services.AddOptions<LinkClickOptions>().Bind(configuration.GetSection(LinkClickOptions.Section))
+            .Validate(o => o.ClickQueue is >= 100 and <= 10_000_000, "Herald:Links:ClickQueue must be between 100 and 10,000,000.")
+            .Validate(o => o.ClickBatch is >= 1 and <= 10_000, "Herald:Links:ClickBatch must be between 1 and 10,000.")
+            .Validate(o => o.CacheSize is >= 0 and <= 10_000_000, "Herald:Links:CacheSize must be between 0 and 10,000,000.")
+            .ValidateOnStart();
+        services.AddSingleton<LinkClicks>();
+        services.AddSingleton<ILinkClicks>(sp => sp.GetRequiredService<LinkClicks>());
+        services.AddHostedService(sp => sp.GetRequiredService<LinkClicks>());
+        services.AddOptions<InboundOptions>().Bind(configuration.GetSection(InboundOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InboundOptions>, InboundOptionsValidator>();
+        services.AddSingleton<IInboundReplies, InboundReplies>();
         return services;
     }
 }

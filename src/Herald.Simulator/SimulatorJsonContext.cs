@@ -14,6 +14,8 @@ namespace Herald.Simulator;
 [JsonSerializable(typeof(RecordedRequest[]))]
 [JsonSerializable(typeof(RecordedCallback[]))]
 [JsonSerializable(typeof(SimulatorStats))]
+[JsonSerializable(typeof(Herald.Simulator.Kaleyra.SimulatedInbound))]
+[JsonSerializable(typeof(Herald.Simulator.Kaleyra.SimulatedInboundResult))]
 [JsonSerializable(typeof(KaleyraSendAccepted))]
 [JsonSerializable(typeof(KaleyraStatusResponse))]
 internal sealed partial class SimulatorJsonContext : JsonSerializerContext;

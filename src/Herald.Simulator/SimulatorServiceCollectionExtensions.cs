@@ -80,6 +80,7 @@ public static class SimulatorServiceCollectionExtensions
         root.MapGet(KaleyraEndpoints.StatusPath, kaleyra.HandleStatusAsync);
         root.MapPost(TwilioEndpoints.MessagesPath, endpoints.ServiceProvider.GetRequiredService<TwilioEndpoints>().HandleSendAsync);
         InspectionEndpoints.Map(root);
+        Kaleyra.KaleyraInbound.Map(root);
         return endpoints;
     }
 }

@@ -4,6 +4,7 @@ using Herald.Storage.Campaigns;
 using Herald.Storage.Dashboard;
 using Herald.Storage.Journeys;
 using Herald.Storage.Keys;
+using Herald.Storage.Links;
 using Herald.Storage.Messages;
 using Herald.Storage.Policy;
 using Herald.Storage.ProviderGroups;
@@ -40,6 +41,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
         CampaignStore = new SqlCampaignStore(database);
         JourneyStore = new SqlJourneyStore(database);
         Retention = new SqlMessageRetention(database);
+        LinkStore = new SqlLinkStore(database);
     }
 
     internal SqlDatabase Sql { get; }
@@ -58,6 +60,7 @@ public sealed class HeraldDatabase : IAsyncDisposable
     internal SqlCampaignStore CampaignStore { get; }
     internal SqlJourneyStore JourneyStore { get; }
     internal SqlMessageRetention Retention { get; }
+    internal SqlLinkStore LinkStore { get; }
 
     /// <summary>The database itself.</summary>
     public IDatabase Database => Sql;

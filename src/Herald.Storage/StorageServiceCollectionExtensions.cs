@@ -46,6 +46,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ISuppressionStore>(sp => Db(sp).ContactStore);
         services.AddSingleton<IEventStore>(sp => Db(sp).ContactStore);
         services.AddSingleton<IImportStore>(sp => Db(sp).ContactStore);
+        // Short links and their clicks, inbound messages (issue 13)
+        services.AddSingleton<ILinkStore>(sp => Db(sp).LinkStore);
+        services.AddSingleton<IInboundStore>(sp => Db(sp).LinkStore);
         return services;
     }
 

@@ -5,6 +5,7 @@ using Herald.Core.Encoding;
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
+using Herald.Dispatch.Links;
 using Herald.Storage;
 using Herald.Storage.Records;
 using Microsoft.Extensions.Options;
@@ -53,6 +54,7 @@ internal sealed class MessageIntake(
     IOptions<DispatchOptions> options,
     IOptions<IntakeOptions> intake,
     ISendPolicy policy,
+    ILinkShortener shortener,
     TimeProvider time) : IMessageIntake
 {
     public async Task<IntakeResult> PrepareAsync(MessageSubmission submission, IntakeMode mode, IntakeLookups lookups, CancellationToken cancellationToken)
@@ -102,9 +104,19 @@ internal sealed class MessageIntake(
         var id = submission.MessageId ?? Ids.NewMessageId(time);
         var dynamicFields = submission.DynamicFields ?? new Dictionary<string, string>();
         var templateId = string.IsNullOrWhiteSpace(submission.TemplateId) ? null : submission.TemplateId.Trim();
+        // A group's message may go through any of its providers: the smallest cap applies, and links stay long if one shortens itself.
+        var route = group?.Providers ?? (provider is null ? [] : [provider]);
+        var body = submission.Body;
+        IReadOnlyList<LinkRecord> links = [];
+        if (mode == IntakeMode.Queue && type != MessageTypes.Test && submission.Source != "test" && submission.ShortenLinks && shortener.Enabled
+            && route.All(p => p.ShortenLinks))
+        {
+            var shortened = shortener.Shorten(id, phone!.E164, body, dynamicFields, submission.LongUrl, submission.CampaignId, submission.JourneyId);
+            (body, dynamicFields, links) = (shortened.Body, shortened.DynamicFields, shortened.Links);
+        }
         var outbound = new OutboundMessage
         {
-            MessageId = id, To = phone!, Body = submission.Body, Type = type!, Sender = submission.Sender, TemplateId = templateId,
+            MessageId = id, To = phone!, Body = body, Type = type!, Sender = submission.Sender, TemplateId = templateId,
             TemplateVariables = submission.TemplateVariables, CampaignId = submission.CampaignId, DynamicFields = dynamicFields,
             Reference = submission.Reference,
         };
@@ -125,10 +137,8 @@ internal sealed class MessageIntake(
             return new IntakeResult(null, new Dictionary<string, string[]> { [ex.Field] = [ex.Message] });
         }
 
-        // A group's message may go through any of its providers: the smallest cap applies.
-        var route = group?.Providers ?? (provider is null ? [] : [provider]);
         var maxSegments = route.Count == 0 ? intake.Value.MaxSegments : route.Min(p => p.MaxSegments > 0 ? p.MaxSegments : intake.Value.MaxSegments);
-        if (!SegmentLimit.Check(submission.Body, maxSegments, out var segments, out var lengthError))
+        if (!SegmentLimit.Check(body, maxSegments, out var segments, out var lengthError))
         {
             return new IntakeResult(null, new Dictionary<string, string[]> { [submission.BodyField] = [lengthError!] });
         }
@@ -137,7 +147,7 @@ internal sealed class MessageIntake(
         var message = new MessageRecord
         {
             Id = id, ProviderId = provider?.Id, ProviderNickname = provider?.Nickname ?? submission.ProviderLabel, To = phone!.E164,
-            Body = submission.Body, TemplateId = templateId, TemplateVariables = submission.TemplateVariables, CampaignId = submission.CampaignId,
+            Body = body, TemplateId = templateId, TemplateVariables = submission.TemplateVariables, CampaignId = submission.CampaignId,
             Sender = submission.Sender, Type = type!, Source = submission.Source,
             DynamicFields = dynamicFields.Count == 0 ? null : JsonSerializer.Serialize(dynamicFields, HeraldJson.Options),
             Status = DeliveryState.Queued, CreatedAt = now, UpdatedAt = now, ProviderGroupId = group?.Group.Id, Meta = submission.Meta, ApiKeyId = submission.ApiKeyId,
@@ -154,6 +164,7 @@ internal sealed class MessageIntake(
         {
             PolicyOverrides = submission.Policy,
             PolicyChecked = !Covered(message, dispatch),
+            Links = links,
         }, null);
     }
 
@@ -176,7 +187,33 @@ internal sealed class MessageIntake(
         {
             result[pending[k]] = Apply(messages[pending[k]], decisions[k], now);
         }
+        await SaveLinksAsync(result, cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// Stores the short links of the messages the policy lets go, before any path stores the messages themselves: a message is
+    /// never sent with a link that leads nowhere (a message that is then not stored leaves an unused link behind, nothing more).
+    /// </summary>
+    private async Task SaveLinksAsync(PreparedMessage[] messages, CancellationToken cancellationToken)
+    {
+        var links = messages.Where(m => m.Links.Count > 0 && m.SkipReason is null).SelectMany(m => m.Links).ToList();
+        if (links.Count == 0)
+        {
+            return;
+        }
+        foreach (var replaced in (await shortener.SaveAsync(links, cancellationToken)).GroupBy(r => r.MessageId))
+        {
+            var i = Array.FindIndex(messages, m => m.Message.Id == replaced.Key);
+            string? Swap(string? text) => text is null ? null : replaced.Aggregate(text, (t, r) => t.Replace(r.Old, r.New, StringComparison.Ordinal));
+            var prepared = messages[i];
+            var fields = prepared.Outbound.DynamicFields.ToDictionary(f => f.Key, f => Swap(f.Value)!, StringComparer.OrdinalIgnoreCase);
+            messages[i] = prepared with
+            {
+                Message = prepared.Message with { Body = Swap(prepared.Message.Body), DynamicFields = Swap(prepared.Message.DynamicFields) },
+                Outbound = prepared.Outbound with { Body = Swap(prepared.Outbound.Body), DynamicFields = fields },
+            };
+        }
     }
 
     private static PreparedMessage Apply(PreparedMessage prepared, PolicyDecision decision, DateTimeOffset now)

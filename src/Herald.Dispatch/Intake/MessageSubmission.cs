@@ -87,6 +87,18 @@ public sealed record MessageSubmission
 
     /// <summary>A campaign's own quiet hours and frequency caps for the send-path policy; null for the server's defaults.</summary>
     public PolicyOverrides? Policy { get; init; }
+
+    /// <summary>The journey that sends it, if any (its short links' clicks name it).</summary>
+    public string? JourneyId { get; init; }
+
+    /// <summary>
+    /// Whether Herald may replace the text's http(s) URLs (and <see cref="LongUrl"/>) with short links that count clicks (default);
+    /// false keeps them as written. Providers that shorten links themselves opt out in their settings.
+    /// </summary>
+    public bool ShortenLinks { get; init; } = true;
+
+    /// <summary>A URL to shorten and hand to the provider as the <c>LongURL</c> field (a generic provider's <c>$$LongURL</c>).</summary>
+    public string? LongUrl { get; init; }
 }
 
 /// <summary>How a submitted message is sent.</summary>
@@ -114,6 +126,9 @@ public sealed record PreparedMessage(MessageRecord Message, DispatchInfo Dispatc
 
     /// <summary>The campaign's policy overrides, from the submission.</summary>
     public PolicyOverrides? PolicyOverrides { get; init; }
+
+    /// <summary>The short links made for it, stored when the policy lets it go (<see cref="IMessageIntake.CheckPolicyAsync"/>).</summary>
+    public IReadOnlyList<LinkRecord> Links { get; init; } = [];
 
     /// <summary>The reason code when the policy skipped it (it is stored as <c>rejected</c>).</summary>
     public string? SkipReason => Decision is PolicyDecision.Skip skip ? skip.Reason : null;

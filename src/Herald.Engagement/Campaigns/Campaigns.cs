@@ -89,10 +89,20 @@ public sealed record CampaignReport(
     double? DlrLatencyP50Ms,
     double? DlrLatencyP95Ms,
     IReadOnlyList<CampaignMinute> PerMinute,
-    CampaignResults Results);
+    CampaignResults Results)
+{
+    /// <summary>Counted clicks on the campaign's short links (link-preview bots and HEAD requests are not counted).</summary>
+    public long Clicks { get; init; }
+
+    /// <summary>Messages clicked at least once (unique clicks).</summary>
+    public long ClickedMessages { get; init; }
+
+    /// <summary>Clicked messages per delivered message; null before any was delivered.</summary>
+    public double? ClickRate { get; init; }
+}
 
 internal sealed partial class CampaignService(ICampaignStore store, ISegmentService segments, IMessageIntake intake, IMessageTemplates templates,
-    IDltTemplateStore dltTemplates, IOptions<CampaignOptions> options, TimeProvider time) : ICampaigns
+    IDltTemplateStore dltTemplates, ILinkStore links, IOptions<CampaignOptions> options, TimeProvider time) : ICampaigns
 {
     /// <summary>The most numbers one test send takes.</summary>
     public const int MaxTestNumbers = 10;
@@ -261,9 +271,15 @@ internal sealed partial class CampaignService(ICampaignStore store, ISegmentServ
         var finished = Finished.Sum(s => counts.Messages.GetValueOrDefault(s));
         var definition = campaign.Definition;
         var results = await store.ResultsAsync(id, definition.Goal?.Event, definition.Goal?.Window ?? TimeSpan.Zero, cancellationToken);
+        var clicks = await links.CampaignClicksAsync(id, cancellationToken);
+        var delivered = counts.Messages.GetValueOrDefault("delivered");
         return new CampaignReport(campaign, campaign.AudienceCount, counts.Recipients, counts.Skipped, counts.Messages, counts.Failures, counts.Deferred,
-            finished == 0 ? null : Math.Round((double)counts.Messages.GetValueOrDefault("delivered") / finished, 4), p50, p95,
-            await store.MinutesAsync(id, cancellationToken), CampaignResults.From(definition, record, results));
+            finished == 0 ? null : Math.Round((double)delivered / finished, 4), p50, p95,
+            await store.MinutesAsync(id, cancellationToken), CampaignResults.From(definition, record, results))
+        {
+            Clicks = clicks.Clicks, ClickedMessages = clicks.ClickedMessages,
+            ClickRate = delivered == 0 ? null : Math.Round((double)clicks.ClickedMessages / delivered, 4),
+        };
     }
 
     public async Task<IReadOnlyList<CampaignRecipientRow>?> RecipientsAsync(string id, string? status, string? reason, long after, int limit, CancellationToken cancellationToken) =>

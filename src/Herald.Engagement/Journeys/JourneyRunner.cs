@@ -292,7 +292,7 @@ internal sealed partial class JourneyRunner(
                     var result = await intake.PrepareAsync(new MessageSubmission
                     {
                         To = from.Phone, Body = text?.Text, Type = node.EffectiveMessageType, Sender = node.Sender, Provider = node.Provider,
-                        ProviderGroup = node.ProviderGroup, TemplateId = node.TemplateId, Source = "journey",
+                        ProviderGroup = node.ProviderGroup, TemplateId = node.TemplateId, Source = "journey", JourneyId = from.Instance.JourneyId,
                         FirstNote = $"journey {from.Instance.JourneyId} v{from.Instance.Version}, node {node.Id}",
                     }, IntakeMode.Queue, lookups, cancellationToken);
                     if (result.Prepared is not { } message)

@@ -62,6 +62,9 @@ public interface IProviderKind
     /// <summary>How inbound messages (replies) from this kind are read; null when it has none.</summary>
     IInboundMessageFormat? Inbound => null;
 
+    /// <summary>How inbound messages from a provider with these settings are read (a kind whose settings name the fields); default <see cref="Inbound"/>.</summary>
+    IInboundMessageFormat? InboundFor(IProviderSettings settings) => Inbound;
+
     /// <summary>The dashboard's form for this kind's settings.</summary>
     ProviderFormDescriptor Form { get; }
 

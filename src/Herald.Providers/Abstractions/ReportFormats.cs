@@ -60,14 +60,24 @@ public sealed record CallbackReply(int StatusCode, string Body, string ContentTy
 /// <param name="Reference">The Herald message it answers, when the provider names one.</param>
 /// <param name="ReceivedAt">When the provider says it arrived.</param>
 /// <param name="Raw">The record as received.</param>
-public sealed record InboundMessage(string From, string? To, string Text, string? Reference, DateTimeOffset? ReceivedAt, string Raw);
+/// <param name="ProviderMessageId">The provider's id for it, if given: a replay carries the same one.</param>
+public sealed record InboundMessage(string From, string? To, string Text, string? Reference, DateTimeOffset? ReceivedAt, string Raw, string? ProviderMessageId = null);
 
-/// <summary>How a provider kind reads inbound messages (replies) posted to Herald. No kind has one yet.</summary>
+/// <summary>
+/// How a provider kind reads inbound messages (replies, STOPs) posted to <c>/inbound/{providerId}/{token}</c>. Each kind owns its
+/// format, as it owns its report format: Kaleyra's and Twilio's are built in, a generic provider declares its field names.
+/// </summary>
 public interface IInboundMessageFormat
 {
     /// <summary>Reads a callback carrying inbound messages.</summary>
-    /// <exception cref="DlrFormatException">The callback is not in this format.</exception>
+    /// <exception cref="DlrFormatException">The callback is not in this format: the message says what to send.</exception>
     IReadOnlyList<InboundMessage> Parse(DlrRequest request);
+
+    /// <summary>Checks that a callback comes from the provider (null when it does; see <see cref="IDeliveryReportFormat.Verify"/>).</summary>
+    string? Verify(DlrCallback callback, Func<IProviderSettings> settings) => null;
+
+    /// <summary>The answer the provider expects when its message was taken (null: Herald's JSON answer).</summary>
+    CallbackReply? Reply => null;
 }
 
 /// <summary>Reading callback fields sent as a form or a query string.</summary>

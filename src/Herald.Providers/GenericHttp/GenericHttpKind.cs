@@ -19,6 +19,10 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
 
     public IDeliveryReportFormat ReportsFor(IProviderSettings settings) => ReportDeclarations.FormatOf(Typed(settings).Reports);
 
+    public IInboundMessageFormat? Inbound => InboundDeclaration.FormatOf(null);
+
+    public IInboundMessageFormat? InboundFor(IProviderSettings settings) => InboundDeclaration.FormatOf(Typed(settings).Inbound);
+
     public (IDeliveryReportFormat? Format, IReadOnlyDictionary<string, string[]> Errors)? DeclaredReports(JsonElement reports)
     {
         var validation = new SettingsValidation();
@@ -106,6 +110,16 @@ internal sealed class GenericHttpKind(IHttpClientFactory httpClientFactory, Time
         if (parsed.Reports is not null)
         {
             ReportDeclarations.Validate(parsed.Reports, Error);
+        }
+        if (parsed.Inbound is { } inbound)
+        {
+            foreach (var (value, field) in new[] { (inbound.From, "from"), (inbound.To, "to"), (inbound.Text, "text"), (inbound.Id, "id") })
+            {
+                if (value is { Length: > 200 } || (value is not null && (value.Trim().Length == 0 || value.Any(char.IsControl))))
+                {
+                    Error($"settings.inbound.{field}", $"inbound.{field} names the field that holds it (at most 200 characters, a JSON path such as payload.{field} allowed), or leave it out for the default names.");
+                }
+            }
         }
 
         var placeholders = new GenericRequestTemplate(parsed).AllPlaceholders().Select(p => p.Placeholder).ToList();

@@ -1,3 +1,4 @@
+using Herald.Providers.Abstractions;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -38,6 +39,45 @@ public sealed class GenericHttpSettings : Abstractions.IProviderSettings
 
     /// <summary>How this provider's delivery reports read (absent: CleverTap's format or Kaleyra's fields, as always).</summary>
     public ReportDeclaration? Reports { get; set; }
+
+    /// <summary>The field names of the provider's inbound messages (absent: <c>from</c>, <c>to</c>, <c>text</c>, <c>id</c> and their usual alternatives).</summary>
+    public InboundDeclaration? Inbound { get; set; }
+}
+
+/// <summary>
+/// Where a generic provider's inbound messages carry the sender, the number written to, the text and its own id: a field of a form
+/// or query string, or a JSON name or dotted path (<c>payload.text</c>). Each is optional; an absent one keeps the default names.
+/// </summary>
+public sealed class InboundDeclaration
+{
+    /// <summary>The sender's number (default <c>from</c>, <c>sender</c>, <c>mobile</c>, <c>msisdn</c>).</summary>
+    public string? From { get; set; }
+
+    /// <summary>The number written to (default <c>to</c>, <c>receiver</c>, <c>number</c>).</summary>
+    public string? To { get; set; }
+
+    /// <summary>The text (default <c>text</c>, <c>message</c>, <c>body</c>, <c>content</c>).</summary>
+    public string? Text { get; set; }
+
+    /// <summary>The provider's id for the message (default <c>id</c>, <c>messageId</c>, <c>message_id</c>).</summary>
+    public string? Id { get; set; }
+
+    /// <summary>The default names.</summary>
+    internal static InboundFieldNames Defaults { get; } = new(["from", "sender", "mobile", "msisdn"], ["to", "receiver", "number"],
+        ["text", "message", "body", "content"], ["id", "messageId", "message_id"]);
+
+    /// <summary>The format these names make.</summary>
+    internal static FieldInboundFormat FormatOf(InboundDeclaration? declaration) => declaration is null
+        ? DefaultFormat
+        : new FieldInboundFormat(Describe(declaration), new InboundFieldNames(
+            Names(declaration.From, Defaults.From), Names(declaration.To, Defaults.To), Names(declaration.Text, Defaults.Text), Names(declaration.Id, Defaults.Id)));
+
+    private static readonly FieldInboundFormat DefaultFormat = new("this provider's inbound messages carry from, to, text and id (settings.inbound names other fields)", Defaults);
+
+    private static IReadOnlyList<string> Names(string? declared, IReadOnlyList<string> defaults) => string.IsNullOrWhiteSpace(declared) ? defaults : [declared.Trim()];
+
+    private static string Describe(InboundDeclaration d) =>
+        $"this provider's inbound messages carry {d.From ?? "from"}, {d.To ?? "to"}, {d.Text ?? "text"} and {d.Id ?? "id"} (settings.inbound)";
 }
 
 /// <summary>Authentication of a generic provider.</summary>
@@ -99,4 +139,5 @@ public sealed class ResponseRules
 [JsonSerializable(typeof(GenericHttpSettings))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ReportDeclaration))]
+[JsonSerializable(typeof(InboundDeclaration))]
 internal sealed partial class GenericHttpJson : JsonSerializerContext;

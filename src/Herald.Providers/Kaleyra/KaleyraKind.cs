@@ -21,6 +21,7 @@ internal sealed class KaleyraKind(IHttpClientFactory httpClientFactory, TimeProv
     public string Kind => Name;
     public string DisplayName => "Kaleyra";
     public IDeliveryReportFormat Reports { get; } = new KaleyraReportFormat();
+    public IInboundMessageFormat? Inbound => KaleyraInboundFormat.Instance;
     public ProviderFormDescriptor Form => KaleyraForm.Descriptor;
 
     public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)

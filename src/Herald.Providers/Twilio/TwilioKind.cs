@@ -19,6 +19,7 @@ internal sealed class TwilioKind(IHttpClientFactory httpClientFactory, TimeProvi
     public string Kind => Name;
     public string DisplayName => "Twilio";
     public IDeliveryReportFormat Reports { get; } = new TwilioReportFormat();
+    public IInboundMessageFormat? Inbound { get; } = new TwilioInboundFormat();
     public ProviderFormDescriptor Form => TwilioForm.Descriptor;
 
     public ProviderValidation Validate(JsonElement settings, ProviderValidationContext context)

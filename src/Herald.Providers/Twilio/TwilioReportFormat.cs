@@ -15,7 +15,10 @@ internal sealed class TwilioReportFormat : IDeliveryReportFormat
     /// <summary>The query field of the StatusCallback URL that carries Herald's message id.</summary>
     public const string ReferenceField = "ref";
 
-    public string? Verify(DlrCallback callback, Func<IProviderSettings> settings)
+    public string? Verify(DlrCallback callback, Func<IProviderSettings> settings) => VerifySignature(callback, settings, "status callbacks");
+
+    /// <summary>Checks Twilio's signature of a callback (status callbacks and inbound messages alike); null when it matches, else why not.</summary>
+    internal static string? VerifySignature(DlrCallback callback, Func<IProviderSettings> settings, string what)
     {
         var token = (settings() as TwilioSettings)?.AuthToken;
         if (string.IsNullOrEmpty(token))
@@ -25,7 +28,7 @@ internal sealed class TwilioReportFormat : IDeliveryReportFormat
         var signature = callback.Header(TwilioSignature.Header);
         if (string.IsNullOrWhiteSpace(signature))
         {
-            return $"The callback has no {TwilioSignature.Header} header: this URL takes only status callbacks signed by Twilio.";
+            return $"The callback has no {TwilioSignature.Header} header: this URL takes only {what} signed by Twilio.";
         }
         var parameters = string.Equals(callback.Method, "POST", StringComparison.OrdinalIgnoreCase) && CallbackFields.IsForm(callback.Request.ContentType)
             ? CallbackFields.ParsePairs(callback.Request.Body).ToList()

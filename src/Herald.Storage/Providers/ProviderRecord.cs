@@ -23,6 +23,11 @@ public sealed record ProviderRecord
     public int MaxInFlight { get; init; }
     /// <summary>Most segments one message through it may take; 0 = the server-wide Herald:MaxSegments.</summary>
     public int MaxSegments { get; init; }
+    /// <summary>
+    /// Whether Herald shortens the links in messages through it to <c>{PublicBaseUrl}/l/{code}</c> and counts their clicks (default);
+    /// false for a provider that shortens links itself.
+    /// </summary>
+    public bool ShortenLinks { get; init; } = true;
     /// <summary>When the provider last rejected Herald's credentials (401/403); null when the last answer did not.</summary>
     public DateTimeOffset? CredentialsFailedAt { get; init; }
     /// <summary>What it said then.</summary>

@@ -11,7 +11,7 @@ internal sealed class SqlProviderStore(SqlDatabase database) : IProviderStore
 {
     private const string ProviderColumns = """
         id AS Id, nickname AS Nickname, kind AS Kind, settings AS Settings, callback_token AS CallbackToken,
-        created_at AS CreatedAt, updated_at AS UpdatedAt, rate_limit AS RateLimit, max_in_flight AS MaxInFlight, max_segments AS MaxSegments,
+        created_at AS CreatedAt, updated_at AS UpdatedAt, rate_limit AS RateLimit, max_in_flight AS MaxInFlight, max_segments AS MaxSegments, shorten_links AS ShortenLinks,
         credentials_failed_at AS CredentialsFailedAt, credentials_error AS CredentialsError
         """;
 
@@ -38,8 +38,8 @@ internal sealed class SqlProviderStore(SqlDatabase database) : IProviderStore
         try
         {
             await Exec(connection, null, """
-                INSERT INTO providers (id, nickname, nickname_key, kind, settings, callback_token, created_at, updated_at, rate_limit, max_in_flight, max_segments)
-                VALUES (@Id, @Nickname, @NicknameKey, @Kind, @Settings, @CallbackToken, @CreatedAt, @UpdatedAt, @RateLimit, @MaxInFlight, @MaxSegments)
+                INSERT INTO providers (id, nickname, nickname_key, kind, settings, callback_token, created_at, updated_at, rate_limit, max_in_flight, max_segments, shorten_links)
+                VALUES (@Id, @Nickname, @NicknameKey, @Kind, @Settings, @CallbackToken, @CreatedAt, @UpdatedAt, @RateLimit, @MaxInFlight, @MaxSegments, @ShortenLinks)
                 """, ProviderParameters(provider), cancellationToken);
         }
         catch (Exception ex) when (database.Dialect.IsUniqueViolation(ex))
@@ -68,7 +68,7 @@ internal sealed class SqlProviderStore(SqlDatabase database) : IProviderStore
         {
             return await Exec(connection, null, """
                 UPDATE providers SET nickname = @Nickname, nickname_key = @NicknameKey, kind = @Kind, settings = @Settings,
-                    updated_at = @UpdatedAt, rate_limit = @RateLimit, max_in_flight = @MaxInFlight, max_segments = @MaxSegments,
+                    updated_at = @UpdatedAt, rate_limit = @RateLimit, max_in_flight = @MaxInFlight, max_segments = @MaxSegments, shorten_links = @ShortenLinks,
                     credentials_failed_at = NULL, credentials_error = NULL
                 WHERE id = @Id
                 """, ProviderParameters(provider), cancellationToken) == 1;
@@ -96,6 +96,7 @@ internal sealed class SqlProviderStore(SqlDatabase database) : IProviderStore
     {
         p.Id, p.Nickname, NicknameKey = NameKey(p.Nickname), p.Kind, p.Settings, p.CallbackToken,
         CreatedAt = p.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = p.UpdatedAt.ToUnixTimeMilliseconds(), p.RateLimit, p.MaxInFlight, p.MaxSegments,
+        ShortenLinks = p.ShortenLinks ? 1 : 0,
     };
 
     private sealed class ProviderRow
@@ -111,13 +112,14 @@ internal sealed class SqlProviderStore(SqlDatabase database) : IProviderStore
         public long RateLimit { get; set; }
         public long MaxInFlight { get; set; }
         public long MaxSegments { get; set; }
+        public long ShortenLinks { get; set; } = 1;
         public long? CredentialsFailedAt { get; set; }
         public string? CredentialsError { get; set; }
 
         public ProviderRecord ToRecord() => new()
         {
             Id = Id, Nickname = Nickname, Kind = Kind, Settings = Settings, CallbackToken = CallbackToken,
-            CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt), RateLimit = (int)RateLimit, MaxInFlight = (int)MaxInFlight, MaxSegments = (int)MaxSegments,
+            CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt), RateLimit = (int)RateLimit, MaxInFlight = (int)MaxInFlight, MaxSegments = (int)MaxSegments, ShortenLinks = ShortenLinks != 0,
             CredentialsFailedAt = CredentialsFailedAt is { } failed ? Time(failed) : null, CredentialsError = CredentialsError,
         };
     }

@@ -451,6 +451,42 @@ internal static class Migrations
                 PRIMARY KEY (journey_id, version, key)
             );
             """),
+        // Short links and clicks, inbound replies (issue 13 §2, §3): one row per short link (made at intake, per message), the
+        // per-provider switch for providers that shorten links themselves, and every inbound message as received (deduplicated).
+        (220, "short links and inbound messages", d => $"""
+            CREATE TABLE links (
+                code TEXT PRIMARY KEY,
+                url TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                campaign_id TEXT NULL,
+                journey_id TEXT NULL,
+                created_at BIGINT NOT NULL,
+                clicks BIGINT NOT NULL DEFAULT 0,
+                first_click_at BIGINT NULL,
+                last_click_at BIGINT NULL
+            );
+            CREATE INDEX ix_links_message ON links (message_id);
+            CREATE INDEX ix_links_campaign ON links (campaign_id, clicks);
+            ALTER TABLE providers ADD COLUMN shorten_links INTEGER NOT NULL DEFAULT 1;
+            CREATE TABLE inbound_messages (
+                id TEXT PRIMARY KEY,
+                provider_id TEXT NOT NULL,
+                dedupe_key TEXT NOT NULL UNIQUE,
+                from_number TEXT NOT NULL,
+                to_number TEXT NULL,
+                text TEXT NOT NULL,
+                keyword TEXT NULL,
+                message_id TEXT NULL,
+                contact_id TEXT NULL,
+                reply_message_id TEXT NULL,
+                note TEXT NULL,
+                received_at BIGINT NOT NULL,
+                raw TEXT NOT NULL
+            );
+            CREATE INDEX ix_inbound_received ON inbound_messages (received_at, id);
+            CREATE INDEX ix_inbound_from ON inbound_messages (from_number, received_at);
+            """),
         // Campaign results (issue 13 §4): an A/B test phase's end and its winner on the campaign; on each recipient the phase it
         // belongs to (0: the test or the whole audience, 1: the rest, held until the winner is known).
         (240, "campaign a/b winners and phases", d => """

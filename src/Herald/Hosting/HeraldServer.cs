@@ -11,6 +11,8 @@ using Herald.Api.DeadLetters;
 using Herald.Api.DeliveryReports;
 using Herald.Api.Dlt;
 using Herald.Api.Health;
+using Herald.Api.Inbound;
+using Herald.Api.Links;
 using Herald.Api.Keys;
 using Herald.Api.Messages;
 using Herald.Api.Outbox;
@@ -33,6 +35,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
@@ -290,6 +293,8 @@ public static class HeraldServer
         services.AddOptions<Api.PublicLimits.PublicEndpointOptions>().BindConfiguration(Api.PublicLimits.PublicEndpointOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Api.PublicLimits.PublicEndpointOptions>, Api.PublicLimits.PublicEndpointOptionsValidator>();
         services.AddSingleton<Api.PublicLimits.PublicEndpointLimiter>();
+        // Short links point at the public base URL (replaces Dispatch's default, which leaves links long).
+        services.Replace(ServiceDescriptor.Singleton<Herald.Dispatch.Links.IShortLinkBase, Api.Links.PublicShortLinkBase>());
         if (options.Sandbox.Enabled)
         {
             services.AddSingleton<SandboxService>();
@@ -315,6 +320,8 @@ public static class HeraldServer
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapDeliveryReports();
         app.MapKaleyraConnector();
+        app.MapShortLinks();
+        app.MapInbound();
         // Every route under /api/v1 declares its scope (RequireScope); one that does not is refused for every key.
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiPolicies.Declared);
         api.MapProviders();
@@ -336,6 +343,7 @@ public static class HeraldServer
         api.MapEvents();
         api.MapCampaigns();
         api.MapJourneys();
+        api.MapInboundList();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }

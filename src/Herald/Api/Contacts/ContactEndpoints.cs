@@ -139,20 +139,19 @@ internal static class ContactEndpoints
                 "to its number. The contact's id, country and time zone and its event counts stay, anonymous. A suppression of the number stays in force.");
 
         api.MapPost("/contacts/{id}/opt-out", async Task<Results<Ok<SuppressionView>, NotFoundProblem, ConflictProblem>> (string id,
-            IContactStore contacts, ISuppressionService suppressions, CancellationToken ct) =>
+            Herald.Engagement.Inbound.IInboundReplies inbound, CancellationToken ct) =>
         {
-            var contact = await contacts.GetAsync(id, ct);
-            if (contact is null)
+            // The same opt-out as an inbound STOP (the configured categories, Herald:Inbound:OptOutCategories), without a confirmation text.
+            var outcome = await inbound.OptOutAsync(id, "api", ct);
+            if (outcome.NotFound)
             {
                 return Problems.NotFound($"No contact has the id '{id}'.");
             }
-            if (contact.Phone is null)
+            if (outcome.Suppression is not { } entry)
             {
-                return Problems.Conflict("The contact has no phone", $"Contact {id} has no phone number (erased, or known only by externalId): there is nothing to suppress.");
+                return Problems.Conflict("The contact cannot be opted out", outcome.Error!);
             }
-            var added = await suppressions.AddAsync(contact.Phone, "opt-out", ["promotional"], "api", ct);
-            await contacts.UpsertAsync([new ContactChange { Phone = contact.Phone, Consents = [new ConsentRecord("promotional", false, "opt-out", added.Suppression!.UpdatedAt)] }], ct);
-            return TypedResults.Ok(SuppressionEndpoints.View(added.Suppression!));
+            return TypedResults.Ok(SuppressionEndpoints.View(entry));
         }).RequireScope(ApiAccess.Admin, "contact.opt-out").WithTags("Contacts").WithSummary("Opt a contact out of promotional messages (a suppression with reason opt-out, and promotional consent withdrawn)");
         return api;
     }

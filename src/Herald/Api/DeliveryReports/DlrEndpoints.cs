@@ -84,7 +84,7 @@ internal static class DlrEndpoints
     }
 
     /// <summary>The callback's body, or 413 when it is over the limit.</summary>
-    private static async Task<(string? Body, TooLargeProblem? TooLarge)> ReadBodyAsync(HttpContext context, CancellationToken ct)
+    internal static async Task<(string? Body, TooLargeProblem? TooLarge)> ReadBodyAsync(HttpContext context, CancellationToken ct)
     {
         try
         {
@@ -124,6 +124,6 @@ internal static class DlrEndpoints
         }
     }
 
-    private static bool TokenMatches(string expected, string given) =>
+    internal static bool TokenMatches(string expected, string given) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
 }

@@ -31,7 +31,9 @@ public sealed record SendMessageRequest(
     string? Validity,
     string? CampaignId,
     string? ProviderGroup = null,
-    string? CountryCode = null);
+    string? CountryCode = null,
+    string? LongUrl = null,
+    bool? ShortenLinks = null);
 
 /// <summary>
 /// The answer to an accepted message; <c>Replayed</c> is true when an Idempotency-Key already sent it (nothing new was queued).
@@ -105,7 +107,7 @@ internal static class SendMessageEndpoints
     {
         To = request.To, CountryCode = request.CountryCode, Body = request.Body, TemplateId = request.TemplateId, TemplateVariables = request.TemplateVariables, Type = request.Type,
         Sender = request.Sender, Provider = request.Provider, ProviderGroup = request.ProviderGroup, DynamicFields = request.DynamicFields,
-        Validity = request.Validity, CampaignId = request.CampaignId, Source = "api",
+        Validity = request.Validity, CampaignId = request.CampaignId, Source = "api", LongUrl = request.LongUrl, ShortenLinks = request.ShortenLinks ?? true,
         ApiKeyId = ApiCaller.From(context.User)?.KeyId,
     };
 

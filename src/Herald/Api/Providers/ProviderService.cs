@@ -26,7 +26,9 @@ public sealed record ProviderView(
     ProviderLimits Limits,
     CredentialStatus Credentials,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt) : Audit.IAudited
+    DateTimeOffset UpdatedAt,
+    Uri? InboundUrl = null,
+    bool ShortenLinks = true) : Audit.IAudited
 {
     // Never the settings: they hold the provider's credentials.
     string Audit.IAudited.AuditSummary => $"provider '{Nickname}' ({Kind})";
@@ -42,7 +44,11 @@ public sealed record CredentialStatus(bool Failing, DateTimeOffset? Since, strin
 public sealed record ProviderLimits(int? MessagesPerSecond, int? MaxInFlight, int? MaxSegments = null);
 
 /// <summary>The body of POST/PUT /api/v1/providers.</summary>
-public sealed record ProviderInput(string? Nickname, string? Kind, JsonElement Settings, ProviderLimits? Limits = null);
+/// <param name="ShortenLinks">
+/// Whether Herald shortens the links in messages through this provider (default true); false for a provider that shortens links
+/// itself. Absent on an update: unchanged.
+/// </param>
+public sealed record ProviderInput(string? Nickname, string? Kind, JsonElement Settings, ProviderLimits? Limits = null, bool? ShortenLinks = null);
 
 /// <summary>The result of a create or update: the provider, or the errors by field.</summary>
 internal sealed record ProviderChange(ProviderView? Provider, IReadOnlyDictionary<string, string[]>? Errors, bool NotFound = false);
@@ -107,6 +113,7 @@ internal sealed class ProviderService(
             RateLimit = input.Limits?.MessagesPerSecond ?? 0,
             MaxInFlight = input.Limits?.MaxInFlight ?? 0,
             MaxSegments = input.Limits?.MaxSegments ?? 0,
+            ShortenLinks = input.ShortenLinks ?? true,
         };
         try
         {
@@ -144,6 +151,7 @@ internal sealed class ProviderService(
             RateLimit = input.Limits is null ? existing.RateLimit : input.Limits.MessagesPerSecond ?? 0,
             MaxInFlight = input.Limits is null ? existing.MaxInFlight : input.Limits.MaxInFlight ?? 0,
             MaxSegments = input.Limits is null ? existing.MaxSegments : input.Limits.MaxSegments ?? 0,
+            ShortenLinks = input.ShortenLinks ?? existing.ShortenLinks,
         };
         try
         {
@@ -247,6 +255,16 @@ internal sealed class ProviderService(
 
     public Uri CallbackUrl(ProviderRecord record) => urls.CallbackUrl(record.Id, record.CallbackToken);
 
+    /// <summary>
+    /// Where the provider posts inbound messages (<c>{PublicBaseUrl}/inbound/{id}/{token}</c>, the callback URL's token); null for a kind
+    /// that reads none.
+    /// </summary>
+    public Uri? InboundUrl(ProviderRecord record) => KindOf(record).Inbound is null ? null
+        : new Uri($"{urls.BaseUrl.ToString().TrimEnd('/')}/inbound/{Uri.EscapeDataString(record.Id)}/{Uri.EscapeDataString(record.CallbackToken)}");
+
+    /// <summary>How the provider's inbound messages read (by its settings), or null when its kind reads none.</summary>
+    public IInboundMessageFormat? InboundFor(ProviderRecord record) => Ready(record) is var ready ? ready.Kind.InboundFor(ready.Settings) : null;
+
     public IReadOnlyList<string> CustomPlaceholders(ProviderRecord record) => Ready(record).CustomPlaceholders;
 
     private (IProviderKind? Kind, string? Settings, Dictionary<string, string[]> Errors) Validate(ProviderInput input)
@@ -304,6 +322,7 @@ internal sealed class ProviderService(
         using var document = JsonDocument.Parse(masked);
         return new ProviderView(record.Id, record.Nickname, record.Kind, document.RootElement.Clone(), CallbackUrl(record),
             CustomPlaceholders(record), new ProviderLimits(record.RateLimit, record.MaxInFlight, record.MaxSegments),
-            new CredentialStatus(record.CredentialsFailedAt is not null, record.CredentialsFailedAt, record.CredentialsError), record.CreatedAt, record.UpdatedAt);
+            new CredentialStatus(record.CredentialsFailedAt is not null, record.CredentialsFailedAt, record.CredentialsError), record.CreatedAt, record.UpdatedAt,
+            InboundUrl(record), record.ShortenLinks);
     }
 }

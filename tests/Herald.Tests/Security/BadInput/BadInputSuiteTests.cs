@@ -147,7 +147,7 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime, IBadInputFixtur
         var routes = RouteCatalog.Read(_herald.Services);
 
         Assert.All(routes, r => Assert.NotEmpty(HostileRequests.For(r, this).Take(1)));
-        foreach (var expected in new[] { "/dlr/{providerId}/{token}", "/connect/kaleyra", "/api/v1/messages/batch", "/signin", "/setup", "/providers/{Id}", "/keys" })
+        foreach (var expected in new[] { "/dlr/{providerId}/{token}", "/inbound/{providerId}/{token}", "/l/{code}", "/connect/kaleyra", "/api/v1/messages/batch", "/signin", "/setup", "/providers/{Id}", "/keys" })
         {
             Assert.Contains(routes, r => r.Pattern == expected);
         }
@@ -218,7 +218,7 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime, IBadInputFixtur
         return parameter.ToLowerInvariant() switch
         {
             "providerid" => _providerId,
-            "token" when pattern.StartsWith("/dlr/", StringComparison.Ordinal) => _callbackToken,
+            "token" when pattern.StartsWith("/dlr/", StringComparison.Ordinal) || pattern.StartsWith("/inbound/", StringComparison.Ordinal) => _callbackToken,
             "token" => $"{_messageId}.not-the-token",
             "name" when pattern.StartsWith("/assets/", StringComparison.Ordinal) => "dashboard.css",
             "id" when pattern.Contains("provider-groups", StringComparison.Ordinal) => _groupId,
@@ -243,6 +243,11 @@ public sealed partial class BadInputSuiteTests : IAsyncLifetime, IBadInputFixtur
                 return [
                     new JsonSample(JsonNode.Parse($$"""[{"event":"delivered","data":[{"ts":1700000000,"meta":"{{_messageId}}","code":"","description":"ok"}]}]""")!),
                     new FormSample([new("id", "kaleyra-id-1"), new("status", "DELIVRD"), new("status_details", "DELIVRD"), new("ref", _messageId), new("mobile", "919812345678")]),
+                ];
+            case "/inbound/{providerId}/{token}":
+                return [
+                    new FormSample([new("sender", "919812345678"), new("receiver", "919000000000"), new("message", "STOP"), new("id", "in-1")]),
+                    new JsonSample(JsonNode.Parse("""{"from":"+919812345678","to":"+919000000000","text":"HELP","id":"in-2"}""")!),
                 ];
             case "/connect/kaleyra/callback/{token}":
                 return [new FormSample([new("id", "kaleyra-id-1"), new("status", "DELIVRD"), new("status_details", "DELIVRD"), new("ref", _messageId)])];
