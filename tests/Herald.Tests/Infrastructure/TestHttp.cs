@@ -6,7 +6,12 @@ namespace Herald.Tests.Infrastructure;
 /// <summary>HTTP clients for tests, from IHttpClientFactory like everything else.</summary>
 internal static class TestHttp
 {
-    private static readonly IHttpClientFactory Factory = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+    private static readonly IHttpClientFactory Factory = new ServiceCollection().AddHttpClient()
+        .AddHttpClient("no-redirect").ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false }).Services
+        .BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+
+    /// <summary>A client that shows a redirect as it is (a browser's first step on a short link) instead of following it.</summary>
+    public static HttpClient CreateNoRedirect() => Factory.CreateClient("no-redirect");
 
     public static HttpClient Create(Uri baseAddress, string? apiKey = null)
     {

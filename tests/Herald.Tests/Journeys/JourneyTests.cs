@@ -35,6 +35,17 @@ public abstract class JourneyTests(TestDatabase database) : IAsyncLifetime
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The messages the provider received, in no particular order.</summary>
+    /// <summary>The body is the text with its URL shortened (issue 13: links are shortened per message), and the short link leads to the cart.</summary>
+    private async Task AssertShortLinkAsync(string body, string text, string longUrl)
+    {
+        var prefix = text + new Uri(_herald.BaseUrl, "/l/");
+        Assert.StartsWith(prefix, body, StringComparison.Ordinal);
+        using var client = TestHttp.CreateNoRedirect();
+        using var redirect = await client.GetAsync(body[text.Length..], Ct);
+        Assert.Equal(HttpStatusCode.Found, redirect.StatusCode);
+        Assert.Equal(longUrl, redirect.Headers.Location?.ToString());
+    }
+
     private List<(string To, string Body)> Sent => [.. _calls.Values];
 
     public async ValueTask InitializeAsync()
@@ -79,7 +90,8 @@ public abstract class JourneyTests(TestDatabase database) : IAsyncLifetime
 
         _clock.Advance(TimeSpan.FromMinutes(2));
         await WaitForAsync(journey, r => Active(r, "wait_day") == 1 && Sent.Count == 1);
-        Assert.Equal(("+4915155000000", "You left blue shoes in your cart: https://shop.example/c/1"), Sent.Single());
+        Assert.Equal("+4915155000000", Sent.Single().To);
+        await AssertShortLinkAsync(Sent.Single().Body, "You left blue shoes in your cart: ", "https://shop.example/c/1");
 
         _clock.Advance(TimeSpan.FromHours(24));
         var report = await WaitForAsync(journey, r => Count(r["exitedByReason"], "completed") == 1 && Sent.Count == 2);
@@ -204,7 +216,7 @@ public abstract class JourneyTests(TestDatabase database) : IAsyncLifetime
 
         await WaitForAsync(journey, r => Sent.Count == 2);
         var bodies = Sent.ToDictionary(s => s.To, s => s.Body);
-        Assert.Equal("You left blue shoes in your cart: https://shop.example/c/1", bodies["+4915155000000"]);
+        await AssertShortLinkAsync(bodies["+4915155000000"], "You left blue shoes in your cart: ", "https://shop.example/c/1");
         Assert.Equal("Version two: red hat", bodies["+4915155000001"]);
     }
 
