@@ -15,6 +15,7 @@ namespace Herald.Dashboard.Tests;
 public sealed class CampaignReportScreenshotTests(BrowserFixture browser)
 {
     [Fact(Explicit = true)]
+    [Trait("Purpose", "docs")]
     public async Task Screenshot_TenThousandContactCampaign_WrittenToDocs()
     {
         var ct = TestContext.Current.CancellationToken;
