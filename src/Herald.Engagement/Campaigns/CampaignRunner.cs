@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Herald.Core;
 using Herald.Dispatch.Intake;
+using Herald.Engagement.Shared;
 using Herald.Engagement.Templates;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -22,39 +23,20 @@ internal sealed partial class CampaignRunner(
     IMessageTemplates templates,
     IOptions<CampaignOptions> options,
     TimeProvider time,
-    ILogger<CampaignRunner> logger) : BackgroundService
+    ILogger<CampaignRunner> logger) : PollingLoop
 {
     private readonly string _owner = $"campaigns/{Guid.NewGuid().ToString("N")[..8]}";
     private readonly Dictionary<string, Throttle> _throttles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastErrorCheck = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var worked = false;
-            try
-            {
-                worked = await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                LogRunFailed(e);
-            }
-            if (!worked)
-            {
-                await Task.Delay(options.Value.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override bool Enabled => options.Value.Enabled;
+
+    protected override Task<bool> PassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
+
+    protected override async Task IdleAsync(CancellationToken cancellationToken) =>
+        await Task.Delay(options.Value.PollInterval, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+    protected override void PassFailed(Exception exception) => LogRunFailed(exception);
 
     /// <summary>One pass over the active campaigns; whether any recipient was handled.</summary>
     internal async Task<bool> RunOnceAsync(CancellationToken cancellationToken)

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Herald.Core;
 using Herald.Dispatch.Intake;
 using Herald.Engagement.Segments;
+using Herald.Engagement.Shared;
 using Herald.Engagement.Templates;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -38,7 +39,7 @@ internal sealed partial class JourneyRunner(
     ISegmentService segments,
     IOptions<JourneyOptions> options,
     TimeProvider time,
-    ILogger<JourneyRunner> logger) : BackgroundService, IJourneySignal
+    ILogger<JourneyRunner> logger) : PollingLoop, IJourneySignal
 {
     /// <summary>The outbox topic of journey webhooks.</summary>
     public const string WebhookTopic = "journey";
@@ -65,33 +66,13 @@ internal sealed partial class JourneyRunner(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var worked = false;
-            try
-            {
-                worked = await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                LogRunFailed(e);
-            }
-            if (!worked)
-            {
-                await WaitAsync(stoppingToken);
-            }
-        }
-    }
+    protected override bool Enabled => options.Value.Enabled;
+
+    protected override Task<bool> PassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
+
+    protected override Task IdleAsync(CancellationToken cancellationToken) => WaitAsync(cancellationToken);
+
+    protected override void PassFailed(Exception exception) => LogRunFailed(exception);
 
     private async Task WaitAsync(CancellationToken cancellationToken)
     {
