@@ -49,6 +49,10 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.EventBatchSize is >= 1 and <= 10000, "Herald:Journeys:EventBatchSize must be between 1 and 10000.")
             .Validate(o => o.Lease >= TimeSpan.FromSeconds(5), "Herald:Journeys:Lease must be at least 5 seconds.")
             .Validate(o => o.PollInterval > TimeSpan.Zero, "Herald:Journeys:PollInterval must be above zero.")
+            .Validate(o => o.SegmentEvaluationInterval >= TimeSpan.FromSeconds(1) && o.SegmentEvaluationInterval <= TimeSpan.FromDays(1),
+                "Herald:Journeys:SegmentEvaluationInterval must be between 00:00:01 and 1.00:00:00 (how often a segment trigger looks for new members).")
+            .Validate(o => o.SegmentChangeDelay >= TimeSpan.Zero && o.SegmentChangeDelay <= o.SegmentEvaluationInterval,
+                "Herald:Journeys:SegmentChangeDelay must be between 0 and Herald:Journeys:SegmentEvaluationInterval.")
             .ValidateOnStart();
         services.AddSingleton<IJourneys, JourneyService>();
         services.AddSingleton<JourneyRunner>();

@@ -69,6 +69,32 @@ public sealed class JourneysTests(BrowserFixture browser, DashboardServer server
         await Expect(Page.Locator("table.journeys tbody tr").Filter(new() { HasText = name })).ToContainTextAsync("paused");
     }
 
+    [Fact]
+    public async Task Journey_TriggeredByEnteringASegment_DiagramNamesTheSegment()
+    {
+        var segmentName = Unique("VIP");
+        var segment = await (await Server.Api.PostAsJsonAsync("/api/v1/segments", new { name = segmentName, rule = new { attribute = "tier", op = "eq", value = "vip" } }, Ct))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(Ct);
+        var journey = await (await Server.Api.PostAsJsonAsync("/api/v1/journeys", new
+        {
+            name = Unique("VIP welcome"),
+            nodes = new object[]
+            {
+                new { id = "became_vip", type = "trigger", segment = segment!["id"]!.GetValue<string>(), next = "hello" },
+                new { id = "hello", type = "sendSms", body = "Welcome, VIP", next = "done" },
+                new { id = "done", type = "exit" },
+            },
+        }, Ct)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(Ct);
+        var id = journey!["id"]!.GetValue<string>();
+        (await Server.Api.PostAsync($"/api/v1/journeys/{id}/publish", null, Ct)).EnsureSuccessStatusCode();
+        await SignInAsync();
+
+        await Page.GotoAsync($"/journeys/{id}");
+
+        var trigger = Page.GetByTestId("journey-diagram").Locator("svg [data-node=became_vip]");
+        await Expect(trigger).ToContainTextAsync($"enters segment {segmentName}");
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

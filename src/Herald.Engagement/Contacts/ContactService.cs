@@ -17,7 +17,7 @@ public interface IContactService
     Task<ContactUpsertOutcome> UpsertAsync(ContactInput input, string source, CancellationToken cancellationToken);
 }
 
-internal sealed class ContactService(ContactRules rules, IContactStore contacts) : IContactService
+internal sealed class ContactService(ContactRules rules, IContactStore contacts, IEnumerable<Journeys.IJourneySignal> journeys) : IContactService
 {
     public async Task<ContactUpsertOutcome> UpsertAsync(ContactInput input, string source, CancellationToken cancellationToken)
     {
@@ -31,6 +31,10 @@ internal sealed class ContactService(ContactRules rules, IContactStore contacts)
         if (result.Error is not null)
         {
             return new ContactUpsertOutcome(null, false, null, result.Error);
+        }
+        foreach (var journey in journeys)
+        {
+            journey.ContactsChanged();
         }
         return new ContactUpsertOutcome(await contacts.GetAsync(result.ContactId!, cancellationToken), result.Created, null, null);
     }

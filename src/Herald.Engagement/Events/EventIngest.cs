@@ -126,11 +126,17 @@ internal sealed class EventIngest(ContactRules rules, IEventStore events, TimePr
             return new EventBatchOutcome(errors, null);
         }
         var stored = await events.IngestAsync(writes, cancellationToken);
-        if (stored.Stored > 0 && writes.Any(w => w.Event.Type == "track"))
+        if (stored.Stored > 0)
         {
+            var tracked = writes.Any(w => w.Event.Type == "track");
             foreach (var journey in journeys)
             {
-                journey.Notify();
+                // Traits and events are what segments read: a segment trigger looks again soon.
+                journey.ContactsChanged();
+                if (tracked)
+                {
+                    journey.Notify();
+                }
             }
         }
         return new EventBatchOutcome(null, stored);

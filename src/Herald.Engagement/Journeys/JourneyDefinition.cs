@@ -31,13 +31,20 @@ public sealed record JourneyDefinition
     /// <summary>A node by id.</summary>
     public JourneyNode? Node(string id) => Nodes?.FirstOrDefault(n => n.Id == id);
 
+    /// <summary>The segment whose new members enter (the trigger's <c>segment</c>), or null when an event triggers the journey.</summary>
+    [JsonIgnore]
+    public string? TriggerSegment => Nodes?.FirstOrDefault(n => n?.Type == JourneyNodeTypes.Trigger)?.Segment;
+
     /// <summary>Every event name the journey listens to (trigger, waits, goal).</summary>
     public IReadOnlyCollection<string> EventNames() =>
         [.. (Nodes ?? []).Where(n => n.Type is JourneyNodeTypes.Trigger or JourneyNodeTypes.WaitForEvent).Select(n => n.Event).Append(Goal?.Event)
             .OfType<string>().Distinct(StringComparer.Ordinal)];
 
-    /// <summary>Checks the definition; the errors by field (e.g. <c>nodes[2].timeout</c>), or none.</summary>
-    public Dictionary<string, string[]> Validate(Func<string, string?>? checkTemplate = null)
+    /// <summary>
+    /// Checks the definition; the errors by field (e.g. <c>nodes[2].timeout</c>), or none. <paramref name="segmentExists"/>
+    /// says whether a segment id (a segment trigger's or branch's) names a saved segment; left out, any id passes.
+    /// </summary>
+    public Dictionary<string, string[]> Validate(Func<string, string?>? checkTemplate = null, Func<string, bool>? segmentExists = null)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(Name))
@@ -79,6 +86,10 @@ public sealed record JourneyDefinition
                 errors[at + ".id"] = [$"The id '{node.Id}' is used by two nodes: ids are unique."];
             }
             node.Validate(at, errors, checkTemplate);
+            if (node.Segment is { Length: > 0 and <= 100 } segment && segmentExists is not null && !segmentExists(segment))
+            {
+                errors[at + ".segment"] = [$"No segment has the id '{segment}': use the id of a saved segment (GET /api/v1/segments), e.g. \"seg_…\"."];
+            }
         }
         if (errors.Keys.Any(k => k.StartsWith("nodes", StringComparison.Ordinal)))
         {
@@ -104,8 +115,23 @@ public sealed record JourneyDefinition
                 }
                 else if (Node(target)!.Type == JourneyNodeTypes.Trigger)
                 {
-                    errors[$"nodes[{i}].{field}"] = [$"{field} goes back to the trigger: a contact enters only through an event."];
+                    errors[$"nodes[{i}].{field}"] = [$"{field} goes back to the trigger: a contact enters only through the trigger (an event or entering a segment)."];
                 }
+            }
+        }
+        if (Trigger.Segment is not null)
+        {
+            // A segment entry has no event properties, so nothing could ever equal them.
+            for (var i = 0; i < Nodes.Count; i++)
+            {
+                if (Nodes[i].MatchTrigger is { Count: > 0 })
+                {
+                    errors[$"nodes[{i}].matchTrigger"] = ["The trigger is entering a segment, which has no event properties to match: leave matchTrigger out."];
+                }
+            }
+            if (Goal?.MatchTrigger is { Count: > 0 })
+            {
+                errors["goal.matchTrigger"] = ["The trigger is entering a segment, which has no event properties to match: leave matchTrigger out."];
             }
         }
         if (errors.Count == 0 && Cycle() is { } cycle)
@@ -150,7 +176,7 @@ public sealed record JourneyDefinition
 /// <summary>Node types.</summary>
 public static class JourneyNodeTypes
 {
-    /// <summary>Where contacts enter: an event with property filters.</summary>
+    /// <summary>Where contacts enter: an event with property filters, or entering a segment.</summary>
     public const string Trigger = "trigger";
     /// <summary>A pause: a duration, until a local time of day, or until an attribute's date.</summary>
     public const string Delay = "delay";
@@ -203,8 +229,10 @@ public sealed record JourneyNode
 
     /// <summary>branch: the test on a contact attribute.</summary>
     public JourneyCondition? Attribute { get; init; }
-    /// <summary>branch: yes when the contact is in this segment (id).</summary>
+    /// <summary>trigger: a contact enters when it becomes a member of this segment (id); branch: yes when the contact is in this segment.</summary>
     public string? Segment { get; init; }
+    /// <summary>trigger with segment: whether the segment's members at publishing enter too (default false: only contacts that become members later).</summary>
+    public bool? IncludeExisting { get; init; }
     /// <summary>branch: yes for this share of contacts (0-100, random per instance).</summary>
     public double? RandomPercent { get; init; }
     /// <summary>branch: where yes goes.</summary>
@@ -261,11 +289,23 @@ public sealed record JourneyNode
         switch (Type)
         {
             case JourneyNodeTypes.Trigger:
-                if (Segment is not null)
+                if (Segment is null)
                 {
-                    errors[at + ".segment"] = ["A trigger on entering a segment is not supported yet: trigger on an event (event: \"added_to_cart\")."];
+                    CheckEvent(at, errors);
+                    if (IncludeExisting is not null)
+                    {
+                        errors[at + ".includeExisting"] = ["includeExisting goes with a segment trigger (segment: \"seg_…\")."];
+                    }
+                    break;
                 }
-                CheckEvent(at, errors);
+                if (Event is not null || Where is not null)
+                {
+                    errors[at] = ["A trigger is an event (event, where) or entering a segment (segment), not both."];
+                }
+                else if (string.IsNullOrWhiteSpace(Segment) || Segment.Length > 100)
+                {
+                    errors[at + ".segment"] = ["Name the segment whose new members enter by its id, e.g. \"seg_…\"."];
+                }
                 break;
             case JourneyNodeTypes.WaitForEvent:
                 CheckEvent(at, errors);

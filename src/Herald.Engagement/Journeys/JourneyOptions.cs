@@ -20,4 +20,13 @@ public sealed class JourneyOptions
 
     /// <summary>How long a claim holds instances or events before another node may take them (default 2 minutes).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a journey triggered by entering a segment evaluates its segment (default 60 s; 1 s to 1 day).</summary>
+    public TimeSpan SegmentEvaluationInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// After contacts or events change on this node, a segment trigger last evaluated at least this long ago (and before the
+    /// change) is evaluated at once instead of at its interval (default 5 s; at most the interval, which turns this off).
+    /// </summary>
+    public TimeSpan SegmentChangeDelay { get; set; } = TimeSpan.FromSeconds(5);
 }

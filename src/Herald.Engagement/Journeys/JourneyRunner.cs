@@ -22,6 +22,9 @@ public interface IJourneySignal
 {
     /// <summary>Says that events were stored.</summary>
     void Notify();
+
+    /// <summary>Says that contacts or their events changed: segment triggers are evaluated soon rather than at their interval.</summary>
+    void ContactsChanged();
 }
 
 /// <summary>
@@ -30,7 +33,8 @@ public interface IJourneySignal
 /// enters contacts, ends waits and exits goals; the timer pass takes due instances, walks each from its node until it
 /// waits or exits, and stores the move with its messages (key <c>journey:{instance}:{node}</c>) and webhooks in one
 /// transaction, only if the instance is still where it was claimed. Nothing lives in memory between passes but the
-/// immutable versions' definitions.
+/// immutable versions' definitions. A third pass evaluates the segments of journeys triggered by entering a segment, each
+/// journey claimed by one node at a time, every <see cref="JourneyOptions.SegmentEvaluationInterval"/> (sooner after a change).
 /// </summary>
 internal sealed partial class JourneyRunner(
     IJourneyStore store,
@@ -50,6 +54,7 @@ internal sealed partial class JourneyRunner(
     private readonly string _owner = $"journeys/{Guid.NewGuid().ToString("N")[..8]}";
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly ConcurrentDictionary<(string, int), JourneyDefinition?> _versions = new();
+    private long _changedAt = long.MinValue;
 
     public void Notify()
     {
@@ -64,6 +69,12 @@ internal sealed partial class JourneyRunner(
                 // already signalled
             }
         }
+    }
+
+    public void ContactsChanged()
+    {
+        Interlocked.Exchange(ref _changedAt, time.GetUtcNow().ToUnixTimeMilliseconds());
+        Notify();
     }
 
     protected override bool Enabled => options.Value.Enabled;
@@ -88,12 +99,13 @@ internal sealed partial class JourneyRunner(
         }
     }
 
-    /// <summary>One event pass and one timer pass; whether either found work.</summary>
+    /// <summary>One segment pass, one event pass and one timer pass; whether any found work.</summary>
     internal async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
     {
+        var segments = await SegmentPassAsync(cancellationToken);
         var events = await EventPassAsync(cancellationToken);
         var timers = await TimerPassAsync(cancellationToken);
-        return events || timers;
+        return segments || events || timers;
     }
 
     /// <summary>The definition of a published version (immutable, so kept once read).</summary>
@@ -111,6 +123,40 @@ internal sealed partial class JourneyRunner(
         }
         _versions[(journeyId, version)] = definition;
         return definition;
+    }
+
+    // ------------------------------------------------------------------ segments: contacts that became members enter
+
+    private async Task<bool> SegmentPassAsync(CancellationToken cancellationToken)
+    {
+        var changed = Interlocked.Read(ref _changedAt);
+        var claimed = await store.ClaimSegmentTriggersAsync(_owner, options.Value.Lease,
+            changed == long.MinValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(changed), options.Value.SegmentChangeDelay, 10, cancellationToken);
+        var entered = 0;
+        foreach (var trigger in claimed)
+        {
+            var next = time.GetUtcNow() + options.Value.SegmentEvaluationInterval;
+            var definition = await DefinitionAsync(trigger.JourneyId, trigger.Version, cancellationToken);
+            var (filter, _) = definition?.TriggerSegment == trigger.SegmentId ? await segments.FilterAsync(trigger.SegmentId, cancellationToken) : (null, null);
+            if (definition is null || filter is null)
+            {
+                // The segment was deleted, or its rule no longer reads: nobody can enter until it is fixed (publishing checks it again).
+                LogSegmentUnusable(trigger.JourneyId, trigger.SegmentId);
+                await store.ReleaseSegmentTriggerAsync(_owner, trigger.JourneyId, next, cancellationToken);
+                continue;
+            }
+            var outcome = await store.EvaluateSegmentTriggerAsync(_owner, new SegmentTriggerEvaluation
+            {
+                Trigger = trigger, Filter = filter, Node = definition.Trigger.Id!, ReEntryMode = definition.ReEntry?.Mode ?? "everyTime",
+                ReEntryHours = definition.ReEntry?.Hours, NextDueAt = next,
+            }, cancellationToken);
+            entered += outcome.Entered;
+            if (outcome.Joined > 0 || outcome.Left > 0)
+            {
+                LogSegmentEvaluated(trigger.JourneyId, trigger.SegmentId, outcome.Joined, outcome.Left, outcome.Entered);
+            }
+        }
+        return entered > 0;
     }
 
     // ------------------------------------------------------------------ events: entries, waits that end, goals
@@ -552,6 +598,12 @@ internal sealed partial class JourneyRunner(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Journey events: {Events} read, {Entered} entered, {Signals} waits ended, {Goals} goal exits")]
     private partial void LogEvents(int events, int entered, int signals, int goals);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Journey {JourneyId}: segment {SegmentId} gained {Joined} and lost {Left} members; {Entered} entered")]
+    private partial void LogSegmentEvaluated(string journeyId, string segmentId, int joined, int left, int entered);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journey {JourneyId}: its trigger segment {SegmentId} is gone or its rule no longer reads; nobody enters until it is fixed")]
+    private partial void LogSegmentUnusable(string journeyId, string segmentId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} journey step(s) were dropped: their instance moved meanwhile (an event, a goal or another node)")]
     private partial void LogRaced(int count);

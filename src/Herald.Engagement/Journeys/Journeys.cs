@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Core;
+using Herald.Engagement.Segments;
 using Herald.Engagement.Templates;
 using Herald.Storage;
 using Herald.Storage.Records;
@@ -34,7 +35,7 @@ public interface IJourneys
     Task<JourneyReport?> ReportAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Checks a definition without storing it: the errors by field, or none.</summary>
-    IReadOnlyDictionary<string, string[]> Validate(JourneyDefinition definition);
+    Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(JourneyDefinition definition, CancellationToken cancellationToken);
 }
 
 /// <summary>A journey as the API shows it: the draft's definition and the newest published version.</summary>
@@ -76,11 +77,11 @@ public sealed record JourneyReport(JourneyView Journey, long Entered, long Activ
     IReadOnlyDictionary<string, long> ExitedByReason, long Sent, IReadOnlyDictionary<string, long> SentByNode, IReadOnlyDictionary<string, long> SkippedByReason,
     long Webhooks, long Converted, double? ConversionRate, IReadOnlyList<JourneyEdge> Edges, JourneyDefinition Published);
 
-internal sealed class JourneyService(IJourneyStore store, IMessageTemplates templates, TimeProvider time) : IJourneys
+internal sealed class JourneyService(IJourneyStore store, IMessageTemplates templates, ISegmentService segments, TimeProvider time) : IJourneys
 {
     public async Task<JourneyResult> CreateAsync(JourneyDefinition definition, CancellationToken cancellationToken)
     {
-        var errors = Validate(definition);
+        var errors = await ValidateAsync(definition, cancellationToken);
         if (errors.Count > 0)
         {
             return new JourneyResult(null, errors);
@@ -96,7 +97,7 @@ internal sealed class JourneyService(IJourneyStore store, IMessageTemplates temp
 
     public async Task<JourneyResult> UpdateAsync(string id, JourneyDefinition definition, CancellationToken cancellationToken)
     {
-        var errors = Validate(definition);
+        var errors = await ValidateAsync(definition, cancellationToken);
         if (errors.Count > 0)
         {
             return new JourneyResult(null, errors);
@@ -119,7 +120,7 @@ internal sealed class JourneyService(IJourneyStore store, IMessageTemplates temp
             return new JourneyResult(null, NotFound: true);
         }
         var definition = JsonSerializer.Deserialize<JourneyDefinition>(record.Draft, HeraldJson.Options)!;
-        var errors = Validate(definition);
+        var errors = await ValidateAsync(definition, cancellationToken);
         if (errors.Count > 0)
         {
             return new JourneyResult(null, errors);
@@ -128,7 +129,22 @@ internal sealed class JourneyService(IJourneyStore store, IMessageTemplates temp
         {
             return new JourneyResult(null, Conflict: $"version {record.Version} is this draft already: change the draft, then publish.");
         }
-        await store.PublishAsync(id, record.Name, record.Draft, definition.EventNames(), cancellationToken);
+        JourneySegmentTrigger? segmentTrigger = null;
+        if (definition.TriggerSegment is { } segment)
+        {
+            // The members at publishing are the baseline (they do not enter), taken in the publish's own transaction.
+            var (filter, problems) = await segments.FilterAsync(segment, cancellationToken);
+            if (filter is null)
+            {
+                var at = $"nodes[{definition.Nodes!.ToList().IndexOf(definition.Trigger)}].segment";
+                return new JourneyResult(null, new Dictionary<string, string[]>
+                {
+                    [at] = [problems is null ? $"No segment has the id '{segment}': use the id of a saved segment." : $"The segment '{segment}' has a rule that no longer reads: fix the segment first."],
+                });
+            }
+            segmentTrigger = new JourneySegmentTrigger(segment, filter, definition.Trigger.IncludeExisting == true);
+        }
+        await store.PublishAsync(id, record.Name, record.Draft, definition.EventNames(), segmentTrigger, cancellationToken);
         return new JourneyResult(await GetAsync(id, cancellationToken));
     }
 
@@ -173,8 +189,14 @@ internal sealed class JourneyService(IJourneyStore store, IMessageTemplates temp
     private static Dictionary<string, long> Prefixed(IReadOnlyDictionary<string, long> counters, string prefix) =>
         counters.Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(c => c.Key[prefix.Length..], c => c.Value, StringComparer.Ordinal);
 
-    public IReadOnlyDictionary<string, string[]> Validate(JourneyDefinition definition) =>
-        definition.Validate(source => templates.Check(source) is { } error ? $"The body does not parse at line {error.Line}, column {error.Column}: {error.Message}" : null);
+    public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(JourneyDefinition definition, CancellationToken cancellationToken)
+    {
+        var segmentIds = (definition.Nodes ?? []).Select(n => n?.Segment).OfType<string>().ToList();
+        var known = segmentIds.Count == 0 ? [] : (await segments.ListAsync(cancellationToken)).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        return definition.Validate(
+            source => templates.Check(source) is { } error ? $"The body does not parse at line {error.Line}, column {error.Column}: {error.Message}" : null,
+            known.Contains);
+    }
 
     private static string Serialize(JourneyDefinition definition) => JsonSerializer.Serialize(definition, HeraldJson.Options);
 }

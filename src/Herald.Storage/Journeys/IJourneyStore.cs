@@ -24,9 +24,12 @@ public interface IJourneyStore
 
     /// <summary>
     /// Makes the draft version n+1 (immutable), makes it the one new entries take, activates the journey and records the event
-    /// names it (and its older versions, whose instances still run) listens to. Returns the new version, or null when there is no such journey.
+    /// names it (and its older versions, whose instances still run) listens to. With <paramref name="segmentTrigger"/>, the
+    /// journey's segment is evaluated from now on; a segment it did not have before starts from a baseline of its members now
+    /// (none with <see cref="JourneySegmentTrigger.IncludeExisting"/>). Returns the new version, or null when there is no such journey.
     /// </summary>
-    Task<int?> PublishAsync(string id, string name, string definition, IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken);
+    Task<int?> PublishAsync(string id, string name, string definition, IReadOnlyCollection<string> eventNames, JourneySegmentTrigger? segmentTrigger,
+        CancellationToken cancellationToken);
 
     /// <summary>Moves a journey from one of <paramref name="from"/> to <paramref name="to"/>; false otherwise.</summary>
     Task<bool> TransitionAsync(string id, IReadOnlyCollection<string> from, string to, CancellationToken cancellationToken);
@@ -61,6 +64,26 @@ public interface IJourneyStore
 
     /// <summary>Whether a compiled segment picks the contact.</summary>
     Task<bool> InSegmentAsync(string contactId, ContactFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> journeys whose segment trigger is due under a lease (<c>SKIP LOCKED</c> on PostgreSQL):
+    /// due by the interval, or, with <paramref name="changedAt"/>, last evaluated before that change and at least
+    /// <paramref name="changeDelay"/> ago.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedSegmentTrigger>> ClaimSegmentTriggersAsync(string owner, TimeSpan lease, DateTimeOffset? changedAt, TimeSpan changeDelay, int limit,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Evaluates a claimed segment trigger in one transaction, set-based: the segment's members that the last evaluation did not
+    /// see are added (and enter, by the re-entry rule, when the journey is active), members that left are removed, and the
+    /// next evaluation is due at <see cref="SegmentTriggerEvaluation.NextDueAt"/>. Only while <paramref name="owner"/> holds the
+    /// journey and it still has this version and segment; entries are unique per journey, contact and membership, so two
+    /// evaluations never enter a contact twice.
+    /// </summary>
+    Task<SegmentTriggerOutcome> EvaluateSegmentTriggerAsync(string owner, SegmentTriggerEvaluation evaluation, CancellationToken cancellationToken);
+
+    /// <summary>Gives a claimed segment trigger back unevaluated, due again at <paramref name="dueAt"/>.</summary>
+    Task ReleaseSegmentTriggerAsync(string owner, string journeyId, DateTimeOffset dueAt, CancellationToken cancellationToken);
 
     /// <summary>A journey's figures.</summary>
     Task<JourneyCounts> CountsAsync(string id, CancellationToken cancellationToken);

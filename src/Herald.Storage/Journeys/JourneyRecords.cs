@@ -125,3 +125,39 @@ public sealed record JourneyStep
 /// <param name="Counters">Counters by key (edge:a>b, sent:node, skipped:reason).</param>
 public sealed record JourneyCounts(long Entered, IReadOnlyDictionary<string, long> ActiveByNode, IReadOnlyDictionary<string, long> ExitedByReason, long Converted,
     IReadOnlyDictionary<string, long> Counters);
+
+/// <summary>The trigger "enters a segment" of a version being published.</summary>
+/// <param name="SegmentId">The segment.</param>
+/// <param name="Filter">The segment compiled now: its members are the baseline that does not enter (unless <paramref name="IncludeExisting"/>).</param>
+/// <param name="IncludeExisting">Whether today's members enter too (then there is no baseline and the first evaluation enters them).</param>
+public sealed record JourneySegmentTrigger(string SegmentId, ContactFilter Filter, bool IncludeExisting);
+
+/// <summary>A journey whose segment trigger a runner holds under a lease, to evaluate it.</summary>
+/// <param name="JourneyId">The journey.</param>
+/// <param name="SegmentId">Its trigger's segment.</param>
+/// <param name="Version">The version new entries take.</param>
+public sealed record ClaimedSegmentTrigger(string JourneyId, string SegmentId, int Version);
+
+/// <summary>One evaluation of a segment trigger: who joined the segment since the last one enters (by the re-entry rule), who left is forgotten.</summary>
+public sealed record SegmentTriggerEvaluation
+{
+    /// <summary>The journey, as claimed.</summary>
+    public required ClaimedSegmentTrigger Trigger { get; init; }
+    /// <summary>The segment compiled now.</summary>
+    public required ContactFilter Filter { get; init; }
+    /// <summary>The trigger node new instances start at.</summary>
+    public required string Node { get; init; }
+    /// <summary>The re-entry rule: once, everyTime or afterHours.</summary>
+    public required string ReEntryMode { get; init; }
+    /// <summary>afterHours: the hours.</summary>
+    public double? ReEntryHours { get; init; }
+    /// <summary>When the next evaluation is due.</summary>
+    public required DateTimeOffset NextDueAt { get; init; }
+}
+
+/// <summary>What an evaluation did.</summary>
+/// <param name="Evaluated">False when the runner no longer held the journey or it changed meanwhile (publish, another segment): nothing was done.</param>
+/// <param name="Joined">Contacts new to the segment.</param>
+/// <param name="Left">Contacts that left it.</param>
+/// <param name="Entered">Instances made (joined contacts the re-entry rule lets in, while the journey is active).</param>
+public sealed record SegmentTriggerOutcome(bool Evaluated, int Joined, int Left, int Entered);

@@ -7,7 +7,10 @@ using static Herald.Storage.Sql.SqlDatabase;
 
 namespace Herald.Storage.Journeys;
 
-/// <summary>Journeys over <c>journeys</c>, <c>journey_versions</c>, <c>journey_instances</c>, <c>journey_inbox</c> and <c>journey_counts</c>.</summary>
+/// <summary>
+/// Journeys over <c>journeys</c>, <c>journey_versions</c>, <c>journey_instances</c>, <c>journey_inbox</c>, <c>journey_counts</c> and
+/// <c>journey_segment_members</c>.
+/// </summary>
 internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
 {
     private const string Columns = "id AS Id, name AS Name, status AS Status, draft AS Draft, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
@@ -29,6 +32,7 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
 
     private string? _claimEventsSql;
     private string? _claimDueSql;
+    private string? _claimSegmentsSql;
 
     public async Task CreateAsync(JourneyRecord journey, CancellationToken cancellationToken)
     {
@@ -63,19 +67,21 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
             new { id, name, draft, now = Now() }, cancellationToken) == 1;
     }
 
-    public async Task<int?> PublishAsync(string id, string name, string definition, IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken)
+    public async Task<int?> PublishAsync(string id, string name, string definition, IReadOnlyCollection<string> eventNames, JourneySegmentTrigger? segmentTrigger,
+        CancellationToken cancellationToken)
     {
         var now = Now();
         await using var connection = await database.OpenAsync(cancellationToken);
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
-            $"SELECT version FROM journeys WHERE id = @id {database.Dialect.ForUpdate}", new { id }, transaction, cancellationToken: cancellationToken));
+        var current = await connection.QueryFirstOrDefaultAsync<SegmentRow>(new CommandDefinition(
+            $"SELECT status AS Status, version AS Version, segment_id AS SegmentId FROM journeys WHERE id = @id {database.Dialect.ForUpdate}", new { id }, transaction,
+            cancellationToken: cancellationToken));
         if (current is null)
         {
             return null;
         }
-        var version = (int)current.Value + 1;
+        var version = (int)current.Version + 1;
         await Exec(connection, transaction, "INSERT INTO journey_versions (journey_id, version, definition, published_at) VALUES (@id, @version, @definition, @now)",
             new { id, version, definition, now }, cancellationToken);
         await Exec(connection, transaction, """
@@ -84,6 +90,24 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
         // Older versions' names stay: their instances still wait for their events and goals.
         await Exec(connection, transaction, "INSERT INTO journey_event_names (name, journey_id) VALUES (@name, @id) ON CONFLICT DO NOTHING",
             eventNames.Distinct(StringComparer.Ordinal).Select(n => new { name = n, id }).ToList(), cancellationToken);
+        if (segmentTrigger?.SegmentId != current.SegmentId)
+        {
+            // A new segment (or none): the membership seen so far belongs to the old one.
+            await Exec(connection, transaction, "DELETE FROM journey_segment_members WHERE journey_id = @id", new { id }, cancellationToken);
+            if (segmentTrigger is { IncludeExisting: false })
+            {
+                var parameters = new DynamicParameters(segmentTrigger.Filter.Parameters);
+                parameters.AddDynamicParams(new { jst_journey = id, jst_now = now });
+                await Exec(connection, transaction, $"""
+                    INSERT INTO journey_segment_members (journey_id, contact_id, since, evaluation)
+                    SELECT @jst_journey, c.id, @jst_now, 'baseline' FROM contacts c WHERE ({segmentTrigger.Filter.Where})
+                    """, parameters, cancellationToken);
+            }
+            await Exec(connection, transaction, """
+                UPDATE journeys SET segment_id = @segment, segment_due_at = @due, segment_evaluated_at = @due, segment_lease_until = NULL, segment_lease_owner = NULL
+                WHERE id = @id
+                """, new { id, segment = segmentTrigger?.SegmentId, due = segmentTrigger is null ? (long?)null : now }, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return version;
     }
@@ -341,6 +365,108 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
             $"SELECT 1 FROM contacts c WHERE c.id = @journeyContactId AND c.erased_at IS NULL AND ({filter.Where})", parameters, cancellationToken: cancellationToken)) == 1;
     }
 
+    public async Task<IReadOnlyList<ClaimedSegmentTrigger>> ClaimSegmentTriggersAsync(string owner, TimeSpan lease, DateTimeOffset? changedAt, TimeSpan changeDelay,
+        int limit, CancellationToken cancellationToken)
+    {
+        _claimSegmentsSql ??= LeaseClaim.Sql(database.Dialect, "journeys", "segment_lease_until = @until, segment_lease_owner = @owner",
+            """
+            segment_id IS NOT NULL AND (segment_lease_until IS NULL OR segment_lease_until <= @now)
+                AND (segment_due_at <= @now OR (segment_evaluated_at <= @changedAt AND segment_evaluated_at <= @settled))
+            """, "segment_due_at, id", "id AS JourneyId, segment_id AS SegmentId, version AS Version");
+        var now = database.Clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string JourneyId, string SegmentId, long Version)>(new CommandDefinition(_claimSegmentsSql, new
+        {
+            owner, limit = Math.Max(1, limit), now = now.ToUnixTimeMilliseconds(), until = (now + lease).ToUnixTimeMilliseconds(),
+            changedAt = changedAt?.ToUnixTimeMilliseconds() ?? long.MinValue, settled = (now - changeDelay).ToUnixTimeMilliseconds(),
+        }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new ClaimedSegmentTrigger(r.JourneyId, r.SegmentId, (int)r.Version))];
+    }
+
+    public async Task<SegmentTriggerOutcome> EvaluateSegmentTriggerAsync(string owner, SegmentTriggerEvaluation evaluation, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var claimed = evaluation.Trigger;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Locked for the transaction on PostgreSQL: a publish, a pause or a second evaluation waits for this one.
+        var journey = await connection.QueryFirstOrDefaultAsync<SegmentRow>(new CommandDefinition(
+            $"SELECT status AS Status, version AS Version, segment_id AS SegmentId FROM journeys WHERE id = @id AND segment_lease_owner = @owner {database.Dialect.ForUpdate}",
+            new { id = claimed.JourneyId, owner }, transaction, cancellationToken: cancellationToken));
+        if (journey is null)
+        {
+            // Another node took it after this one's lease ran out: that one evaluates.
+            return new SegmentTriggerOutcome(false, 0, 0, 0);
+        }
+        if (journey.Version != claimed.Version || journey.SegmentId != claimed.SegmentId)
+        {
+            // Published again meanwhile: evaluate again at once with the new version.
+            await Exec(connection, transaction, """
+                UPDATE journeys SET segment_lease_until = NULL, segment_lease_owner = NULL, segment_due_at = @now WHERE id = @id AND segment_lease_owner = @owner
+                """, new { id = claimed.JourneyId, owner, now }, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new SegmentTriggerOutcome(false, 0, 0, 0);
+        }
+        var evaluationId = Guid.NewGuid().ToString("N");
+        var parameters = new DynamicParameters(evaluation.Filter.Parameters);
+        parameters.AddDynamicParams(new
+        {
+            jst_journey = claimed.JourneyId, jst_version = claimed.Version, jst_now = now, jst_evaluation = evaluationId, jst_node = evaluation.Node,
+            jst_properties = $$"""{"segment_id":{{System.Text.Json.JsonSerializer.Serialize(claimed.SegmentId)}}}""",
+            jst_after = now - (long)TimeSpan.FromHours(evaluation.ReEntryHours ?? 0).TotalMilliseconds,
+        });
+        var joined = await Exec(connection, transaction, $"""
+            INSERT INTO journey_segment_members (journey_id, contact_id, since, evaluation)
+            SELECT @jst_journey, c.id, @jst_now, @jst_evaluation FROM contacts c WHERE ({evaluation.Filter.Where})
+            ON CONFLICT (journey_id, contact_id) DO NOTHING
+            """, parameters, cancellationToken);
+        var left = await Exec(connection, transaction, $"""
+            DELETE FROM journey_segment_members WHERE journey_id = @jst_journey
+                AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = journey_segment_members.contact_id AND ({evaluation.Filter.Where}))
+            """, parameters, cancellationToken);
+        var entered = 0;
+        if (joined > 0 && journey.Status == "active")
+        {
+            // The trigger's id is the membership (journey, contact, since): unique, so a second evaluation or a replay adds nothing;
+            // the entry key is the event path's, so the re-entry rule holds across both.
+            const string Trigger = "'segment:' || m.contact_id || ':' || CAST(m.since AS TEXT)";
+            const string Earlier = "SELECT 1 FROM journey_instances p WHERE p.journey_id = @jst_journey AND p.contact_id = m.contact_id";
+            var (key, rule) = evaluation.ReEntryMode switch
+            {
+                "once" => ("m.contact_id || ':1'", $"AND NOT EXISTS ({Earlier})"),
+                "afterHours" => (
+                    "m.contact_id || ':' || CAST((SELECT COUNT(*) FROM journey_instances p WHERE p.journey_id = @jst_journey AND p.contact_id = m.contact_id) + 1 AS TEXT)",
+                    $"AND NOT EXISTS ({Earlier} AND (p.status = 'active' OR p.entered_at > @jst_after))"),
+                _ => ($"'m:' || {Trigger}", ""),
+            };
+            entered = await Exec(connection, transaction, $"""
+                INSERT INTO journey_instances (journey_id, version, contact_id, node, waiting, status, wake_at, entry_key, trigger_message_id, trigger_name,
+                    trigger_properties, trigger_at, entered_at, updated_at)
+                SELECT @jst_journey, @jst_version, m.contact_id, @jst_node, 0, 'active', @jst_now, {key}, {Trigger}, 'segment_entered',
+                    @jst_properties, m.since, @jst_now, @jst_now
+                FROM journey_segment_members m WHERE m.journey_id = @jst_journey AND m.evaluation = @jst_evaluation {rule}
+                ON CONFLICT DO NOTHING
+                """, parameters, cancellationToken);
+        }
+        await Exec(connection, transaction, """
+            UPDATE journeys SET segment_due_at = @next, segment_evaluated_at = @now, segment_lease_until = NULL, segment_lease_owner = NULL
+            WHERE id = @id AND segment_lease_owner = @owner
+            """, new { id = claimed.JourneyId, owner, now, next = evaluation.NextDueAt.ToUnixTimeMilliseconds() }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new SegmentTriggerOutcome(true, joined, left, entered);
+    }
+
+    public async Task ReleaseSegmentTriggerAsync(string owner, string journeyId, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(cancellationToken);
+        await Exec(connection, null, """
+            UPDATE journeys SET segment_lease_until = NULL, segment_lease_owner = NULL, segment_due_at = @due WHERE id = @id AND segment_lease_owner = @owner
+            """, new { id = journeyId, owner, due = dueAt.ToUnixTimeMilliseconds() }, cancellationToken);
+    }
+
     public async Task<JourneyCounts> CountsAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -392,6 +518,13 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
         {
             Id = Id, Name = Name, Status = Status, Draft = Draft, Version = (int)Version, CreatedAt = Time(CreatedAt), UpdatedAt = Time(UpdatedAt),
         };
+    }
+
+    private sealed class SegmentRow
+    {
+        public string Status { get; set; } = "";
+        public long Version { get; set; }
+        public string? SegmentId { get; set; }
     }
 
     private sealed class EventRow

@@ -524,6 +524,25 @@ internal static class Migrations
             );
             ALTER TABLE messages ADD COLUMN content_purged_at BIGINT NULL;
             """),
+        // Journeys triggered by entering a segment (issue 13 §1): the journey row holds the trigger's segment and its evaluation
+        // lease (claimed like the other leased tables, one node at a time per journey); the members table is the membership
+        // seen at the last evaluation (baseline at publishing), so the next one enters exactly the contacts that are new to it.
+        // evaluation marks the evaluation that saw a member arrive.
+        (310, "journey segment triggers", d => """
+            ALTER TABLE journeys ADD COLUMN segment_id TEXT NULL;
+            ALTER TABLE journeys ADD COLUMN segment_due_at BIGINT NULL;
+            ALTER TABLE journeys ADD COLUMN segment_evaluated_at BIGINT NULL;
+            ALTER TABLE journeys ADD COLUMN segment_lease_until BIGINT NULL;
+            ALTER TABLE journeys ADD COLUMN segment_lease_owner TEXT NULL;
+            CREATE TABLE journey_segment_members (
+                journey_id TEXT NOT NULL,
+                contact_id TEXT NOT NULL,
+                since BIGINT NOT NULL,
+                evaluation TEXT NOT NULL,
+                PRIMARY KEY (journey_id, contact_id)
+            );
+            CREATE INDEX ix_journey_segment_members_evaluation ON journey_segment_members (journey_id, evaluation);
+            """),
     ];
 
     private const string SegmentsSql = """

@@ -22,7 +22,7 @@ internal static class JourneyEndpoints
     {
         var journeys = api.MapGroup("/journeys");
         journeys.MapPost("", CreateAsync).RequireScope(ApiAccess.Admin, "journey.create").WithSummary("Write a journey (a draft)");
-        journeys.MapPost("/validate", Validate).RequireScope(ApiAccess.Read).WithSummary("Check a journey definition without saving it");
+        journeys.MapPost("/validate", ValidateAsync).RequireScope(ApiAccess.Read).WithSummary("Check a journey definition without saving it");
         journeys.MapGet("", ListAsync).RequireScope(ApiAccess.Read).WithSummary("List journeys, newest first");
         journeys.MapGet("/{id}", GetAsync).RequireScope(ApiAccess.Read).WithSummary("A journey and its draft definition");
         journeys.MapPut("/{id}", UpdateAsync).RequireScope(ApiAccess.Admin, "journey.update").WithSummary("Change the draft (published versions never change)");
@@ -43,9 +43,9 @@ internal static class JourneyEndpoints
         return result.Errors is { } errors ? Problems.Invalid(errors) : TypedResults.Created($"/api/v1/journeys/{result.Journey!.Id}", result.Journey);
     }
 
-    private static Ok<JourneyValidation> Validate(JourneyDefinition definition, IJourneys journeys)
+    private static async Task<Ok<JourneyValidation>> ValidateAsync(JourneyDefinition definition, IJourneys journeys, CancellationToken ct)
     {
-        var errors = journeys.Validate(definition);
+        var errors = await journeys.ValidateAsync(definition, ct);
         return TypedResults.Ok(new JourneyValidation(errors.Count == 0, errors));
     }
 

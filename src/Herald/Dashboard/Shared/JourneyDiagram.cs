@@ -18,7 +18,10 @@ internal static class JourneyDiagram
     private const int RowGap = 70;
     private const int Margin = 20;
 
-    public static string Render(JourneyDefinition definition, JourneyReport? report)
+    /// <param name="definition">The journey.</param>
+    /// <param name="report">Its counts, if any.</param>
+    /// <param name="segmentNames">Segment names by id, for a segment trigger or branch (the id is shown for one not in it).</param>
+    public static string Render(JourneyDefinition definition, JourneyReport? report, IReadOnlyDictionary<string, string>? segmentNames = null)
     {
         var nodes = (definition.Nodes ?? []).Where(n => n?.Id is not null && n.Type is not null).ToList();
         var byId = nodes.GroupBy(n => n.Id!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -70,11 +73,11 @@ internal static class JourneyDiagram
         {
             var (x, y) = position[node.Id!];
             var active = report?.ActiveByNode.GetValueOrDefault(node.Id!) ?? 0;
-            var detail = Detail(node);
+            var detail = Detail(node, segmentNames);
             svg.Append(CultureInfo.InvariantCulture,
                 $"""<g class="journey-node journey-node-{E(node.Type!)}" data-node="{E(node.Id!)}"><rect x="{F(x)}" y="{F(y)}" width="{Width}" height="{Height}" rx="8"/>""");
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{F(x + 10)}" y="{F(y + 20)}" class="journey-node-title">{E(Trim(node.Id!, 22))}</text>""");
-            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{F(x + 10)}" y="{F(y + 38)}" class="journey-node-type">{E(Trim(detail, 30))}</text>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{F(x + 10)}" y="{F(y + 38)}" class="journey-node-type">{(detail.Length > 30 ? $"<title>{E(detail)}</title>" : "")}{E(Trim(detail, 30))}</text>""");
             if (active > 0)
             {
                 svg.Append(CultureInfo.InvariantCulture, $"""<text x="{F(x + Width - 10)}" y="{F(y + 20)}" text-anchor="end" class="journey-node-active">{active.ToString("N0", CultureInfo.InvariantCulture)} here</text>""");
@@ -124,12 +127,13 @@ internal static class JourneyDiagram
         return layer;
     }
 
-    private static string Detail(JourneyNode node) => node.Type switch
+    private static string Detail(JourneyNode node, IReadOnlyDictionary<string, string>? segmentNames) => node.Type switch
     {
+        JourneyNodeTypes.Trigger when node.Segment is { } segment => $"enters segment {segmentNames?.GetValueOrDefault(segment) ?? segment}",
         JourneyNodeTypes.Trigger => $"when {node.Event}",
         JourneyNodeTypes.WaitForEvent => $"wait {node.Timeout} for {node.Event}",
         JourneyNodeTypes.Delay => node.Duration is not null ? $"wait {node.Duration}" : node.UntilLocalTime is not null ? $"until {node.UntilLocalTime} local" : $"until {node.UntilAttribute}",
-        JourneyNodeTypes.Branch => node.RandomPercent is { } p ? $"branch: {p}% random" : node.Segment is not null ? $"branch: in {node.Segment}" : $"branch: {node.Attribute?.Name}",
+        JourneyNodeTypes.Branch => node.RandomPercent is { } p ? $"branch: {p}% random" : node.Segment is { } inSegment ? $"branch: in {segmentNames?.GetValueOrDefault(inSegment) ?? inSegment}" : $"branch: {node.Attribute?.Name}",
         JourneyNodeTypes.SendSms => "send SMS",
         JourneyNodeTypes.Webhook => "webhook",
         _ => "exit",
