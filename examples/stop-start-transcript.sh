@@ -24,9 +24,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$HERALD" simulate --urls "$SIM" --api-key kaleyra-api-key --sid HXIN0000000001 >"$WORK/simulate.log" 2>&1 &
+"$HERALD" simulate --urls "$SIM" --api-key kaleyra-api-key --sid HXIN0000000001 --delivery-rate 1 --dlr-delay 00:00:00.200 --seed 3 >"$WORK/simulate.log" 2>&1 &
 PIDS+=($!)
+# Three campaigns to one number in a minute: the default caps (1 mkt per 4 h, 3 per 24 h) would skip the third for
+# frequency-cap, so this run allows 10 per hour.
 HERALD_API_KEY="$KEY" Herald__Dispatch__PollInterval=00:00:00.100 Herald__Campaigns__PollInterval=00:00:00.100 \
+  Herald__Policy__FrequencyCaps__0__Count=10 Herald__Policy__FrequencyCaps__0__Window=01:00:00 \
   "$HERALD" serve --urls "$URL" --data-dir "$WORK/data" --allow-insecure-loopback >"$WORK/serve.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 150); do curl -sf "$URL/healthz" >/dev/null && curl -sf "$SIM/_sim/stats" >/dev/null && break; sleep 0.2; done
@@ -60,8 +63,8 @@ say "# herald serve + herald simulate; provider Kaleyra (inboundUrl $(shorten <<
 campaign() { # campaign NAME: create, launch, wait for it to complete; prints the report
   local id report
   say ""
-  say "POST /api/v1/campaigns {\"name\":\"$1\",\"allContacts\":true,\"type\":\"mkt\",\"body\":\"Winter sale: 20% off\",\"sender\":\"KLRHXA\"}"
-  id="$(api POST /api/v1/campaigns "$(jq -nc --arg n "$1" '{name:$n, allContacts:true, type:"mkt", body:"Winter sale: 20% off", sender:"KLRHXA"}')" | jq -r .id)"
+  say "POST /api/v1/campaigns {\"name\":\"$1\",\"allContacts\":true,\"type\":\"mkt\",\"body\":\"$1: 20% off\",\"sender\":\"KLRHXA\"}"
+  id="$(api POST /api/v1/campaigns "$(jq -nc --arg n "$1" '{name:$n, allContacts:true, type:"mkt", body:($n + ": 20% off"), sender:"KLRHXA"}')" | jq -r .id)"
   say "POST /api/v1/campaigns/$id/launch → $(api POST "/api/v1/campaigns/$id/launch" | jq -c '{status}')"
   report="$(wait_for "/api/v1/campaigns/$id/report" '.campaign.status == "completed"')"
   say "GET  /api/v1/campaigns/$id/report → $(jq -c '{status:.campaign.status, recipients, skippedByReason}' <<<"$report")"
@@ -93,10 +96,15 @@ suppression() {
   SUPPRESSION="$answer"
 }
 
+delivered() { # the last campaign's message to the person, once delivered
+  local sent
+  sent="$(wait_for "/api/v1/messages?to=%2B${PERSON#+}&campaign=$(jq -r .campaign.id <<<"$CAMPAIGN_REPORT")" '.items[0].status == "delivered"')"
+  say "GET  /api/v1/messages?to=%2B${PERSON#+}&campaign=$(jq -r .campaign.id <<<"$CAMPAIGN_REPORT") → $(jq -c '[.items[] | {id, status, body}]' <<<"$sent")"
+}
+
 campaign "Winter sale"
 expect '.recipients.queued == 1' "$CAMPAIGN_REPORT"
-SENT="$(wait_for "/api/v1/messages?to=%2B${PERSON#+}&campaign=$(jq -r .campaign.id <<<"$CAMPAIGN_REPORT")" '.items[0].status == "delivered"')"
-say "GET  /api/v1/messages?to=…&campaign=… → $(jq -c '[.items[] | {id, status, body}]' <<<"$SENT")"
+delivered
 
 inbound "STOP" "kal-in-1001"
 expect '.keyword == "stop"' "$INBOUND"
@@ -117,6 +125,7 @@ say "GET  /api/v1/contacts/$CONTACT_ID → $(api GET "/api/v1/contacts/$CONTACT_
 
 campaign "Summer sale"
 expect '.recipients.queued == 1' "$CAMPAIGN_REPORT"
+delivered
 
 say ""
 say "GET  /api/v1/inbound?from=%2B${PERSON#+} → $(api GET "/api/v1/inbound?from=%2B${PERSON#+}" | jq -c '[.items[] | {text, keyword, replyMessageId}]')"
