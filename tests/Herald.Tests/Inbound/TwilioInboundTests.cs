@@ -150,7 +150,7 @@ public sealed class TwilioInboundTests : IAsyncLifetime
     /// <summary>The Twilio face's accepted sends whose Body is <paramref name="body"/>.</summary>
     private List<string> TwilioSends(string body) =>
         [.. _simulator.Inspector.GetRequests().Where(r => r.Path.EndsWith("/Messages.json", StringComparison.Ordinal) && r.Response.Status == 201
-            && System.Web.HttpUtility.ParseQueryString(r.Body ?? "") is var form && form["Body"] == body && form["To"] == Person).Select(r => r.Body)];
+            && System.Web.HttpUtility.ParseQueryString(r.Body) is var form && form["Body"] == body && form["To"] == Person).Select(r => r.Body)];
 
     private async Task<JsonArray> InboundAsync(string query) => (await GetAsync("/api/v1/inbound?" + query))["items"]!.AsArray();
 
