@@ -48,6 +48,9 @@ public interface ILinkShortener
     /// <summary>Whether links are shortened at all (enabled, and the host has a base URL).</summary>
     bool Enabled { get; }
 
+    /// <summary>A code's short link as messages carry it: <c>{base}/l/{code}</c> (<c>/l/{code}</c> while the host has no base URL).</summary>
+    string ShortUrl(string code);
+
     /// <summary>Replaces the URLs of one message by new short links (nothing is stored yet: see <see cref="SaveAsync"/>).</summary>
     ShortenedMessage Shorten(string messageId, string phone, string? body, IReadOnlyDictionary<string, string> dynamicFields, string? longUrl,
         string? campaignId, string? journeyId);
@@ -64,11 +67,13 @@ internal sealed class LinkShortener(IShortLinkBase linkBase, ILinkStore store, I
     /// <summary>The field generic providers put in <c>$$LongURL</c> (CleverTap's name), matched without case.</summary>
     public const string LongUrlField = "LongURL";
 
-    private string? Base => options.Value.Enabled && (options.Value.BaseUrl ?? linkBase.BaseUrl) is { } url ? url.ToString().TrimEnd('/') : null;
+    private string? LinkBase => (options.Value.BaseUrl ?? linkBase.BaseUrl) is { } url ? url.ToString().TrimEnd('/') : null;
+
+    private string? Base => options.Value.Enabled ? LinkBase : null;
 
     public bool Enabled => Base is not null;
 
-    public string ShortUrl(string code) => $"{Base}/l/{code}";
+    public string ShortUrl(string code) => $"{LinkBase}/l/{code}";
 
     public ShortenedMessage Shorten(string messageId, string phone, string? body, IReadOnlyDictionary<string, string> dynamicFields, string? longUrl,
         string? campaignId, string? journeyId)

@@ -10,8 +10,9 @@ namespace Herald.Simulator.Kaleyra;
 /// <param name="From">The person's number, E.164 (sent without +, as Kaleyra writes numbers).</param>
 /// <param name="To">The number they wrote to.</param>
 /// <param name="Text">What they wrote.</param>
-/// <param name="Id">Kaleyra's id for the message; a new one when absent (send the same id again to replay it).</param>
-public sealed record SimulatedInbound(string? Url, string? From, string? To, string? Text, string? Id);
+/// <param name="Id">The provider's id for the message; a new one when absent (send the same id again to replay it).</param>
+/// <param name="Face">Which provider forwards it: <c>kaleyra</c> (the default) or <c>twilio</c> (Twilio's signed incoming-message form).</param>
+public sealed record SimulatedInbound(string? Url, string? From, string? To, string? Text, string? Id, string? Face = null);
 
 /// <summary>What Herald answered.</summary>
 /// <param name="Id">The id sent.</param>
@@ -21,7 +22,8 @@ public sealed record SimulatedInboundResult(string Id, int Status, string Body);
 
 /// <summary>
 /// <c>POST /_sim/inbound</c>: the Kaleyra face delivers an inbound SMS (a reply, a STOP) to Herald now, as a form post with
-/// <c>sender</c>, <c>receiver</c>, <c>message</c>, <c>id</c> and <c>created_at</c>, and answers with what Herald said.
+/// <c>sender</c>, <c>receiver</c>, <c>message</c>, <c>id</c> and <c>created_at</c>, and answers with what Herald said. With
+/// <c>"face": "twilio"</c> the Twilio face delivers it instead, as Twilio's signed incoming-message webhook (<see cref="Twilio.TwilioInbound"/>).
 /// </summary>
 internal static class KaleyraInbound
 {
@@ -40,10 +42,20 @@ internal static class KaleyraInbound
             request = null;
         }
         if (request is null || !Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")
-            || string.IsNullOrWhiteSpace(request.From) || request.Text is null)
+            || string.IsNullOrWhiteSpace(request.From) || request.Text is null || request.Face is not (null or "kaleyra" or "twilio"))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("Send JSON {\"url\": Herald's inbound URL, \"from\": \"+91...\", \"to\": \"...\", \"text\": \"STOP\", \"id\": optional}.", context.RequestAborted);
+            await context.Response.WriteAsync("Send JSON {\"url\": Herald's inbound URL, \"from\": \"+91...\", \"to\": \"...\", \"text\": \"STOP\", \"id\": optional, " +
+                "\"face\": \"kaleyra\" (default) or \"twilio\"}.", context.RequestAborted);
+            return;
+        }
+        var client = context.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(DlrDispatcher.HttpClientName);
+        if (request.Face == "twilio")
+        {
+            var sid = string.IsNullOrWhiteSpace(request.Id) ? "SM" + Guid.NewGuid().ToString("N") : request.Id;
+            using var twilio = Twilio.TwilioInbound.Request(context.RequestServices.GetRequiredService<SimulatorOptions>(), url, sid, request.From, request.To, request.Text);
+            using var answer = await client.SendAsync(twilio, context.RequestAborted);
+            await WriteResultAsync(context, new SimulatedInboundResult(sid, (int)answer.StatusCode, await answer.Content.ReadAsStringAsync(context.RequestAborted)));
             return;
         }
         var time = context.RequestServices.GetRequiredService<TimeProvider>();
@@ -56,10 +68,11 @@ internal static class KaleyraInbound
             ["id"] = id,
             ["created_at"] = time.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
         };
-        var client = context.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(DlrDispatcher.HttpClientName);
         using var content = new FormUrlEncodedContent(fields);
         using var response = await client.PostAsync(url, content, context.RequestAborted);
-        var result = new SimulatedInboundResult(id, (int)response.StatusCode, await response.Content.ReadAsStringAsync(context.RequestAborted));
-        await context.Response.WriteAsJsonAsync(result, SimulatorJsonContext.Default.SimulatedInboundResult, cancellationToken: context.RequestAborted);
+        await WriteResultAsync(context, new SimulatedInboundResult(id, (int)response.StatusCode, await response.Content.ReadAsStringAsync(context.RequestAborted)));
     }
+
+    private static Task WriteResultAsync(HttpContext context, SimulatedInboundResult result) =>
+        context.Response.WriteAsJsonAsync(result, SimulatorJsonContext.Default.SimulatedInboundResult, cancellationToken: context.RequestAborted);
 }

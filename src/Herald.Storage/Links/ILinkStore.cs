@@ -17,6 +17,8 @@ public interface ILinkStore
     Task RecordClicksAsync(IReadOnlyList<LinkClick> clicks, CancellationToken cancellationToken);
     /// <summary>A campaign's clicks.</summary>
     Task<LinkClickCounts> CampaignClicksAsync(string campaignId, CancellationToken cancellationToken);
+    /// <summary>A campaign's links (one per recipient and URL), by code; the cursor is the last item's code.</summary>
+    Task<Page<LinkRecord>> ForCampaignAsync(string campaignId, int limit, string? cursor, CancellationToken cancellationToken);
 }
 
 /// <summary>Inbound messages as received.</summary>
@@ -28,8 +30,11 @@ public interface IInboundStore
     Task UpdateOutcomeAsync(string id, string? replyMessageId, string? note, CancellationToken cancellationToken);
     /// <summary>An inbound message by its dedupe key, or null.</summary>
     Task<InboundRecord?> FindByDedupeKeyAsync(string dedupeKey, CancellationToken cancellationToken);
-    /// <summary>Inbound messages, newest first, optionally from one number; the cursor is the last item's opaque position.</summary>
-    Task<Page<InboundRecord>> ListAsync(string? from, int limit, string? cursor, CancellationToken cancellationToken);
+    /// <summary>
+    /// Inbound messages, newest first, optionally from one number and of one keyword (<c>stop</c>, <c>start</c>, <c>help</c>, or
+    /// <see cref="InboundRecord.PlainReply"/> for messages that are no keyword); the cursor is the last item's opaque position.
+    /// </summary>
+    Task<Page<InboundRecord>> ListAsync(string? from, string? keyword, int limit, string? cursor, CancellationToken cancellationToken);
     /// <summary>The id of the latest message Herald stored to <paramref name="phone"/>, or null.</summary>
     Task<string?> LastMessageToAsync(string phone, CancellationToken cancellationToken);
 }

@@ -39,6 +39,9 @@ public sealed record LinkClickCounts(long Clicks, long ClickedMessages);
 /// <summary>One inbound message (a reply, a STOP) as received from a provider, and what Herald did with it.</summary>
 public sealed record InboundRecord
 {
+    /// <summary>The keyword filter that picks the messages that are no keyword (plain replies).</summary>
+    public const string PlainReply = "reply";
+
     /// <summary>Herald's id, <c>in_...</c>.</summary>
     public required string Id { get; init; }
     /// <summary>The provider whose inbound URL received it.</summary>

@@ -101,6 +101,17 @@ internal sealed class SqlLinkStore(SqlDatabase database) : ILinkStore, IInboundS
         return new LinkClickCounts(clicks, messages);
     }
 
+    public async Task<Page<LinkRecord>> ForCampaignAsync(string campaignId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        limit = Math.Clamp(limit, 1, 500);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // ix_links_campaign_code: the campaign's links in code order, a page at a time.
+        var rows = (await connection.QueryAsync<LinkRow>(new CommandDefinition(
+            $"SELECT {LinkColumns} FROM links WHERE campaign_id = @campaignId AND (@cursor IS NULL OR code > @cursor) ORDER BY code LIMIT @limit",
+            new { campaignId, cursor, limit = limit + 1 }, cancellationToken: cancellationToken))).ToList();
+        return new Page<LinkRecord>([.. rows.Take(limit).Select(r => r.ToRecord())], rows.Count > limit ? rows[limit - 1].Code : null);
+    }
+
     private const string InboundColumns = """
         id AS Id, provider_id AS ProviderId, dedupe_key AS DedupeKey, from_number AS FromNumber, to_number AS ToNumber, text AS Text,
         keyword AS Keyword, message_id AS MessageId, contact_id AS ContactId, reply_message_id AS ReplyMessageId, note AS Note,
@@ -145,7 +156,7 @@ internal sealed class SqlLinkStore(SqlDatabase database) : ILinkStore, IInboundS
         return row?.ToRecord();
     }
 
-    public async Task<Page<InboundRecord>> ListAsync(string? from, int limit, string? cursor, CancellationToken cancellationToken)
+    public async Task<Page<InboundRecord>> ListAsync(string? from, string? keyword, int limit, string? cursor, CancellationToken cancellationToken)
     {
         limit = Math.Clamp(limit, 1, 500);
         long? afterAt = null;
@@ -155,10 +166,11 @@ internal sealed class SqlLinkStore(SqlDatabase database) : ILinkStore, IInboundS
             (afterAt, afterId) = (ms, id);
         }
         var sql = new StringBuilder($"SELECT {InboundColumns} FROM inbound_messages WHERE (@from IS NULL OR from_number = @from)");
+        sql.Append(keyword == InboundRecord.PlainReply ? " AND keyword IS NULL" : " AND (@keyword IS NULL OR keyword = @keyword)");
         sql.Append(" AND (@afterAt IS NULL OR received_at < @afterAt OR (received_at = @afterAt AND id < @afterId)) ORDER BY received_at DESC, id DESC LIMIT @limit");
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<InboundRow>(new CommandDefinition(sql.ToString(),
-            new { from, afterAt, afterId, limit = limit + 1 }, cancellationToken: cancellationToken))).ToList();
+            new { from, keyword, afterAt, afterId, limit = limit + 1 }, cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? $"{rows[limit - 1].ReceivedAt.ToString(CultureInfo.InvariantCulture)} {rows[limit - 1].Id}" : null;
         return new Page<InboundRecord>([.. rows.Take(limit).Select(r => r.ToRecord())], next);
     }

@@ -543,6 +543,11 @@ internal static class Migrations
             );
             CREATE INDEX ix_journey_segment_members_evaluation ON journey_segment_members (journey_id, evaluation);
             """),
+        // Short links by campaign (issue 13 §2: GET /api/v1/links?campaign=, herald links list --campaign): a campaign's links a
+        // page at a time in code order, without sorting all of a large campaign's links for each page.
+        (330, "links by campaign and code", d => """
+            CREATE INDEX ix_links_campaign_code ON links (campaign_id, code);
+            """),
     ];
 
     private const string SegmentsSql = """

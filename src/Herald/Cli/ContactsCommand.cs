@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald contacts import|list|show</c>.</summary>
+/// <summary><c>herald contacts import|list|show|opt-out</c>.</summary>
 internal static class ContactsCommand
 {
     public static Command Create()
@@ -16,6 +16,7 @@ internal static class ContactsCommand
         command.Add(Import(options));
         command.Add(List(options));
         command.Add(Show(options));
+        command.Add(OptOut(options));
         return command;
     }
 
@@ -105,18 +106,12 @@ internal static class ContactsCommand
         var q = new Option<string?>("--search", "-q") { Description = "Text in the phone, externalId or attributes." };
         var phone = new Option<string?>("--phone") { Description = "Only this number (E.164)." };
         var externalId = new Option<string?>("--external-id") { Description = "Only this externalId." };
-        var limit = new Option<int>("--limit", "-n") { Description = "How many, 1 to 500. Default: 50.", DefaultValueFactory = _ => 50 };
-        var cursor = new Option<string?>("--cursor") { Description = "Start after this cursor (the 'next' of a previous page)." };
-        var command = new Command("list", "List contacts, newest first.") { q, phone, externalId, limit, cursor };
+        var paging = new PageOptions();
+        var command = paging.AddTo(new Command("list", "List contacts, newest first.") { q, phone, externalId });
         command.SetClientAction(options, async (context, parse, ct) =>
         {
-            var size = parse.GetValue(limit);
-            if (size is < 1 or > 500)
-            {
-                throw new CliException(ExitCodes.Usage, "--limit must be between 1 and 500.");
-            }
-            var page = await context.Api.GetAsync("api/v1/contacts" + HeraldApiClient.Query(("q", parse.GetValue(q)), ("phone", parse.GetValue(phone)),
-                ("externalId", parse.GetValue(externalId)), ("limit", size.ToString(CultureInfo.InvariantCulture)), ("cursor", parse.GetValue(cursor))), ct);
+            var page = await context.Api.GetAsync("api/v1/contacts" + HeraldApiClient.Query([("q", parse.GetValue(q)), ("phone", parse.GetValue(phone)),
+                ("externalId", parse.GetValue(externalId)), .. paging.Query(parse)]), ct);
             if (context.Json)
             {
                 context.WriteJson(page);
@@ -138,10 +133,7 @@ internal static class ContactsCommand
                     Consent(contact?["consent"]?["promotional"]), Markup.Escape(attributes.Length > 60 ? attributes[..60] + "…" : attributes));
             }
             context.Out.Write(table);
-            if (Json.Str(page, "next") is { } next)
-            {
-                context.Out.MarkupLineInterpolated($"[grey]More: --cursor {next}[/]");
-            }
+            PageOptions.WriteNext(context, page);
             return ExitCodes.Ok;
         });
         return command;
@@ -160,17 +152,7 @@ internal static class ContactsCommand
         var command = new Command("show", "Show a contact: attributes, consent and event counts.") { id };
         command.SetClientAction(options, async (context, parse, ct) =>
         {
-            var key = parse.GetRequiredValue(id);
-            JsonNode? contact;
-            if (key.StartsWith('+'))
-            {
-                contact = Json.Items(await context.Api.GetAsync("api/v1/contacts" + HeraldApiClient.Query(("phone", key)), ct)).FirstOrDefault()
-                    ?? throw new CliException(ExitCodes.Api, $"No contact has the phone {key}.");
-            }
-            else
-            {
-                contact = await context.Api.GetAsync($"api/v1/contacts/{HeraldApiClient.Segment(key)}", ct);
-            }
+            var contact = await FindAsync(context, parse.GetRequiredValue(id), ct);
             var events = await context.Api.GetAsync($"api/v1/contacts/{HeraldApiClient.Segment(Json.Str(contact, "id")!)}/events?limit=20", ct);
             if (context.Json)
             {
@@ -203,6 +185,43 @@ internal static class ContactsCommand
                 }
                 context.Out.Write(table);
             }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>A contact by its id, or by its phone when <paramref name="key"/> starts with +.</summary>
+    private static async Task<JsonNode?> FindAsync(CliContext context, string key, CancellationToken ct)
+    {
+        key = key.Trim();
+        if (key.StartsWith('+'))
+        {
+            return Json.Items(await context.Api.GetAsync("api/v1/contacts" + HeraldApiClient.Query(("phone", key)), ct)).FirstOrDefault()
+                ?? throw new CliException(ExitCodes.Api, $"No contact has the phone {key}.");
+        }
+        return await context.Api.GetAsync($"api/v1/contacts/{HeraldApiClient.Segment(key)}", ct);
+    }
+
+    private static Command OptOut(ClientOptions options)
+    {
+        var id = new Argument<string>("contact") { Description = "The contact id (ct_…), or a phone number (E.164)." };
+        var command = new Command("opt-out",
+            "Opt a contact out of promotional messages, as an inbound STOP does but without a confirmation text: a suppression with reason opt-out, and promotional consent withdrawn.")
+        { id };
+        command.SetClientAction(options, async (context, parse, ct) =>
+        {
+            var contact = await FindAsync(context, parse.GetRequiredValue(id), ct);
+            var contactId = Json.Str(contact, "id") ?? throw new CliException(ExitCodes.Api, "Herald answered without a contact id.");
+            var entry = await context.Api.PostAsync($"api/v1/contacts/{HeraldApiClient.Segment(contactId)}/opt-out", null, ct);
+            if (context.Json)
+            {
+                context.WriteJson(entry);
+                return ExitCodes.Ok;
+            }
+            var categories = string.Join(", ", (entry?["categories"] as JsonArray ?? []).Select(c => c?.ToString()));
+            context.Out.MarkupLineInterpolated(
+                $"Opted out [bold]{Json.Str(entry, "phone") ?? Json.Str(contact, "phone")}[/] ({contactId}): suppressed for {categories} messages, reason {Json.Str(entry, "reason")}.");
+            context.Out.MarkupLine("[grey]An inbound START from the number lifts it (or DELETE /api/v1/suppressions/{phone}).[/]");
             return ExitCodes.Ok;
         });
         return command;

@@ -24,6 +24,8 @@ internal static class HeraldCli
         ContactsCommand.Create(),
         CampaignsCommand.Create(),
         JourneysCommand.Create(),
+        InboundCommand.Create(),
+        LinksCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; a usage error prints what is wrong and exits with <see cref="UsageExitCode"/>.</summary>

@@ -344,6 +344,7 @@ public static class HeraldServer
         api.MapCampaigns();
         api.MapJourneys();
         api.MapInboundList();
+        api.MapLinks();
         app.MapHeraldApiReference();
         app.MapHeraldDashboard();
     }

@@ -47,9 +47,14 @@ internal static class InboundEndpoints
 
     public static RouteGroupBuilder MapInboundList(this RouteGroupBuilder api)
     {
-        api.MapGet("/inbound", async Task<Results<Ok<ItemPage<InboundView>>, ValidationProblem>> (string? from, int? limit, string? cursor,
+        api.MapGet("/inbound", async Task<Results<Ok<ItemPage<InboundView>>, ValidationProblem>> (string? from, string? keyword, int? limit, string? cursor,
             IInboundStore inbound, CancellationToken ct) =>
         {
+            keyword = string.IsNullOrWhiteSpace(keyword) ? null : keyword.Trim().ToLowerInvariant();
+            if (keyword is not (null or "stop" or "start" or "help" or InboundRecord.PlainReply))
+            {
+                return Problems.BadRequest("keyword", $"keyword is one of stop, start, help, or {InboundRecord.PlainReply} (messages that are no keyword).");
+            }
             if (limit is < 1 or > 500)
             {
                 return Problems.BadRequest("limit", "limit must be between 1 and 500.");
@@ -59,9 +64,9 @@ internal static class InboundEndpoints
             {
                 return Problems.BadRequest("cursor", "cursor is not one this list gave: start again without it.");
             }
-            var page = await inbound.ListAsync(string.IsNullOrWhiteSpace(from) ? null : from.Trim(), limit ?? 50, after, ct);
+            var page = await inbound.ListAsync(string.IsNullOrWhiteSpace(from) ? null : from.Trim(), keyword, limit ?? 50, after, ct);
             return TypedResults.Ok(new ItemPage<InboundView>([.. page.Items.Select(r => InboundView.Of(r))], page.Next is null ? null : PageCursor.Encode("in", page.Next)));
-        }).RequireScope(ApiAccess.Read).WithTags("Inbound").WithSummary("Inbound messages, newest first (optionally from one number): the keyword read and the confirmation sent");
+        }).RequireScope(ApiAccess.Read).WithTags("Inbound").WithSummary("Inbound messages, newest first (optionally from one number, of one keyword: stop, start, help or reply): the keyword read and the confirmation sent");
         return api;
     }
 
