@@ -226,6 +226,34 @@ public sealed class BatchStreamingTests
     }
 
     [Fact]
+    public async Task Batch_WithKey_LargerThanAStoredChunk_IsStoredWholeAndReplaysTheSameAnswer()
+    {
+        var herald = await HeraldInstance.StartAsync(extra: new Dictionary<string, string?> { ["Herald:Dispatch:Enabled"] = "false" });
+        await using var h = herald;
+        await HeraldInstance.ReadObjectAsync(await herald.Api.PostAsJsonAsync("/api/v1/providers", new
+        {
+            nickname = "Stub", kind = "generic",
+            settings = new { endpoint = "http://127.0.0.1:9/", parameters = new[] { new { key = "to", value = "$$To" }, new { key = "body", value = "$$Body" } } },
+        }, TestContext.Current.CancellationToken), HttpStatusCode.Created);
+        var count = Herald.Api.Messages.SendMessageEndpoints.StoreChunk + 1;
+        var body = new { messages = Enumerable.Range(0, count).Select(i => new { to = $"+91981{i:D7}", body = $"order {i}" }).ToArray() };
+
+        async Task<(HttpStatusCode Status, string Text)> PostAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/messages/batch") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", "big-batch");
+            using var response = await herald.Api.SendAsync(request, TestContext.Current.CancellationToken);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+        var first = await PostAsync();
+        var again = await PostAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.Equal(count, JsonNode.Parse(first.Text)!["accepted"]!.AsArray().Count);
+        Assert.Equal((HttpStatusCode.Accepted, first.Text), again);
+    }
+
+    [Fact]
     public async Task Scan_HashesTheRequestAsSerialisedWhole_SoKeysStoredBeforeStillReplay()
     {
         var list = new List<Herald.Api.Messages.SendMessageRequest>

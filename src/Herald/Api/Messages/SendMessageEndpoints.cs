@@ -160,7 +160,7 @@ internal static class SendMessageEndpoints
         // Without a key, every StoreChunk accepted messages are checked, stored (one transaction each) and handed to the dispatcher
         // while the rest is read, so a request holds at most a chunk of messages. With a key the whole batch is one transaction
         // with its stored answer (a retry after a crash finds all of it or none of it), as before.
-        var chunk = idempotency is null ? StoreChunk : MaxBatch;
+        var chunk = idempotency is null ? StoreChunk : int.MaxValue; // with a key: never flushed before the end
         var lookups = new IntakeLookups();
         var answered = new List<BatchAcceptedItem>();
         var rejected = new List<object>();
