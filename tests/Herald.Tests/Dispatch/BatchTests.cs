@@ -190,3 +190,92 @@ public sealed class BatchTests
         Assert.Equal(1, await CountMessagesAsync(herald));
     }
 }
+
+/// <summary>The batch endpoint's streaming body: chunks stored one after another, and the Idempotency-Key hash as before.</summary>
+public sealed class BatchStreamingTests
+{
+    [Fact]
+    public async Task Batch_WithoutKey_LargerThanAStoredChunk_AnswersEveryIndexInOrder_AndStoresEveryMessage()
+    {
+        var herald = await HeraldInstance.StartAsync(extra: new Dictionary<string, string?> { ["Herald:Dispatch:Enabled"] = "false" });
+        await using var h = herald;
+        await HeraldInstance.ReadObjectAsync(await herald.Api.PostAsJsonAsync("/api/v1/providers", new
+        {
+            nickname = "Stub", kind = "generic",
+            settings = new { endpoint = "http://127.0.0.1:9/", parameters = new[] { new { key = "to", value = "$$To" }, new { key = "body", value = "$$Body" } } },
+        }, TestContext.Current.CancellationToken), HttpStatusCode.Created);
+        var count = Herald.Api.Messages.SendMessageEndpoints.StoreChunk * 2 + 500;
+        int[] broken = [0, Herald.Api.Messages.SendMessageEndpoints.StoreChunk, count - 1]; // first, first of the second chunk, last
+        var messages = Enumerable.Range(0, count)
+            .Select(i => (object?)(broken.Contains(i) ? new { to = "not a number", body = $"order {i}" } : new { to = $"+91981{i:D7}", body = $"order {i}" }))
+            .ToArray();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/messages/batch") { Content = JsonContent.Create(new { messages }) };
+        var answer = await HeraldInstance.ReadObjectAsync(await herald.Api.SendAsync(request, TestContext.Current.CancellationToken), HttpStatusCode.Accepted);
+
+        var accepted = answer["accepted"]!.AsArray();
+        Assert.Equal(Enumerable.Range(0, count).Where(i => !broken.Contains(i)), accepted.Select(a => a!["index"]!.GetValue<int>()));
+        Assert.Equal(broken, answer["rejected"]!.AsArray().Select(r => r!["index"]!.GetValue<int>()));
+        Assert.Equal(count - broken.Length, accepted.Select(a => a!["id"]!.GetValue<string>()).Distinct().Count());
+        foreach (var k in new[] { 0, Herald.Api.Messages.SendMessageEndpoints.StoreChunk - 1, accepted.Count - 1 })
+        {
+            var stored = JsonNode.Parse(await herald.Api.GetStringAsync($"/api/v1/messages/{accepted[k]!["id"]!.GetValue<string>()}", TestContext.Current.CancellationToken))!;
+            Assert.Equal($"order {accepted[k]!["index"]!.GetValue<int>()}", stored["body"]!.GetValue<string>());
+            Assert.Equal("queued", stored["status"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task Batch_WithKey_LargerThanAStoredChunk_IsStoredWholeAndReplaysTheSameAnswer()
+    {
+        var herald = await HeraldInstance.StartAsync(extra: new Dictionary<string, string?> { ["Herald:Dispatch:Enabled"] = "false" });
+        await using var h = herald;
+        await HeraldInstance.ReadObjectAsync(await herald.Api.PostAsJsonAsync("/api/v1/providers", new
+        {
+            nickname = "Stub", kind = "generic",
+            settings = new { endpoint = "http://127.0.0.1:9/", parameters = new[] { new { key = "to", value = "$$To" }, new { key = "body", value = "$$Body" } } },
+        }, TestContext.Current.CancellationToken), HttpStatusCode.Created);
+        var count = Herald.Api.Messages.SendMessageEndpoints.StoreChunk + 1;
+        var body = new { messages = Enumerable.Range(0, count).Select(i => new { to = $"+91981{i:D7}", body = $"order {i}" }).ToArray() };
+
+        async Task<(HttpStatusCode Status, string Text)> PostAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/messages/batch") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", "big-batch");
+            using var response = await herald.Api.SendAsync(request, TestContext.Current.CancellationToken);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+        var first = await PostAsync();
+        var again = await PostAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.Equal(count, JsonNode.Parse(first.Text)!["accepted"]!.AsArray().Count);
+        Assert.Equal((HttpStatusCode.Accepted, first.Text), again);
+    }
+
+    [Fact]
+    public async Task Scan_HashesTheRequestAsSerialisedWhole_SoKeysStoredBeforeStillReplay()
+    {
+        var list = new List<Herald.Api.Messages.SendMessageRequest>
+        {
+            new("+919812345671", "one \"quoted\" é", null, null, "mkt", "HERALD", "Stub", new Dictionary<string, string> { ["Name"] = "Asha" }, "PT10M", "c1"),
+            null!,
+            new("+919812345672", null, "1107", "{\"a\":1}", null, null, null, null, null, null, ShortenLinks: false),
+        };
+        var whole = new Herald.Api.Messages.SendBatchRequest(list);
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(whole, Herald.Core.HeraldJson.Options)));
+        // Unknown properties, another spelling of "messages" and whitespace do not change what was asked.
+        var text = "{ \"note\": {\"x\": [1, 2]}, \"Messages\": " + System.Text.Json.JsonSerializer.Serialize(list, Herald.Core.HeraldJson.Options).Replace(",", " ,\n") + " }";
+
+        using var reader = await Herald.Api.Messages.BatchBodyReader.BufferAsync(
+            System.IO.Pipelines.PipeReader.Create(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text))), Herald.Core.HeraldJson.Options, TestContext.Current.CancellationToken);
+        var scan = reader.Scan(10, hash: true);
+
+        Assert.Equal(3, scan.Count);
+        Assert.Equal(expected, scan.Hash);
+        var read = new List<Herald.Api.Messages.SendMessageRequest?>();
+        Assert.Equal(3, reader.Read(read, 100));
+        Assert.Equal(["+919812345671", null, "+919812345672"], read.Select(m => m?.To));
+    }
+}

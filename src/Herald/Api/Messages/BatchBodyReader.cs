@@ -1,39 +1,45 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Herald.Api.Messages;
 
-/// <summary>What <see cref="BatchBodyReader"/> read: the request, or that it holds more messages than the limit.</summary>
-internal readonly record struct BatchBody(SendBatchRequest? Request, bool TooMany);
+/// <summary>What <see cref="BatchBodyReader.Scan"/> found: how many messages (null when <c>messages</c> is missing or null), whether more than the limit, and the request's hash.</summary>
+internal readonly record struct BatchScan(int? Count, bool TooMany, string? Hash);
 
 /// <summary>
-/// Reads the body of <c>POST /api/v1/messages/batch</c> (<c>{"messages": [...]}</c>) from the request's pipe one message at
-/// a time and stops as soon as message <c>max + 1</c> starts, so a body of millions of tiny items never becomes millions of
-/// objects: at most <c>max</c> messages and one message's bytes are held. Items are deserialised exactly as model binding
-/// would (same options), so the request (and the Idempotency-Key hash over it) is the same.
+/// The body of <c>POST /api/v1/messages/batch</c> (<c>{"messages": [...]}</c>), held as bytes (in pooled 64 KiB pieces, never a
+/// large object) and read one message at a time, so a batch never becomes a list of all its messages. <see cref="Scan"/> reads it
+/// once as model binding would (malformed JSON or a wrongly typed field is a 400 naming the item) and stops as soon as message
+/// <c>max + 1</c> starts; <see cref="Read"/> then hands out the messages in chunks. Nothing is stored before the scan has passed,
+/// so a broken or oversized batch stores nothing, as before.
 /// </summary>
-internal sealed class BatchBodyReader
+internal sealed class BatchBodyReader : IDisposable
 {
     private const string MessagesProperty = "messages";
+    private const int PieceSize = 64 * 1024;
 
-    private readonly int _max;
+    private readonly List<byte[]> _pieces = [];
     private readonly JsonSerializerOptions _options;
+    private readonly JsonReaderOptions _readerOptions;
+    private ReadOnlySequence<byte> _body;
     private JsonReaderState _state;
+    private long _position;
     private Stage _stage;
-    private List<SendMessageRequest>? _messages; // a null item stays null (the endpoint rejects it by index), as model binding leaves it
-    private bool _tooMany;
+    private int _items;
+    private int _max = int.MaxValue;
+    private bool _single;
 
-    private BatchBodyReader(int max, JsonSerializerOptions options)
+    private BatchBodyReader(JsonSerializerOptions options)
     {
-        _max = max;
         _options = options;
-        _state = new JsonReaderState(new JsonReaderOptions
+        _readerOptions = new JsonReaderOptions
         {
             AllowTrailingCommas = options.AllowTrailingCommas,
             CommentHandling = options.ReadCommentHandling,
             MaxDepth = options.MaxDepth,
-        });
+        };
     }
 
     private enum Stage
@@ -48,78 +54,203 @@ internal sealed class BatchBodyReader
     }
 
     /// <summary>
-    /// Reads the body. Malformed JSON is a <see cref="BadHttpRequestException"/> (400, the <see cref="JsonException"/> inside),
-    /// as model binding reports it; a body over the endpoint's size limit is Kestrel's 413 as before.
+    /// Copies the whole body (at most the endpoint's size limit: Kestrel answers 413 beyond it) out of the request's pipe, which
+    /// cannot hold more than its own buffer unread.
     /// </summary>
-    public static async Task<BatchBody> ReadAsync(PipeReader body, int max, JsonSerializerOptions options, CancellationToken ct)
+    public static async Task<BatchBodyReader> BufferAsync(PipeReader body, JsonSerializerOptions options, CancellationToken ct)
     {
-        var reader = new BatchBodyReader(max, options);
-        while (true)
+        var reader = new BatchBodyReader(options);
+        try
         {
-            var read = await body.ReadAsync(ct);
-            var buffer = read.Buffer;
-            long consumed;
-            try
+            var length = 0L;
+            while (true)
             {
-                consumed = reader.Step(buffer, read.IsCompleted);
+                var read = await body.ReadAsync(ct);
+                foreach (var segment in read.Buffer)
+                {
+                    var source = segment.Span;
+                    while (!source.IsEmpty)
+                    {
+                        var offset = (int)(length % PieceSize);
+                        if (offset == 0)
+                        {
+                            reader._pieces.Add(ArrayPool<byte>.Shared.Rent(PieceSize));
+                        }
+                        var n = Math.Min(source.Length, PieceSize - offset);
+                        source[..n].CopyTo(reader._pieces[^1].AsSpan(offset));
+                        source = source[n..];
+                        length += n;
+                    }
+                }
+                body.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    break;
+                }
             }
-            catch (BadHttpRequestException)
-            {
-                // Release the read, or the server cannot drain the rest of the body and drops the connection with the 400 unsent.
-                body.AdvanceTo(buffer.Start, buffer.End);
-                throw;
-            }
-            body.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
-            if (reader._stage == Stage.Done)
-            {
-                return reader._tooMany ? new BatchBody(null, true) : new BatchBody(new SendBatchRequest(reader._messages), false);
-            }
-            if (read.IsCompleted)
-            {
-                throw Invalid(new JsonException("The body ended before the JSON object did."));
-            }
+            reader._body = Sequence(reader._pieces, length);
+            return reader;
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
         }
     }
 
-    /// <summary>Reads every whole token in <paramref name="buffer"/>; answers how many bytes were used (the rest is read again with more data).</summary>
-    private long Step(ReadOnlySequence<byte> buffer, bool final)
+    /// <summary>
+    /// Reads every message as model binding would and counts them, stopping at message <paramref name="max"/> + 1; with
+    /// <paramref name="hash"/>, the SHA-256 of the request as <see cref="JsonSerializer"/> writes it (the same bytes as serialising
+    /// the whole <see cref="SendBatchRequest"/>, so an Idempotency-Key stored before keeps matching). Malformed JSON is a
+    /// <see cref="BadHttpRequestException"/> (400, the <see cref="JsonException"/> inside). Then <see cref="Read"/> starts at the
+    /// first message (of the last <c>messages</c> array, as model binding keeps the last value of a repeated property).
+    /// </summary>
+    public BatchScan Scan(int max, bool hash)
     {
-        var reader = new Utf8JsonReader(buffer, final, _state);
-        long consumed = 0;
+        using var sha = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        int? count = null;
+        (JsonReaderState State, long Position)? messages = null;
+        _max = max;
+        while (Next(out var item) is var kind && kind != Kind.End)
+        {
+            switch (kind)
+            {
+                case Kind.TooMany:
+                    return new BatchScan(null, true, null);
+                case Kind.ArrayStart:
+                    messages = (_state, _position);
+                    count = 0;
+                    break;
+                case Kind.Null:
+                    messages = null;
+                    count = null;
+                    break;
+                case Kind.Item:
+                    count++;
+                    break;
+            }
+        }
+        string? digest = null;
+        if (sha is not null)
+        {
+            // Only the last messages value counts: hash it alone (a repeated property is rare enough to read twice).
+            sha.AppendData(count is null ? "{}"u8 : "{\"messages\":["u8);
+            if (messages is { } start)
+            {
+                Seek(start);
+                var first = true;
+                while (Next(out var item) == Kind.Item)
+                {
+                    sha.AppendData(first ? ""u8 : ","u8);
+                    sha.AppendData(item is null ? "null"u8 : JsonSerializer.SerializeToUtf8Bytes(item, _options));
+                    first = false;
+                }
+                sha.AppendData("]}"u8);
+            }
+            digest = Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
+        _max = int.MaxValue;
+        if (messages is { } at)
+        {
+            Seek(at);
+        }
+        else
+        {
+            _stage = Stage.Done;
+        }
+        return new BatchScan(count, false, digest);
+    }
+
+    /// <summary>Adds the next messages (at most <paramref name="count"/>; a null item stays null) to <paramref name="into"/>; answers how many.</summary>
+    public int Read(List<SendMessageRequest?> into, int count)
+    {
+        var added = 0;
+        while (added < count && Next(out var item) == Kind.Item)
+        {
+            into.Add(item);
+            added++;
+        }
+        return added;
+    }
+
+    public void Dispose()
+    {
+        foreach (var piece in _pieces)
+        {
+            ArrayPool<byte>.Shared.Return(piece);
+        }
+        _pieces.Clear();
+        _body = default;
+    }
+
+    /// <summary>Goes back to just after a messages array's <c>[</c>: reading stops at its <c>]</c>.</summary>
+    private void Seek((JsonReaderState State, long Position) at)
+    {
+        (_state, _position) = at;
+        _stage = Stage.Items;
+        _items = 0;
+        _single = true;
+    }
+
+    private enum Kind
+    {
+        End,
+        ArrayStart,
+        Null,
+        Item,
+        TooMany,
+    }
+
+    /// <summary>Reads up to the next thing the caller wants: a message (<paramref name="item"/>, null for a null item), the start of a messages array, a null messages value, or the end.</summary>
+    private Kind Next(out SendMessageRequest? item)
+    {
+        item = null;
+        if (_stage == Stage.Done)
+        {
+            return Kind.End;
+        }
+        var reader = new Utf8JsonReader(_body.Slice(_position), true, _position == 0 ? new JsonReaderState(_readerOptions) : _state);
         try
         {
-            while (_stage != Stage.Done)
+            while (true)
             {
                 if (!reader.Read())
                 {
-                    if (final && _stage == Stage.End)
-                    {
-                        _stage = Stage.Done;
-                    }
-                    else if (final && _stage == Stage.Start)
+                    if (_stage == Stage.Start)
                     {
                         throw Invalid(new JsonException("The body is empty: send {\"messages\": [...]}."));
                     }
-                    break;
+                    if (_stage != Stage.End)
+                    {
+                        throw Invalid(new JsonException("The body ended before the JSON object did."));
+                    }
+                    _stage = Stage.Done;
+                    return Kind.End;
                 }
-                if (!Token(ref reader, buffer))
-                {
-                    break; // a value not yet whole: read again from the last whole token
-                }
-                consumed = reader.BytesConsumed;
+                var kind = Token(ref reader, out item);
+                _position += reader.BytesConsumed;
                 _state = reader.CurrentState;
+                if (kind != Kind.End)
+                {
+                    return kind;
+                }
+                if (_stage == Stage.Done)
+                {
+                    return Kind.End;
+                }
+                reader = new Utf8JsonReader(_body.Slice(_position), true, _state);
             }
         }
         catch (JsonException ex)
         {
             throw Invalid(ex);
         }
-        return consumed;
     }
 
-    /// <summary>Handles the token just read; false when the value it starts is not whole in the buffer yet.</summary>
-    private bool Token(ref Utf8JsonReader reader, ReadOnlySequence<byte> buffer)
+    /// <summary>Handles the token just read; <see cref="Kind.End"/> when it yields nothing to the caller.</summary>
+    private Kind Token(ref Utf8JsonReader reader, out SendMessageRequest? item)
     {
+        item = null;
         switch (_stage)
         {
             case Stage.Start:
@@ -128,86 +259,99 @@ internal sealed class BatchBodyReader
                     throw new JsonException("The body must be a JSON object: {\"messages\": [...]}.");
                 }
                 _stage = Stage.Properties;
-                return true;
+                return Kind.End;
             case Stage.Properties:
                 if (reader.TokenType == JsonTokenType.EndObject)
                 {
                     _stage = Stage.End;
-                    return true;
+                    return Kind.End;
                 }
                 var isMessages = string.Equals(reader.GetString(), MessagesProperty,
                     _options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
                 _stage = isMessages ? Stage.MessagesValue : Stage.SkipValue;
-                return true;
+                return Kind.End;
             case Stage.SkipValue:
-                if (!reader.TrySkip())
-                {
-                    return false;
-                }
+                reader.Skip();
                 _stage = Stage.Properties;
-                return true;
+                return Kind.End;
             case Stage.MessagesValue:
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    _messages = null;
                     _stage = Stage.Properties;
-                    return true;
+                    return Kind.Null;
                 }
                 if (reader.TokenType != JsonTokenType.StartArray)
                 {
                     throw new JsonException("messages must be an array of messages.", "$.messages", null, null);
                 }
-                _messages = [];
+                _items = 0;
                 _stage = Stage.Items;
-                return true;
+                return Kind.ArrayStart;
             case Stage.Items:
-                return Item(ref reader, buffer);
+                if (reader.TokenType == JsonTokenType.EndArray)
+                {
+                    // After a seek only this array is read (the rest of the body was checked by the scan).
+                    _stage = _single ? Stage.Done : Stage.Properties;
+                    return Kind.End;
+                }
+                if (_items == _max)
+                {
+                    // Message max + 1 starts: refuse now, before reading any more of the body.
+                    _stage = Stage.Done;
+                    return Kind.TooMany;
+                }
+                _items++;
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    return Kind.Item;
+                }
+                try
+                {
+                    item = JsonSerializer.Deserialize<SendMessageRequest>(ref reader, _options);
+                }
+                catch (JsonException ex)
+                {
+                    var path = $"$.messages[{_items - 1}]{ex.Path?.TrimStart('$')}";
+                    throw new JsonException(ex.Message.Split(" Path:")[0], path, ex.LineNumber, ex.BytePositionInLine, ex);
+                }
+                return Kind.Item;
             default:
                 throw new JsonException("The body has more after its JSON object.");
         }
     }
 
-    private bool Item(ref Utf8JsonReader reader, ReadOnlySequence<byte> buffer)
+    private static ReadOnlySequence<byte> Sequence(List<byte[]> pieces, long length)
     {
-        var messages = _messages!;
-        if (reader.TokenType == JsonTokenType.EndArray)
+        if (length == 0)
         {
-            _stage = Stage.Properties;
-            return true;
+            return ReadOnlySequence<byte>.Empty;
         }
-        if (messages.Count == _max)
+        Piece? first = null;
+        Piece? last = null;
+        var left = length;
+        foreach (var array in pieces)
         {
-            // Message max + 1 starts: refuse now, before reading (or holding) any more of the body.
-            _tooMany = true;
-            _stage = Stage.Done;
-            return true;
+            var memory = array.AsMemory(0, (int)Math.Min(left, PieceSize));
+            left -= memory.Length;
+            last = last is null ? first = new Piece(memory, 0) : last.Append(memory);
         }
-        if (reader.TokenType == JsonTokenType.Null)
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private sealed class Piece : ReadOnlySequenceSegment<byte>
+    {
+        public Piece(ReadOnlyMemory<byte> memory, long runningIndex)
         {
-            messages.Add(null!);
-            return true;
+            Memory = memory;
+            RunningIndex = runningIndex;
         }
-        var start = reader.TokenStartIndex;
-        if (!reader.TrySkip())
+
+        public Piece Append(ReadOnlyMemory<byte> memory)
         {
-            return false;
+            var next = new Piece(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
         }
-        var item = new Utf8JsonReader(buffer.Slice(start, reader.BytesConsumed - start), new JsonReaderOptions
-        {
-            AllowTrailingCommas = _options.AllowTrailingCommas,
-            CommentHandling = _options.ReadCommentHandling,
-            MaxDepth = _options.MaxDepth,
-        });
-        try
-        {
-            messages.Add(JsonSerializer.Deserialize<SendMessageRequest>(ref item, _options)!);
-        }
-        catch (JsonException ex)
-        {
-            var path = $"$.messages[{messages.Count}]{ex.Path?.TrimStart('$')}";
-            throw new JsonException(ex.Message.Split(" Path:")[0], path, ex.LineNumber, ex.BytePositionInLine, ex);
-        }
-        return true;
     }
 
     private static BadHttpRequestException Invalid(JsonException json) =>

@@ -1,6 +1,4 @@
 using Herald.Core;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Herald.Storage;
 
 namespace Herald.Api.Messages;
@@ -25,23 +23,22 @@ internal sealed class BatchIdempotency
 
     public string Hash { get; }
 
-    /// <summary>The key and request hash of a request, null without a key, or a 400 for a key that is too long.</summary>
-    public static (BatchIdempotency? Idempotency, IResult? Error) From(HttpRequest request, SendBatchRequest body)
+    /// <summary>The request's Idempotency-Key: null without one, or a 400 for a key that is too long.</summary>
+    public static (string? Key, IResult? Error) KeyOf(HttpRequest request)
     {
         var key = request.Headers["Idempotency-Key"].ToString();
         if (key.Length == 0)
         {
             return (null, null);
         }
-        if (key.Length > 255)
-        {
-            return (null, Problems.BadRequest("Idempotency-Key", "Idempotency-Key is at most 255 characters."));
-        }
-        // "batch:" keeps a batch's hash apart from a single message's, so one key cannot replay across the two endpoints.
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, HeraldJson.Options);
-        var hash = "batch:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return (new BatchIdempotency(key, hash), null);
+        return key.Length > 255 ? (null, Problems.BadRequest("Idempotency-Key", "Idempotency-Key is at most 255 characters.")) : (key, null);
     }
+
+    /// <summary>
+    /// The key with the request's hash (<see cref="BatchBodyReader.Scan"/>: SHA-256 of the request as serialised). "batch:" keeps a
+    /// batch's hash apart from a single message's, so one key cannot replay across the two endpoints.
+    /// </summary>
+    public static BatchIdempotency For(string key, string requestHash) => new(key, "batch:" + requestHash);
 
     /// <summary>The stored answer for this key, a 409 when the key was used for another request, or null when it is new.</summary>
     public async Task<IResult?> ReplayAsync(Herald.Dispatch.Intake.IMessageIntake queue, TimeProvider time, HttpResponse response, CancellationToken ct)

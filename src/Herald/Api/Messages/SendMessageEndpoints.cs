@@ -135,82 +135,129 @@ internal static class SendMessageEndpoints
             return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
                 detail: "Send the batch as JSON: Content-Type: application/json.");
         }
-        // Read item by item and stop at message MaxBatch + 1: a body of millions of tiny items is refused before it is held.
-        var body = await BatchBodyReader.ReadAsync(context.Request.BodyReader, MaxBatch, HeraldJson.Options, ct);
-        if (body.TooMany)
-        {
-            return Problems.BadRequest("messages", $"A batch holds at most {MaxBatch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} messages; this one has more. Split it.");
-        }
-        var request = body.Request!;
-        var (idempotency, keyError) = BatchIdempotency.From(context.Request, request);
+        var (key, keyError) = BatchIdempotency.KeyOf(context.Request);
         if (keyError is not null)
         {
             return keyError;
         }
+        // The body is held as bytes and read message by message: the batch never becomes a list of all its messages.
+        using var body = await BatchBodyReader.BufferAsync(context.Request.BodyReader, HeraldJson.Options, ct);
+        // A first pass checks every item's JSON and stops at message MaxBatch + 1, so nothing is stored for a refused body.
+        var scan = body.Scan(MaxBatch, hash: key is not null);
+        if (scan.TooMany)
+        {
+            return Problems.BadRequest("messages", $"A batch holds at most {MaxBatch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} messages; this one has more. Split it.");
+        }
+        var idempotency = key is null ? null : BatchIdempotency.For(key, scan.Hash!);
         if (idempotency is not null && await idempotency.ReplayAsync(intake, time, context.Response, ct) is { } replay)
         {
             return replay;
         }
-        if (request.Messages is not { Count: > 0 } items)
+        if (scan.Count is not > 0)
         {
             return Problems.BadRequest("messages", "messages must be a non-empty array of messages like the body of POST /api/v1/messages.");
         }
+        // Without a key, every StoreChunk accepted messages are checked, stored (one transaction each) and handed to the dispatcher
+        // while the rest is read, so a request holds at most a chunk of messages. With a key the whole batch is one transaction
+        // with its stored answer (a retry after a crash finds all of it or none of it), as before.
+        var chunk = idempotency is null ? StoreChunk : int.MaxValue; // with a key: never flushed before the end
         var lookups = new IntakeLookups();
-        var accepted = new List<(int Index, PreparedMessage Item)>();
+        var answered = new List<BatchAcceptedItem>();
         var rejected = new List<object>();
-        for (var i = 0; i < items.Count; i++)
+        var pending = new List<(int Index, PreparedMessage Item)>(Math.Min(chunk, scan.Count.Value));
+        var items = new List<SendMessageRequest?>(Math.Min(ReadChunk, scan.Count.Value));
+        var index = 0;
+        while (body.Read(items, ReadChunk) > 0)
         {
-            if (items[i] is null) // a null in the batch's array
+            foreach (var item in items)
             {
-                rejected.Add(new { index = i, errors = new Dictionary<string, string[]> { ["message"] = ["The message is null: give an object like the body of POST /api/v1/messages."] } });
-                continue;
+                var i = index++;
+                if (item is null) // a null in the batch's array
+                {
+                    rejected.Add(new { index = i, errors = new Dictionary<string, string[]> { ["message"] = ["The message is null: give an object like the body of POST /api/v1/messages."] } });
+                    continue;
+                }
+                var prepared = await intake.PrepareAsync(Submission(item, context), IntakeMode.Queue, lookups, ct);
+                if (prepared.Errors is { } errors)
+                {
+                    rejected.Add(new { index = i, errors });
+                    continue;
+                }
+                pending.Add((i, prepared.Prepared!));
+                if (pending.Count == chunk)
+                {
+                    await StoreAsync(intake, pending, answered, ct);
+                }
             }
-            var prepared = await intake.PrepareAsync(Submission(items[i], context), IntakeMode.Queue, lookups, ct);
-            if (prepared.Errors is { } errors)
-            {
-                rejected.Add(new { index = i, errors });
-            }
-            else
-            {
-                accepted.Add((i, prepared.Prepared!));
-            }
+            items.Clear();
         }
-        if (accepted.Count == 0)
+        if (answered.Count == 0 && pending.Count == 0)
         {
             // Nothing queued: a problem (like every other 400 of the API) that still lists each message's errors by index.
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No message of the batch was accepted",
                 detail: "Every message was rejected: see rejected[].errors by index, fix them and send the batch again.",
                 extensions: new Dictionary<string, object?> { ["accepted"] = Array.Empty<object>(), ["rejected"] = rejected });
         }
-        // The send-path policy decides the whole batch in order (earlier messages count against later ones' caps).
-        var decided = await intake.CheckPolicyAsync(accepted.Select(a => a.Item).ToList(), ct);
-        accepted = accepted.Select((a, k) => (Index: a.Index, Item: decided[k])).ToList();
         var status = StatusCodes.Status202Accepted;
-        var answer = JsonSerializer.Serialize(new
+        if (idempotency is null)
         {
-            accepted = accepted.Select(a => new BatchAcceptedItem(a.Index, a.Item.Message.Id, a.Item.Message.Status.ToWire(), a.Item.Dispatch.Segments,
-                a.Item.SkipReason ?? (a.Item.Decision as PolicyDecision.Defer)?.Reason, a.Item.DeferredUntil)),
-            rejected,
-        }, HeraldJson.Options);
-        if (accepted.Count > 0)
+            await StoreAsync(intake, pending, answered, ct);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await JsonSerializer.SerializeAsync(context.Response.Body, new { accepted = answered, rejected }, HeraldJson.Options, ct);
+            return Results.Empty;
+        }
+        // The send-path policy decides the whole batch in order (earlier messages count against later ones' caps).
+        var decided = await intake.CheckPolicyAsync(pending.ConvertAll(a => a.Item), ct);
+        for (var k = 0; k < pending.Count; k++)
         {
-            var record = idempotency?.Record(answer, status, accepted[0].Item.Message.Id, time.GetUtcNow());
-            try
+            answered.Add(Answered(pending[k].Index, decided[k]));
+        }
+        var answer = JsonSerializer.Serialize(new { accepted = answered, rejected }, HeraldJson.Options);
+        var record = idempotency.Record(answer, status, decided[0].Message.Id, time.GetUtcNow());
+        try
+        {
+            await intake.SubmitAsync(decided, record, ct);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Another request with the same key won the race: answer as it did.
+            if (await idempotency.ReplayAsync(intake, time, context.Response, ct) is { } raced)
             {
-                await intake.SubmitAsync(accepted.Select(a => a.Item).ToList(), record, ct);
+                return raced;
             }
-            catch (System.Data.Common.DbException) when (idempotency is not null)
-            {
-                // Another request with the same key won the race: answer as it did.
-                if (await idempotency.ReplayAsync(intake, time, context.Response, ct) is { } raced)
-                {
-                    return raced;
-                }
-                throw;
-            }
+            throw;
         }
         return Results.Content(answer, "application/json", Encoding.UTF8, status);
     }
+
+    /// <summary>Messages of a batch checked and stored per transaction when the batch has no Idempotency-Key.</summary>
+    internal const int StoreChunk = 1_000;
+
+    /// <summary>Messages of a batch deserialised at a time.</summary>
+    private const int ReadChunk = 250;
+
+    /// <summary>
+    /// Checks a chunk of a batch against the send-path policy (in order: the chunks before it are stored, so they count against
+    /// its caps as earlier messages of one list would), stores it in one transaction, wakes the dispatcher, and keeps only the answer.
+    /// </summary>
+    private static async Task StoreAsync(IMessageIntake intake, List<(int Index, PreparedMessage Item)> pending, List<BatchAcceptedItem> answered, CancellationToken ct)
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+        var decided = await intake.CheckPolicyAsync(pending.ConvertAll(a => a.Item), ct);
+        await intake.SubmitAsync(decided, null, ct);
+        for (var k = 0; k < pending.Count; k++)
+        {
+            answered.Add(Answered(pending[k].Index, decided[k]));
+        }
+        pending.Clear();
+    }
+
+    private static BatchAcceptedItem Answered(int index, PreparedMessage item) =>
+        new(index, item.Message.Id, item.Message.Status.ToWire(), item.Dispatch.Segments, item.SkipReason ?? (item.Decision as PolicyDecision.Defer)?.Reason, item.DeferredUntil);
 
     /// <summary>Whether a request is for the batch endpoint (it has its own body limit).</summary>
     public static bool IsBatch(HttpRequest request) => request.Path.Equals(BatchPath, StringComparison.OrdinalIgnoreCase);
