@@ -128,6 +128,8 @@ internal sealed class Stack : IAsyncDisposable
             // A killed server's claims come back after the lease: keep it short so a chaos run does not wait 2 min per kill.
             env.Add(new("Herald__Dispatch__Lease", "00:00:10"));
             env.Add(new("Herald__Dispatch__LeaseSweepInterval", "00:00:02"));
+            // Sends left in doubt by a kill wait for the simulator's retried reports (31 s at most) rather than the default 60 s.
+            env.Add(new("Herald__Dispatch__InDoubtHold", "00:00:35"));
         }
         env.AddRange(options.ServerEnv);
         var client = new HeraldClient(new Uri($"http://127.0.0.1:{serverPort}"), apiKey);

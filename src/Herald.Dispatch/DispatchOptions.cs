@@ -41,6 +41,14 @@ public sealed class DispatchOptions
     /// <summary>How long a claim holds a message; after it, another worker may resend it. Default 2 min.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a message whose lease expired (its worker died between the send and recording the answer) waits for a delivery
+    /// report before it is resent. The send may have reached the provider: a report naming it in this time (the provider
+    /// retries callbacks that failed while Herald was down) settles it and it is never resent. Counted from when the expiry is
+    /// found (after a crash: the restart). Longer than the provider's callback retries. 0 resends at once. Default 60 s.
+    /// </summary>
+    public TimeSpan InDoubtHold { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How often an idle dispatcher looks for due messages (new messages wake it at once). Default 500 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
@@ -107,6 +115,10 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         if (o.Lease < TimeSpan.FromSeconds(5))
         {
             failures.Add("Herald:Dispatch:Lease must be at least 5 seconds (longer than the slowest provider call).");
+        }
+        if (o.InDoubtHold < TimeSpan.Zero || o.InDoubtHold > TimeSpan.FromHours(24))
+        {
+            failures.Add("Herald:Dispatch:InDoubtHold must be between 00:00:00 (resend at once) and 1.00:00:00; give it longer than your provider's delivery-report retries (e.g. 00:01:00).");
         }
         if (o.PollInterval <= TimeSpan.Zero || o.LeaseSweepInterval <= TimeSpan.Zero)
         {

@@ -212,6 +212,7 @@ internal sealed partial class Dispatcher(
     {
         var completions = new DispatchCompletion?[claimed.Count];
         await CheckPolicyAsync(claimed, completions, stoppingToken);
+        await SkipSettledResendsAsync(claimed, completions, stoppingToken);
         var groups = Enumerable.Range(0, claimed.Count).Where(i => completions[i] is null).GroupBy(i => claimed[i].Message.ProviderId ?? "").ToList();
         try
         {
@@ -233,6 +234,31 @@ internal sealed partial class Dispatcher(
             if (completions[i]!.RetryAt is null && completions[i]!.Change.Proposed is { } state)
             {
                 metrics.Final(claimed[i].Message.ProviderNickname, state);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A resend after a crash (its hold in doubt ended without a report) is looked at once more just before it goes: a report
+    /// that arrived after the claim proves the first send reached the provider, and it is not sent again. One read, only for
+    /// claims that hold resends; a first send never pays it.
+    /// </summary>
+    private async Task SkipSettledResendsAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchCompletion?[] completions, CancellationToken cancellationToken)
+    {
+        var resends = claimed.Where((c, i) => c.ResentAfterCrash && completions[i] is null).Select(c => c.Message.Id).ToList();
+        if (resends.Count == 0)
+        {
+            return;
+        }
+        var settled = (await queue.SettledAsync(resends, cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            if (completions[i] is null && settled.Contains(claimed[i].Message.Id))
+            {
+                completions[i] = new DispatchCompletion(claimed[i].Message.Id, new StateChange
+                {
+                    Source = "dispatch", Event = "not-resent", Note = "a report settled it while it was claimed for its resend: the earlier send reached the provider",
+                });
             }
         }
     }
@@ -478,7 +504,7 @@ internal sealed partial class Dispatcher(
         // Once per cluster: the leader returns every node's expired leases (each node still claims for itself).
         await leadership.RunIfLeaderAsync(async ct =>
         {
-            var recovered = await queue.RecoverExpiredLeasesAsync(ct);
+            var recovered = await queue.RecoverExpiredLeasesAsync(settings.InDoubtHold, ct);
             if (recovered > 0)
             {
                 LogRecovered(logger, recovered);
@@ -522,6 +548,6 @@ internal sealed partial class Dispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "The dispatcher loop failed; retrying")]
     private static partial void LogLoopError(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} messages whose lease expired to the queue; they will be resent with the same id")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} messages whose lease expired to the queue; held in doubt for delivery reports, then resent with the same id")]
     private static partial void LogRecovered(ILogger logger, int count);
 }

@@ -48,7 +48,7 @@ internal sealed partial class LeaseSweeper(
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
-        var recovered = await queue.RecoverExpiredLeasesAsync(cancellationToken);
+        var recovered = await queue.RecoverExpiredLeasesAsync(options.Value.InDoubtHold, cancellationToken);
         if (recovered > 0)
         {
             LogRecovered(logger, recovered, leadership.NodeId);
@@ -56,7 +56,7 @@ internal sealed partial class LeaseSweeper(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} messages whose lease expired to the queue (sweep by leader {NodeId}); they will be resent with the same id")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Returned {Count} messages whose lease expired to the queue (sweep by leader {NodeId}); held in doubt for delivery reports, then resent with the same id")]
     private static partial void LogRecovered(ILogger logger, int count, string nodeId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The lease-expiry sweep failed; retrying")]

@@ -53,9 +53,9 @@ public sealed class TimedDispatchTests
     }
 
     [Fact]
-    public async Task WorkerCrashesHoldingAMessage_ItsLeaseExpires_AndTheMessageIsResentWithTheSameId()
+    public async Task WorkerCrashesHoldingAMessage_NoReportDuringTheInDoubtHold_TheMessageIsResentWithTheSameIdWhenTheHoldEnds()
     {
-        await using var harness = await DispatchHarness.CreateAsync(Accept, settings: [("Lease", "00:02:00")]);
+        await using var harness = await DispatchHarness.CreateAsync(Accept, settings: [("Lease", "00:02:00"), ("InDoubtHold", "00:01:00")]);
         var id = (await harness.EnqueueAsync(MessageTypes.Transactional, validity: TimeSpan.FromHours(1)))[0];
         // Another node claims it and dies before recording an answer.
         var held = Assert.Single(await harness.Queue.ClaimAsync(10, "crashed-node", TimeSpan.FromMinutes(2), Ct));
@@ -63,16 +63,90 @@ public sealed class TimedDispatchTests
         await harness.StartAsync();
 
         harness.Time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromMilliseconds(1));
+        await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "lease-expired"), "the lease to expire");
+        // Held in doubt: a report may still say the crashed node's send reached the provider.
+        harness.Time.Advance(TimeSpan.FromSeconds(59));
+        await Task.Delay(300, Ct);
+        Assert.Empty(harness.Sender.Calls);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
 
         var timeline = await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "accepted"), "the resend to be accepted");
         Assert.Equal(["queued", "dispatching", "lease-expired", "dispatching", "accepted"], timeline.Select(e => e.Event));
-        Assert.Equal([0, 0, 120.001, 120.001, 120.001], timeline.Select(e => (e.At - T0).TotalSeconds));
+        Assert.Equal([0, 0, 120.001, 180.001, 180.001], timeline.Select(e => (e.At - T0).TotalSeconds));
+        Assert.Contains($"holding for reports until {T0.AddSeconds(180.001):O}", timeline[2].Note, StringComparison.Ordinal);
         Assert.Contains("resent-after-crash", timeline[3].Note, StringComparison.Ordinal);
+        Assert.Contains($"no report named it by {T0.AddSeconds(180.001):O}", timeline[3].Note, StringComparison.Ordinal);
         Assert.Contains("attempt 2", timeline[3].Note, StringComparison.Ordinal);
         var call = Assert.Single(harness.Sender.Calls);
-        Assert.Equal(id, call.MessageId);
+        Assert.Equal((id, T0.AddSeconds(180.001)), (call.MessageId, call.At));
         var message = (await harness.Messages.GetAsync(id, Ct))!;
         Assert.Equal((DeliveryState.Accepted, 2, $"p-{id}"), (message.Status, message.Attempts, message.ProviderMessageId));
+    }
+
+    private static StateChange Delivered => new() { Proposed = DeliveryState.Delivered, Source = "dlr", Event = "delivered", Note = "Delivered to handset" };
+
+    [Fact]
+    public async Task WorkerCrashesHoldingAMessage_ReportArrivesDuringTheInDoubtHold_ItIsSettledAndNeverResent()
+    {
+        await using var harness = await DispatchHarness.CreateAsync(Accept, settings: [("Lease", "00:02:00"), ("InDoubtHold", "00:01:00")]);
+        var id = (await harness.EnqueueAsync(MessageTypes.Transactional, validity: TimeSpan.FromHours(1)))[0];
+        Assert.Single(await harness.Queue.ClaimAsync(10, "crashed-node", TimeSpan.FromMinutes(2), Ct));
+        await harness.StartAsync();
+        harness.Time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromMilliseconds(1));
+        await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "lease-expired"), "the lease to expire");
+
+        // The provider retries the report it could not deliver while the node was down.
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        await harness.Messages.TransitionAsync(id, Delivered, Ct);
+        harness.Time.Advance(TimeSpan.FromMinutes(5));
+        await Task.Delay(500, Ct);
+
+        Assert.Empty(harness.Sender.Calls);
+        var timeline = await harness.Messages.GetEventsAsync(id, Ct);
+        Assert.Equal(["queued", "dispatching", "lease-expired", "delivered"], timeline.Select(e => e.Event));
+        Assert.Contains("settled by a report while in doubt after a crash", timeline[3].Note, StringComparison.Ordinal);
+        Assert.Equal(DeliveryState.Delivered, (await harness.Messages.GetAsync(id, Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task InDoubtMessage_ReportArrivesJustAfterTheResendIsClaimed_ItIsNotSent()
+    {
+        var policy = new ReportingPolicy();
+        await using var harness = await DispatchHarness.CreateAsync(Accept, policy: policy, settings: [("Lease", "00:02:00"), ("InDoubtHold", "00:01:00")]);
+        var id = (await harness.EnqueueAsync(MessageTypes.Transactional, validity: TimeSpan.FromHours(1)))[0];
+        Assert.Single(await harness.Queue.ClaimAsync(10, "crashed-node", TimeSpan.FromMinutes(2), Ct));
+        // The report commits between the resend's claim and its send (the dispatcher checks the policy in between).
+        policy.AfterClaim = () => harness.Messages.TransitionAsync(id, Delivered, Ct);
+        await harness.StartAsync();
+
+        harness.Time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromMilliseconds(1));
+        await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "lease-expired"), "the lease to expire");
+        harness.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var timeline = await harness.TimelineWhenAsync(id, e => e.Any(x => x.Event == "not-resent"), "the resend to be dropped");
+        Assert.Empty(harness.Sender.Calls);
+        // The claim and the report happened at the same instant: the timeline shows the report, then the attempt it ended.
+        Assert.Equal(["queued", "dispatching", "lease-expired", "delivered", "dispatching", "not-resent"], timeline.Select(e => e.Event));
+        Assert.Contains("a report settled it while it was claimed for its resend", timeline[^1].Note, StringComparison.Ordinal);
+        Assert.Equal(DeliveryState.Delivered, (await harness.Messages.GetAsync(id, Ct))!.Status);
+    }
+
+    /// <summary>Allows every message; the first time it sees a resend after a crash, runs <see cref="AfterClaim"/> (a report arriving).</summary>
+    private sealed class ReportingPolicy : Herald.Dispatch.Intake.ISendPolicy
+    {
+        public Func<Task<TransitionResult>>? AfterClaim { get; set; }
+
+        public async Task<IReadOnlyList<Herald.Dispatch.Intake.PolicyDecision>> CheckAsync(IReadOnlyList<Herald.Dispatch.Intake.PolicyCheck> messages,
+            Herald.Dispatch.Intake.PolicyStage stage, CancellationToken cancellationToken)
+        {
+            if (messages.Any(m => m.Message.Attempts > 1) && Interlocked.Exchange(ref _ran, 1) == 0 && AfterClaim is { } report)
+            {
+                await report();
+            }
+            return messages.Select(_ => Herald.Dispatch.Intake.PolicyDecision.Allowed).ToList();
+        }
+
+        private int _ran;
     }
 
     /// <summary>

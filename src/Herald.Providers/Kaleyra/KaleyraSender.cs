@@ -247,10 +247,23 @@ internal sealed class KaleyraSender : IBatchSmsSender
 
     private static string? Present(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
+    /// <summary>
+    /// The <c>callback</c> field: where Kaleyra posts its reports, and that it retries one that fails (protocols.md §3: count 3,
+    /// 10 s apart), so a report refused while Herald restarts still arrives, and settles a send left in doubt by the crash
+    /// (see <c>Herald:Dispatch:InDoubtHold</c>, longer than these retries).
+    /// </summary>
     private static string Callback(Uri callbackUrl) => Json(writer =>
     {
         writer.WriteString("url", callbackUrl.AbsoluteUri);
         writer.WriteString("method", "POST");
+        writer.WriteStartObject("retry");
+        writer.WriteString("count", "3");
+        writer.WriteStartArray("interval");
+        writer.WriteStringValue("10");
+        writer.WriteStringValue("10");
+        writer.WriteStringValue("10");
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     });
 
     private static string Json(Action<Utf8JsonWriter> write)

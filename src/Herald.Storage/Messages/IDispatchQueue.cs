@@ -26,7 +26,9 @@ public sealed record DispatchInfo(int Lane, DateTimeOffset? NextAttemptAt, DateT
 /// <summary>A message a worker holds under a lease.</summary>
 /// <param name="Message">The message.</param>
 /// <param name="ValidUntil">Its validity.</param>
-/// <param name="ResentAfterCrash">A previous holder's lease expired: its send may have reached the provider.</param>
+/// <param name="ResentAfterCrash">
+/// A previous holder's lease expired: its send may have reached the provider, and no report named it while it was held in doubt.
+/// </param>
 /// <param name="Group">The provider group it may fail over in, when it was sent to a group that still exists.</param>
 public sealed record ClaimedMessage(MessageRecord Message, DateTimeOffset? ValidUntil, bool ResentAfterCrash, ProviderGroupRoute? Group = null);
 
@@ -75,8 +77,18 @@ public interface IDispatchQueue
     /// <summary>Applies workers' decisions in one transaction.</summary>
     Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken);
 
-    /// <summary>Returns messages whose lease expired (a crashed worker) to the queue, marked for a resend; returns how many.</summary>
-    Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Returns messages whose lease expired (a crashed worker) to the queue, marked for a resend; returns how many. Their send
+    /// may have reached the provider, so they are in doubt: each is due only after <paramref name="inDoubtHold"/> from now,
+    /// and a delivery report that names it meanwhile settles it (it is then never resent). <see cref="TimeSpan.Zero"/> resends at once.
+    /// </summary>
+    Task<int> RecoverExpiredLeasesAsync(TimeSpan inDoubtHold, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Of these claimed messages, those something settled after the claim (no longer queued nor dispatching): a delivery report
+    /// for a resend after a crash, proving the first send reached the provider. Read just before a resend, never on a first send.
+    /// </summary>
+    Task<IReadOnlyList<string>> SettledAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);
 
     /// <summary>Releases claimed messages that were not sent (shutdown) back to the queue.</summary>
     Task ReleaseAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);

@@ -52,11 +52,17 @@ internal static class MessageSql
         batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, detail, attempt?.At, attempt?.Note);
 
     /// <summary>The "dispatching" entry's note for a claim: which attempt, through which provider, by which worker.</summary>
-    public static string AttemptNote(long attempts, string? providerNickname, string? providerId, string? providerGroupId, string? owner, bool resend)
+    /// <paramref name="heldUntil"/> is, for a resend, when its hold in doubt ended (the row's due time).
+    public static string AttemptNote(long attempts, string? providerNickname, string? providerId, string? providerGroupId, string? owner, bool resend,
+        long? heldUntil = null)
     {
         var through = providerGroupId is null ? $"{providerNickname}" : $"{providerNickname} ({providerId})";
-        return resend ? $"attempt {attempts} through {through} by {owner}: resent-after-crash (the previous attempt's lease expired; same message id)"
-            : $"attempt {attempts} through {through} by {owner}";
+        if (!resend)
+        {
+            return $"attempt {attempts} through {through} by {owner}";
+        }
+        var noReport = heldUntil is { } until ? $"no report named it by {Time(until):O}" : "no report named it";
+        return $"attempt {attempts} through {through} by {owner}: resent-after-crash (the previous attempt's lease expired and {noReport}; same message id)";
     }
 
     /// <summary>What a held message's row says about its current claim (read before the row ends the attempt).</summary>
@@ -71,6 +77,7 @@ internal static class MessageSql
         public string? LeaseOwner { get; set; }
         public long Resend { get; set; }
         public long? ClaimedAt { get; set; }
+        public long? NextAttemptAt { get; set; }
 
         /// <summary>The claim this row is under, once: null when there is none (or it was taken already).</summary>
         public (long At, string Note)? TakeAttempt()
@@ -80,14 +87,14 @@ internal static class MessageSql
                 return null;
             }
             ClaimedAt = null;
-            return (at, AttemptNote(Attempts, ProviderNickname, ProviderId, ProviderGroupId, LeaseOwner, Resend != 0));
+            return (at, AttemptNote(Attempts, ProviderNickname, ProviderId, ProviderGroupId, LeaseOwner, Resend != 0, NextAttemptAt));
         }
     }
 
     /// <summary>The columns of <see cref="ClaimState"/>.</summary>
     public const string ClaimStateColumns = """
         id AS Id, status AS Status, attempts AS Attempts, provider_id AS ProviderId, provider_nickname AS ProviderNickname,
-        provider_group_id AS ProviderGroupId, lease_owner AS LeaseOwner, resend AS Resend, claimed_at AS ClaimedAt
+        provider_group_id AS ProviderGroupId, lease_owner AS LeaseOwner, resend AS Resend, claimed_at AS ClaimedAt, next_attempt_at AS NextAttemptAt
         """;
 
     /// <summary>
@@ -195,14 +202,19 @@ internal static class MessageSql
         IReadOnlyList<(string MessageId, StateChange Change)> changes, CancellationToken cancellationToken)
     {
         var current = new Dictionary<string, DeliveryState>(StringComparer.Ordinal);
+        HashSet<string>? inDoubt = null;
         foreach (var chunk in changes.Select(c => c.MessageId).Distinct().Order(StringComparer.Ordinal).Chunk(ListChunk))
         {
-            var rows = await connection.QueryAsync<(string Id, string Status)>(new CommandDefinition(
-                $"SELECT id, status FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = chunk },
+            var rows = await connection.QueryAsync<(string Id, string Status, long Resend)>(new CommandDefinition(
+                $"SELECT id, status, resend FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = chunk },
                 transaction, cancellationToken: cancellationToken));
             foreach (var row in rows)
             {
                 current[row.Id] = DeliveryStates.Parse(row.Status);
+                if (row.Resend != 0 && current[row.Id] == DeliveryState.Queued)
+                {
+                    (inDoubt ??= new(StringComparer.Ordinal)).Add(row.Id); // held after a crash, waiting for a report or its resend
+                }
             }
         }
         var at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -219,9 +231,13 @@ internal static class MessageSql
             var decision = change.Proposed is { } proposed ? DeliveryStateMachine.Decide(state, proposed) : StateDecision.Ignored("timeline only");
             var newState = decision.Apply ? change.Proposed!.Value : state;
             current[messageId] = newState;
-            batch.Add(UpdateTransitioned, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, messageId);
+            // A report for a message held in doubt after a crash proves its send reached the provider: the report's state
+            // applies and the pending resend is cancelled, in this transaction (a claim needs status 'queued', so it can no longer take it).
+            var settled = decision.Apply && newState != DeliveryState.Queued && inDoubt?.Remove(messageId) == true;
+            batch.Add(UpdateTransitioned, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0, messageId);
+            var note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason);
             AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply,
-                decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason), change.Detail);
+                settled ? Join(SettledNote(change.Source), note) : note, change.Detail);
             if (change.ProviderMessageId is not null)
             {
                 (identified ??= []).Add(messageId);
@@ -236,9 +252,15 @@ internal static class MessageSql
         return results;
     }
 
+    /// <summary>The timeline's word when a change settles a message held in doubt after a crash (its resend is cancelled).</summary>
+    internal static string SettledNote(string source) => source == "dlr"
+        ? "settled by a report while in doubt after a crash: the earlier send reached the provider, so it is not resent"
+        : $"settled ({source}) while in doubt after a crash: it is not resent";
+
     private static readonly Statement UpdateTransitioned = new("""
-        UPDATE messages SET status = @p0, provider_message_id = COALESCE(provider_message_id, @p1), attempts = attempts + @p2, updated_at = @p3
-        WHERE id = @p4
+        UPDATE messages SET status = @p0, provider_message_id = COALESCE(provider_message_id, @p1), attempts = attempts + @p2, updated_at = @p3,
+            resend = CASE WHEN @p4 = 1 THEN 0 ELSE resend END
+        WHERE id = @p5
         """);
 
     /// <summary>

@@ -145,34 +145,59 @@ internal sealed partial class SqlMessageStore
         WHERE id = @p7
         """);
 
-    public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken)
+    public async Task<int> RecoverExpiredLeasesAsync(TimeSpan inDoubtHold, CancellationToken cancellationToken)
     {
-        var now = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = database.Clock.GetUtcNow();
+        var at = now.ToUnixTimeMilliseconds();
+        // In doubt: the send may have reached the provider. It waits for a report naming it (which settles it, see
+        // MessageSql.TransitionManyAsync) until the hold ends, counted from now: after a crash that is the restart, when the
+        // provider's retried callbacks can reach Herald again.
+        var heldUntil = now + inDoubtHold;
+        var dueAt = heldUntil.ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(cancellationToken);
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Read first (locked): the attempt that ended goes on the timeline as it was claimed.
         var expired = (await connection.QueryAsync<ClaimState>(new CommandDefinition(
             $"SELECT {ClaimStateColumns} FROM messages WHERE status = 'dispatching' AND lease_until < @now ORDER BY id {database.Dialect.ForUpdate}",
-            new { now }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
+            new { now = at }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
         var ids = new List<string>(expired.Count);
         foreach (var chunk in expired.Keys.Chunk(ListChunk))
         {
             ids.AddRange(await connection.QueryAsync<string>(new CommandDefinition($"""
-                UPDATE messages SET status = 'queued', next_attempt_at = @now, lease_until = NULL, lease_owner = NULL, resend = 1, claimed_at = NULL, updated_at = @now
+                UPDATE messages SET status = 'queued', next_attempt_at = @dueAt, lease_until = NULL, lease_owner = NULL, resend = 1, claimed_at = NULL, updated_at = @now
                 WHERE {database.Dialect.InList("id", "ids")} AND status = 'dispatching' AND lease_until < @now
                 RETURNING id
-                """, new { now, ids = chunk }, transaction, cancellationToken: cancellationToken)));
+                """, new { now = at, dueAt, ids = chunk }, transaction, cancellationToken: cancellationToken)));
         }
+        var note = inDoubtHold > TimeSpan.Zero
+            ? $"in doubt after a crash: the worker holding it stopped before recording the provider's answer; holding for reports until {heldUntil:O} (a report settles it), then resent with the same message id"
+            : "the worker holding it stopped before recording the answer; it will be resent with the same message id";
         await using var batch = new StatementBatch(connection, transaction);
         foreach (var id in ids)
         {
-            AddEvent(batch, id, now, "dispatch", "lease-expired", "queued", true,
-                "the worker holding it stopped before recording the answer; it will be resent with the same message id", null, expired[id].TakeAttempt());
+            AddEvent(batch, id, at, "dispatch", "lease-expired", "queued", true, note, null, expired[id].TakeAttempt());
         }
         await batch.FlushAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ids.Count;
+    }
+
+    public async Task<IReadOnlyList<string>> SettledAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken)
+    {
+        var settled = new List<string>();
+        if (messageIds.Count == 0)
+        {
+            return settled;
+        }
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in messageIds.Chunk(ListChunk))
+        {
+            settled.AddRange(await connection.QueryAsync<string>(new CommandDefinition(
+                $"SELECT id FROM messages WHERE {database.Dialect.InList("id", "ids")} AND status NOT IN ('queued', 'dispatching')",
+                new { ids = chunk }, cancellationToken: cancellationToken)));
+        }
+        return settled;
     }
 
     public async Task ReleaseAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken)

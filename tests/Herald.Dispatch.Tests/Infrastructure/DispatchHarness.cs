@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Herald.Core.Messaging;
 using Herald.Core.Providers;
+using Herald.Dispatch.Intake;
 using Herald.Storage;
 using Herald.Storage.Records;
 using Microsoft.Data.Sqlite;
@@ -43,8 +44,9 @@ public sealed class DispatchHarness : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A migrated database and a dispatcher (not started) for a provider with the given limits.</summary>
+    /// <param name="policy">The send-path policy the dispatcher checks after each claim; null allows everything.</param>
     public static async Task<DispatchHarness> CreateAsync(Func<OutboundMessage, SendOutcome> answer, int rateLimit = 0, int maxInFlight = 0,
-        params (string Key, string Value)[] settings)
+        ISendPolicy? policy = null, params (string Key, string Value)[] settings)
     {
         var time = new FakeTimeProvider(T0);
         var sender = new StubSender(time, answer);
@@ -59,6 +61,10 @@ public sealed class DispatchHarness : IAsyncDisposable
         {
             Provider = "sqlite", ConnectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "herald.db") }.ToString(),
         });
+        if (policy is not null)
+        {
+            services.AddSingleton(policy);
+        }
         services.AddHeraldDispatch(configuration);
         services.AddSingleton<ISenderResolver>(new Resolver(new ResolvedProvider(sender, rateLimit, maxInFlight, T0)));
         services.AddSingleton<IHostApplicationLifetime, StartedLifetime>();

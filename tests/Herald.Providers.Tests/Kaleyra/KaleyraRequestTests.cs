@@ -55,7 +55,7 @@ public sealed class KaleyraRequestTests
         using var callback = JsonDocument.Parse(request.FormFields["callback"]);
         Assert.Equal(KaleyraFixture.CallbackUrl.AbsoluteUri, callback.RootElement.GetProperty("url").GetString());
         Assert.Equal("POST", callback.RootElement.GetProperty("method").GetString());
-        Assert.Equal("""{"url":"https://herald.example/dlr/prv_kal/t0ken-Abc_123","method":"POST"}""", request.FormFields["callback"]);
+        Assert.Equal("""{"url":"https://herald.example/dlr/prv_kal/t0ken-Abc_123","method":"POST","retry":{"count":"3","interval":["10","10","10"]}}""", request.FormFields["callback"]);
     }
 
     [Fact]

@@ -22,14 +22,22 @@ internal static class TestContacts
     }
 
     /// <summary>Contacts in the SQLite database of a server (a process) on <paramref name="dataDir"/>.</summary>
-    public static async Task SeedSqliteAsync(string dataDir, int count, Func<int, string>? phone = null)
+    public static Task SeedSqliteAsync(string dataDir, int count, Func<int, string>? phone = null) => SeedProcessAsync(dataDir, null, count, phone);
+
+    /// <summary>Contacts in the database of a server (a process): PostgreSQL at <paramref name="postgres"/> when given, else SQLite on <paramref name="dataDir"/>.</summary>
+    public static async Task SeedProcessAsync(string dataDir, string? postgres, int count, Func<int, string>? phone = null)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")};Pooling=false");
+        await using var connection = OpenProcessDatabase(dataDir, postgres);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await SeedAsync(connection, count, 0, 0, phone);
         await transaction.CommitAsync();
     }
+
+    /// <summary>A connection (not opened) to a server process's database: PostgreSQL at <paramref name="postgres"/> when given, else SQLite on <paramref name="dataDir"/>.</summary>
+    public static DbConnection OpenProcessDatabase(string dataDir, string? postgres) => postgres is not null
+        ? new NpgsqlConnection(postgres)
+        : new SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")};Pooling=false");
 
     private static async Task SeedAsync(DbConnection connection, int count, int erased, int withoutPhone, Func<int, string>? phone)
     {

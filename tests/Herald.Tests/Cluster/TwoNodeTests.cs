@@ -110,6 +110,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
                 ["Herald__Dispatch__MaxConcurrency"] = "8",
                 ["Herald__Dispatch__Lease"] = "00:00:05",
                 ["Herald__Dispatch__LeaseSweepInterval"] = "00:00:00.500",
+                ["Herald__Dispatch__InDoubtHold"] = "00:00:02", // the stub sends no reports: nothing to wait for
             });
         _processes.Add(process);
         await process.WaitForOutputAsync("Herald is running");

@@ -20,6 +20,7 @@ public sealed class SendMessageTests : IAsyncLifetime
         ["Herald:Dispatch:PollInterval"] = "00:00:00.050",
         ["Herald:Dispatch:LeaseSweepInterval"] = "00:00:00.100",
         ["Herald:Dispatch:Lease"] = "00:00:05",
+        ["Herald:Dispatch:InDoubtHold"] = "00:00:01", // the stub sends no reports: a message in doubt is resent after a second
     };
 
     private readonly ConcurrentQueue<IFormCollection> _received = new();

@@ -35,6 +35,8 @@ internal sealed class FaultHarness : IAsyncDisposable
             // A crashed node's claims come back after the lease: 5 s here (default 2 min) so a test takes seconds.
             ["Herald__Dispatch__Lease"] = "00:00:05",
             ["Herald__Dispatch__LeaseSweepInterval"] = "00:00:01",
+            // ...and wait 20 s (default 60 s) for the simulator's retried reports before a send left in doubt is resent.
+            ["Herald__Dispatch__InDoubtHold"] = "00:00:20",
             ["Herald__Dispatch__RetryBaseDelay"] = "00:00:00.500",
             ["Herald__Dispatch__RetryMaxDelay"] = "00:00:02",
             ["Herald__Dispatch__CircuitBreakDuration"] = "00:00:02",

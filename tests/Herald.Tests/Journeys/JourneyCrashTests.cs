@@ -133,6 +133,7 @@ public sealed class JourneyCrashTests
                 ["HERALD_API_KEY"] = HeraldInstance.ApiKey,
                 ["Herald__Dispatch__PollInterval"] = "00:00:00.050",
                 ["Herald__Dispatch__Lease"] = "00:00:05",
+                ["Herald__Dispatch__InDoubtHold"] = "00:00:10",
                 ["Herald__Journeys__PollInterval"] = "00:00:00.100",
                 ["Herald__Journeys__Lease"] = "00:00:05",
                 ["Herald__Journeys__BatchSize"] = "200",
