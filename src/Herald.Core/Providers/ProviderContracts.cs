@@ -43,11 +43,78 @@ public sealed record OutboundMessage
 /// <summary>An HTTP exchange with a provider, as shown to people: secrets masked, bodies truncated.</summary>
 public sealed record HttpExchange(ExchangeRequest Request, ExchangeResponse? Response, long ElapsedMs, string? Error);
 
-/// <summary>The request as sent (secrets masked).</summary>
-public sealed record ExchangeRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, string? Body);
+/// <summary>
+/// The request as sent (secrets masked). The headers and body can be described lazily: most successful sends keep only the
+/// method and URL (see <c>KeepSuccessBodiesOneIn</c>), so masking the rest is done when, and only if, it is read.
+/// </summary>
+public sealed record ExchangeRequest
+{
+    private readonly Lazy<(IReadOnlyList<KeyValuePair<string, string>> Headers, string? Body)> _content;
 
-/// <summary>The provider's answer (body truncated at 64 KiB).</summary>
-public sealed record ExchangeResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body, bool Truncated);
+    /// <summary>A request described in full.</summary>
+    [System.Text.Json.Serialization.JsonConstructor]
+    public ExchangeRequest(string method, string url, IReadOnlyList<KeyValuePair<string, string>> headers, string? body)
+    {
+        Method = method;
+        Url = url;
+        _content = new((headers, body));
+    }
+
+    /// <summary>A request whose headers and body are described on first read, once.</summary>
+    public ExchangeRequest(string method, string url, Func<(IReadOnlyList<KeyValuePair<string, string>> Headers, string? Body)> describe)
+    {
+        Method = method;
+        Url = url;
+        _content = new(describe, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The HTTP method.</summary>
+    public string Method { get; }
+
+    /// <summary>The URL as sent, masked.</summary>
+    public string Url { get; }
+
+    /// <summary>The headers, masked.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _content.Value.Headers;
+
+    /// <summary>The body, masked; null without one.</summary>
+    public string? Body => _content.Value.Body;
+}
+
+/// <summary>The provider's answer (body truncated at 64 KiB). Headers and body can be described lazily, like <see cref="ExchangeRequest"/>'s.</summary>
+public sealed record ExchangeResponse
+{
+    private readonly Lazy<(IReadOnlyList<KeyValuePair<string, string>> Headers, string Body)> _content;
+
+    /// <summary>An answer described in full.</summary>
+    [System.Text.Json.Serialization.JsonConstructor]
+    public ExchangeResponse(int status, IReadOnlyList<KeyValuePair<string, string>> headers, string body, bool truncated)
+    {
+        Status = status;
+        Truncated = truncated;
+        _content = new((headers, body));
+    }
+
+    /// <summary>An answer whose headers and body are described on first read, once.</summary>
+    public ExchangeResponse(int status, bool truncated, Func<(IReadOnlyList<KeyValuePair<string, string>> Headers, string Body)> describe)
+    {
+        Status = status;
+        Truncated = truncated;
+        _content = new(describe, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The HTTP status code.</summary>
+    public int Status { get; }
+
+    /// <summary>The headers, masked.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _content.Value.Headers;
+
+    /// <summary>The body, masked and cut at 64 KiB.</summary>
+    public string Body => _content.Value.Body;
+
+    /// <summary>Whether the body was cut.</summary>
+    public bool Truncated { get; }
+}
 
 /// <summary>The result of one send: the outcome and, for HTTP providers, the exchange.</summary>
 public sealed record SendResult(SendOutcome Outcome, HttpExchange? Exchange);

@@ -31,7 +31,11 @@ internal sealed class GenericRequestTemplate
         _secretParameters = settings.Parameters.Where(p => p.IsSecret).Select(p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         _json = settings.BodyType == "json" && !string.IsNullOrWhiteSpace(settings.JsonTemplate) ? TryParseJson(settings.JsonTemplate) : null;
         Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds <= 0 ? 30 : settings.TimeoutSeconds);
+        _mandatoryCustom = AllPlaceholders().Where(p => p.Placeholder.IsCustom && !p.Placeholder.IsOptional).ToArray();
     }
+
+    // The placeholders every message must give a value for, found once rather than by walking the templates per message.
+    private readonly (PlaceholderToken Placeholder, string? HolderKey)[] _mandatoryCustom;
 
     public GenericHttpSettings Settings { get; }
 
@@ -88,12 +92,15 @@ internal sealed class GenericRequestTemplate
             CallbackUrl = _callbackUrl?.ToString(),
             Custom = CustomValues(message),
         };
-        var missing = AllPlaceholders()
-            .Where(p => p.Placeholder.IsCustom && !p.Placeholder.IsOptional && values.Resolve(p.Placeholder, p.HolderKey) is null)
-            .Select(p => p.Placeholder.ToString())
-            .Distinct(StringComparer.OrdinalIgnoreCase)
-            .ToList();
-        if (missing.Count > 0)
+        List<string>? missing = null;
+        foreach (var (placeholder, holderKey) in _mandatoryCustom)
+        {
+            if (values.Resolve(placeholder, holderKey) is null && !(missing ??= []).Contains(placeholder.ToString(), StringComparer.OrdinalIgnoreCase))
+            {
+                missing.Add(placeholder.ToString());
+            }
+        }
+        if (missing is not null)
         {
             var names = string.Join(", ", missing);
             throw new MessageRenderException($"dynamicFields.{missing[0][2..]}",

@@ -54,18 +54,30 @@ internal static class DlrEndpoints
         var reports = providerService.ReportsFor(provider);
         // A kind whose provider signs its callbacks (Twilio) checks the signature before anything is stored: a forged
         // callback is refused here and lands nowhere, not even among the unprocessed reports.
-        var callback = new DlrCallback(new Uri(providerService.CallbackUrl(provider).AbsoluteUri + context.Request.QueryString.Value), context.Request.Method,
+        var callbackUrl = providerService.CallbackUrl(provider);
+        var query = context.Request.QueryString.Value;
+        var callback = new DlrCallback(string.IsNullOrEmpty(query) ? callbackUrl : new Uri(callbackUrl.AbsoluteUri + query), context.Request.Method,
             name => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
             new DlrRequest(context.Request.ContentType, body!, CallbackBodies.Query(context.Request.QueryString.Value ?? "")));
         if (reports.Verify(callback, () => providerService.Ready(provider).Settings) is { } refusal)
         {
             return new ForbiddenProblem(refusal);
         }
-        var answer = await StoreAsync(context, ingest, provider.Id, null, body!, time, ct);
+        var (status, answer, unavailable) = await SubmitAsync(context, ingest, provider.Id, null, body!, time, ct);
+        if (unavailable is not null)
+        {
+            return unavailable;
+        }
         // A provider that retries until it sees a particular reply gets the one its settings declare once its report is taken.
-        return answer.Result is JsonHttpResult<DlrAnswer> { StatusCode: >= 200 and < 300 } && reports.Reply is { } reply
-            ? TypedResults.Text(reply.Body, reply.ContentType, Encoding.UTF8, reply.StatusCode)
-            : answer;
+        if (status is >= 200 and < 300 && reports.Reply is { } reply)
+        {
+            return TypedResults.Text(reply.Body, reply.ContentType, Encoding.UTF8, reply.StatusCode);
+        }
+        // The usual answer (every record applied) is written as the text the serialiser would write, without serialising it:
+        // this is the busiest answer Herald gives (one or two per message).
+        return DlrProcessor.IsPlain(answer)
+            ? TypedResults.Text(Encoding.UTF8.GetBytes(DlrProcessor.StoredText(answer)), "application/json; charset=utf-8", status)
+            : TypedResults.Json(answer, statusCode: status);
     }
 
     /// <summary>
@@ -83,11 +95,40 @@ internal static class DlrEndpoints
         return await StoreAsync(context, ingest, providerId, scope, body!, time, ct);
     }
 
+    /// <summary>The largest body read into a pooled buffer rather than through a <see cref="StreamReader"/>.</summary>
+    private const int PooledBody = 64 * 1024;
+
     /// <summary>The callback's body, or 413 when it is over the limit.</summary>
     internal static async Task<(string? Body, TooLargeProblem? TooLarge)> ReadBodyAsync(HttpContext context, CancellationToken ct)
     {
         try
         {
+            if (context.Request.ContentLength is { } length and <= PooledBody)
+            {
+                // A callback is small and says how long it is: one pooled buffer and one decode.
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+                try
+                {
+                    var read = 0;
+                    int n;
+                    while (read < length && (n = await context.Request.Body.ReadAsync(buffer.AsMemory(read, (int)length - read), ct)) > 0)
+                    {
+                        read += n;
+                    }
+                    var bytes = buffer.AsSpan(0, read);
+                    if (bytes is [0xFE, 0xFF, ..] or [0xFF, 0xFE, ..] or [0x00, 0x00, 0xFE, 0xFF, ..])
+                    {
+                        // A UTF-16 (or UTF-32) byte order mark: decoded as the reader below would.
+                        using var bom = new StreamReader(new MemoryStream(buffer, 0, read), Encoding.UTF8);
+                        return (await bom.ReadToEndAsync(ct), null);
+                    }
+                    return (Encoding.UTF8.GetString(bytes is [0xEF, 0xBB, 0xBF, ..] ? bytes[3..] : bytes), null);
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             return (await reader.ReadToEndAsync(ct), null);
         }
@@ -100,6 +141,14 @@ internal static class DlrEndpoints
     /// <summary>Hands a read callback to the report pipeline: what the pipeline answered, or 503 with Retry-After.</summary>
     private static async Task<Results<JsonHttpResult<DlrAnswer>, NotFoundProblem, TooLargeProblem, UnavailableProblem>> StoreAsync(HttpContext context, DlrIngest ingest, string providerId, string? scope,
         string body, TimeProvider time, CancellationToken ct)
+    {
+        var (status, answer, unavailable) = await SubmitAsync(context, ingest, providerId, scope, body, time, ct);
+        return unavailable is not null ? unavailable : TypedResults.Json(answer, statusCode: status);
+    }
+
+    /// <summary>Hands a read callback to the report pipeline: the status and answer, or 503 with Retry-After when it could not be stored.</summary>
+    private static async Task<(int Status, DlrAnswer Answer, UnavailableProblem? Unavailable)> SubmitAsync(HttpContext context, DlrIngest ingest, string providerId,
+        string? scope, string body, TimeProvider time, CancellationToken ct)
     {
         var item = new DlrInboxItem
         {
@@ -114,13 +163,13 @@ internal static class DlrEndpoints
         try
         {
             var (status, answer) = await ingest.SubmitAsync(item, ct);
-            return TypedResults.Json(answer, statusCode: status);
+            return (status, answer, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             context.Response.Headers.RetryAfter = "5";
-            return new UnavailableProblem("Try again later",
-                ex is DlrIngestClosedException ? ex.Message : "The report could not be stored; send it again.");
+            return (0, null!, new UnavailableProblem("Try again later",
+                ex is DlrIngestClosedException ? ex.Message : "The report could not be stored; send it again."));
         }
     }
 

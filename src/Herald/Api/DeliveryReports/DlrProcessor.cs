@@ -172,9 +172,12 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
     /// The answer as stored with its callback: the usual one (every record applied, or none to apply) written as text, the
     /// others serialised; both spell it exactly as the serialiser does.
     /// </summary>
-    internal static string StoredText(DlrAnswer answer) => answer is { Unprocessed.Count: 0, Error: null } && answer.Status is "success" or "fail" or "partial"
+    internal static string StoredText(DlrAnswer answer) => IsPlain(answer)
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"status":"{{answer.Status}}","processed":{{answer.Processed}},"unprocessed":[]}""")
         : JsonSerializer.Serialize(Stored(answer), HeraldJson.Options);
+
+    /// <summary>Whether the answer is the usual one (nothing unprocessed, no error), which <see cref="StoredText"/> writes without the serialiser.</summary>
+    internal static bool IsPlain(DlrAnswer answer) => answer is { Unprocessed.Count: 0, Error: null } && answer.Status is "success" or "fail" or "partial";
 
     /// <summary>Applies parked reports whose message is now known and removes them from the parking lot, in one commit.</summary>
     public async Task ApplyParkedAsync(IReadOnlyList<(PendingReport Report, string MessageId)> matched, CancellationToken cancellationToken)
