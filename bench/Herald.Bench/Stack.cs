@@ -294,6 +294,10 @@ internal static class Postgres
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await command.ExecuteNonQueryAsync(cancellationToken);
+            // scripts/postgres.sh's throw-away cluster turns synchronous_commit off (and fsync): Herald's commits are measured
+            // waiting for their WAL as on a real server (the flush itself stays the cluster's no-op).
+            await using var durable = new NpgsqlCommand($"ALTER DATABASE \"{name}\" SET synchronous_commit = on", connection);
+            await durable.ExecuteNonQueryAsync(cancellationToken);
         }
         return new NpgsqlConnectionStringBuilder(baseConnectionString) { Database = name }.ConnectionString;
     }

@@ -273,6 +273,37 @@ public abstract partial class StorageComplianceTests
     }
 
     [Fact]
+    public async Task DlrBatchTransitionAsync_OneMessageSeveralTimesInOneCommit_AppliedInOrderLikeOneByOne()
+    {
+        // Kaleyra's Sent and final callbacks for one recipient often land in one group commit: the writes are set-based, so
+        // the same message twice in a batch must still apply in order (provider id kept from the first, attempts summed).
+        var message = await InsertMessageAsync();
+        var other = await InsertMessageAsync();
+
+        IReadOnlyList<TransitionResult> results;
+        await using (var batch = await Db.DlrInbox.BeginBatchAsync(Ct))
+        {
+            results = await batch.TransitionAsync(
+            [
+                (message.Id, Change(DeliveryState.Accepted, "provider-response") with { ProviderMessageId = "first-id", CountsAttempt = true }),
+                (other.Id, Change(DeliveryState.Sent)),
+                (message.Id, Change(DeliveryState.Sent) with { ProviderMessageId = "second-id", CountsAttempt = true }),
+                (message.Id, Change(DeliveryState.Delivered)),
+                (message.Id, Change(DeliveryState.Sent)),
+            ], Ct);
+            await batch.CommitAsync(Ct);
+        }
+
+        Assert.Equal([true, true, true, true, false], results.Select(r => r.Applied));
+        var stored = await Db.Messages.GetAsync(message.Id, Ct);
+        Assert.Equal((DeliveryState.Delivered, "first-id", 2), (stored?.Status, stored?.ProviderMessageId, stored?.Attempts));
+        Assert.Equal(DeliveryState.Sent, (await Db.Messages.GetAsync(other.Id, Ct))?.Status);
+        var events = await Db.Messages.GetEventsAsync(message.Id, Ct);
+        Assert.Equal(["queued", "accepted", "sent", "delivered", "sent"], events.Select(e => e.Event));
+        Assert.Equal([true, true, true, true, false], events.Select(e => e.Applied));
+    }
+
+    [Fact]
     public async Task TransitionAsync_CountsAttempt_IncrementsAttemptsOnlyWhenAsked()
     {
         var message = await InsertMessageAsync();

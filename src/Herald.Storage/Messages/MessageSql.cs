@@ -32,19 +32,41 @@ internal static class MessageSql
             k.Key, k.RequestHash, k.MessageId, CreatedAt = k.CreatedAt.ToUnixTimeMilliseconds(), k.Response, k.ResponseStatus,
         }).ToList(), cancellationToken);
 
-    /// <summary>A new queued message (<see cref="InsertQueued"/>), positional for <see cref="StatementBatch"/>.</summary>
+    // The hot path's writes are set-based on PostgreSQL (one INSERT … SELECT FROM unnest or UPDATE … FROM unnest per kind and flush,
+    // whatever the number of messages) and one prepared plain statement per row on SQLite (Statement.SqliteRow).
+
+    /// <summary>New queued messages (<see cref="InsertQueued"/>).</summary>
     private static readonly Statement InsertQueuedMessage = new("""
         INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
             sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
             provider_group_id, meta, api_key_id)
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, 0, @p13, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21)
-        """);
+        SELECT r.id, r.provider_id, r.provider_nickname, r.to_number, r.body, r.template_id, r.template_variables, r.campaign_id,
+            r.sender, r.type, r.source, r.dynamic_fields, r.status, 0, r.created_at, r.created_at, r.lane, r.next_attempt_at, r.valid_until, r.encoding, r.segments,
+            r.provider_group_id, r.meta, r.api_key_id
+        FROM {rows}
+        """, "id text", "provider_id text", "provider_nickname text", "to_number text", "body text", "template_id text", "template_variables text", "campaign_id text",
+        "sender text", "type text", "source text", "dynamic_fields text", "status text", "created_at bigint", "lane bigint", "next_attempt_at bigint", "valid_until bigint",
+        "encoding text", "segments bigint", "provider_group_id text", "meta text", "api_key_id text")
+    {
+        SqliteRow = """
+            INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
+                sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
+                provider_group_id, meta, api_key_id)
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, 0, @p13, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21)
+            """,
+    };
 
-    /// <summary>One timeline entry: message id, at, source, event, state, applied, note, detail, and the attempt it ends (at, note).</summary>
+    /// <summary>Timeline entries: message id, at, source, event, state, applied, note, detail, and the attempt each ends (at, note).</summary>
     public static readonly Statement InsertEventStatement = new("""
         INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail, attempt_at, attempt_note)
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
-        """);
+        SELECT r.message_id, r.at, r.source, r.event, r.state, r.applied, r.note, r.detail, r.attempt_at, r.attempt_note FROM {rows}
+        """, "message_id text", "at bigint", "source text", "event text", "state text", "applied bigint", "note text", "detail text", "attempt_at bigint", "attempt_note text")
+    {
+        SqliteRow = """
+            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail, attempt_at, attempt_note)
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
+            """,
+    };
 
     /// <summary>Queues a timeline entry in <paramref name="batch"/>; <paramref name="attempt"/> is the claim it ends, shown before it as "dispatching".</summary>
     public static void AddEvent(StatementBatch batch, string messageId, long at, string source, string @event, string? state, bool applied, string? note, string? detail,
@@ -234,7 +256,7 @@ internal static class MessageSql
             // A report for a message held in doubt after a crash proves its send reached the provider: the report's state
             // applies and the pending resend is cancelled, in this transaction (a claim needs status 'queued', so it can no longer take it).
             var settled = decision.Apply && newState != DeliveryState.Queued && inDoubt?.Remove(messageId) == true;
-            batch.Add(UpdateTransitioned, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0, messageId);
+            batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0);
             var note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason);
             AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply,
                 settled ? Join(SettledNote(change.Source), note) : note, change.Detail);
@@ -258,10 +280,19 @@ internal static class MessageSql
         : $"settled ({source}) while in doubt after a crash: it is not resent";
 
     private static readonly Statement UpdateTransitioned = new("""
-        UPDATE messages SET status = @p0, provider_message_id = COALESCE(provider_message_id, @p1), attempts = attempts + @p2, updated_at = @p3,
-            resend = CASE WHEN @p4 = 1 THEN 0 ELSE resend END
-        WHERE id = @p5
-        """);
+        UPDATE messages SET status = r.new_status, provider_message_id = COALESCE(messages.provider_message_id, r.new_provider_message_id),
+            attempts = messages.attempts + r.counts_attempt, updated_at = r.at,
+            resend = CASE WHEN r.settled = 1 THEN 0 ELSE messages.resend END
+        FROM {rows} WHERE messages.id = r.id AND messages.id {in_keys}
+        """, "id text", "new_status text", "new_provider_message_id text", "counts_attempt bigint", "at bigint", "settled bigint")
+    {
+        SqliteRow = """
+            UPDATE messages SET status = @p1, provider_message_id = COALESCE(provider_message_id, @p2), attempts = attempts + @p3, updated_at = @p4,
+                resend = CASE WHEN @p5 = 1 THEN 0 ELSE resend END
+            WHERE id = @p0
+            """,
+        KeyedByFirstColumn = true,
+    };
 
     /// <summary>
     /// Marks the parked reports that wait for these messages, which have just been given their provider message id: a lookup

@@ -117,8 +117,8 @@ internal sealed partial class SqlMessageStore
             }
             current[completion.MessageId] = next;
             var switchTo = applied && next == DeliveryState.Queued ? completion.SwitchTo : null;
-            batch.Add(UpdateCompleted, next.ToWire(), change.ProviderMessageId, nextAttempt, at, switchTo?.ProviderId, switchTo?.ProviderNickname,
-                switchTo is null ? 0 : 1, completion.MessageId);
+            batch.Add(UpdateCompleted, completion.MessageId, next.ToWire(), change.ProviderMessageId, nextAttempt, at, switchTo?.ProviderId, switchTo?.ProviderNickname,
+                switchTo is null ? 0 : 1);
             AddEvent(batch, completion.MessageId, at, change.Source, change.Event, (completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed)?.ToWire(),
                 applied, note, change.Detail, claims[completion.MessageId].TakeAttempt());
             if (switchTo?.Note is { } switchNote)
@@ -137,13 +137,26 @@ internal sealed partial class SqlMessageStore
         await MessageSql.MarkAfterCommitAsync(database, connection, identified, [], cancellationToken);
     }
 
+    // One UPDATE … FROM unnest per flush on PostgreSQL, one prepared execution per message on SQLite.
     private static readonly Statement UpdateCompleted = new("""
-        UPDATE messages SET status = @p0, provider_message_id = COALESCE(provider_message_id, @p1),
-            next_attempt_at = COALESCE(@p2, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, claimed_at = NULL, updated_at = @p3,
-            provider_id = COALESCE(@p4, provider_id), provider_nickname = COALESCE(@p5, provider_nickname),
-            provider_attempts = CASE WHEN @p6 = 1 THEN 0 ELSE provider_attempts END
-        WHERE id = @p7
-        """);
+        UPDATE messages SET status = r.new_status, provider_message_id = COALESCE(messages.provider_message_id, r.new_provider_message_id),
+            next_attempt_at = COALESCE(r.retry_at, messages.next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, claimed_at = NULL,
+            updated_at = r.at, provider_id = COALESCE(r.switch_provider_id, messages.provider_id),
+            provider_nickname = COALESCE(r.switch_provider_nickname, messages.provider_nickname),
+            provider_attempts = CASE WHEN r.switched = 1 THEN 0 ELSE messages.provider_attempts END
+        FROM {rows} WHERE messages.id = r.id AND messages.id {in_keys}
+        """, "id text", "new_status text", "new_provider_message_id text", "retry_at bigint", "at bigint", "switch_provider_id text", "switch_provider_nickname text",
+        "switched bigint")
+    {
+        SqliteRow = """
+            UPDATE messages SET status = @p1, provider_message_id = COALESCE(provider_message_id, @p2),
+                next_attempt_at = COALESCE(@p3, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, claimed_at = NULL, updated_at = @p4,
+                provider_id = COALESCE(@p5, provider_id), provider_nickname = COALESCE(@p6, provider_nickname),
+                provider_attempts = CASE WHEN @p7 = 1 THEN 0 ELSE provider_attempts END
+            WHERE id = @p0
+            """,
+        KeyedByFirstColumn = true,
+    };
 
     public async Task<int> RecoverExpiredLeasesAsync(TimeSpan inDoubtHold, CancellationToken cancellationToken)
     {

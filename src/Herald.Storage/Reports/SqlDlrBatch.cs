@@ -31,10 +31,26 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         return ids;
     }
 
+    // One INSERT … SELECT FROM unnest per batch of callbacks on PostgreSQL, one prepared execution per callback on SQLite.
     private static readonly Statement InsertProcessed = new("""
         INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
-        """);
+        SELECT r.provider_id, r.message_id, r.received_at, r.method, r.content_type, r.body, r.query, r.processed_at, r.result FROM {rows}
+        """, "provider_id text", "message_id text", "received_at bigint", "method text", "content_type text", "body text", "query text", "processed_at bigint",
+        "result text")
+    {
+        SqliteRow = """
+            INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
+            """,
+    };
+
+    private static readonly Statement MarkProcessed = new("""
+        UPDATE dlr_inbox SET processed_at = r.processed_at, result = r.result FROM {rows} WHERE dlr_inbox.id = r.id AND dlr_inbox.id {in_keys}
+        """, "id bigint", "processed_at bigint", "result text")
+    {
+        SqliteRow = "UPDATE dlr_inbox SET processed_at = @p1, result = @p2 WHERE id = @p0",
+        KeyedByFirstColumn = true,
+    };
 
     public async Task StoreProcessedAsync(IReadOnlyList<(DlrInboxItem Item, string Result)> items, CancellationToken cancellationToken)
     {
@@ -125,8 +141,12 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         if (results.Count > 0)
         {
             var at = database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await Exec(connection, transaction, "UPDATE dlr_inbox SET processed_at = @at, result = @Result WHERE id = @Id",
-                results.Select(r => new { r.Id, r.Result, at }), cancellationToken);
+            await using var batch = new StatementBatch(connection, transaction);
+            foreach (var (id, result) in results)
+            {
+                batch.Add(MarkProcessed, id, at, result);
+            }
+            await batch.FlushAsync(cancellationToken);
         }
     }
 

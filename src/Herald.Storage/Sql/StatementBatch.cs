@@ -17,10 +17,20 @@ namespace Herald.Storage.Sql;
 /// per column (<c>unnest</c>). So a chunk of a thousand rows costs one statement and a few parameters, not a thousand statements with
 /// their binds. An INSERT … SELECT with ON CONFLICT needs <c>WHERE true</c> before the ON CONFLICT (SQLite's parser).</item>
 /// </list>
+/// A set-based statement with a <see cref="SqliteRow"/> runs set-based on PostgreSQL only: on SQLite (in process, no round trips,
+/// no statement to plan again) each row is one execution of that prepared one-row statement, as the hot path's writes ran there
+/// before they became set-based. With <see cref="KeyedByFirstColumn"/> a row whose
+/// first value (an UPDATE's key) is already in the pending set starts a second execution after the first, so rows for one key apply
+/// in order, as they would one by one.
 /// </summary>
 internal sealed partial class Statement
 {
-    /// <param name="sql">The statement: with <c>@p0</c>… placeholders (per row), or with <c>{rows}</c> where the row source goes.</param>
+    /// <param name="sql">
+    /// The statement: with <c>@p0</c>… placeholders (per row), or with <c>{rows}</c> where the row source goes. An UPDATE … FROM
+    /// <c>{rows}</c> also says <c>AND table.key {in_keys}</c> ("is one of the rows' first values"): PostgreSQL plans the join over
+    /// its guess of the rows' number and, on a table of some ten thousand rows, scans all of it for a few hundred rows; with the keys
+    /// as <c>= ANY(array)</c> it looks them up in the key's index.
+    /// </param>
     /// <param name="columns">For a set-based statement, the row source's columns in order, each "name text" or "name bigint".</param>
     public Statement(string sql, params string[] columns)
     {
@@ -33,11 +43,11 @@ internal sealed partial class Statement
         {
             Parameters = Columns.Length;
             Sql = sql.Replace("{rows}", $"(SELECT {string.Join(", ", Columns.Select((c, i) => $"value ->> {i} AS {c.Name}"))} FROM json_each(@rows)) AS r",
-                StringComparison.Ordinal);
+                StringComparison.Ordinal).Replace("{in_keys}", "IN (SELECT value ->> 0 FROM json_each(@rows))", StringComparison.Ordinal);
             // Positional $1, $2, … so an Npgsql batch runs it as is.
             PostgresSql = sql.Replace("{rows}",
                 $"unnest({string.Join(", ", Columns.Select((c, i) => $"${i + 1}::{c.Type}[]"))}) AS r({string.Join(", ", Columns.Select(c => c.Name))})",
-                StringComparison.Ordinal);
+                StringComparison.Ordinal).Replace("{in_keys}", $"= ANY($1::{Columns[0].Type}[])", StringComparison.Ordinal);
             return;
         }
         Sql = sql;
@@ -61,6 +71,19 @@ internal sealed partial class Statement
     /// <summary>Whether all of a batch's rows run in one execution.</summary>
     public bool SetBased => Columns.Length > 0;
 
+    /// <summary>
+    /// For a set-based statement that SQLite runs row by row: the same write of one row, with the row's values as <c>@p0</c>, <c>@p1</c>, …
+    /// in the columns' order (a plain <c>INSERT … VALUES</c> or <c>UPDATE … WHERE key = @p0</c>: SQLite materialises a row source
+    /// for an <c>UPDATE … FROM</c>, which costs two to three times the plain statement per row).
+    /// </summary>
+    public string? SqliteRow { get; init; }
+
+    /// <summary>Whether SQLite runs this set-based statement once per row (<see cref="SqliteRow"/>).</summary>
+    public bool RowByRowOnSqlite => SqliteRow is not null;
+
+    /// <summary>The set-based rows must not repeat their first value in one execution (an UPDATE … FROM keyed by it): a repeat runs in the next one.</summary>
+    public bool KeyedByFirstColumn { get; init; }
+
     [GeneratedRegex(@"@p(\d+)\b")]
     private static partial Regex Placeholder();
 }
@@ -75,7 +98,7 @@ internal sealed partial class Statement
 internal sealed class StatementBatch(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
 {
     private readonly List<(Statement Statement, List<object?[]> Rows)> _pending = [];
-    private readonly Dictionary<Statement, List<object?[]>> _sets = [];
+    private readonly Dictionary<Statement, (List<object?[]> Rows, HashSet<object>? Keys)> _sets = [];
     private readonly Dictionary<Statement, DbCommand> _commands = [];
 
     /// <summary>The rows queued.</summary>
@@ -93,13 +116,18 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
             _pending.Add((statement, [values]));
             return;
         }
-        if (!_sets.TryGetValue(statement, out var rows))
+        if (!_sets.TryGetValue(statement, out var set)
+            || (statement.KeyedByFirstColumn && values[0] is { } key && set.Keys!.Contains(key)))
         {
-            rows = [];
-            _sets[statement] = rows;
-            _pending.Add((statement, rows));
+            set = ([], statement.KeyedByFirstColumn ? [] : null);
+            _sets[statement] = set;
+            _pending.Add((statement, set.Rows));
         }
-        rows.Add(values);
+        set.Rows.Add(values);
+        if (values[0] is { } first)
+        {
+            set.Keys?.Add(first);
+        }
     }
 
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -143,18 +171,20 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
             foreach (var (statement, rows) in _pending)
             {
                 var command = Prepared(statement);
-                if (statement.SetBased)
+                if (statement.SetBased && !statement.RowByRowOnSqlite)
                 {
                     command.Parameters[0].Value = Json(rows);
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                    continue;
                 }
-                else
+                foreach (var row in rows)
                 {
-                    for (var i = 0; i < rows[0].Length; i++)
+                    for (var i = 0; i < row.Length; i++)
                     {
-                        command.Parameters[i].Value = rows[0][i] ?? DBNull.Value;
+                        command.Parameters[i].Value = row[i] ?? DBNull.Value;
                     }
+                    await command.ExecuteNonQueryAsync(cancellationToken);
                 }
-                await command.ExecuteNonQueryAsync(cancellationToken);
             }
         }
         _pending.Clear();
@@ -187,8 +217,8 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
         }
         command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = statement.Sql;
-        if (statement.SetBased)
+        command.CommandText = statement.SqliteRow ?? statement.Sql;
+        if (statement.SetBased && !statement.RowByRowOnSqlite)
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = "@rows";
