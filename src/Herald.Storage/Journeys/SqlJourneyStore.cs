@@ -43,6 +43,17 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
         """, "instance_id bigint", "node text", "waiting bigint", "wake_at bigint", "exit_reason text", "converted bigint", "from_node text",
         "from_waiting bigint", "claim_owner text", "at_now bigint");
 
+    /// <summary>New instances, set-based; one that exists already (same trigger message or entry key) is skipped. Returns the new ids.</summary>
+    private static readonly Statement InsertEntry = new("""
+        INSERT INTO journey_instances (journey_id, version, contact_id, node, waiting, status, wake_at, entry_key, trigger_message_id, trigger_name,
+            trigger_properties, trigger_at, entered_at, updated_at)
+        SELECT r.journey_id, r.version, r.contact_id, r.node, 0, r.status, r.wake_at, r.entry_key, r.trigger_message_id, r.trigger_name,
+            r.trigger_properties, r.trigger_at, r.at_now, r.at_now FROM {rows} WHERE true
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """, "journey_id text", "version bigint", "contact_id text", "node text", "status text", "wake_at bigint", "entry_key text",
+        "trigger_message_id text", "trigger_name text", "trigger_properties text", "trigger_at bigint", "at_now bigint");
+
     /// <summary>Adds to a journey's counters (journey, version, key, count), set-based; the rows' keys are distinct.</summary>
     private static readonly Statement AddCount = new("""
         INSERT INTO journey_counts (journey_id, version, key, count)
@@ -179,29 +190,24 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var counts = new Dictionary<(string, int, string), long>();
-        var entered = 0;
-        foreach (var entry in outcome.Entries)
+        // Deduplicated on the trigger's messageId and on the entry key (the re-entry rule): a second node or a replay adds nothing.
+        // One statement for the whole pass's entries.
+        int entered;
+        await using (var batch = new StatementBatch(connection, transaction))
         {
-            // Deduplicated on the trigger's messageId and on the entry key (the re-entry rule): a second node or a replay adds nothing.
-            entered += await Exec(connection, transaction, """
-                INSERT INTO journey_instances (journey_id, version, contact_id, node, waiting, status, wake_at, entry_key, trigger_message_id, trigger_name,
-                    trigger_properties, trigger_at, entered_at, updated_at)
-                VALUES (@JourneyId, @Version, @ContactId, @Node, 0, @Status, @WakeAt, @EntryKey, @TriggerMessageId, @TriggerName,
-                    @TriggerProperties, @TriggerAt, @Now, @Now)
-                ON CONFLICT DO NOTHING
-                """, new
+            entered = (await batch.ReturningAsync<long>(InsertEntry, [.. outcome.Entries.Select(entry => new object?[]
             {
-                entry.JourneyId, entry.Version, entry.ContactId, entry.Node, entry.EntryKey, entry.TriggerMessageId, entry.TriggerName, entry.TriggerProperties,
-                TriggerAt = entry.TriggerAt.ToUnixTimeMilliseconds(), Now = now, Status = entry.Goal ? "exited" : "active",
-                WakeAt = entry.Goal ? (long?)null : entry.TriggerAt.ToUnixTimeMilliseconds(),
-            }, cancellationToken);
-            if (entry.Goal)
-            {
-                await Exec(connection, transaction, """
-                    UPDATE journey_instances SET exit_reason = 'goal', exited_at = @now, converted_at = @now
-                    WHERE journey_id = @JourneyId AND trigger_message_id = @TriggerMessageId AND status = 'exited' AND exit_reason IS NULL
-                    """, new { entry.JourneyId, entry.TriggerMessageId, now }, cancellationToken);
-            }
+                entry.JourneyId, (long)entry.Version, entry.ContactId, entry.Node, entry.Goal ? "exited" : "active",
+                entry.Goal ? null : entry.TriggerAt.ToUnixTimeMilliseconds(), entry.EntryKey, entry.TriggerMessageId, entry.TriggerName,
+                entry.TriggerProperties, entry.TriggerAt.ToUnixTimeMilliseconds(), now,
+            })], cancellationToken)).Count;
+        }
+        foreach (var entry in outcome.Entries.Where(e => e.Goal))
+        {
+            await Exec(connection, transaction, """
+                UPDATE journey_instances SET exit_reason = 'goal', exited_at = @now, converted_at = @now
+                WHERE journey_id = @JourneyId AND trigger_message_id = @TriggerMessageId AND status = 'exited' AND exit_reason IS NULL
+                """, new { entry.JourneyId, entry.TriggerMessageId, now }, cancellationToken);
         }
         foreach (var signal in outcome.Signals)
         {

@@ -89,11 +89,11 @@ public sealed class JourneyCrashTests
                 await PostBatchAsync(api, Enumerable.Range(0, Contacts).Select(i => Track(i, "added_to_cart",
                     new JsonObject { ["cart_id"] = $"c{i}", ["item_name"] = "blue shoes", ["cart_url"] = $"https://shop.example/c/{i}" })));
                 await TestHttp.EventuallyAsync(async () => (await ReportAsync(api, journey))["entered"]?.GetValue<long>() == Contacts ? true : (bool?)null,
-                    "every contact entered (and waiting for its checkout)", TimeSpan.FromSeconds(120));
+                    "every contact entered (and waiting for its checkout)", TimeSpan.FromSeconds(300));
                 // Every third checks out within the wait.
                 await PostBatchAsync(api, bought.Select(i => Track(i, "checkout_completed", new JsonObject { ["cart_id"] = $"c{i}" })));
                 await TestHttp.EventuallyAsync(async () => (await ReportAsync(api, journey))["exitedByReason"]?["goal"]?.GetValue<long>() == bought.Count ? true : (bool?)null,
-                    "the checkouts ended their contacts' waits", TimeSpan.FromSeconds(120));
+                    "the checkouts ended their contacts' waits", TimeSpan.FromSeconds(300));
                 atFirstKill = await AcceptedAsync(simulator);
             } // disposing kills the process with SIGKILL, while 6,666 contacts wait for their timeout
 
