@@ -30,6 +30,40 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
 
     internal static readonly string[] InboxColumns = ["message_id text", "contact_id text", "name text", "properties text", "at bigint"];
 
+    /// <summary>
+    /// A claimed instance's step, set-based: only where the claim found it (node, waiting), still held by the owner and still active;
+    /// returns the instances that moved. The rows find their instances by id: <c>status || ''</c> keeps SQLite (which has no statistics
+    /// to tell it better) from driving the update through the status index instead, a scan of every active instance for each row.
+    /// </summary>
+    private static readonly Statement MoveInstance = new("""
+        UPDATE journey_instances AS i SET node = r.node, waiting = r.waiting, wake_at = r.wake_at, lease_until = NULL, lease_owner = NULL, updated_at = r.at_now,
+            status = CASE WHEN r.exit_reason IS NULL THEN 'active' ELSE 'exited' END, exit_reason = r.exit_reason,
+            exited_at = CASE WHEN r.exit_reason IS NULL THEN NULL ELSE r.at_now END,
+            converted_at = CASE WHEN r.converted = 1 AND i.converted_at IS NULL THEN r.at_now ELSE i.converted_at END
+        FROM {rows}
+        WHERE i.id = r.instance_id AND i.lease_owner = r.claim_owner AND i.node = r.from_node AND i.waiting = r.from_waiting AND i.status || '' = 'active'
+        RETURNING id
+        """, "instance_id bigint", "node text", "waiting bigint", "wake_at bigint", "exit_reason text", "converted bigint", "from_node text",
+        "from_waiting bigint", "claim_owner text", "at_now bigint");
+
+    /// <summary>New instances, set-based; one that exists already (same trigger message or entry key) is skipped. Returns the new ids.</summary>
+    private static readonly Statement InsertEntry = new("""
+        INSERT INTO journey_instances (journey_id, version, contact_id, node, waiting, status, wake_at, entry_key, trigger_message_id, trigger_name,
+            trigger_properties, trigger_at, entered_at, updated_at)
+        SELECT r.journey_id, r.version, r.contact_id, r.node, 0, r.status, r.wake_at, r.entry_key, r.trigger_message_id, r.trigger_name,
+            r.trigger_properties, r.trigger_at, r.at_now, r.at_now FROM {rows} WHERE true
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """, "journey_id text", "version bigint", "contact_id text", "node text", "status text", "wake_at bigint", "entry_key text",
+        "trigger_message_id text", "trigger_name text", "trigger_properties text", "trigger_at bigint", "at_now bigint");
+
+    /// <summary>Adds to a journey's counters (journey, version, key, count), set-based; the rows' keys are distinct.</summary>
+    private static readonly Statement AddCount = new("""
+        INSERT INTO journey_counts (journey_id, version, key, count)
+        SELECT r.journey_id, r.version, r.count_key, r.n FROM {rows} WHERE true
+        ON CONFLICT (journey_id, version, key) DO UPDATE SET count = journey_counts.count + excluded.count
+        """, "journey_id text", "version bigint", "count_key text", "n bigint");
+
     private string? _claimEventsSql;
     private string? _claimDueSql;
     private string? _claimSegmentsSql;
@@ -180,29 +214,24 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var counts = new Dictionary<(string, int, string), long>();
-        var entered = 0;
-        foreach (var entry in outcome.Entries)
+        // Deduplicated on the trigger's messageId and on the entry key (the re-entry rule): a second node or a replay adds nothing.
+        // One statement for the whole pass's entries.
+        int entered;
+        await using (var batch = new StatementBatch(connection, transaction))
         {
-            // Deduplicated on the trigger's messageId and on the entry key (the re-entry rule): a second node or a replay adds nothing.
-            entered += await Exec(connection, transaction, """
-                INSERT INTO journey_instances (journey_id, version, contact_id, node, waiting, status, wake_at, entry_key, trigger_message_id, trigger_name,
-                    trigger_properties, trigger_at, entered_at, updated_at)
-                VALUES (@JourneyId, @Version, @ContactId, @Node, 0, @Status, @WakeAt, @EntryKey, @TriggerMessageId, @TriggerName,
-                    @TriggerProperties, @TriggerAt, @Now, @Now)
-                ON CONFLICT DO NOTHING
-                """, new
+            entered = (await batch.ReturningAsync<long>(InsertEntry, [.. outcome.Entries.Select(entry => new object?[]
             {
-                entry.JourneyId, entry.Version, entry.ContactId, entry.Node, entry.EntryKey, entry.TriggerMessageId, entry.TriggerName, entry.TriggerProperties,
-                TriggerAt = entry.TriggerAt.ToUnixTimeMilliseconds(), Now = now, Status = entry.Goal ? "exited" : "active",
-                WakeAt = entry.Goal ? (long?)null : entry.TriggerAt.ToUnixTimeMilliseconds(),
-            }, cancellationToken);
-            if (entry.Goal)
-            {
-                await Exec(connection, transaction, """
-                    UPDATE journey_instances SET exit_reason = 'goal', exited_at = @now, converted_at = @now
-                    WHERE journey_id = @JourneyId AND trigger_message_id = @TriggerMessageId AND status = 'exited' AND exit_reason IS NULL
-                    """, new { entry.JourneyId, entry.TriggerMessageId, now }, cancellationToken);
-            }
+                entry.JourneyId, (long)entry.Version, entry.ContactId, entry.Node, entry.Goal ? "exited" : "active",
+                entry.Goal ? null : entry.TriggerAt.ToUnixTimeMilliseconds(), entry.EntryKey, entry.TriggerMessageId, entry.TriggerName,
+                entry.TriggerProperties, entry.TriggerAt.ToUnixTimeMilliseconds(), now,
+            })], cancellationToken)).Count;
+        }
+        foreach (var entry in outcome.Entries.Where(e => e.Goal))
+        {
+            await Exec(connection, transaction, """
+                UPDATE journey_instances SET exit_reason = 'goal', exited_at = @now, converted_at = @now
+                WHERE journey_id = @JourneyId AND trigger_message_id = @TriggerMessageId AND status = 'exited' AND exit_reason IS NULL
+                """, new { entry.JourneyId, entry.TriggerMessageId, now }, cancellationToken);
         }
         foreach (var signal in outcome.Signals)
         {
@@ -232,7 +261,11 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
                     new { goal.InstanceId, now }, cancellationToken);
             }
         }
-        await AddCounts(connection, transaction, counts, cancellationToken);
+        await using (var batch = new StatementBatch(connection, transaction))
+        {
+            AddCounts(batch, counts);
+            await batch.FlushAsync(cancellationToken);
+        }
         foreach (var chunk in outcome.Done.Chunk(ListChunk))
         {
             await Exec(connection, transaction, $"DELETE FROM journey_inbox WHERE {database.Dialect.InList("id", "ids")}", new { ids = chunk }, cancellationToken);
@@ -284,6 +317,15 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
         await using var connection = await database.OpenAsync(cancellationToken);
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new StatementBatch(connection, transaction);
+        // Each step only where the claim found its instance, still held by this runner and still active: an event that moved it
+        // meanwhile, a goal exit, or another runner after an expired lease wins, and that step (with its messages) is dropped.
+        // One statement for the whole chunk; it returns the instances that moved.
+        var moved = (await batch.ReturningAsync<long>(MoveInstance, [.. steps.Select(step => new object?[]
+        {
+            step.From.Instance.Id, step.Node, step.Waiting ? 1L : 0L, step.ExitReason is null ? step.WakeAt?.ToUnixTimeMilliseconds() : null, step.ExitReason,
+            step.Converted ? 1L : 0L, step.From.Instance.Node, step.From.Instance.Waiting ? 1L : 0L, owner, now,
+        })], cancellationToken)).ToHashSet();
         var counts = new Dictionary<(string, int, string), long>();
         var keys = new List<IdempotencyRecord>();
         var messages = new List<(MessageRecord, DispatchInfo)>();
@@ -292,20 +334,7 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
         foreach (var step in steps)
         {
             var from = step.From.Instance;
-            // Only where the claim found it, still held by this runner and still active: an event that moved it meanwhile, a goal
-            // exit, or another runner after an expired lease wins, and this step (with its messages) is dropped.
-            var moved = await Exec(connection, transaction, """
-                UPDATE journey_instances SET node = @Node, waiting = @Waiting, wake_at = @WakeAt, lease_until = NULL, lease_owner = NULL, updated_at = @now,
-                    status = CASE WHEN @ExitReason IS NULL THEN 'active' ELSE 'exited' END, exit_reason = @ExitReason,
-                    exited_at = CASE WHEN @ExitReason IS NULL THEN NULL ELSE @now END,
-                    converted_at = CASE WHEN @Converted = 1 AND converted_at IS NULL THEN @now ELSE converted_at END
-                WHERE id = @Id AND lease_owner = @owner AND node = @FromNode AND waiting = @FromWaiting AND status = 'active'
-                """, new
-            {
-                step.Node, Waiting = step.Waiting ? 1 : 0, WakeAt = step.ExitReason is null ? step.WakeAt?.ToUnixTimeMilliseconds() : null, now, step.ExitReason,
-                from.Id, owner, FromNode = from.Node, FromWaiting = from.Waiting ? 1 : 0, Converted = step.Converted ? 1 : 0,
-            }, cancellationToken);
-            if (moved != 1)
+            if (!moved.Contains(from.Id))
             {
                 continue;
             }
@@ -322,17 +351,15 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
             }
         }
         // The key journey:{instance}:{node} is unique: should a step ever run twice, the second commit fails whole and nothing is sent twice.
-        if (keys.Count > 0)
-        {
-            await InsertIdempotencyKeys(connection, transaction, keys, cancellationToken);
-            await InsertQueued(connection, transaction, messages, cancellationToken);
-        }
+        AddIdempotencyKeys(batch, keys);
+        AddQueued(batch, messages);
+        AddCounts(batch, counts);
+        await batch.FlushAsync(cancellationToken);
         if (webhooks.Count > 0)
         {
             await connection.ExecuteAsync(new CommandDefinition(SqlOutboxStore.InsertSql, SqlOutboxStore.InsertRows(webhooks, database.Clock.GetUtcNow()), transaction,
                 cancellationToken: cancellationToken));
         }
-        await AddCounts(connection, transaction, counts, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return stored;
     }
@@ -496,11 +523,13 @@ internal sealed class SqlJourneyStore(SqlDatabase database) : IJourneyStore
 
     private static void Add(Dictionary<(string, int, string), long> counts, (string, int, string) key, long n) => counts[key] = counts.GetValueOrDefault(key) + n;
 
-    private static Task<int> AddCounts(DbConnection connection, DbTransaction transaction, Dictionary<(string, int, string), long> counts, CancellationToken cancellationToken) =>
-        counts.Count == 0 ? Task.FromResult(0) : Exec(connection, transaction, """
-            INSERT INTO journey_counts (journey_id, version, key, count) VALUES (@JourneyId, @Version, @Key, @Count)
-            ON CONFLICT (journey_id, version, key) DO UPDATE SET count = journey_counts.count + excluded.count
-            """, counts.OrderBy(c => c.Key).Select(c => new { JourneyId = c.Key.Item1, Version = c.Key.Item2, Key = c.Key.Item3, Count = c.Value }).ToList(), cancellationToken);
+    private static void AddCounts(StatementBatch batch, Dictionary<(string, int, string), long> counts)
+    {
+        foreach (var ((journeyId, version, key), count) in counts.OrderBy(c => c.Key))
+        {
+            batch.Add(AddCount, journeyId, (long)version, key, count);
+        }
+    }
 
     private long Now() => database.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -16,9 +16,11 @@ internal sealed class SqlLinkStore(SqlDatabase database) : ILinkStore, IInboundS
         created_at AS CreatedAt, clicks AS Clicks, first_click_at AS FirstClickAt, last_click_at AS LastClickAt
         """;
 
+    /// <summary>New short links, set-based: a chunk of a campaign's or a journey's messages is one statement.</summary>
     private static readonly Statement InsertLink = new("""
-        INSERT INTO links (code, url, message_id, phone, campaign_id, journey_id, created_at, clicks) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, 0)
-        """);
+        INSERT INTO links (code, url, message_id, phone, campaign_id, journey_id, created_at, clicks)
+        SELECT r.code, r.url, r.message_id, r.phone, r.campaign_id, r.journey_id, r.created_at, 0 FROM {rows}
+        """, "code text", "url text", "message_id text", "phone text", "campaign_id text", "journey_id text", "created_at bigint");
 
     private static readonly Statement CountClick = new("""
         UPDATE links SET clicks = clicks + 1, first_click_at = COALESCE(first_click_at, @p1), last_click_at = @p1 WHERE code = @p0

@@ -22,15 +22,28 @@ internal static class MessageSql
         provider_group_id AS ProviderGroupId, provider_attempts AS ProviderAttempts, meta AS Meta, api_key_id AS ApiKeyId
         """;
 
+    /// <summary>Idempotency keys, set-based (one statement for any number of keys): key, request hash, message id, created at, response, status.</summary>
+    private static readonly Statement InsertIdempotencyKey = new("""
+        INSERT INTO idempotency_keys (key, request_hash, message_id, created_at, response, response_status)
+        SELECT r.key, r.request_hash, r.message_id, r.created_at, r.response, r.response_status FROM {rows}
+        """, "key text", "request_hash text", "message_id text", "created_at bigint", "response text", "response_status bigint");
+
     /// <summary>Idempotency keys; a key taken meanwhile fails the transaction with a unique violation.</summary>
-    public static Task<int> InsertIdempotencyKeys(DbConnection connection, DbTransaction transaction, IReadOnlyList<IdempotencyRecord> keys, CancellationToken cancellationToken) =>
-        Exec(connection, transaction, """
-            INSERT INTO idempotency_keys (key, request_hash, message_id, created_at, response, response_status)
-            VALUES (@Key, @RequestHash, @MessageId, @CreatedAt, @Response, @ResponseStatus)
-            """, keys.Select(k => new
+    public static async Task InsertIdempotencyKeys(DbConnection connection, DbTransaction transaction, IReadOnlyList<IdempotencyRecord> keys, CancellationToken cancellationToken)
+    {
+        await using var batch = new StatementBatch(connection, transaction);
+        AddIdempotencyKeys(batch, keys);
+        await batch.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Queues idempotency keys in <paramref name="batch"/> (all of them in one statement); a key taken meanwhile fails the flush with a unique violation.</summary>
+    public static void AddIdempotencyKeys(StatementBatch batch, IReadOnlyList<IdempotencyRecord> keys)
+    {
+        foreach (var k in keys)
         {
-            k.Key, k.RequestHash, k.MessageId, CreatedAt = k.CreatedAt.ToUnixTimeMilliseconds(), k.Response, k.ResponseStatus,
-        }).ToList(), cancellationToken);
+            batch.Add(InsertIdempotencyKey, k.Key, k.RequestHash, k.MessageId, k.CreatedAt.ToUnixTimeMilliseconds(), k.Response, (long?)k.ResponseStatus);
+        }
+    }
 
     // The hot path's writes are set-based on PostgreSQL (one INSERT … SELECT FROM unnest or UPDATE … FROM unnest per kind and flush,
     // whatever the number of messages) and one prepared plain statement per row on SQLite (Statement.SqliteRow).
@@ -168,6 +181,13 @@ internal static class MessageSql
             return;
         }
         await using var batch = new StatementBatch(connection, transaction);
+        AddQueued(batch, messages);
+        await batch.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Queues new messages with their first timeline entry in <paramref name="batch"/> (see <see cref="InsertQueued"/>).</summary>
+    public static void AddQueued(StatementBatch batch, IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages)
+    {
         for (var i = 0; i < messages.Count; i++)
         {
             var (m, d) = messages[i];
@@ -184,7 +204,6 @@ internal static class MessageSql
             var status = (m.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire();
             AddEvent(batch, m.Id, m.CreatedAt.ToUnixTimeMilliseconds(), d.Source ?? m.Source, d.Event, status, true, d.Note, d.Detail);
         }
-        await batch.FlushAsync(cancellationToken);
     }
 
     public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>

@@ -192,6 +192,60 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
         Count = 0;
     }
 
+    /// <summary>
+    /// Runs a set-based statement with a <c>RETURNING</c> clause over <paramref name="rows"/> now (after what is queued, which goes first)
+    /// and reads the first column of what it returns: for a conditional UPDATE whose rows decide what else the transaction writes.
+    /// One statement for all the rows, as when queued.
+    /// </summary>
+    public async Task<List<T>> ReturningAsync<T>(Statement statement, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        if (!statement.SetBased)
+        {
+            throw new ArgumentException("Only a set-based statement returns rows for all its rows at once.", nameof(statement));
+        }
+        await FlushAsync(cancellationToken);
+        var result = new List<T>(rows.Count);
+        if (rows.Count == 0)
+        {
+            return result;
+        }
+        var list = rows as List<object?[]> ?? [.. rows];
+        DbCommand command;
+        if (connection.CanCreateBatch)
+        {
+            command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = statement.PostgresSql;
+            for (var i = 0; i < statement.Columns.Length; i++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.Value = Column(list, i, statement.Columns[i].Type);
+                command.Parameters.Add(parameter);
+            }
+        }
+        else
+        {
+            command = Prepared(statement);
+            command.Parameters[0].Value = Json(list);
+        }
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                result.Add(reader.GetFieldValue<T>(0));
+            }
+        }
+        finally
+        {
+            if (connection.CanCreateBatch)
+            {
+                await command.DisposeAsync();
+            }
+        }
+        return result;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var command in _commands.Values)

@@ -23,6 +23,7 @@ internal static class SimulateCommand
         var httpErrorRate = new Option<double>("--http-error-rate") { Description = "Share of send requests answered 503 with Retry-After: 1 (0 to 1).", DefaultValueFactory = _ => defaults.HttpErrorRate };
         var latency = new Option<TimeSpan>("--latency") { Description = "Added before answering each send (e.g. 00:00:00.050).", DefaultValueFactory = _ => defaults.Latency };
         var rateLimit = new Option<int>("--rate-limit") { Description = "Send requests a second before answering 429 with Retry-After: 1; 0 = no limit.", DefaultValueFactory = _ => defaults.RateLimit };
+        var requestLog = new Option<int>("--request-log") { Description = $"How many requests and callbacks GET /_sim/requests and /_sim/callbacks keep (0 to {SimulatorOptions.MaxRequestLogCapacity:N0}).", DefaultValueFactory = _ => defaults.RequestLogCapacity };
         var retryScale = new Option<double>("--kaleyra-retry-scale") { Description = "Multiplies the intervals of Kaleyra callback retries (callback.retry).", DefaultValueFactory = _ => defaults.KaleyraRetryIntervalScale };
 
         var command = new Command("simulate", """
@@ -37,7 +38,7 @@ internal static class SimulateCommand
             and /_sim/stats.
             """)
         {
-            urls, apiKey, sid, twilioAccountSid, twilioAuthToken, dlrDelay, deliveryRate, dlrRetries, seed, failRate, httpErrorRate, latency, rateLimit, retryScale,
+            urls, apiKey, sid, twilioAccountSid, twilioAuthToken, dlrDelay, deliveryRate, dlrRetries, seed, failRate, httpErrorRate, latency, rateLimit, retryScale, requestLog,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,6 +58,7 @@ internal static class SimulateCommand
                 Latency = parse.GetValue(latency),
                 RateLimit = parse.GetValue(rateLimit),
                 KaleyraRetryIntervalScale = parse.GetValue(retryScale),
+                RequestLogCapacity = parse.GetValue(requestLog),
             };
             try
             {

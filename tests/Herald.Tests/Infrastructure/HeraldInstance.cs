@@ -134,19 +134,23 @@ public sealed class HeraldInstance : IAsyncDisposable
         return await ReadObjectAsync(updated, System.Net.HttpStatusCode.OK);
     }
 
-    public static object SeedProvider(string nickname, SimulatorHost simulator, SimulatorOptions options, string callbackUrl) => new
+    public static object SeedProvider(string nickname, SimulatorHost simulator, SimulatorOptions options, string callbackUrl) =>
+        SeedProvider(nickname, simulator.ConnectorUrl, options.ApiKey, options.Sid, callbackUrl);
+
+    /// <summary>The seed's provider pointed at a simulator's connector face (a <c>herald simulate</c> process, say).</summary>
+    public static object SeedProvider(string nickname, Uri connectorUrl, string apiKey, string sid, string callbackUrl) => new
     {
         nickname,
         kind = "generic",
         settings = new
         {
             requestType = "POST",
-            endpoint = simulator.ConnectorUrl.ToString(),
+            endpoint = connectorUrl.ToString(),
             authentication = new { type = "none" },
             headers = new[]
             {
-                new { key = "api-key", value = options.ApiKey },
-                new { key = "sid", value = options.Sid },
+                new { key = "api-key", value = apiKey },
+                new { key = "sid", value = sid },
                 new { key = "kaleyra-host", value = "api.in.kaleyra.io" },
                 new { key = "callback_url", value = callbackUrl },
             },
