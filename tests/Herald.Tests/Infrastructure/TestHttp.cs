@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Herald.Tests.Infrastructure;
 
@@ -24,6 +25,18 @@ internal static class TestHttp
         }
         return client;
     }
+
+    /// <summary>
+    /// Polls like <see cref="EventuallyAsync{T}(Func{Task{T}}, string, TimeSpan?)"/> while the fake clock moves on 100 ms before
+    /// each probe, as a real one would: a loop that went idle just after the test moved the clock (its poll timer set past the
+    /// jump) wakes at its next poll instead of never.
+    /// </summary>
+    public static Task<T> EventuallyAsync<T>(FakeTimeProvider clock, Func<Task<T?>> probe, string what, TimeSpan? timeout = null) =>
+        EventuallyAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            return probe();
+        }, what, timeout);
 
     /// <summary>Polls <paramref name="probe"/> until it returns a value or the deadline passes.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null)

@@ -198,16 +198,7 @@ public abstract class JourneySegmentTriggerTests(TestDatabase database) : IAsync
     private Task<JsonObject> WaitForAsync(string journey, Func<JsonObject, bool> done) =>
         EventuallyAsync(async () => await ReportAsync(journey) is var r && done(r) ? r : null, $"journey {journey} to reach the expected state");
 
-    /// <summary>
-    /// Polls while the fake clock moves on a little each time, as a real one would: a runner that went idle just after the
-    /// test moved the clock (its poll timer set past the jump) wakes at its next poll instead of never.
-    /// </summary>
-    private Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what) where T : class =>
-        TestHttp.EventuallyAsync(async () =>
-        {
-            _clock.Advance(TimeSpan.FromMilliseconds(100));
-            return await probe();
-        }, what);
+    private Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what) where T : class => TestHttp.EventuallyAsync(_clock, probe, what);
 
     private async Task<DbConnection> OpenAsync()
     {

@@ -272,7 +272,7 @@ public abstract class JourneyTests(TestDatabase database) : IAsyncLifetime
         await HeraldInstance.ReadObjectAsync(await _herald.Api.GetAsync($"/api/v1/journeys/{journey}/report", Ct), HttpStatusCode.OK);
 
     private Task<JsonObject> WaitForAsync(string journey, Func<JsonObject, bool> done) =>
-        TestHttp.EventuallyAsync(async () => await ReportAsync(journey) is var r && done(r) ? r : null, $"journey {journey} to reach the expected state");
+        TestHttp.EventuallyAsync(_clock, async () => await ReportAsync(journey) is var r && done(r) ? r : null, $"journey {journey} to reach the expected state");
 
     private static long Active(JsonObject report, string node) => Count(report["activeByNode"], node);
 
