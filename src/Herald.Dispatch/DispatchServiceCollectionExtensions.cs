@@ -51,10 +51,23 @@ public static class DispatchServiceCollectionExtensions
     }
 }
 
-/// <summary>Runs the dispatcher when <see cref="DispatchOptions.Enabled"/>.</summary>
-internal sealed class DispatchHost(Dispatcher dispatcher, IOptions<DispatchOptions> options) : Microsoft.Extensions.Hosting.IHostedService
+/// <summary>
+/// Runs the dispatcher when <see cref="DispatchOptions.Enabled"/>. It drains in the host's "stopping" phase, before any hosted
+/// service stops: the web server (stopped first, being registered last) keeps listening while the sends on the wire finish, so
+/// <c>/readyz</c> answers "draining" and the delivery reports for those sends are still taken in.
+/// </summary>
+internal sealed class DispatchHost(Dispatcher dispatcher, IOptions<DispatchOptions> options) : Microsoft.Extensions.Hosting.IHostedLifecycleService
 {
     public Task StartAsync(CancellationToken cancellationToken) => options.Value.Enabled ? dispatcher.StartAsync(cancellationToken) : Task.CompletedTask;
 
+    public Task StoppingAsync(CancellationToken cancellationToken) => StopAsync(cancellationToken);
+
+    // A second stop (after StoppingAsync) finds the dispatcher stopped and returns at once.
     public Task StopAsync(CancellationToken cancellationToken) => options.Value.Enabled ? dispatcher.StopAsync(cancellationToken) : Task.CompletedTask;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

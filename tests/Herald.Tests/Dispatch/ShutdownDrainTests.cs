@@ -48,6 +48,8 @@ public sealed class ShutdownDrainTests
 
             var stopping = TimeProvider.System.GetTimestamp();
             herald.Terminate();
+            // Not at once: the server must still listen while the drain runs, not only in the first moments after the signal.
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
             var ready = await TestHttp.EventuallyAsync(async () =>
             {
                 using var response = await anonymous.GetAsync("/readyz", ct);
