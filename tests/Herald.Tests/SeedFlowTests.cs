@@ -53,7 +53,8 @@ public abstract class SeedFlowTests(TestDatabase database) : IAsyncLifetime
         var result = await Herald.TestSmsAsync(providerId, "9812345678");
 
         Assert.Equal("accepted", result["outcome"]!.GetValue<string>());
-        Assert.Equal("accepted", result["status"]!.GetValue<string>());
+        // The message's state when the answer was written: the simulator's report (30 ms) may already have made it delivered.
+        Assert.Contains(result["status"]!.GetValue<string>(), new[] { "accepted", "delivered" });
         var request = result["request"]!.AsObject();
         Assert.Equal("POST", request["method"]!.GetValue<string>());
         var form = System.Web.HttpUtility.ParseQueryString(request["body"]!.GetValue<string>());

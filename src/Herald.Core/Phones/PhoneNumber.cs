@@ -149,6 +149,13 @@ public sealed record PhoneNumber
                 return false;
             }
             var e164 = Util.Format(parsed, PhoneNumberFormat.E164);
+            if (!IsE164(e164))
+            {
+                // Junk that libphonenumber still reads as possible (e.g. a stray calling code and letters) can format to
+                // something that is no E.164 number: refused rather than stored.
+                error = $"'{number}' is not a phone number: write it in E.164 with + and the country code, e.g. +919812345678.";
+                return false;
+            }
             phone = new PhoneNumber(e164, (parsed.CountryCode, Util.GetRegionCodeForNumber(parsed) ?? "ZZ"));
             error = null;
             return true;
@@ -159,6 +166,10 @@ public sealed record PhoneNumber
             return false;
         }
     }
+
+    /// <summary>+, a first digit 1-9, at most 15 ASCII digits in all.</summary>
+    private static bool IsE164(string text) =>
+        text.Length is >= 3 and <= 16 && text[0] == '+' && text[1] is >= '1' and <= '9' && text.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0;
 
     private static string NoCountryCode(string number, string text)
     {
