@@ -61,10 +61,13 @@ public sealed class ScenarioTests
     public async Task Send_Number0003CallerGivesUp_RecordedAs499()
     {
         await using var sim = await SimulatorHarness.StartAsync(o => o.TimeoutHang = TimeSpan.FromMinutes(5), Ct);
-        using var callerTimeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        callerTimeout.CancelAfter(TimeSpan.FromMilliseconds(200));
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var send = sim.SendAsync("+919876540003", ct: caller.Token);
+        // The caller gives up once its request is in (a fixed 200 ms could end it before it reached a busy simulator).
+        await Eventually.TrueAsync(() => sim.Host.Inspector.GetStats().Received == 1, what: "the request to reach the simulator", ct: Ct);
+        await caller.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sim.SendAsync("+919876540003", ct: callerTimeout.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
 
         await Eventually.TrueAsync(() => sim.Host.Inspector.GetRequests().Count == 1, what: "the aborted request to be recorded", ct: Ct);
         Assert.Equal(499, sim.Host.Inspector.GetRequests()[0].Response.Status);
