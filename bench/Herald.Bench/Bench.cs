@@ -58,6 +58,10 @@ internal static class Bench
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.CancelAfter(options.Timeout + (options.Duration ?? TimeSpan.Zero));
         using var stopSide = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+        if (options.Warmup > 0)
+        {
+            await Load.WarmUpAsync(stack, options, time, run.Token);
+        }
         var cpuStart = CpuSnapshot.Take(stack);
         monitor.Start(time.GetTimestamp());
         var monitorTask = monitor.RunAsync(run.Token);
@@ -103,7 +107,7 @@ internal static class Bench
         return result with
         {
             DatabaseBytes = databaseBytes,
-            DiskBytesPerMessage = databaseBytes is { } bytes && result.Final > 0 ? Math.Round((double)bytes / result.Final) : null,
+            DiskBytesPerMessage = databaseBytes is { } bytes && result.Final > 0 ? Math.Round((double)bytes / (result.Final + options.Warmup)) : null,
             CpuServerPct = cpu.Server, CpuSimulatorPct = cpu.Simulator, CpuHarnessPct = cpu.Harness, CpuOtherPct = cpu.Other,
             ServerCpuSeconds = Math.Round(cpu.ServerSeconds, 2), SimulatorCpuSeconds = Math.Round(cpu.SimulatorSeconds, 2),
             ServerCpuMsPerMessage = result.Final > 0 ? Math.Round(1000 * cpu.ServerSeconds / result.Final, 3) : null,

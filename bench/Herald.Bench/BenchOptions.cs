@@ -34,6 +34,12 @@ internal sealed record BenchOptions
 
     public int Otp { get; init; } = 200;
 
+    /// <summary>
+    /// Messages sent before the measured window through the same processes (connections open, code compiled), then the
+    /// simulator's counters reset: what Kannel's harness does (WARMUP 2,000), so that both are measured warm.
+    /// </summary>
+    public int Warmup { get; init; } = 2_000;
+
     /// <summary>Soak: keep submitting for this long (with a bounded backlog), then drain.</summary>
     public TimeSpan? Duration { get; init; }
 

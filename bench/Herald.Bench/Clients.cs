@@ -267,6 +267,13 @@ internal sealed class SimulatorClient(Uri baseUrl)
     public async Task<SimStats> StatsAsync(CancellationToken cancellationToken) =>
         await _http.GetFromJsonAsyncOrThrow<SimStats>(new Uri(baseUrl, "/_sim/stats"), cancellationToken);
 
+    /// <summary>Forgets the logged requests and callbacks and resets every counter (DELETE /_sim/requests).</summary>
+    public async Task ClearAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.DeleteAsync(new Uri(baseUrl, "/_sim/requests"), cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>The newest <paramref name="limit"/> send requests (the simulator keeps 1,000), newest first.</summary>
     public async Task<List<SimRequest>> RequestsAsync(int limit, CancellationToken cancellationToken) =>
         await _http.GetFromJsonAsyncOrThrow<List<SimRequest>>(new Uri(baseUrl, $"/_sim/requests?limit={limit}"), cancellationToken);

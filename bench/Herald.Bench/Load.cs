@@ -92,6 +92,35 @@ internal sealed class Load(Stack stack, BenchOptions options, Monitor monitor, T
         }
     }
 
+    /// <summary>
+    /// The warm-up (<see cref="BenchOptions.Warmup"/>): the same messages to numbers of their own, submitted and waited for
+    /// until none is pending; then the simulator forgets them, so the run's counters start at zero.
+    /// </summary>
+    public static async Task WarmUpAsync(Stack stack, BenchOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        // Numbers from index 50,000,000 on: never a campaign's (a run has at most a few million).
+        const int First = 50_000_000;
+        for (var done = 0; done < options.Warmup; done += options.Chunk)
+        {
+            await stack.Herald.SubmitBatchAsync(Chunk(First + done, Math.Min(options.Chunk, options.Warmup - done)), cancellationToken);
+        }
+        var start = time.GetTimestamp();
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
+            var stats = await stack.Sim.StatsAsync(cancellationToken);
+            if (stats.DlrDelivered + stats.DlrFailed >= stats.DlrQueued && !await stack.Herald.AnyPendingAsync(cancellationToken))
+            {
+                break;
+            }
+            if (time.GetElapsedTime(start) > TimeSpan.FromMinutes(5))
+            {
+                throw new BenchException($"the {options.Warmup:N0} warm-up messages were not all final after 5 minutes");
+            }
+        }
+        await stack.Sim.ClearAsync(cancellationToken);
+    }
+
     private static byte[] Chunk(int first, int count)
     {
         var buffer = new ArrayBufferWriter<byte>(count * 180);

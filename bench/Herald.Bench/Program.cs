@@ -21,6 +21,7 @@ var killEvery = new Option<TimeSpan?>("--kill-every") { Description = "Chaos: ki
 var simulatorOnly = new Option<bool>("--simulator-only") { Description = "Measure the simulator alone (both faces, DLRs to a local sink)." };
 var redirects = new Option<int>("--redirects") { Description = "Measure the short-link redirect alone: N requests to GET /l/{code} over 1,000 links (0: off).", DefaultValueFactory = _ => 0 };
 var linkConcurrency = new Option<int>("--link-concurrency") { Description = "Concurrent connections of --redirects.", DefaultValueFactory = _ => 64 };
+var warmup = new Option<int>("--warmup") { Description = "Messages sent through the same processes before the measured window, then the simulator's counters reset (Kannel's harness: WARMUP 2,000).", DefaultValueFactory = _ => 2_000 };
 var chunk = new Option<int>("--chunk") { Description = "Messages per POST /api/v1/messages/batch.", DefaultValueFactory = _ => 5_000 };
 var submitters = new Option<int>("--submitters") { Description = "Concurrent batch submitters.", DefaultValueFactory = _ => 4 };
 var dlrDelay = new Option<TimeSpan>("--dlr-delay") { Description = "Simulator DLR delay (jittered ±50%).", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(50), CustomParser = r => ParseDuration(r) ?? TimeSpan.Zero };
@@ -35,7 +36,7 @@ var soakBacklog = new Option<int>("--soak-backlog") { Description = "Soak: most 
 var root = new RootCommand("Herald.Bench: end-to-end load benchmark of herald serve against herald simulate on loopback.")
 {
     messages, database, mode, providerRate, providerLatency, json, kannel, million, runs, otp, duration, killEvery, simulatorOnly, chunk, submitters, dlrDelay,
-    deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog, redirects, linkConcurrency,
+    deliveryRate, timeout, herald, noBuild, serverEnv, keep, soakBacklog, redirects, linkConcurrency, warmup,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -66,6 +67,7 @@ root.SetAction(async (parse, cancellationToken) =>
         SimulatorOnly = parse.GetValue(simulatorOnly),
         Redirects = parse.GetValue(redirects),
         LinkConcurrency = parse.GetValue(linkConcurrency),
+        Warmup = parse.GetValue(warmup),
         Chunk = parse.GetValue(chunk),
         Submitters = parse.GetValue(submitters),
         DlrDelay = parse.GetValue(dlrDelay),
@@ -77,10 +79,10 @@ root.SetAction(async (parse, cancellationToken) =>
         Keep = parse.GetValue(keep),
         SoakBacklog = parse.GetValue(soakBacklog),
     };
-    if (options.Messages < 1 || options.Runs < 1 || options.Runs > 50 || options.Otp < 0 || options.Chunk is < 1 or > 10_000
+    if (options.Messages < 1 || options.Runs < 1 || options.Runs > 50 || options.Otp < 0 || options.Warmup < 0 || options.Chunk is < 1 or > 10_000
         || options.Submitters is < 1 or > 64 || options.ProviderRate < 0 || options.Timeout <= TimeSpan.Zero)
     {
-        AnsiConsole.MarkupLine("[red]Check the numbers: --messages ≥ 1, --runs 1..50, --otp ≥ 0, --chunk 1..10000, --submitters 1..64, --provider-rate ≥ 0, --timeout > 0.[/]");
+        AnsiConsole.MarkupLine("[red]Check the numbers: --messages ≥ 1, --runs 1..50, --otp ≥ 0, --warmup ≥ 0, --chunk 1..10000, --submitters 1..64, --provider-rate ≥ 0, --timeout > 0.[/]");
         return 2;
     }
     try
