@@ -9,18 +9,21 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 
-// herald-floor-bench [messages] [concurrency]
-//   Starts itself a second time as the "provider" (answers each send, then posts one callback back), and acts as the
-//   "server": sends every message with an HTTP POST (a form body like the seed's), counts the callbacks that come back,
-//   and reports each process's CPU per message. No database, no rendering, no JSON parsing beyond the bare minimum:
-//   the floor under Herald's single mode, where every message is one request out and one callback in.
+// herald-floor-bench [messages] [concurrency] [single|batch]
+//   Starts itself a second time as the "provider" and acts as the "server", and reports each process's CPU per message.
+//   single: the server sends every message with an HTTP POST (a form body like the seed's); the provider answers, then
+//           posts one callback back. Herald's single mode: one request out and one callback in per message.
+//   batch:  the server sends 100 recipients per POST; the provider answers, then posts two callbacks per recipient (sent,
+//           then delivered). Herald's batch mode (Kaleyra): a hundredth of a request out and two callbacks in per message.
+//   No database, no rendering, no JSON parsing beyond the bare minimum: the floor under Herald's two modes.
 if (args.Length >= 2 && args[0] == "provider")
 {
     return await Provider.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
 }
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
 var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
-return await Server.RunAsync(messages, concurrency);
+var batch = args.Length > 2 && args[2] == "batch";
+return await Server.RunAsync(messages, concurrency, batch ? 100 : 1);
 
 internal static class Ports
 {
@@ -72,14 +75,23 @@ internal static class Provider
         {
             var form = await request.ReadFormAsync();
             var callback = form["callback_url"].ToString();
-            var id = Interlocked.Increment(ref next).ToString(CultureInfo.InvariantCulture);
-            // The callback goes after the answer, as a provider's report does.
+            var recipients = form["to"].ToString().Split(',');
+            var first = Interlocked.Add(ref next, recipients.Length) - recipients.Length;
+            // The callbacks go after the answer, as a provider's reports do: one per recipient, or (batch) sent then delivered.
             _ = Task.Run(async () =>
             {
-                using var body = new FormUrlEncodedContent([new("id", id), new("status", "DELIVRD"), new("meta", form["meta"].ToString())]);
-                using var response = await client.PostAsync(callback, body);
+                var statuses = recipients.Length == 1 ? ["DELIVRD"] : new[] { "SENT", "DELIVRD" };
+                foreach (var status in statuses)
+                {
+                    await Parallel.ForAsync(0, recipients.Length, async (k, ct) =>
+                    {
+                        using var body = new FormUrlEncodedContent([new("id", (first + k).ToString(CultureInfo.InvariantCulture)), new("status", status),
+                            new("to", recipients[k]), new("meta", form["meta"].ToString())]);
+                        using var response = await client.PostAsync(callback, body, ct);
+                    });
+                }
             });
-            return Results.Text($"{{\"id\":\"{id}\",\"status\":\"accepted\"}}", "application/json");
+            return Results.Text($"{{\"id\":\"{first}\",\"status\":\"accepted\",\"recipients\":{recipients.Length}}}", "application/json");
         });
         await app.RunAsync();
         return 0;
@@ -88,7 +100,7 @@ internal static class Provider
 
 internal static class Server
 {
-    public static async Task<int> RunAsync(int messages, int concurrency)
+    public static async Task<int> RunAsync(int messages, int concurrency, int perRequest)
     {
         var providerPort = Ports.Free();
         var selfPort = Ports.Free();
@@ -129,10 +141,12 @@ internal static class Server
                     await Task.Delay(100);
                 }
             }
+            var callbacksPerMessage = perRequest == 1 ? 1 : 2;
             async Task SendAsync(int n)
             {
+                var to = string.Join(',', Enumerable.Range(n * perRequest, perRequest).Select(i => "+9197" + i.ToString("D8", CultureInfo.InvariantCulture)));
                 using var body = new FormUrlEncodedContent([
-                    new("to", "+9197" + n.ToString("D8", CultureInfo.InvariantCulture)), new("body", "Your order has shipped. Track it at https://example.com/t/abc123"),
+                    new("to", to), new("body", "Your order has shipped. Track it at https://example.com/t/abc123"),
                     new("sender", "KLRHXA"), new("type", "MKT"), new("template_id", "1107161234567890123"), new("callback_url", callbackUrl),
                     new("meta", "msg_" + n.ToString(CultureInfo.InvariantCulture)), new("entity_id", "1101234567890123456")]);
                 using var response = await client.PostAsync(sendUrl, body);
@@ -140,22 +154,22 @@ internal static class Server
             }
             // Warm-up: the same work on the same processes before the measured window (JIT, connections).
             var warm = Math.Min(5_000, messages / 5);
-            Volatile.Write(ref target, warm);
-            await Parallel.ForAsync(0, warm, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (n, _) => await SendAsync(n));
+            Volatile.Write(ref target, warm * callbacksPerMessage);
+            await Parallel.ForAsync(0, warm / perRequest, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (n, _) => await SendAsync(n));
             await all.Task.WaitAsync(TimeSpan.FromMinutes(2));
             all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref callbacks, 0);
-            Volatile.Write(ref target, messages);
+            Volatile.Write(ref target, messages * callbacksPerMessage);
             var selfCpu = Cpu.Ms(Environment.ProcessId);
             var providerCpu = Cpu.Ms(provider.Id);
             var clock = Stopwatch.StartNew();
-            await Parallel.ForAsync(0, messages, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (n, _) => await SendAsync(n));
+            await Parallel.ForAsync(0, messages / perRequest, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (n, _) => await SendAsync(n));
             await all.Task.WaitAsync(TimeSpan.FromMinutes(10));
             var seconds = clock.Elapsed.TotalSeconds;
             var selfMs = (Cpu.Ms(Environment.ProcessId) - selfCpu) / messages;
             var providerMs = (Cpu.Ms(provider.Id) - providerCpu) / messages;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"floor: {messages:N0} messages in {seconds:F1} s = {messages / seconds:N0} msg/s; CPU per message: server {selfMs:F3} ms, provider {providerMs:F3} ms, together {selfMs + providerMs:F3} ms (warm-up {warm:N0} first)"));
+                $"floor ({(perRequest == 1 ? "single" : $"batch of {perRequest}")}): {messages:N0} messages in {seconds:F1} s = {messages / seconds:N0} msg/s; CPU per message: server {selfMs:F3} ms, provider {providerMs:F3} ms, together {selfMs + providerMs:F3} ms (warm-up {warm:N0} first)"));
             await app.StopAsync();
             return 0;
         }
