@@ -42,7 +42,14 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
         // A message held right now: its claim is on its row until the attempt ends.
         var held = await connection.QueryFirstOrDefaultAsync<ClaimState>(new CommandDefinition(
             $"SELECT {ClaimStateColumns} FROM messages WHERE id = @id AND claimed_at IS NOT NULL", new { id }, cancellationToken: cancellationToken));
-        return WithAttempts(rows, held);
+        var events = WithAttempts(rows, held);
+        // The usual first entry is not stored: the row implies it (MessageSql.QueuedImplied).
+        if (ImpliedQueued(await connection.QueryFirstOrDefaultAsync<QueuedHead>(new CommandDefinition(
+                $"SELECT {QueuedHeadColumns} FROM messages WHERE id = @id AND queued_implied <> 0", new { id }, cancellationToken: cancellationToken))) is { } queued)
+        {
+            events.Insert(0, queued);
+        }
+        return events;
     }
 
     public async Task<Page<MessageRecord>> ListAsync(MessageQuery query, CancellationToken cancellationToken)

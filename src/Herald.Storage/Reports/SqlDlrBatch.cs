@@ -63,7 +63,7 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         foreach (var (item, result) in items)
         {
             batch.Add(InsertProcessed, item.ProviderId, item.MessageId, item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body,
-                item.Query, at, result);
+                item.Query, at, StoredAnswer.Compact(result));
         }
         await batch.FlushAsync(cancellationToken);
     }
@@ -144,7 +144,7 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
             await using var batch = new StatementBatch(connection, transaction);
             foreach (var (id, result) in results)
             {
-                batch.Add(MarkProcessed, id, at, result);
+                batch.Add(MarkProcessed, id, at, StoredAnswer.Compact(result));
             }
             await batch.FlushAsync(cancellationToken);
         }
