@@ -84,7 +84,7 @@ internal static class MessageSql
     /// <summary>Queues a timeline entry in <paramref name="batch"/>; <paramref name="attempt"/> is the claim it ends, shown before it as "dispatching".</summary>
     public static void AddEvent(StatementBatch batch, string messageId, long at, string source, string @event, string? state, bool applied, string? note, string? detail,
         (long At, string Note)? attempt = null) =>
-        batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, detail, attempt?.At, attempt?.Note);
+        batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, StoredDetail.Compact(detail), attempt?.At, attempt?.Note);
 
     /// <summary>The "dispatching" entry's note for a claim: which attempt, through which provider, by which worker.</summary>
     /// <paramref name="heldUntil"/> is, for a resend, when its hold in doubt ended (the row's due time).
@@ -458,7 +458,7 @@ internal static class MessageSql
         public MessageEventRecord ToRecord() => new()
         {
             Id = Id, MessageId = MessageId, At = Time(At), Source = Source, Event = Event,
-            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = Note, Detail = Detail,
+            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = Note, Detail = StoredDetail.Expand(Detail),
         };
     }
 }
