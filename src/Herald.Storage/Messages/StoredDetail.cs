@@ -41,7 +41,7 @@ internal static partial class StoredDetail
         }
         var parts = stored.Split(Mark);
         return parts is [_, Summary, var method, var url, var status, var elapsed]
-            ? string.Concat("{\"request\":{\"method\":\"", method, "\",\"url\":\"", url, "\"},\"response\":{\"status\":", status, ",\"elapsedMs\":", elapsed,
+            ? string.Concat("{\"request\":{\"method\":\"", method, "\",\"url\":\"", url, "\"},\"response\":{\"status\":", status, "},\"elapsedMs\":", elapsed,
                 ",\"bodiesKept\":false}")
             : stored;
     }
