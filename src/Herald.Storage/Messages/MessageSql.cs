@@ -318,7 +318,7 @@ internal static class MessageSql
             batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0);
             var note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason);
             AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply,
-                settled ? Join(SettledNote(change.Source), note) : note, change.Detail);
+                settled ? Join(SettledNote(change.Source), note) : note, change.DetailInReport is { } slice ? StoredDetail.InReport(slice) : change.Detail);
             if (change.ProviderMessageId is not null)
             {
                 (identified ??= []).Add(messageId);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Herald.Storage.Records;
 
 namespace Herald.Storage.Messages;
 
@@ -12,6 +13,35 @@ internal static partial class StoredDetail
 {
     private const char Mark = '\u001F';
     private const string Summary = "a";
+    private const string Report = "r";
+
+    /// <summary>The stored form of a detail found verbatim in a raw report: a reference to it.</summary>
+    public static string InReport(ReportSlice slice) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Mark}{Report}{Mark}{slice.ReportId}{Mark}{slice.Start}{Mark}{slice.Length}");
+
+    /// <summary>Whether <paramref name="stored"/> is a reference into a raw report (<see cref="InReport"/>), and to which piece.</summary>
+    public static bool IsInReport(string? stored, out ReportSlice slice)
+    {
+        slice = default;
+        if (stored is not { Length: > 2 } || stored[0] != Mark || stored[1] != Report[0])
+        {
+            return false;
+        }
+        var parts = stored.Split(Mark);
+        if (parts is [_, Report, var id, var start, var length]
+            && long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var reportId)
+            && int.TryParse(start, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var from)
+            && int.TryParse(length, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
+        {
+            slice = new ReportSlice(reportId, from, count);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The detail a reference reads back from its report's body; null once the report is gone (retention).</summary>
+    public static string? FromReport(ReportSlice slice, string? body) =>
+        body is not null && slice.Start >= 0 && slice.Length >= 0 && slice.Start + (long)slice.Length <= body.Length ? body.Substring(slice.Start, slice.Length) : null;
 
     /// <summary>The text to store for <paramref name="detail"/>.</summary>
     public static string? Compact(string? detail)
