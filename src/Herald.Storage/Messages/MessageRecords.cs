@@ -83,6 +83,11 @@ public sealed record StateChange
     public required string Event { get; init; }
     /// <summary>Raw detail.</summary>
     public string? Detail { get; init; }
+    /// <summary>
+    /// Where <see cref="Detail"/> is found verbatim in a stored raw report (its id, and the start and length in its body): the
+    /// timeline then keeps a reference instead of a second copy, and reads the detail back from the report (until its retention).
+    /// </summary>
+    public ReportSlice? DetailInReport { get; init; }
     /// <summary>A note to keep with the event.</summary>
     public string? Note { get; init; }
     /// <summary>The provider's message id to record, if this change learned it.</summary>
@@ -90,6 +95,9 @@ public sealed record StateChange
     /// <summary>Whether this change is one more send attempt.</summary>
     public bool CountsAttempt { get; init; }
 }
+
+/// <summary>A piece of a stored raw report's body: the report's id, and the start and length of the piece.</summary>
+public readonly record struct ReportSlice(long ReportId, int Start, int Length);
 
 /// <summary>What a <see cref="StateChange"/> did.</summary>
 /// <param name="Found">Whether the message exists.</param>

@@ -52,20 +52,20 @@ internal static class MessageSql
     private static readonly Statement InsertQueuedMessage = new("""
         INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
             sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
-            provider_group_id, meta, api_key_id)
+            provider_group_id, meta, api_key_id, queued_implied)
         SELECT r.id, r.provider_id, r.provider_nickname, r.to_number, r.body, r.template_id, r.template_variables, r.campaign_id,
             r.sender, r.type, r.source, r.dynamic_fields, r.status, 0, r.created_at, r.created_at, r.lane, r.next_attempt_at, r.valid_until, r.encoding, r.segments,
-            r.provider_group_id, r.meta, r.api_key_id
+            r.provider_group_id, r.meta, r.api_key_id, r.queued_implied
         FROM {rows}
         """, "id text", "provider_id text", "provider_nickname text", "to_number text", "body text", "template_id text", "template_variables text", "campaign_id text",
         "sender text", "type text", "source text", "dynamic_fields text", "status text", "created_at bigint", "lane bigint", "next_attempt_at bigint", "valid_until bigint",
-        "encoding text", "segments bigint", "provider_group_id text", "meta text", "api_key_id text")
+        "encoding text", "segments bigint", "provider_group_id text", "meta text", "api_key_id text", "queued_implied bigint")
     {
         SqliteRow = """
             INSERT INTO messages (id, provider_id, provider_nickname, to_number, body, template_id, template_variables, campaign_id,
                 sender, type, source, dynamic_fields, status, attempts, created_at, updated_at, lane, next_attempt_at, valid_until, encoding, segments,
-                provider_group_id, meta, api_key_id)
-            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, 0, @p13, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21)
+                provider_group_id, meta, api_key_id, queued_implied)
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, 0, @p13, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20, @p21, @p22)
             """,
     };
 
@@ -84,7 +84,7 @@ internal static class MessageSql
     /// <summary>Queues a timeline entry in <paramref name="batch"/>; <paramref name="attempt"/> is the claim it ends, shown before it as "dispatching".</summary>
     public static void AddEvent(StatementBatch batch, string messageId, long at, string source, string @event, string? state, bool applied, string? note, string? detail,
         (long At, string Note)? attempt = null) =>
-        batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, detail, attempt?.At, attempt?.Note);
+        batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, StoredDetail.Compact(detail), attempt?.At, attempt?.Note);
 
     /// <summary>The "dispatching" entry's note for a claim: which attempt, through which provider, by which worker.</summary>
     /// <paramref name="heldUntil"/> is, for a resend, when its hold in doubt ended (the row's due time).
@@ -196,15 +196,55 @@ internal static class MessageSql
             var createdAt = m.CreatedAt.ToUnixTimeMilliseconds();
             batch.Add(InsertQueuedMessage, m.Id, m.ProviderId, m.ProviderNickname, m.To, m.Body, m.TemplateId, m.TemplateVariables, m.CampaignId,
                 m.Sender, m.Type, m.Source, m.DynamicFields, status, createdAt, d.Lane, d.NextAttemptAt?.ToUnixTimeMilliseconds(),
-                d.ValidUntil?.ToUnixTimeMilliseconds(), d.Encoding, d.Segments, m.ProviderGroupId, m.Meta, m.ApiKeyId);
+                d.ValidUntil?.ToUnixTimeMilliseconds(), d.Encoding, d.Segments, m.ProviderGroupId, m.Meta, m.ApiKeyId, QueuedImplied(m, d) ? 1 : 0);
         }
         for (var i = 0; i < messages.Count; i++)
         {
             var (m, d) = messages[i];
+            if (QueuedImplied(m, d))
+            {
+                continue; // the row says it all: ImpliedQueued puts the entry back when the timeline is read
+            }
             var status = (m.Status == DeliveryState.Rejected ? DeliveryState.Rejected : DeliveryState.Queued).ToWire();
             AddEvent(batch, m.Id, m.CreatedAt.ToUnixTimeMilliseconds(), d.Source ?? m.Source, d.Event, status, true, d.Note, d.Detail);
         }
     }
+
+    /// <summary>
+    /// Whether a new message's first timeline entry is the usual one, which its row implies (queued by its own source when it
+    /// was created, with its segments and encoding as the note): such a message stores no <c>message_events</c> row for it, a
+    /// row and an index entry fewer per message (issue 11 §8), and <see cref="ImpliedQueued"/> shows the same entry.
+    /// </summary>
+    private static bool QueuedImplied(MessageRecord m, DispatchInfo d) =>
+        m.Status != DeliveryState.Rejected && d.Event == "queued" && (d.Source is null || d.Source == m.Source) && d.Detail is null
+        && d.Note is { } note && note == QueuedNote(d.Segments, d.Encoding);
+
+    /// <summary>The usual first entry's note (the intake's): "1 segment(s), gsm7".</summary>
+    public static string QueuedNote(long segments, string? encoding) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{segments} segment(s), {encoding}");
+
+    /// <summary>The columns of <see cref="QueuedHead"/>.</summary>
+    public const string QueuedHeadColumns = "id AS Id, created_at AS CreatedAt, source AS Source, segments AS Segments, encoding AS Encoding, queued_implied AS QueuedImplied";
+
+    /// <summary>What a message row says about its first timeline entry, when that entry is implied (<see cref="QueuedImplied"/>).</summary>
+    public sealed class QueuedHead
+    {
+        public string Id { get; set; } = "";
+        public long CreatedAt { get; set; }
+        public string Source { get; set; } = "";
+        public long? Segments { get; set; }
+        public string? Encoding { get; set; }
+        public long QueuedImplied { get; set; }
+    }
+
+    /// <summary>The first timeline entry a row implies (null when it stored its own).</summary>
+    public static MessageEventRecord? ImpliedQueued(QueuedHead? head) => head is { QueuedImplied: not 0 } h
+        ? new MessageEventRecord
+        {
+            Id = 0, MessageId = h.Id, At = Time(h.CreatedAt), Source = h.Source, Event = "queued", State = DeliveryState.Queued, Applied = true,
+            Note = QueuedNote(h.Segments ?? 0, h.Encoding),
+        }
+        : null;
 
     public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
         Exec(connection, transaction, """
@@ -278,7 +318,7 @@ internal static class MessageSql
             batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0);
             var note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason);
             AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply,
-                settled ? Join(SettledNote(change.Source), note) : note, change.Detail);
+                settled ? Join(SettledNote(change.Source), note) : note, change.DetailInReport is { } slice ? StoredDetail.InReport(slice) : change.Detail);
             if (change.ProviderMessageId is not null)
             {
                 (identified ??= []).Add(messageId);
@@ -418,7 +458,7 @@ internal static class MessageSql
         public MessageEventRecord ToRecord() => new()
         {
             Id = Id, MessageId = MessageId, At = Time(At), Source = Source, Event = Event,
-            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = Note, Detail = Detail,
+            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = Note, Detail = StoredDetail.Expand(Detail),
         };
     }
 }

@@ -39,10 +39,51 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
                 applied AS Applied, note AS Note, detail AS Detail, attempt_at AS AttemptAt, attempt_note AS AttemptNote
             FROM message_events WHERE message_id = @id ORDER BY id
             """, new { id }, cancellationToken: cancellationToken))).ToList();
+        await ReadReportDetailsAsync(connection, rows, cancellationToken);
         // A message held right now: its claim is on its row until the attempt ends.
         var held = await connection.QueryFirstOrDefaultAsync<ClaimState>(new CommandDefinition(
             $"SELECT {ClaimStateColumns} FROM messages WHERE id = @id AND claimed_at IS NOT NULL", new { id }, cancellationToken: cancellationToken));
-        return WithAttempts(rows, held);
+        var events = WithAttempts(rows, held);
+        // The usual first entry is not stored: the row implies it (MessageSql.QueuedImplied).
+        if (ImpliedQueued(await connection.QueryFirstOrDefaultAsync<QueuedHead>(new CommandDefinition(
+                $"SELECT {QueuedHeadColumns} FROM messages WHERE id = @id AND queued_implied <> 0", new { id }, cancellationToken: cancellationToken))) is { } queued)
+        {
+            events.Insert(0, queued);
+        }
+        return events;
+    }
+
+    /// <summary>Puts back the details that entries keep as a reference into a raw report (StoredDetail.InReport), from the reports' bodies.</summary>
+    private static async Task ReadReportDetailsAsync(System.Data.Common.DbConnection connection, List<EventRow> rows, CancellationToken cancellationToken)
+    {
+        List<long>? reportIds = null;
+        foreach (var row in rows)
+        {
+            if (StoredDetail.IsInReport(row.Detail, out var slice))
+            {
+                (reportIds ??= []).Add(slice.ReportId);
+            }
+        }
+        if (reportIds is null)
+        {
+            return;
+        }
+        var bodies = new Dictionary<long, string>();
+        foreach (var reportId in reportIds.Distinct())
+        {
+            if (await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+                    "SELECT body FROM dlr_inbox WHERE id = @reportId", new { reportId }, cancellationToken: cancellationToken)) is { } body)
+            {
+                bodies[reportId] = body;
+            }
+        }
+        foreach (var row in rows)
+        {
+            if (StoredDetail.IsInReport(row.Detail, out var slice))
+            {
+                row.Detail = StoredDetail.FromReport(slice, bodies.GetValueOrDefault(slice.ReportId));
+            }
+        }
     }
 
     public async Task<Page<MessageRecord>> ListAsync(MessageQuery query, CancellationToken cancellationToken)

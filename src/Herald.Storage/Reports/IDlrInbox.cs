@@ -35,8 +35,14 @@ public interface IDlrBatch : IAsyncDisposable
     /// <summary>Stores raw reports; returns their ids, in order.</summary>
     Task<IReadOnlyList<long>> StoreAsync(IReadOnlyList<DlrInboxItem> items, CancellationToken cancellationToken);
     /// <summary>
-    /// Stores raw reports already applied in this batch, each with the answer given: one row write per report instead of a
-    /// store and a mark (the batch commits both or neither, so a report is never seen stored but unapplied).
+    /// Reserves ids for <paramref name="count"/> raw reports this batch will store with <see cref="StoreProcessedAsync"/> (pass each
+    /// item its id), so the timeline entries it writes first can refer to them.
+    /// </summary>
+    Task<IReadOnlyList<long>> ReserveIdsAsync(int count, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores raw reports already applied in this batch, each with the answer given and the id reserved for it
+    /// (<see cref="ReserveIdsAsync"/>): one row write per report instead of a store and a mark (the batch commits both or
+    /// neither, so a report is never seen stored but unapplied).
     /// </summary>
     Task StoreProcessedAsync(IReadOnlyList<(DlrInboxItem Item, string Result)> items, CancellationToken cancellationToken);
     /// <summary>The provider of each of these messages that exists (a message with no provider maps to null).</summary>

@@ -32,17 +32,44 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
     }
 
     // One INSERT … SELECT FROM unnest per batch of callbacks on PostgreSQL, one prepared execution per callback on SQLite.
+    // The id is the one reserved for the report (ReserveIdsAsync), so the timeline entries written before it can refer to it.
     private static readonly Statement InsertProcessed = new("""
-        INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
-        SELECT r.provider_id, r.message_id, r.received_at, r.method, r.content_type, r.body, r.query, r.processed_at, r.result FROM {rows}
-        """, "provider_id text", "message_id text", "received_at bigint", "method text", "content_type text", "body text", "query text", "processed_at bigint",
+        INSERT INTO dlr_inbox (id, provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
+        SELECT r.id, r.provider_id, r.message_id, r.received_at, r.method, r.content_type, r.body, r.query, r.processed_at, r.result FROM {rows}
+        """, "id bigint", "provider_id text", "message_id text", "received_at bigint", "method text", "content_type text", "body text", "query text", "processed_at bigint",
         "result text")
     {
         SqliteRow = """
-            INSERT INTO dlr_inbox (provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
-            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
+            INSERT INTO dlr_inbox (id, provider_id, message_id, received_at, method, content_type, body, query, processed_at, result)
+            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
             """,
     };
+
+    public async Task<IReadOnlyList<long>> ReserveIdsAsync(int count, CancellationToken cancellationToken)
+    {
+        if (count == 0)
+        {
+            return [];
+        }
+        if (database.Dialect.Name == "postgres")
+        {
+            var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+                "SELECT nextval(pg_get_serial_sequence('dlr_inbox', 'id')) FROM generate_series(1, @count)", new { count }, transaction,
+                cancellationToken: cancellationToken))).ToList();
+            ids.Sort();
+            return ids;
+        }
+        // SQLite: this batch holds the one writer turn, so the ids after the highest ever given (AUTOINCREMENT's sequence) are its own.
+        var last = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT MAX(n) FROM (SELECT seq AS n FROM sqlite_sequence WHERE name = 'dlr_inbox' UNION ALL SELECT MAX(id) FROM dlr_inbox) x", transaction: transaction,
+            cancellationToken: cancellationToken)) ?? 0;
+        var reserved = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            reserved[i] = last + 1 + i;
+        }
+        return reserved;
+    }
 
     private static readonly Statement MarkProcessed = new("""
         UPDATE dlr_inbox SET processed_at = r.processed_at, result = r.result FROM {rows} WHERE dlr_inbox.id = r.id AND dlr_inbox.id {in_keys}
@@ -62,8 +89,8 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         await using var batch = new StatementBatch(connection, transaction);
         foreach (var (item, result) in items)
         {
-            batch.Add(InsertProcessed, item.ProviderId, item.MessageId, item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body,
-                item.Query, at, result);
+            batch.Add(InsertProcessed, item.Id, item.ProviderId, item.MessageId, item.ReceivedAt.ToUnixTimeMilliseconds(), item.Method, item.ContentType, item.Body,
+                item.Query, at, StoredAnswer.Compact(result));
         }
         await batch.FlushAsync(cancellationToken);
     }
@@ -144,7 +171,7 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
             await using var batch = new StatementBatch(connection, transaction);
             foreach (var (id, result) in results)
             {
-                batch.Add(MarkProcessed, id, at, result);
+                batch.Add(MarkProcessed, id, at, StoredAnswer.Compact(result));
             }
             await batch.FlushAsync(cancellationToken);
         }

@@ -51,8 +51,8 @@ internal sealed class SqlReportStore(SqlDatabase database) : IDlrInbox, IPending
         var limit = Math.Clamp(query.Limit, 1, 1000);
         var filter = (query.ProviderId is null ? "" : " AND provider_id = @ProviderId")
             + (query.Before is null ? "" : " AND id < @Before")
-            // The stored answer starts with its status (DlrAnswer's first field): what was not applied in full, or not yet.
-            + (query.NotApplied ? " AND (result IS NULL OR result NOT LIKE '{\"status\":\"success\"%')" : "");
+            // What was not applied in full, or not yet (see StoredAnswer).
+            + (query.NotApplied ? " AND " + StoredAnswer.NotAppliedSql : "");
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<InboxRow>(new CommandDefinition(
             $"SELECT {InboxColumns} FROM dlr_inbox WHERE 1 = 1{filter} ORDER BY id DESC LIMIT @Take",
@@ -160,7 +160,7 @@ internal sealed class SqlReportStore(SqlDatabase database) : IDlrInbox, IPending
         public DlrInboxItem ToRecord() => new()
         {
             Id = Id, ProviderId = ProviderId, ReceivedAt = Time(ReceivedAt), Method = Method, ContentType = ContentType, Body = Body,
-            Query = Query, ProcessedAt = ProcessedAt is { } p ? Time(p) : null, Result = Result, MessageId = MessageId,
+            Query = Query, ProcessedAt = ProcessedAt is { } p ? Time(p) : null, Result = StoredAnswer.Expand(Result), MessageId = MessageId,
         };
     }
 }

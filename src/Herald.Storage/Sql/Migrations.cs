@@ -548,6 +548,33 @@ internal static class Migrations
         (330, "links by campaign and code", d => """
             CREATE INDEX ix_links_campaign_code ON links (campaign_id, code);
             """),
+        // Storage per message (issue 11 §8): an index entry per message only where a query needs one. The queue and lease
+        // indexes hold just the rows that are queued / held (their queries name that status as a literal), so a message leaves
+        // them once it is sent instead of keeping an entry for life and moving it at every transition; provider message ids
+        // are indexed once they exist (the lookups always name one, then check the provider on the row); campaign and scoped
+        // raw-report lookups index only rows that have a campaign / a scoped message; the inbox's pending index holds only the
+        // reports not yet applied. The (to_number, id) index is merged into (to_number, type, next_attempt_at): a number's
+        // messages are found there and sorted (a number has few).
+        (340, "partial indexes for per-message storage", d => """
+            DROP INDEX ix_messages_queue;
+            CREATE INDEX ix_messages_queue ON messages (lane, next_attempt_at) WHERE status = 'queued';
+            DROP INDEX ix_messages_lease;
+            CREATE INDEX ix_messages_lease ON messages (lease_until) WHERE status = 'dispatching';
+            DROP INDEX ix_messages_provider_pmid;
+            CREATE INDEX ix_messages_provider_pmid ON messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
+            DROP INDEX ix_messages_campaign;
+            CREATE INDEX ix_messages_campaign ON messages (campaign_id, status) WHERE campaign_id IS NOT NULL;
+            DROP INDEX ix_messages_to;
+            DROP INDEX ix_dlr_inbox_pending;
+            CREATE INDEX ix_dlr_inbox_pending ON dlr_inbox (id) WHERE processed_at IS NULL;
+            DROP INDEX ix_dlr_inbox_message;
+            CREATE INDEX ix_dlr_inbox_message ON dlr_inbox (message_id, id) WHERE message_id IS NOT NULL;
+            """),
+        // A message whose first timeline entry is the usual one (queued by its own source when created, its segments and
+        // encoding as the note) stores no row for it: queued_implied = 1 says the row implies it, and the timeline is read with it.
+        (341, "queued entry implied by the message row", d => """
+            ALTER TABLE messages ADD COLUMN queued_implied INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     private const string SegmentsSql = """

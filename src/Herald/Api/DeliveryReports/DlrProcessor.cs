@@ -53,6 +53,12 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         CancellationToken cancellationToken)
     {
         await using var batch = await inbox.BeginBatchAsync(cancellationToken);
+        if (!stored)
+        {
+            // Received now: each gets its id first, so the timeline entries its reports write can refer to it rather than copy it.
+            var ids = await batch.ReserveIdsAsync(items.Count, cancellationToken);
+            items = [.. items.Select((item, i) => item with { Id = ids[i] })];
+        }
         var formats = await FormatsAsync(items, cancellationToken);
         var work = items.Select(item => Parse(item, formats[item.ProviderId])).ToList();
         var correlation = await CorrelateAsync(batch, items, work, cancellationToken);
@@ -61,18 +67,19 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         var targets = new List<(int Item, DeliveryReport Report)>();
         for (var i = 0; i < items.Count; i++)
         {
+            var searchFrom = 0;
             foreach (var report in work[i].Reports)
             {
                 if (items[i].MessageId is { } scope)
                 {
                     // The callback URL names one message (its token is that message's): its reports move that message only,
                     // whatever reference they echo (the connector's carry CleverTap's message_id).
-                    changes.Add((scope, Change(report)));
+                    changes.Add((scope, Change(report, InBody(items[i], report, ref searchFrom))));
                     targets.Add((i, report));
                 }
                 else if (correlation.MessageFor(items[i].ProviderId, report) is { } messageId)
                 {
-                    changes.Add((messageId, Change(report)));
+                    changes.Add((messageId, Change(report, InBody(items[i], report, ref searchFrom))));
                     targets.Add((i, report));
                 }
                 else if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
@@ -275,14 +282,33 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         return new Correlation(owners, known);
     }
 
-    private static StateChange Change(DeliveryReport report)
+    /// <summary>
+    /// Where a report's raw record is found verbatim in its callback's body, searching on from the previous record's end (records
+    /// come in body order, so a callback of many records is read once): the timeline keeps a reference to it, not a copy.
+    /// </summary>
+    private static ReportSlice? InBody(DlrInboxItem item, DeliveryReport report, ref int searchFrom)
+    {
+        if (item.Id <= 0 || report.Raw.Length == 0 || searchFrom >= item.Body.Length)
+        {
+            return null;
+        }
+        var at = item.Body.IndexOf(report.Raw, searchFrom, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        searchFrom = at + report.Raw.Length;
+        return new ReportSlice(item.Id, at, report.Raw.Length);
+    }
+
+    private static StateChange Change(DeliveryReport report, ReportSlice? inBody = null)
     {
         var note = report.Code is null ? report.Description : $"code {report.Code}{(report.Description is null ? "" : ": " + report.Description)}";
         if (report.OccurredAt is { } at)
         {
             note = note is null ? $"reported at {at:O}" : $"{note} (reported at {at:O})";
         }
-        return new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, Detail = report.Raw };
+        return new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, Detail = report.Raw, DetailInReport = inBody };
     }
 
     private void Observe(IReadOnlyList<(string MessageId, StateChange Change)> changes, IReadOnlyList<TransitionResult> results)

@@ -1,0 +1,52 @@
+using Herald.Storage.Messages;
+using Herald.Storage.Reports;
+
+namespace Herald.Storage.Tests;
+
+/// <summary>The short stored forms of a timeline detail and a report's answer read back exactly as given.</summary>
+public sealed class StoredTextTests
+{
+    [Theory]
+    [InlineData("""{"request":{"method":"POST","url":"http://127.0.0.1:42153/connector/sms"},"response":{"status":200},"elapsedMs":10,"bodiesKept":false}""")]
+    [InlineData("""{"request":{"method":"GET","url":"https://api.example.com/send?to=+9197&sender=AB"},"response":{"status":202},"elapsedMs":1234,"bodiesKept":false}""")]
+    public void Compact_AcceptedSummary_StoresItShorterAndReadsItBackExactly(string detail)
+    {
+        var stored = StoredDetail.Compact(detail);
+
+        Assert.True(stored!.Length < detail.Length - 50, stored);
+        Assert.Equal(detail, StoredDetail.Expand(stored));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("""{"ts":1796661049,"meta":"01a25157ec4f775190969da4d591d8cb","description":"Delivered to handset"}""")]
+    [InlineData("""{"request":{"method":"POST","url":"http://x/\"q\""},"response":{"status":200},"elapsedMs":10,"bodiesKept":false}""")]
+    [InlineData("""{"request":{"method":"POST","url":"http://x/"},"response":{"status":500,"headers":[],"body":"no","truncated":false},"elapsedMs":3}""")]
+    [InlineData("not json at all")]
+    public void Compact_AnyOtherDetail_StoresItAsGiven(string? detail)
+    {
+        Assert.Equal(detail, StoredDetail.Compact(detail));
+        Assert.Equal(detail, StoredDetail.Expand(StoredDetail.Compact(detail)));
+    }
+
+    [Theory]
+    [InlineData("""{"status":"success","processed":1,"unprocessed":[]}""", "1")]
+    [InlineData("""{"status":"success","processed":100,"unprocessed":[]}""", "100")]
+    [InlineData("""{"status":"success","processed":0,"unprocessed":[]}""", "0")]
+    public void Compact_PlainSuccessAnswer_StoresItsCount(string answer, string stored)
+    {
+        Assert.Equal(stored, StoredAnswer.Compact(answer));
+        Assert.Equal(answer, StoredAnswer.Expand(stored));
+    }
+
+    [Theory]
+    [InlineData("""{"status":"partial","processed":1,"unprocessed":[{"status":"fail","code":"unknown_message","error":"x","record":null}]}""")]
+    [InlineData("""{"status":"fail","processed":0,"unprocessed":[],"error":"bad body"}""")]
+    [InlineData("""{"status":"success","processed":01,"unprocessed":[]}""")]
+    public void Compact_AnyOtherAnswer_StoresItAsGiven(string answer)
+    {
+        Assert.Equal(answer, StoredAnswer.Compact(answer));
+        Assert.Equal(answer, StoredAnswer.Expand(answer));
+    }
+}
