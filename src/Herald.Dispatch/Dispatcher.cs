@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Core.Concurrency;
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
@@ -33,7 +34,7 @@ internal sealed partial class Dispatcher(
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _expressWake = new(0, 1);
-    private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
+    private readonly PrioritySemaphore _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
     private readonly InFlightSizing _sizing = InFlightSizing.From(options.Value);
     private readonly string _owner = $"{leadership.NodeId}/{Guid.NewGuid().ToString("N")[..8]}";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
@@ -167,14 +168,22 @@ internal sealed partial class Dispatcher(
         return (int)Math.Clamp(Math.Ceiling(perWindow), 1, settings.ClaimBatchSize);
     }
 
-    /// <summary>Waits for one of the node's <see cref="DispatchOptions.MaxConcurrency"/> send slots.</summary>
-    private async ValueTask<IDisposable> SendSlotAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for one of the node's <see cref="DispatchOptions.MaxConcurrency"/> send slots; an <paramref name="urgent"/> send (an OTP)
+    /// takes the next free one, ahead of a campaign's sends already waiting.
+    /// </summary>
+    private async ValueTask<IDisposable> SendSlotAsync(bool urgent, CancellationToken cancellationToken)
     {
-        await _sendSlots.WaitAsync(cancellationToken);
+        await _sendSlots.WaitAsync(urgent, cancellationToken);
         return new SlotRelease(_sendSlots);
     }
 
-    private sealed class SlotRelease(SemaphoreSlim slots) : IDisposable
+    /// <summary>Whether a message goes ahead of others for the node's and its provider's permits and the database's writer: an OTP.</summary>
+    private static bool Urgent(ClaimedMessage claimed) => Lanes.For(claimed.Message.Type) == UrgentLane;
+
+    private static readonly int UrgentLane = Lanes.For(MessageTypes.Otp);
+
+    private sealed class SlotRelease(PrioritySemaphore slots) : IDisposable
     {
         private int _released;
 
@@ -211,6 +220,7 @@ internal sealed partial class Dispatcher(
     private async Task ProcessAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchOptions settings, CancellationToken stoppingToken)
     {
         var completions = new DispatchCompletion?[claimed.Count];
+        var urgent = claimed.Any(Urgent);
         await CheckPolicyAsync(claimed, completions, stoppingToken);
         await SkipSettledResendsAsync(claimed, completions, stoppingToken);
         var groups = Enumerable.Range(0, claimed.Count).Where(i => completions[i] is null).GroupBy(i => claimed[i].Message.ProviderId ?? "").ToList();
@@ -223,12 +233,13 @@ internal sealed partial class Dispatcher(
         {
             // Shutting down: record what was answered, return the rest to the queue unsent.
             var done = completions.Where(c => c is not null).Select(c => c!).ToList();
-            await queue.CompleteAsync(done, CancellationToken.None);
+            await queue.CompleteAsync(done, urgent, CancellationToken.None);
             var unsent = claimed.Where((_, i) => completions[i] is null).Select(c => c.Message.Id).ToList();
             await queue.ReleaseAsync(unsent, CancellationToken.None);
             throw;
         }
-        await queue.CompleteAsync(completions.Select(c => c!).ToList(), stoppingToken);
+        // A claim that holds an OTP records its answers ahead of the bulk writes waiting for the database's writer.
+        await queue.CompleteAsync(completions.Select(c => c!).ToList(), urgent, stoppingToken);
         for (var i = 0; i < claimed.Count; i++)
         {
             if (completions[i]!.RetryAt is null && completions[i]!.Change.Proposed is { } state)
@@ -344,8 +355,9 @@ internal sealed partial class Dispatcher(
             foreach (var chunk in toSend.Chunk(Math.Max(1, batchSender.MaxBatchSize)))
             {
                 IReadOnlyList<SendResult> results;
-                using (await throttle.AcquireAsync(chunk.Length, cancellationToken))
-                using (await SendSlotAsync(cancellationToken))
+                var urgent = chunk.Any(i => Urgent(claimed[i]));
+                using (await throttle.AcquireAsync(chunk.Length, urgent, cancellationToken))
+                using (await SendSlotAsync(urgent, cancellationToken))
                 {
                     results = await SendBatchAsync(batchSender, chunk.Select(i => claimed[i]).ToList(), cancellationToken);
                 }
@@ -365,8 +377,9 @@ internal sealed partial class Dispatcher(
             {
                 SendResult? result;
                 DispatchCompletion? early;
-                using (await throttle.AcquireAsync(1, ct))
-                using (await SendSlotAsync(ct))
+                var urgent = Urgent(claimed[i]);
+                using (await throttle.AcquireAsync(1, urgent, ct))
+                using (await SendSlotAsync(urgent, ct))
                 {
                     (result, early) = await SendOneAsync(sender, claimed[i], ct);
                 }
@@ -537,11 +550,6 @@ internal sealed partial class Dispatcher(
     {
         _wake.Dispose();
         _expressWake.Dispose();
-        _sendSlots.Dispose();
-        foreach (var throttle in _throttles.Values)
-        {
-            throttle.Dispose();
-        }
         base.Dispose();
     }
 
