@@ -52,9 +52,11 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
     public async Task<IReadOnlyList<(int StatusCode, DlrAnswer Answer)>> ProcessAsync(IReadOnlyList<DlrInboxItem> items, bool stored,
         CancellationToken cancellationToken)
     {
-        await using var batch = await inbox.BeginBatchAsync(cancellationToken);
+        // Parsed before the batch takes the database's writer (SQLite's one writer turn): parsing needs no transaction, and every
+        // other write (an OTP's among them) waits while the batch holds it.
         var formats = await FormatsAsync(items, cancellationToken);
         var work = items.Select(item => Parse(item, formats[item.ProviderId])).ToList();
+        await using var batch = await inbox.BeginBatchAsync(cancellationToken);
         var correlation = await CorrelateAsync(batch, items, work, cancellationToken);
         var changes = new List<(string MessageId, StateChange Change)>();
         var parked = new List<PendingReport>();
