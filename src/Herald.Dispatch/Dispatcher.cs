@@ -121,19 +121,28 @@ internal sealed partial class Dispatcher(
     }
 
     /// <summary>
-    /// The express worker claims only OTPs, so an OTP accepted while every other worker is busy with a campaign's claim
-    /// is claimed, sent and recorded at once rather than after one of those claims is done.
+    /// The express worker claims only OTPs, so an OTP accepted while every other worker is busy with a campaign's claim is claimed,
+    /// sent and recorded at once rather than after one of those claims is done. It does not wait for one claim's answers to be
+    /// recorded before it claims the next OTPs: up to <see cref="ExpressInFlight"/> claims are sent and recorded at once, so an
+    /// OTP never waits for an earlier one's slow answer or its write.
     /// </summary>
     private async Task ExpressAsync(DispatchOptions settings, CancellationToken stoppingToken)
     {
+        var inFlight = new List<Task>(ExpressInFlight);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                inFlight.RemoveAll(t => t.IsCompleted);
+                if (inFlight.Count >= ExpressInFlight)
+                {
+                    await Task.WhenAny(inFlight).WaitAsync(stoppingToken);
+                    continue;
+                }
                 var claimed = await queue.ClaimAsync(Math.Min(settings.ClaimBatchSize, 50), Lanes.For(MessageTypes.Otp), _owner, settings.Lease, stoppingToken);
                 if (claimed.Count > 0)
                 {
-                    await ProcessAsync(claimed, settings, stoppingToken);
+                    inFlight.Add(ProcessExpressAsync(claimed, settings, stoppingToken));
                     continue;
                 }
                 // Only a wake-up or the poll interval: the next due time is usually a campaign's, which is not this worker's.
@@ -150,6 +159,28 @@ internal sealed partial class Dispatcher(
                 LogLoopError(logger, ex);
                 await Task.Delay(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+        // Shutting down: each claim in flight records what was answered and returns the rest to the queue (ProcessAsync).
+        await Task.WhenAll(inFlight);
+    }
+
+    /// <summary>Claims of OTPs the express worker sends and records at once.</summary>
+    private const int ExpressInFlight = 4;
+
+    private async Task ProcessExpressAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchOptions settings, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await ProcessAsync(claimed, settings, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: ProcessAsync returned the unsent ones to the queue
+        }
+        catch (Exception ex)
+        {
+            // Like a worker's failed cycle: the claim's lease expires and the sweep returns its messages to the queue.
+            LogLoopError(logger, ex);
         }
     }
 
