@@ -1,3 +1,5 @@
+using Herald.Core.Concurrency;
+
 namespace Herald.Dispatch;
 
 /// <summary>How a provider without a fixed in-flight cap is sized (<see cref="AdaptiveInFlight"/>).</summary>
@@ -19,7 +21,7 @@ internal sealed record InFlightSizing(int Min, int Max, double Headroom)
 /// rate back, rate × latency equals the cap and the headroom raises it, window after window, until the provider or the
 /// maximum is the bound. Latency is measured from the permit to its release, on the dispatcher's <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed class AdaptiveInFlight : IDisposable
+internal sealed class AdaptiveInFlight
 {
     /// <summary>How often the cap is recomputed from the answers since the last time.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(250);
@@ -28,7 +30,7 @@ internal sealed class AdaptiveInFlight : IDisposable
 
     private readonly InFlightSizing _sizing;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _permits;
+    private readonly PrioritySemaphore _permits;
     private readonly Lock _lock = new();
     private readonly long[] _latencies = new long[Samples]; // timestamp ticks, a ring of the newest answers
     private int _sampleCount;
@@ -48,7 +50,7 @@ internal sealed class AdaptiveInFlight : IDisposable
         _sizing = sizing;
         _time = time;
         Limit = sizing.Min;
-        _permits = new SemaphoreSlim(sizing.Min, sizing.Max);
+        _permits = new PrioritySemaphore(sizing.Min, sizing.Max);
         _windowStart = time.GetTimestamp();
     }
 
@@ -56,14 +58,17 @@ internal sealed class AdaptiveInFlight : IDisposable
     public int Limit { get; private set; }
 
     /// <summary>Waits for a permit; dispose it when the request has its answer.</summary>
-    public async ValueTask<IDisposable> AcquireAsync(CancellationToken cancellationToken)
+    public ValueTask<IDisposable> AcquireAsync(CancellationToken cancellationToken) => AcquireAsync(false, cancellationToken);
+
+    /// <summary>Waits for a permit, ahead of the other waiters when <paramref name="urgent"/> (an OTP); dispose it when the request has its answer.</summary>
+    public async ValueTask<IDisposable> AcquireAsync(bool urgent, CancellationToken cancellationToken)
     {
-        await _permits.WaitAsync(cancellationToken);
+        await _permits.WaitAsync(urgent, cancellationToken);
         return Started();
     }
 
     /// <summary>A permit if one is free now (for callers that must not wait).</summary>
-    internal IDisposable? TryAcquire() => _permits.Wait(0) ? Started() : null;
+    internal IDisposable? TryAcquire() => _permits.TryWait() ? Started() : null;
 
     private Permit Started()
     {
@@ -110,7 +115,7 @@ internal sealed class AdaptiveInFlight : IDisposable
                 {
                     // Lower: take back free permits now, and swallow the rest as requests come back.
                     _debt += Limit - target;
-                    while (_debt > 0 && _permits.Wait(0))
+                    while (_debt > 0 && _permits.TryWait())
                     {
                         _debt--;
                     }
@@ -147,8 +152,6 @@ internal sealed class AdaptiveInFlight : IDisposable
         var ticks = sorted.Length == 0 ? 0 : sorted[(sorted.Length - 1) / 2];
         return TimeSpan.FromSeconds((double)ticks / _time.TimestampFrequency);
     }
-
-    public void Dispose() => _permits.Dispose();
 
     private sealed class Permit(AdaptiveInFlight owner, long startedAt) : IDisposable
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Core.Concurrency;
 using Herald.Core.Messaging;
 using Herald.Core.Phones;
 using Herald.Core.Providers;
@@ -33,7 +34,7 @@ internal sealed partial class Dispatcher(
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _expressWake = new(0, 1);
-    private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
+    private readonly PrioritySemaphore _sendSlots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
     private readonly InFlightSizing _sizing = InFlightSizing.From(options.Value);
     private readonly string _owner = $"{leadership.NodeId}/{Guid.NewGuid().ToString("N")[..8]}";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProviderGate> _gates = new();
@@ -120,19 +121,28 @@ internal sealed partial class Dispatcher(
     }
 
     /// <summary>
-    /// The express worker claims only OTPs, so an OTP accepted while every other worker is busy with a campaign's claim
-    /// is claimed, sent and recorded at once rather than after one of those claims is done.
+    /// The express worker claims only OTPs, so an OTP accepted while every other worker is busy with a campaign's claim is claimed,
+    /// sent and recorded at once rather than after one of those claims is done. It does not wait for one claim's answers to be
+    /// recorded before it claims the next OTPs: up to <see cref="ExpressInFlight"/> claims are sent and recorded at once, so an
+    /// OTP never waits for an earlier one's slow answer or its write.
     /// </summary>
     private async Task ExpressAsync(DispatchOptions settings, CancellationToken stoppingToken)
     {
+        var inFlight = new List<Task>(ExpressInFlight);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                inFlight.RemoveAll(t => t.IsCompleted);
+                if (inFlight.Count >= ExpressInFlight)
+                {
+                    await Task.WhenAny(inFlight).WaitAsync(stoppingToken);
+                    continue;
+                }
                 var claimed = await queue.ClaimAsync(Math.Min(settings.ClaimBatchSize, 50), Lanes.For(MessageTypes.Otp), _owner, settings.Lease, stoppingToken);
                 if (claimed.Count > 0)
                 {
-                    await ProcessAsync(claimed, settings, stoppingToken);
+                    inFlight.Add(ProcessExpressAsync(claimed, settings, stoppingToken));
                     continue;
                 }
                 // Only a wake-up or the poll interval: the next due time is usually a campaign's, which is not this worker's.
@@ -149,6 +159,28 @@ internal sealed partial class Dispatcher(
                 LogLoopError(logger, ex);
                 await Task.Delay(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+        // Shutting down: each claim in flight records what was answered and returns the rest to the queue (ProcessAsync).
+        await Task.WhenAll(inFlight);
+    }
+
+    /// <summary>Claims of OTPs the express worker sends and records at once.</summary>
+    private const int ExpressInFlight = 4;
+
+    private async Task ProcessExpressAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchOptions settings, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await ProcessAsync(claimed, settings, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: ProcessAsync returned the unsent ones to the queue
+        }
+        catch (Exception ex)
+        {
+            // Like a worker's failed cycle: the claim's lease expires and the sweep returns its messages to the queue.
+            LogLoopError(logger, ex);
         }
     }
 
@@ -167,14 +199,22 @@ internal sealed partial class Dispatcher(
         return (int)Math.Clamp(Math.Ceiling(perWindow), 1, settings.ClaimBatchSize);
     }
 
-    /// <summary>Waits for one of the node's <see cref="DispatchOptions.MaxConcurrency"/> send slots.</summary>
-    private async ValueTask<IDisposable> SendSlotAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for one of the node's <see cref="DispatchOptions.MaxConcurrency"/> send slots; an <paramref name="urgent"/> send (an OTP)
+    /// takes the next free one, ahead of a campaign's sends already waiting.
+    /// </summary>
+    private async ValueTask<IDisposable> SendSlotAsync(bool urgent, CancellationToken cancellationToken)
     {
-        await _sendSlots.WaitAsync(cancellationToken);
+        await _sendSlots.WaitAsync(urgent, cancellationToken);
         return new SlotRelease(_sendSlots);
     }
 
-    private sealed class SlotRelease(SemaphoreSlim slots) : IDisposable
+    /// <summary>Whether a message goes ahead of others for the node's and its provider's permits and the database's writer: an OTP.</summary>
+    private static bool Urgent(ClaimedMessage claimed) => Lanes.For(claimed.Message.Type) == UrgentLane;
+
+    private static readonly int UrgentLane = Lanes.For(MessageTypes.Otp);
+
+    private sealed class SlotRelease(PrioritySemaphore slots) : IDisposable
     {
         private int _released;
 
@@ -211,6 +251,7 @@ internal sealed partial class Dispatcher(
     private async Task ProcessAsync(IReadOnlyList<ClaimedMessage> claimed, DispatchOptions settings, CancellationToken stoppingToken)
     {
         var completions = new DispatchCompletion?[claimed.Count];
+        var urgent = claimed.Any(Urgent);
         await CheckPolicyAsync(claimed, completions, stoppingToken);
         await SkipSettledResendsAsync(claimed, completions, stoppingToken);
         var groups = Enumerable.Range(0, claimed.Count).Where(i => completions[i] is null).GroupBy(i => claimed[i].Message.ProviderId ?? "").ToList();
@@ -223,12 +264,13 @@ internal sealed partial class Dispatcher(
         {
             // Shutting down: record what was answered, return the rest to the queue unsent.
             var done = completions.Where(c => c is not null).Select(c => c!).ToList();
-            await queue.CompleteAsync(done, CancellationToken.None);
+            await queue.CompleteAsync(done, urgent, CancellationToken.None);
             var unsent = claimed.Where((_, i) => completions[i] is null).Select(c => c.Message.Id).ToList();
             await queue.ReleaseAsync(unsent, CancellationToken.None);
             throw;
         }
-        await queue.CompleteAsync(completions.Select(c => c!).ToList(), stoppingToken);
+        // A claim that holds an OTP records its answers ahead of the bulk writes waiting for the database's writer.
+        await queue.CompleteAsync(completions.Select(c => c!).ToList(), urgent, stoppingToken);
         for (var i = 0; i < claimed.Count; i++)
         {
             if (completions[i]!.RetryAt is null && completions[i]!.Change.Proposed is { } state)
@@ -344,8 +386,9 @@ internal sealed partial class Dispatcher(
             foreach (var chunk in toSend.Chunk(Math.Max(1, batchSender.MaxBatchSize)))
             {
                 IReadOnlyList<SendResult> results;
-                using (await throttle.AcquireAsync(chunk.Length, cancellationToken))
-                using (await SendSlotAsync(cancellationToken))
+                var urgent = chunk.Any(i => Urgent(claimed[i]));
+                using (await throttle.AcquireAsync(chunk.Length, urgent, cancellationToken))
+                using (await SendSlotAsync(urgent, cancellationToken))
                 {
                     results = await SendBatchAsync(batchSender, chunk.Select(i => claimed[i]).ToList(), cancellationToken);
                 }
@@ -365,8 +408,9 @@ internal sealed partial class Dispatcher(
             {
                 SendResult? result;
                 DispatchCompletion? early;
-                using (await throttle.AcquireAsync(1, ct))
-                using (await SendSlotAsync(ct))
+                var urgent = Urgent(claimed[i]);
+                using (await throttle.AcquireAsync(1, urgent, ct))
+                using (await SendSlotAsync(urgent, ct))
                 {
                     (result, early) = await SendOneAsync(sender, claimed[i], ct);
                 }
@@ -537,11 +581,6 @@ internal sealed partial class Dispatcher(
     {
         _wake.Dispose();
         _expressWake.Dispose();
-        _sendSlots.Dispose();
-        foreach (var throttle in _throttles.Values)
-        {
-            throttle.Dispose();
-        }
         base.Dispose();
     }
 

@@ -1,3 +1,5 @@
+using Herald.Core.Concurrency;
+
 namespace Herald.Dispatch;
 
 /// <summary>
@@ -5,9 +7,9 @@ namespace Herald.Dispatch;
 /// one, sized from its rate × latency: <see cref="AdaptiveInFlight"/>), rebuilt when the provider's limits change (they are
 /// editable at runtime).
 /// </summary>
-internal sealed class ProviderThrottle : IDisposable
+internal sealed class ProviderThrottle
 {
-    private readonly SemaphoreSlim? _inFlight;
+    private readonly PrioritySemaphore? _inFlight;
 
     public ProviderThrottle(ResolvedProvider provider, TimeProvider time, InFlightSizing? sizing = null)
     {
@@ -21,7 +23,7 @@ internal sealed class ProviderThrottle : IDisposable
         }
         if (provider.MaxInFlight > 0)
         {
-            _inFlight = new SemaphoreSlim(provider.MaxInFlight, provider.MaxInFlight);
+            _inFlight = new PrioritySemaphore(provider.MaxInFlight, provider.MaxInFlight);
         }
         else if (sizing is not null)
         {
@@ -40,29 +42,28 @@ internal sealed class ProviderThrottle : IDisposable
     public RateBucket? Rate { get; }
 
     /// <summary>Waits for room to send <paramref name="messages"/> messages in one request; dispose the lease when the request ends.</summary>
-    public async ValueTask<IDisposable> AcquireAsync(int messages, CancellationToken cancellationToken)
+    public ValueTask<IDisposable> AcquireAsync(int messages, CancellationToken cancellationToken) => AcquireAsync(messages, false, cancellationToken);
+
+    /// <summary>
+    /// Waits for room to send <paramref name="messages"/> messages in one request, ahead of the sends already waiting when
+    /// <paramref name="urgent"/> (an OTP: it does not queue behind a campaign's claimed messages); dispose the lease when the request ends.
+    /// </summary>
+    public async ValueTask<IDisposable> AcquireAsync(int messages, bool urgent, CancellationToken cancellationToken)
     {
         if (Rate is not null)
         {
-            await Rate.TakeAsync(messages, cancellationToken);
+            await Rate.TakeAsync(messages, urgent, cancellationToken);
         }
         if (Adaptive is not null)
         {
-            return await Adaptive.AcquireAsync(cancellationToken);
+            return await Adaptive.AcquireAsync(urgent, cancellationToken);
         }
         if (_inFlight is null)
         {
             return NoLease.Instance;
         }
-        await _inFlight.WaitAsync(cancellationToken);
+        await _inFlight.WaitAsync(urgent, cancellationToken);
         return new Release(_inFlight);
-    }
-
-    public void Dispose()
-    {
-        Rate?.Dispose();
-        _inFlight?.Dispose();
-        Adaptive?.Dispose();
     }
 
     /// <summary>
@@ -80,7 +81,7 @@ internal sealed class ProviderThrottle : IDisposable
     /// Tokens are counted in units of 1/<see cref="TimeSpan.TicksPerSecond"/> token, so <c>rate</c> units accrue per
     /// elapsed tick and the arithmetic is exact. Waiters take turns, in order; only the one whose turn it is touches the balance.
     /// </remarks>
-    internal sealed class RateBucket : IDisposable
+    internal sealed class RateBucket
     {
         private const long Unit = TimeSpan.TicksPerSecond;
 
@@ -88,7 +89,7 @@ internal sealed class ProviderThrottle : IDisposable
         private readonly TimeProvider _time;
         private readonly long _capacity;
         private readonly long _ceiling;
-        private readonly SemaphoreSlim _turn = new(1, 1);
+        private readonly PrioritySemaphore _turn = new(1, 1);
         private long _balance; // negative after a request larger than the bucket
         private long _stamp;
 
@@ -110,9 +111,12 @@ internal sealed class ProviderThrottle : IDisposable
         public int Capacity { get; }
 
         /// <summary>Waits until <paramref name="permits"/> messages may go, then takes them.</summary>
-        public async ValueTask TakeAsync(int permits, CancellationToken cancellationToken)
+        public ValueTask TakeAsync(int permits, CancellationToken cancellationToken) => TakeAsync(permits, false, cancellationToken);
+
+        /// <summary>Waits until <paramref name="permits"/> messages may go, then takes them; an <paramref name="urgent"/> taker goes before those waiting.</summary>
+        public async ValueTask TakeAsync(int permits, bool urgent, CancellationToken cancellationToken)
         {
-            await _turn.WaitAsync(cancellationToken);
+            await _turn.WaitAsync(urgent, cancellationToken);
             try
             {
                 while (!TryTakeCore(permits, out var wait))
@@ -160,11 +164,9 @@ internal sealed class ProviderThrottle : IDisposable
             var fill = (_ceiling - _balance + _rate - 1) / _rate;
             _balance = Math.Min(_ceiling, _balance + (Math.Min(elapsed, fill) * _rate));
         }
-
-        public void Dispose() => _turn.Dispose();
     }
 
-    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    private sealed class Release(PrioritySemaphore semaphore) : IDisposable
     {
         private int _released;
 

@@ -45,7 +45,7 @@ public sealed class AdaptiveInFlightTests
     public void SteadyRate_CapIsRateTimesLatencyTimesHeadroom(int latencyMs, int expected)
     {
         var time = new FakeTimeProvider(Start);
-        using var limiter = new AdaptiveInFlight(new InFlightSizing(16, 256, 2.0), time);
+        var limiter = new AdaptiveInFlight(new InFlightSizing(16, 256, 2.0), time);
 
         Simulate(limiter, time, perMs: 1, latencyMs, seconds: 2);
         var sent = Simulate(limiter, time, perMs: 1, latencyMs, seconds: 3);
@@ -58,7 +58,7 @@ public sealed class AdaptiveInFlightTests
     public void CapIsTheBound_GrowsToTheMaximumWithinASecond()
     {
         var time = new FakeTimeProvider(Start);
-        using var limiter = new AdaptiveInFlight(new InFlightSizing(16, 256, 2.0), time);
+        var limiter = new AdaptiveInFlight(new InFlightSizing(16, 256, 2.0), time);
 
         Simulate(limiter, time, perMs: 1000, latencyMs: 20, seconds: 1.5);
 
@@ -69,7 +69,7 @@ public sealed class AdaptiveInFlightTests
     public void OneRequestAtATime_CapStaysAtTheMinimum()
     {
         var time = new FakeTimeProvider(Start);
-        using var limiter = new AdaptiveInFlight(new InFlightSizing(16, 256, 2.0), time);
+        var limiter = new AdaptiveInFlight(new InFlightSizing(16, 256, 2.0), time);
         for (var i = 0; i < 200; i++)
         {
             using (limiter.TryAcquire())
@@ -85,7 +85,7 @@ public sealed class AdaptiveInFlightTests
     public void LatencyFalls_CapComesDownAndNoMoreThanItAreOut()
     {
         var time = new FakeTimeProvider(Start);
-        using var limiter = new AdaptiveInFlight(new InFlightSizing(4, 256, 2.0), time);
+        var limiter = new AdaptiveInFlight(new InFlightSizing(4, 256, 2.0), time);
         Simulate(limiter, time, perMs: 2, latencyMs: 50, seconds: 3); // 2,000/s × 50 ms: 100 needed, cap 200
         var high = limiter.Limit;
 

@@ -39,7 +39,7 @@ public sealed class ProviderThrottleTests
     public void TenSimulatedSeconds_AdmitTheRateWithinFivePercent(int rate)
     {
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, rate);
+        var throttle = Throttle(time, rate);
         var bucket = throttle.Rate!;
 
         var sent = Greedy(bucket, time, TimeSpan.FromSeconds(10), step: null);
@@ -51,7 +51,7 @@ public sealed class ProviderThrottleTests
         // A sender that looks only every millisecond loses what the bucket cannot hold while it is late
         // (at most one token's worth of lateness a message below 20 a second), still within 5 %.
         var late = new FakeTimeProvider(Start);
-        using var polled = Throttle(late, rate);
+        var polled = Throttle(late, rate);
         Assert.InRange(Greedy(polled.Rate!, late, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1)).Count, rate * 10 * 0.95, sent.Count);
     }
 
@@ -60,7 +60,7 @@ public sealed class ProviderThrottleTests
     {
         const int rate = 100;
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, rate);
+        var throttle = Throttle(time, rate);
         var bucket = throttle.Rate!;
         Assert.Equal(5, bucket.Capacity); // 1/20 s
 
@@ -90,7 +90,7 @@ public sealed class ProviderThrottleTests
     public void BatchesLargerThanTheBucket_DoNotRaiseTheRate()
     {
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, 20); // capacity 1; Kaleyra-style batches of 100
+        var throttle = Throttle(time, 20); // capacity 1; Kaleyra-style batches of 100
 
         var sent = Greedy(throttle.Rate!, time, TimeSpan.FromSeconds(20) - TimeSpan.FromTicks(1), TimeSpan.FromMilliseconds(10), permits: 100);
 
@@ -103,7 +103,7 @@ public sealed class ProviderThrottleTests
     public void QuietSpell_RefillsOnlyUpToTheBucket()
     {
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, 100);
+        var throttle = Throttle(time, 100);
         var bucket = throttle.Rate!;
         for (var i = 0; i < 5; i++)
         {
@@ -121,7 +121,7 @@ public sealed class ProviderThrottleTests
     public async Task AcquireAsync_WaitsOnTheFakeClock_UntilTheNextToken()
     {
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, 100);
+        var throttle = Throttle(time, 100);
         for (var i = 0; i < 5; i++)
         {
             (await throttle.AcquireAsync(1, Ct)).Dispose();
@@ -139,7 +139,7 @@ public sealed class ProviderThrottleTests
     public async Task AcquireAsync_ServesWaitersInOrder_OnePerToken()
     {
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, 100);
+        var throttle = Throttle(time, 100);
         for (var i = 0; i < 5; i++)
         {
             (await throttle.AcquireAsync(1, Ct)).Dispose();
@@ -168,7 +168,7 @@ public sealed class ProviderThrottleTests
     public async Task AcquireAsync_Cancelled_TakesNoToken()
     {
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, 100);
+        var throttle = Throttle(time, 100);
         for (var i = 0; i < 5; i++)
         {
             (await throttle.AcquireAsync(1, Ct)).Dispose();
@@ -186,7 +186,7 @@ public sealed class ProviderThrottleTests
     public async Task InFlightCap_HoldsTheThirdRequestUntilOneEnds()
     {
         var time = new FakeTimeProvider(Start);
-        using var throttle = Throttle(time, rate: 0, inFlight: 2);
+        var throttle = Throttle(time, rate: 0, inFlight: 2);
         Assert.Null(throttle.Rate);
 
         var first = await throttle.AcquireAsync(1, Ct);

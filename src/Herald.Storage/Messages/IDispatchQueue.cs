@@ -71,11 +71,20 @@ public interface IDispatchQueue
     /// </summary>
     Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, string owner, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Like <see cref="ClaimAsync(int, string, TimeSpan, CancellationToken)"/>, only from lanes up to <paramref name="maxLane"/> (0 = OTPs only).</summary>
+    /// <summary>
+    /// Like <see cref="ClaimAsync(int, string, TimeSpan, CancellationToken)"/>, only from lanes up to <paramref name="maxLane"/> (0 = OTPs only;
+    /// such a claim goes ahead of bulk writes waiting for the database's writer).
+    /// </summary>
     Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int limit, int maxLane, string owner, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>Applies workers' decisions in one transaction.</summary>
     Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="CompleteAsync(IReadOnlyList{DispatchCompletion}, CancellationToken)"/>; <paramref name="urgent"/> (the answers hold an
+    /// OTP's) records them ahead of bulk writes waiting for the database's writer (SQLite).
+    /// </summary>
+    Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, bool urgent, CancellationToken cancellationToken);
 
     /// <summary>
     /// Returns messages whose lease expired (a crashed worker) to the queue, marked for a resend; returns how many. Their send

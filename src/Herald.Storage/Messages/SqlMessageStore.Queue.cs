@@ -11,10 +11,14 @@ namespace Herald.Storage.Messages;
 /// <summary>The dispatch queue over the messages table.</summary>
 internal sealed partial class SqlMessageStore
 {
+    /// <summary>The OTP lane: its writes take the urgent writer turn.</summary>
+    private const int UrgentLane = 0;
+
     public async Task EnqueueAsync(IReadOnlyList<(MessageRecord Message, DispatchInfo Dispatch)> messages, IdempotencyRecord? idempotency, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        using var turn = await database.WriteTurnAsync(cancellationToken);
+        // OTPs are stored ahead of a campaign's chunks waiting to be stored.
+        using var turn = await database.WriteTurnAsync(messages.All(m => m.Dispatch.Lane == UrgentLane), cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (idempotency is not null)
         {
@@ -51,7 +55,8 @@ internal sealed partial class SqlMessageStore
     {
         var now = database.Clock.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        using var turn = await database.WriteTurnAsync(cancellationToken);
+        // A claim of OTPs only (the express worker's) goes ahead of the bulk writes waiting.
+        using var turn = await database.WriteTurnAsync(maxLane <= UrgentLane, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(ClaimSql, new { now = now.ToUnixTimeMilliseconds(), leaseUntil = (now + lease).ToUnixTimeMilliseconds(), owner, limit, maxLane },
             transaction, cancellationToken: cancellationToken))).ToList();
@@ -64,7 +69,10 @@ internal sealed partial class SqlMessageStore
             r.ProviderGroupId is { } group ? routes.GetValueOrDefault(group) : null)).ToList();
     }
 
-    public async Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken)
+    public Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, CancellationToken cancellationToken) =>
+        CompleteAsync(completions, false, cancellationToken);
+
+    public async Task CompleteAsync(IReadOnlyList<DispatchCompletion> completions, bool urgent, CancellationToken cancellationToken)
     {
         if (completions.Count == 0)
         {
@@ -72,7 +80,7 @@ internal sealed partial class SqlMessageStore
         }
         var now = database.Clock.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        using var turn = await database.WriteTurnAsync(cancellationToken);
+        using var turn = await database.WriteTurnAsync(urgent, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = completions.Select(c => c.MessageId).Distinct().ToList();
         var claims = new Dictionary<string, ClaimState>(ids.Count, StringComparer.Ordinal);

@@ -28,6 +28,9 @@ internal sealed class SqlDatabase(ISqlDialect dialect, TimeProvider clock) : IDa
     /// <summary>Waits for this process's turn to write (SQLite's one writer); take it before a write transaction begins.</summary>
     public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => dialect.WriteTurnAsync(cancellationToken);
 
+    /// <summary>The writer turn; an <paramref name="urgent"/> one (an OTP's writes) goes ahead of the writes already waiting for theirs.</summary>
+    public ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken) => dialect.WriteTurnAsync(urgent, cancellationToken);
+
     /// <summary>Runs a statement (once, or once per element when <paramref name="parameters"/> is a list) and returns the rows it touched.</summary>
     public static Task<int> Exec(DbConnection connection, DbTransaction? transaction, string sql, object? parameters, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));

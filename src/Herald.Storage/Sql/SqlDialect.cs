@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Herald.Core.Concurrency;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -34,6 +35,13 @@ internal interface ISqlDialect
     /// on a blocked thread. PostgreSQL has row locks, so this returns at once.
     /// </summary>
     ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="WriteTurnAsync(CancellationToken)"/>; an <paramref name="urgent"/> write (an OTP's: its intake, the express
+    /// claim, its answer) goes ahead of the writes already waiting, after the one in progress (a few urgent turns in a row at most
+    /// while others wait, so they are never starved).
+    /// </summary>
+    ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken);
 }
 
 /// <summary>The turn of a database that needs none.</summary>
@@ -50,7 +58,7 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly PrioritySemaphore _writer = new(1, 1);
 
     public SqliteDialect(string connectionString, string synchronous)
     {
@@ -94,9 +102,11 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
         return connection;
     }
 
-    public async ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken)
+    public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => WriteTurnAsync(false, cancellationToken);
+
+    public async ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken)
     {
-        await _writer.WaitAsync(cancellationToken);
+        await _writer.WaitAsync(urgent, cancellationToken);
         return new Turn(_writer);
     }
 
@@ -108,11 +118,10 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        _writer.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Turn(SemaphoreSlim writer) : IDisposable
+    private sealed class Turn(PrioritySemaphore writer) : IDisposable
     {
         private int _released;
 
@@ -150,6 +159,8 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
     public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable>(NoTurn.Instance);
+
+    public ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable>(NoTurn.Instance);
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

@@ -52,6 +52,10 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
     public async Task<IReadOnlyList<(int StatusCode, DlrAnswer Answer)>> ProcessAsync(IReadOnlyList<DlrInboxItem> items, bool stored,
         CancellationToken cancellationToken)
     {
+        // Parsed before the batch takes the database's writer (SQLite's one writer turn): parsing needs no transaction, and every
+        // other write (an OTP's among them) waits while the batch holds it.
+        var formats = await FormatsAsync(items, cancellationToken);
+        var work = items.Select(item => Parse(item, formats[item.ProviderId])).ToList();
         await using var batch = await inbox.BeginBatchAsync(cancellationToken);
         if (!stored)
         {
@@ -59,8 +63,6 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
             var ids = await batch.ReserveIdsAsync(items.Count, cancellationToken);
             items = [.. items.Select((item, i) => item with { Id = ids[i] })];
         }
-        var formats = await FormatsAsync(items, cancellationToken);
-        var work = items.Select(item => Parse(item, formats[item.ProviderId])).ToList();
         var correlation = await CorrelateAsync(batch, items, work, cancellationToken);
         var changes = new List<(string MessageId, StateChange Change)>();
         var parked = new List<PendingReport>();
