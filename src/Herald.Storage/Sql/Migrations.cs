@@ -575,6 +575,16 @@ internal static class Migrations
         (341, "queued entry implied by the message row", d => """
             ALTER TABLE messages ADD COLUMN queued_implied INTEGER NOT NULL DEFAULT 0;
             """),
+        // The queue and lease indexes lead with the status they hold. Without it SQLite's planner, which has no statistics, took
+        // ix_messages_status for the claim (status = 'queued' ... ORDER BY lane, next_attempt_at) and sorted every queued row for
+        // each claim of 200: with 20,000 queued, a batch-mode run spent 37 % of its CPU in SQLite and fell from 2,000 to 1,300
+        // messages/s. With the status first both indexes match the equality, and this one also gives the order.
+        (342, "queue and lease indexes lead with their status", d => """
+            DROP INDEX ix_messages_queue;
+            CREATE INDEX ix_messages_queue ON messages (status, lane, next_attempt_at) WHERE status = 'queued';
+            DROP INDEX ix_messages_lease;
+            CREATE INDEX ix_messages_lease ON messages (status, lease_until) WHERE status = 'dispatching';
+            """),
     ];
 
     private const string SegmentsSql = """
