@@ -199,7 +199,12 @@ internal sealed class FaultHarness : IAsyncDisposable
                 await Task.Delay(250, Ct);
             }
         }
-        notDelivered.AddRange(pending.Select(id => $"{id}: not final after {timeout.TotalSeconds:0} s"));
+        foreach (var id in pending)
+        {
+            // Say where it stopped, so that a failure on a busy machine can be told from a message that is stuck.
+            using var response = await Api.GetAsync($"/api/v1/messages/{id}", Ct);
+            notDelivered.Add($"{id}: not final after {timeout.TotalSeconds:0} s: {await response.Content.ReadAsStringAsync(Ct)}");
+        }
         return (notDelivered, Stopwatch.GetElapsedTime(started));
     }
 
