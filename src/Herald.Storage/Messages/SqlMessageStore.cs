@@ -54,7 +54,7 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
     }
 
     /// <summary>Puts back the details that entries keep as a reference into a raw report (StoredDetail.InReport), from the reports' bodies.</summary>
-    private static async Task ReadReportDetailsAsync(System.Data.Common.DbConnection connection, List<EventRow> rows, CancellationToken cancellationToken)
+    private async Task ReadReportDetailsAsync(System.Data.Common.DbConnection connection, List<EventRow> rows, CancellationToken cancellationToken)
     {
         List<long>? reportIds = null;
         foreach (var row in rows)
@@ -68,15 +68,11 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
         {
             return;
         }
-        var bodies = new Dictionary<long, string>();
-        foreach (var reportId in reportIds.Distinct())
-        {
-            if (await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-                    "SELECT body FROM dlr_inbox WHERE id = @reportId", new { reportId }, cancellationToken: cancellationToken)) is { } body)
-            {
-                bodies[reportId] = body;
-            }
-        }
+        // One query for the message's reports (a timeline refers to a few), not one per report.
+        var bodies = (await connection.QueryAsync<(long Id, string Body)>(new CommandDefinition(
+                $"SELECT id, body FROM dlr_inbox WHERE {database.Dialect.InList("id", "ids")}", new { ids = reportIds.Distinct().ToArray() },
+                cancellationToken: cancellationToken)))
+            .ToDictionary(r => r.Id, r => r.Body);
         foreach (var row in rows)
         {
             if (StoredDetail.IsInReport(row.Detail, out var slice))
