@@ -93,12 +93,12 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
                 {
                     // The callback URL names one message (its token is that message's): its reports move that message only,
                     // whatever reference they echo (the connector's carry CleverTap's message_id).
-                    changes.Add((scope, Change(report, keep[i], InBody(items[i], report, ref searchFrom))));
+                    changes.Add((scope, Change(report, keep[i], keep[i] ? InBody(items[i], report, ref searchFrom) : null)));
                     targets.Add((i, report));
                 }
                 else if (correlation.MessageFor(items[i].ProviderId, report) is { } messageId)
                 {
-                    changes.Add((messageId, Change(report, keep[i], InBody(items[i], report, ref searchFrom))));
+                    changes.Add((messageId, Change(report, keep[i], keep[i] ? InBody(items[i], report, ref searchFrom) : null)));
                     targets.Add((i, report));
                 }
                 else if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
