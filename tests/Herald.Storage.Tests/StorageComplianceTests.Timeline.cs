@@ -65,6 +65,26 @@ public abstract partial class StorageComplianceTests
     }
 
     [Fact]
+    public async Task GetEventsAsync_ReportWithItsTime_NoteReadsWithTheTimeSpeltOut()
+    {
+        var message = await InsertMessageAsync();
+        var reportedAt = new DateTimeOffset(2026, 12, 7, 18, 1, 8, TimeSpan.Zero);
+        await using (var batch = await Db.DlrInbox.BeginBatchAsync(Ct))
+        {
+            await batch.TransitionAsync([
+                (message.Id, Change(DeliveryState.Sent) with { Note = "SENT", ReportedAt = reportedAt }),
+                (message.Id, Change(DeliveryState.Queued) with { Note = "LATE", ReportedAt = reportedAt })], Ct);
+            await batch.CommitAsync(Ct);
+        }
+
+        var events = await Db.Messages.GetEventsAsync(message.Id, Ct);
+
+        Assert.Equal("SENT (reported at 2026-12-07T18:01:08.0000000+00:00)", events[1].Note);
+        // Not applied: the reason follows the note, which is stored as it reads.
+        Assert.StartsWith("LATE (reported at 2026-12-07T18:01:08.0000000+00:00); ", events[2].Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CompleteAsync_RetriedFailedOrResent_StoresRows()
     {
         var connectionString = await Fixture.NewDatabaseAsync(Ct);

@@ -43,6 +43,23 @@ public sealed class StoredTextTests
     public void IsPlain_TextJsonWouldEscape_IsNotPlain(string url) => Assert.False(ExchangeSummary.IsPlain(url));
 
     [Theory]
+    [InlineData("DELIVERED", "2026-12-07T18:01:08.0000000+00:00", "DELIVERED (reported at 2026-12-07T18:01:08.0000000+00:00)", true)]
+    [InlineData(null, "2026-12-07T18:01:08.1230000+00:00", "reported at 2026-12-07T18:01:08.1230000+00:00", true)]
+    [InlineData("code 1: x", "2026-12-07T18:01:08.0000000+05:30", "code 1: x (reported at 2026-12-07T18:01:08.0000000+05:30)", false)]
+    [InlineData("UNDELIV", "2026-12-07T18:01:08.0000001+00:00", "UNDELIV (reported at 2026-12-07T18:01:08.0000001+00:00)", false)]
+    [InlineData("DELIVERED", null, "DELIVERED", false)]
+    public void StoredNote_ReportTime_StoredShortWhereItCanBeAndReadBackAsTheNote(string? note, string? reportedAt, string expected, bool shorter)
+    {
+        var at = reportedAt is null ? (DateTimeOffset?)null : DateTimeOffset.Parse(reportedAt, System.Globalization.CultureInfo.InvariantCulture);
+
+        var stored = StoredNote.Of(note, at);
+
+        Assert.Equal(expected, StoredNote.Full(note, at));
+        Assert.Equal(expected, StoredNote.Expand(stored));
+        Assert.Equal(shorter, stored!.Length < expected.Length - 20);
+    }
+
+    [Theory]
     [InlineData("""{"status":"success","processed":1,"unprocessed":[]}""", "1")]
     [InlineData("""{"status":"success","processed":100,"unprocessed":[]}""", "100")]
     [InlineData("""{"status":"success","processed":0,"unprocessed":[]}""", "0")]

@@ -359,7 +359,7 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
                 WHERE m.campaign_id = @id AND m.status IN ('failed', 'undelivered', 'rejected', 'expired')
                 GROUP BY COALESCE(e.note, e.event)
                 """))
-            .GroupBy(f => ReportedAt().Replace(f.Key, ""), StringComparer.Ordinal)
+            .GroupBy(f => ReportedAt().Replace(Messages.StoredNote.Expand(f.Key)!, ""), StringComparer.Ordinal)
             .Select(g => (Reason: g.Key.Length == 0 ? "unknown" : g.Key, Count: g.Sum(f => f.Value)))
             .OrderByDescending(f => f.Count).Take(20)
             .ToDictionary(f => f.Reason, f => f.Count, StringComparer.Ordinal);

@@ -96,6 +96,11 @@ public sealed record StateChange
     public ExchangeSummary? Summary { get; init; }
     /// <summary>A note to keep with the event.</summary>
     public string? Note { get; init; }
+    /// <summary>
+    /// When the report says it happened: the timeline's note reads <see cref="Note"/> followed by " (reported at …)" (round-trip
+    /// format), or "reported at …" alone. Kept apart from the note so the store keeps the time as a number (issue 11 §8).
+    /// </summary>
+    public DateTimeOffset? ReportedAt { get; init; }
     /// <summary>The provider's message id to record, if this change learned it.</summary>
     public string? ProviderMessageId { get; init; }
     /// <summary>Whether this change is one more send attempt.</summary>

@@ -378,9 +378,11 @@ internal static class MessageSql
             // applies and the pending resend is cancelled, in this transaction (a claim needs status 'queued', so it can no longer take it).
             var settled = decision.Apply && newState != DeliveryState.Queued && inDoubt?.Remove(messageId) == true;
             batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0);
-            var note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason);
-            AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply,
-                settled ? Join(SettledNote(change.Source), note) : note, StoredDetail.Of(change));
+            // The usual note is stored with its report's time short (StoredNote); one joined with another is stored as it reads.
+            var note = decision.Apply && !settled ? StoredNote.Of(change.Note, change.ReportedAt)
+                : decision.Apply ? Join(SettledNote(change.Source), StoredNote.Full(change.Note, change.ReportedAt))
+                : Join(StoredNote.Full(change.Note, change.ReportedAt), change.Proposed is null ? null : decision.Reason);
+            AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply, note, StoredDetail.Of(change));
             if (change.ProviderMessageId is not null)
             {
                 (identified ??= []).Add(messageId);
@@ -520,7 +522,7 @@ internal static class MessageSql
         public MessageEventRecord ToRecord() => new()
         {
             Id = Id, MessageId = MessageId, At = Time(At), Source = Source, Event = Event,
-            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = Note, Detail = StoredDetail.Expand(Detail),
+            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = StoredNote.Expand(Note), Detail = StoredDetail.Expand(Detail),
         };
     }
 }

@@ -30,7 +30,7 @@ internal sealed partial class SqlMessageStore
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<DeadLetterRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? rows[limit - 1].Id : null;
-        return new Page<DeadLetter>(rows.Take(limit).Select(r => new DeadLetter(r.ToRecord(), r.Reason)).ToList(), next);
+        return new Page<DeadLetter>(rows.Take(limit).Select(r => new DeadLetter(r.ToRecord(), StoredNote.Expand(r.Reason))).ToList(), next);
     }
 
     public async Task<IReadOnlyList<string>> RequeueAsync(IReadOnlyList<string> messageIds, Requeue requeue, CancellationToken cancellationToken)

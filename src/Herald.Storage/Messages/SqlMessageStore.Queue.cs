@@ -103,7 +103,7 @@ internal sealed partial class SqlMessageStore
             }
             var change = completion.Change;
             bool applied;
-            string? note = change.Note;
+            string? note = StoredNote.Full(change.Note, change.ReportedAt);
             DeliveryState next;
             long? nextAttempt = null;
             if (completion.RetryAt is { } retryAt && DeliveryStateMachine.CanRequeue(state))

@@ -114,7 +114,7 @@ internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
               AND (e.event IN ('permanent-failure', 'transient-failure') OR (e.applied = 1 AND e.state IN ('undelivered', 'failed', 'expired', 'rejected')))
             ORDER BY e.at DESC, e.message_id DESC, e.id DESC LIMIT @limit
             """, new { providerId, limit }, cancellationToken: cancellationToken));
-        return rows.Select(r => new MessageFailure(r.MessageId, Time(r.At), r.Source, r.Event, r.Note)).ToList();
+        return rows.Select(r => new MessageFailure(r.MessageId, Time(r.At), r.Source, r.Event, Messages.StoredNote.Expand(r.Note))).ToList();
     }
 
     /// <summary>The first UTC day (Unix ms / 86,400,000) that starts at or after <paramref name="ms"/>.</summary>

@@ -306,11 +306,10 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
     private static StateChange Change(DeliveryReport report, ReportSlice? inBody = null)
     {
         var note = report.Code is null ? report.Description : $"code {report.Code}{(report.Description is null ? "" : ": " + report.Description)}";
-        if (report.OccurredAt is { } at)
+        return new StateChange
         {
-            note = note is null ? $"reported at {at:O}" : $"{note} (reported at {at:O})";
-        }
-        return new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, Detail = report.Raw, DetailInReport = inBody };
+            Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, ReportedAt = report.OccurredAt, Detail = report.Raw, DetailInReport = inBody,
+        };
     }
 
     private void Observe(IReadOnlyList<(string MessageId, StateChange Change)> changes, IReadOnlyList<TransitionResult> results)
