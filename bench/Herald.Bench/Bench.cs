@@ -131,7 +131,7 @@ internal static class Bench
         }
         var stats = await stack.Sim.StatsAsync(cancellationToken);
         var submitted = new HashSet<string>(load.Ids.Values.Concat(otp.Ids), StringComparer.Ordinal);
-        var maxPages = (submitted.Count / 500) + 20;
+        var maxPages = ((submitted.Count + options.Warmup) / 500) + 20; // the warmup's messages are in the same states
         var finalByState = new Dictionary<string, long>();
         foreach (var state in HeraldClient.FinalStates)
         {

@@ -115,9 +115,10 @@ internal sealed class OtpProbe(Stack stack, BenchOptions options, Load load, Mon
             }
             try
             {
-                // The newest OTPs (an indexed query on the number); one that fell out of that window, or is older
-                // than 5 s, is asked for by id.
-                var (items, _) = await stack.Herald.ListAsync(null, Number, Math.Min(500, options.Otp + 5), null, cancellationToken);
+                // The newest OTPs (an indexed query on the number), as many as are outstanding and two more: OTPs go one at a
+                // time, so the outstanding ones are the newest. A wider page would load the server under test (every OTP sent
+                // so far, serialised 100 times a second). One that fell out of that window, or is older than 5 s, is asked for by id.
+                var (items, _) = await stack.Herald.ListAsync(null, Number, Math.Min(500, _outstanding.Count + 2), null, cancellationToken);
                 var seenAt = time.GetTimestamp();
                 Seen(items, seenAt);
                 foreach (var (id, started) in _outstanding.Where(o => time.GetElapsedTime(o.Value) > TimeSpan.FromSeconds(5)).Take(5).ToList())

@@ -131,12 +131,6 @@ internal sealed class Stack : IAsyncDisposable
             // Sends left in doubt by a kill wait for the simulator's retried reports (31 s at most) rather than the default 60 s.
             env.Add(new("Herald__Dispatch__InDoubtHold", "00:00:35"));
         }
-        // The simulator sends every callback from 127.0.0.1 to one provider's callback URL, up to ~10,000 a second in batch
-        // mode (two per recipient); Herald's flood guard (Herald:PublicEndpoints, 5,000 a second per address and per provider)
-        // would answer the rest 429, and the simulator retries those after the 10 s Herald asks for. The harness measures the
-        // pipeline, not the guard (--server-env can set it back).
-        env.Add(new("Herald__PublicEndpoints__PerClientIpPerSecond", "100000"));
-        env.Add(new("Herald__PublicEndpoints__PerProviderPerSecond", "100000"));
         env.AddRange(options.ServerEnv);
         var client = new HeraldClient(new Uri($"http://127.0.0.1:{serverPort}"), apiKey);
         // For looking around with curl when --keep is given.

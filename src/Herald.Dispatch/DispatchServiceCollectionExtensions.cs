@@ -24,7 +24,9 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
         services.AddMetrics();
         services.AddSingleton<HeraldMetrics>();
-        services.AddSingleton<CredentialWatch>();
+        // Reports to expect back: the host's callback endpoints take them (without such endpoints, nobody needs to know).
+        services.TryAddSingleton<Herald.Core.DeliveryReports.IReportExpectations, NoReportExpectations>();
+        services.AddSingleton<ProviderAnswers>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<IDispatchSignal>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<DispatchHost>());

@@ -25,7 +25,7 @@ internal sealed partial class Dispatcher(
     ISenderResolver senders,
     IOptions<DispatchOptions> options,
     HeraldMetrics metrics,
-    CredentialWatch credentials,
+    ProviderAnswers answers,
     ISendPolicy policy,
     IClusterLeadership leadership,
     IHostApplicationLifetime lifetime,
@@ -398,7 +398,7 @@ internal sealed partial class Dispatcher(
                     completions[chunk[k]] = Complete(claimed[chunk[k]], results[k], settings);
                     metrics.Answer(claimed[chunk[k]].Message.ProviderNickname ?? providerId, results[k].Outcome, results[k].Exchange?.ElapsedMs);
                 }
-                await credentials.ObserveAsync(providerId, provider.CredentialsFailing, results.Select(r => r.Outcome), cancellationToken);
+                await answers.ObserveAsync(providerId, provider.CredentialsFailing, results.Select(r => r.Outcome), cancellationToken);
             }
             return;
         }
@@ -424,7 +424,7 @@ internal sealed partial class Dispatcher(
                 metrics.Answer(claimed[i].Message.ProviderNickname ?? providerId, result.Outcome, result.Exchange?.ElapsedMs);
                 outcomes.Add(result.Outcome);
             });
-        await credentials.ObserveAsync(providerId, provider.CredentialsFailing, outcomes, cancellationToken);
+        await answers.ObserveAsync(providerId, provider.CredentialsFailing, outcomes, cancellationToken);
     }
 
     private ProviderThrottle ThrottleFor(string providerId, ResolvedProvider provider)

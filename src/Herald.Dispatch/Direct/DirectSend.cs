@@ -23,7 +23,7 @@ public interface IDirectSend
     Task<DirectSendResult> SendAsync(PreparedMessage message, ISmsSender sender, string through, string? notRetriedNote, CancellationToken cancellationToken);
 }
 
-internal sealed class DirectSend(IMessageStore messages, CredentialWatch credentials) : IDirectSend
+internal sealed class DirectSend(IMessageStore messages, ProviderAnswers answers) : IDirectSend
 {
     public async Task<DirectSendResult> SendAsync(PreparedMessage message, ISmsSender sender, string through, string? notRetriedNote,
         CancellationToken cancellationToken)
@@ -39,7 +39,7 @@ internal sealed class DirectSend(IMessageStore messages, CredentialWatch credent
             cancellationToken);
         if (message.Provider is { } provider)
         {
-            await credentials.ObserveAsync(provider.Id, provider.CredentialsFailedAt is not null, [result.Outcome], cancellationToken);
+            await answers.ObserveAsync(provider.Id, provider.CredentialsFailedAt is not null, [result.Outcome], cancellationToken);
         }
         return new DirectSendResult(result, transition);
     }

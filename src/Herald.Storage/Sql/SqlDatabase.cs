@@ -26,7 +26,7 @@ internal sealed class SqlDatabase(ISqlDialect dialect, TimeProvider clock) : IDa
     public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => dialect.OpenAsync(cancellationToken);
 
     /// <summary>Waits for this process's turn to write (SQLite's one writer); take it before a write transaction begins.</summary>
-    public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => dialect.WriteTurnAsync(cancellationToken);
+    public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => dialect.WriteTurnAsync(false, cancellationToken);
 
     /// <summary>The writer turn; an <paramref name="urgent"/> one (an OTP's writes) goes ahead of the writes already waiting for theirs.</summary>
     public ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken) => dialect.WriteTurnAsync(urgent, cancellationToken);
@@ -46,7 +46,7 @@ internal sealed class SqlDatabase(ISqlDialect dialect, TimeProvider clock) : IDa
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        using var turn = await dialect.WriteTurnAsync(cancellationToken);
+        using var turn = await dialect.WriteTurnAsync(false, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await Exec(connection, transaction, dialect.MigrationLock, null, cancellationToken);
         await Exec(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)", null, cancellationToken);

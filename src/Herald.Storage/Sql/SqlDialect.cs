@@ -32,14 +32,9 @@ internal interface ISqlDialect
     /// <summary>
     /// Waits for this process's turn to write, before a write transaction begins. SQLite has one writer: waiting here
     /// (asynchronously, first come first served) replaces SQLite's busy handler, which sleeps up to 100 ms at a time
-    /// on a blocked thread. PostgreSQL has row locks, so this returns at once.
-    /// </summary>
-    ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Like <see cref="WriteTurnAsync(CancellationToken)"/>; an <paramref name="urgent"/> write (an OTP's: its intake, the express
-    /// claim, its answer) goes ahead of the writes already waiting, after the one in progress (a few urgent turns in a row at most
-    /// while others wait, so they are never starved).
+    /// on a blocked thread. PostgreSQL has row locks, so this returns at once. An <paramref name="urgent"/> write (an OTP's:
+    /// its intake, the express claim, its answer) goes ahead of the writes already waiting, after the one in progress (a few
+    /// urgent turns in a row at most while others wait, so they are never starved).
     /// </summary>
     ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken);
 }
@@ -102,8 +97,6 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
         return connection;
     }
 
-    public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => WriteTurnAsync(false, cancellationToken);
-
     public async ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(urgent, cancellationToken);
@@ -157,8 +150,6 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
-
-    public ValueTask<IDisposable> WriteTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable>(NoTurn.Instance);
 
     public ValueTask<IDisposable> WriteTurnAsync(bool urgent, CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable>(NoTurn.Instance);
 

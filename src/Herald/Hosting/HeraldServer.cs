@@ -293,6 +293,7 @@ public static class HeraldServer
         services.AddOptions<Api.PublicLimits.PublicEndpointOptions>().BindConfiguration(Api.PublicLimits.PublicEndpointOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Api.PublicLimits.PublicEndpointOptions>, Api.PublicLimits.PublicEndpointOptionsValidator>();
         services.AddSingleton<Api.PublicLimits.PublicEndpointLimiter>();
+        services.Replace(ServiceDescriptor.Singleton<Herald.Core.DeliveryReports.IReportExpectations>(sp => sp.GetRequiredService<Api.PublicLimits.PublicEndpointLimiter>()));
         // Short links point at the public base URL (replaces Dispatch's default, which leaves links long).
         services.Replace(ServiceDescriptor.Singleton<Herald.Dispatch.Links.IShortLinkBase, Api.Links.PublicShortLinkBase>());
         if (options.Sandbox.Enabled)

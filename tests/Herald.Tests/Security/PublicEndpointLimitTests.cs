@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Herald.Simulator;
 using Herald.Storage;
 using Herald.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +54,62 @@ public sealed class PublicEndpointLimitTests
         Assert.True(acknowledged >= 3, string.Join(", ", statuses));
         var stored = await herald.Services.GetRequiredService<IDlrInbox>().RecentAsync(null, 100, TestContext.Current.CancellationToken);
         Assert.Equal(acknowledged, stored.Count);
+    }
+
+    [Fact]
+    public async Task Dlr_ReportsForAcceptedMessages_PassAboveTheLimits_WrongTokensAndSurplusStayLimited()
+    {
+        var options = new SimulatorOptions { Urls = "http://127.0.0.1:0", DlrDelay = TimeSpan.FromHours(1), Seed = 1 };
+        await using var simulator = await SimulatorHost.StartAsync(options);
+        await using var herald = await HeraldInstance.StartAsync(extra: new Dictionary<string, string?>
+        {
+            ["Herald:PublicEndpoints:PerClientIpPerSecond"] = "2",
+            ["Herald:PublicEndpoints:PerProviderPerSecond"] = "2",
+            ["Herald:PublicEndpoints:BurstSeconds"] = "1",
+            ["Herald:PublicEndpoints:ExpectedReportsPerMessage"] = "4",
+        });
+        var provider = await herald.CreateSeedProviderAsync(simulator, options);
+        var callbackUrl = provider["callbackUrl"]!.GetValue<string>();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var sent = await herald.TestSmsAsync(provider["id"]!.GetValue<string>(), $"981234001{i}");
+            Assert.Equal("accepted", sent["outcome"]!.GetValue<string>());
+            ids.Add(sent["messageId"]!.GetValue<string>());
+        }
+        var ct = TestContext.Current.CancellationToken;
+
+        // Guessing the token is limited per address as before, even while the provider has reports to come.
+        var guesses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var guess = await herald.Anonymous.PostAsync(callbackUrl[..^4] + "nope", Report(i), ct);
+            guesses.Add(guess.StatusCode);
+        }
+        Assert.Contains(HttpStatusCode.NotFound, guesses);
+        Assert.Contains(HttpStatusCode.TooManyRequests, guesses);
+
+        // Five accepted messages, four reports expected each: twenty callbacks pass at once, ten times the limits.
+        var expected = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var response = await herald.Anonymous.PostAsync(callbackUrl,
+                new StringContent($$"""[{"event":"delivered","data":[{"ts":1654512921,"meta":"{{ids[i % 5]}}"}]}]""", Encoding.UTF8, "application/json"), ct);
+            return response.StatusCode;
+        }));
+        Assert.All(expected, s => Assert.Equal(HttpStatusCode.OK, s));
+        foreach (var id in ids)
+        {
+            Assert.Equal("delivered", (await herald.GetMessageAsync(id))["status"]!.GetValue<string>());
+        }
+
+        // Past what was expected, the provider's limit applies again.
+        var surplus = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+        {
+            using var response = await herald.Anonymous.PostAsync(callbackUrl, Report(i), ct);
+            surplus.Add(response.StatusCode);
+        }
+        Assert.Contains(HttpStatusCode.TooManyRequests, surplus);
     }
 
     [Fact]

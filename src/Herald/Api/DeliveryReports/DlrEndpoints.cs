@@ -31,18 +31,22 @@ internal static class DlrEndpoints
     private static async Task<IResult> Receive(string providerId, string token, HttpContext context, Herald.Api.Providers.ProviderLookup providers,
         Herald.Api.Providers.ProviderService providerService, DlrIngest ingest, PublicLimits.PublicEndpointLimiter limiter, TimeProvider time, CancellationToken ct)
     {
-        // Limits first: a refused callback is not stored, so the provider keeps it and sends it again.
-        if (limiter.CheckClient(context) is { } tooMany)
+        // Limits first: a refused callback is not stored, so the provider keeps it and sends it again. A provider that has
+        // reports to come (it accepted messages) is not held to the per-address limit before its token is checked: its
+        // reports come back from its few addresses at the rate Herald sent.
+        var expected = limiter.Expects(providerId);
+        if (!expected && limiter.CheckClient(context) is { } tooMany)
         {
             return tooMany;
         }
         var provider = await providers.FindByIdAsync(providerId, ct);
         if (provider is null || !TokenMatches(provider.CallbackToken, token))
         {
-            // The same answer whether the provider exists or not.
-            return Problems.NotFound("There is no callback URL here. Copy the callbackUrl shown for the provider.");
+            // A wrong token always counts against its address. The same answer whether the provider exists or not.
+            return (expected ? limiter.CheckClient(context) : null)
+                ?? Problems.NotFound("There is no callback URL here. Copy the callbackUrl shown for the provider.");
         }
-        if (limiter.CheckProvider(provider.Id, context) is { } tooManyForProvider)
+        if (limiter.CheckReport(provider.Id, context) is { } tooManyForProvider)
         {
             return tooManyForProvider;
         }

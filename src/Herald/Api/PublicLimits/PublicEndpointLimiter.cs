@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
+using Herald.Core.DeliveryReports;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Api.PublicLimits;
@@ -21,6 +24,14 @@ public sealed class PublicEndpointOptions
 
     /// <summary>How many seconds' worth of callbacks may arrive at once above the rate (the bucket's depth). Default 2.</summary>
     public int BurstSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Reports expected back per message a provider accepted. Up to this many callbacks per accepted message pass its callback
+    /// URL without counting against either limit above, so reports come back at the rate Herald sends, however fast that is:
+    /// a provider that gives up after its retries would otherwise lose them. Kaleyra sends two per message (sent, then
+    /// delivered). A wrong token is always limited. Default 4; 0 holds every callback to the limits.
+    /// </summary>
+    public int ExpectedReportsPerMessage { get; set; } = 4;
 }
 
 internal sealed class PublicEndpointOptionsValidator : IValidateOptions<PublicEndpointOptions>
@@ -36,6 +47,10 @@ internal sealed class PublicEndpointOptionsValidator : IValidateOptions<PublicEn
         {
             failures.Add("Herald:PublicEndpoints:PerProviderPerSecond must be between 1 and 1000000.");
         }
+        if (options.ExpectedReportsPerMessage is < 0 or > 100)
+        {
+            failures.Add("Herald:PublicEndpoints:ExpectedReportsPerMessage must be between 0 and 100 (0 holds every callback to the limits).");
+        }
         if (options.BurstSeconds is < 1 or > 60)
         {
             failures.Add("Herald:PublicEndpoints:BurstSeconds must be between 1 and 60.");
@@ -47,16 +62,23 @@ internal sealed class PublicEndpointOptionsValidator : IValidateOptions<PublicEn
 /// <summary>
 /// Token buckets per client address and per provider (System.Threading.RateLimiting, the library behind ASP.NET Core's
 /// rate limiter). Called by the endpoints themselves rather than as middleware: <c>/dlr</c> is short-circuited at routing,
-/// and the check must come before a report is stored, never after it was acknowledged.
+/// and the check must come before a report is stored, never after it was acknowledged. Reports Herald expects (see
+/// <see cref="PublicEndpointOptions.ExpectedReportsPerMessage"/>) pass without counting against either bucket.
 /// </summary>
-internal sealed class PublicEndpointLimiter : IDisposable
+internal sealed class PublicEndpointLimiter : IReportExpectations, IDisposable
 {
+    /// <summary>The most reports one provider may have expected at once (its oldest sends' reports may never come).</summary>
+    private const long MostExpected = 10_000_000;
+
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<string> _perProvider;
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _expected = new(StringComparer.Ordinal);
+    private readonly int _expectedPerMessage;
 
     public PublicEndpointLimiter(IOptions<PublicEndpointOptions> options)
     {
         var o = options.Value;
+        _expectedPerMessage = o.ExpectedReportsPerMessage;
         _perAddress = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(o.PerClientIpPerSecond, o.BurstSeconds)));
         _perProvider = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(o.PerProviderPerSecond, o.BurstSeconds)));
     }
@@ -67,6 +89,53 @@ internal sealed class PublicEndpointLimiter : IDisposable
 
     /// <summary>Null when the callback URL of <paramref name="providerId"/> may take one more; otherwise a 429 with Retry-After.</summary>
     public IResult? CheckProvider(string providerId, HttpContext context) => Check(_perProvider, providerId, context, "this callback URL");
+
+    /// <summary>
+    /// Null when the report callback of <paramref name="providerId"/> (its token checked) may go on: an expected report passes,
+    /// any other is held to <see cref="CheckProvider"/>.
+    /// </summary>
+    public IResult? CheckReport(string providerId, HttpContext context) => TakeExpected(providerId) ? null : CheckProvider(providerId, context);
+
+    /// <summary>
+    /// Whether <paramref name="providerId"/> has reports expected: its callbacks skip the per-address check before their token is
+    /// checked (they come from the provider's few addresses at the rate Herald sent). A wrong token is then checked as usual.
+    /// </summary>
+    public bool Expects(string providerId) => _expected.TryGetValue(providerId, out var expected) && Volatile.Read(ref expected.Value) > 0;
+
+    /// <inheritdoc />
+    public void Accepted(string providerId, int messages)
+    {
+        if (_expectedPerMessage == 0 || messages <= 0)
+        {
+            return;
+        }
+        var expected = _expected.GetOrAdd(providerId, static _ => new StrongBox<long>());
+        long current;
+        do
+        {
+            current = Volatile.Read(ref expected.Value);
+        }
+        while (Interlocked.CompareExchange(ref expected.Value, Math.Min(MostExpected, current + ((long)messages * _expectedPerMessage)), current) != current);
+    }
+
+    private bool TakeExpected(string providerId)
+    {
+        if (!_expected.TryGetValue(providerId, out var expected))
+        {
+            return false;
+        }
+        long current;
+        do
+        {
+            current = Volatile.Read(ref expected.Value);
+            if (current <= 0)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref expected.Value, current - 1, current) != current);
+        return true;
+    }
 
     private static IResult? Check(PartitionedRateLimiter<string> limiter, string key, HttpContext context, string who)
     {
