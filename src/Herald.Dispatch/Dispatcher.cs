@@ -392,10 +392,15 @@ internal sealed partial class Dispatcher(
                 {
                     results = await SendBatchAsync(batchSender, chunk.Select(i => claimed[i]).ToList(), cancellationToken);
                 }
+                // One exchange carried the whole chunk: it is one success to sample, and a sampled one keeps its bodies on one of
+                // its messages, not on each (a 100-recipient request is ~12 KB).
+                var sampled = SampleSuccess(settings);
                 for (var k = 0; k < chunk.Length; k++)
                 {
                     gate.Record(results[k].Outcome, time.GetUtcNow());
-                    completions[chunk[k]] = Complete(claimed[chunk[k]], results[k], settings);
+                    var keepSuccess = sampled && results[k].Outcome is SendOutcome.Accepted;
+                    sampled &= !keepSuccess || settings.KeepSuccessBodiesOneIn == 1; // 1: every message keeps them
+                    completions[chunk[k]] = Complete(claimed[chunk[k]], results[k], settings, keepSuccess);
                     metrics.Answer(claimed[chunk[k]].Message.ProviderNickname ?? providerId, results[k].Outcome, results[k].Exchange?.ElapsedMs);
                 }
                 await answers.ObserveAsync(providerId, provider.CredentialsFailing, results.Select(r => r.Outcome), cancellationToken);
@@ -486,10 +491,11 @@ internal sealed partial class Dispatcher(
         }, until);
     }
 
-    private DispatchCompletion Complete(ClaimedMessage claimed, SendResult result, DispatchOptions settings)
+    /// <param name="keepSuccess">Whether a success keeps its bodies, when the caller sampled its exchange; null samples this message.</param>
+    private DispatchCompletion Complete(ClaimedMessage claimed, SendResult result, DispatchOptions settings, bool? keepSuccess = null)
     {
         var message = claimed.Message;
-        var keepBodies = KeepBodies(result.Outcome, message, settings);
+        var keepBodies = KeepBodies(result.Outcome, message, settings, keepSuccess);
         // A success without its bodies is kept as its four values: the store spells the JSON out when the timeline is read.
         if (SendOutcomes.Summary(result, keepBodies) is { } summary)
         {
@@ -515,12 +521,12 @@ internal sealed partial class Dispatcher(
     }
 
     /// <summary>Whether this answer keeps its bodies: every failure and test message, one success in <see cref="DispatchOptions.KeepSuccessBodiesOneIn"/>.</summary>
-    private bool KeepBodies(SendOutcome outcome, MessageRecord message, DispatchOptions settings)
+    private bool KeepBodies(SendOutcome outcome, MessageRecord message, DispatchOptions settings, bool? keepSuccess) =>
+        outcome is not SendOutcome.Accepted || message.Type == MessageTypes.Test || (keepSuccess ?? SampleSuccess(settings));
+
+    /// <summary>Whether the next successful exchange is one of the sampled ones (one in <see cref="DispatchOptions.KeepSuccessBodiesOneIn"/>).</summary>
+    private bool SampleSuccess(DispatchOptions settings)
     {
-        if (outcome is not SendOutcome.Accepted || message.Type == MessageTypes.Test)
-        {
-            return true;
-        }
         var oneIn = settings.KeepSuccessBodiesOneIn;
         return oneIn > 0 && Interlocked.Increment(ref _successes) % oneIn == 1 % oneIn;
     }

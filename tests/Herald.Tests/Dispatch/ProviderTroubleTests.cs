@@ -192,5 +192,15 @@ public sealed class ProviderTroubleTests
         var sample = await TestHttp.EventuallyAsync(async () => await herald.GetMessageAsync(ids[123]) is var m
             && m["timeline"]!.AsArray().Any(e => e!["event"]!.GetValue<string>() == "Sent") ? m : null, "the Sent report on the timeline");
         Assert.Matches(@"^[0-9a-f\-]+:\d+$", sample["providerMessageId"]!.GetValue<string>());
+
+        // Three requests, the first of them sampled (one success in 100 keeps its bodies): its 100-recipient request is kept on
+        // one of its messages, not on each of them.
+        var kept = 0;
+        foreach (var id in ids)
+        {
+            var accepted = (await herald.GetMessageAsync(id))["timeline"]!.AsArray().Single(e => e!["event"]!.GetValue<string>() == "accepted")!;
+            kept += accepted["detail"]!.ToJsonString().Contains("bodiesKept", StringComparison.Ordinal) ? 0 : 1;
+        }
+        Assert.Equal(1, kept);
     }
 }
