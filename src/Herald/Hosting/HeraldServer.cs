@@ -294,6 +294,7 @@ public static class HeraldServer
         services.AddSingleton<IValidateOptions<Api.PublicLimits.PublicEndpointOptions>, Api.PublicLimits.PublicEndpointOptionsValidator>();
         services.AddSingleton<Api.PublicLimits.PublicEndpointLimiter>();
         services.Replace(ServiceDescriptor.Singleton<Herald.Core.DeliveryReports.IReportExpectations>(sp => sp.GetRequiredService<Api.PublicLimits.PublicEndpointLimiter>()));
+        services.AddHostedService<Api.PublicLimits.ExpectedReportsAtStart>();
         // Short links point at the public base URL (replaces Dispatch's default, which leaves links long).
         services.Replace(ServiceDescriptor.Singleton<Herald.Dispatch.Links.IShortLinkBase, Api.Links.PublicShortLinkBase>());
         if (options.Sandbox.Enabled)

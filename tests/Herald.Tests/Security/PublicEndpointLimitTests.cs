@@ -113,6 +113,48 @@ public sealed class PublicEndpointLimitTests
     }
 
     [Fact]
+    public async Task Dlr_AfterARestart_ReportsStillToComeAreExpectedAgain()
+    {
+        var options = new SimulatorOptions { Urls = "http://127.0.0.1:0", DlrDelay = TimeSpan.FromHours(1), Seed = 1 };
+        await using var simulator = await SimulatorHost.StartAsync(options);
+        var herald = await HeraldInstance.StartAsync(extra: new Dictionary<string, string?>
+        {
+            ["Herald:PublicEndpoints:PerClientIpPerSecond"] = "2",
+            ["Herald:PublicEndpoints:PerProviderPerSecond"] = "2",
+            ["Herald:PublicEndpoints:BurstSeconds"] = "1",
+        });
+        try
+        {
+            var provider = await herald.CreateSeedProviderAsync(simulator, options);
+            var providerId = provider["id"]!.GetValue<string>();
+            var ids = new List<string>();
+            for (var i = 0; i < 5; i++)
+            {
+                ids.Add((await herald.TestSmsAsync(providerId, $"981234002{i}"))["messageId"]!.GetValue<string>());
+            }
+
+            // Herald goes down with five messages waiting for their reports; the provider holds them back meanwhile.
+            herald = await herald.RestartAsync();
+            var limiter = herald.Services.GetRequiredService<Herald.Api.PublicLimits.PublicEndpointLimiter>();
+            await TestHttp.EventuallyAsync(() => Task.FromResult<object?>(limiter.Expects(providerId) ? true : null), "the reports still to come counted");
+
+            var ct = TestContext.Current.CancellationToken;
+            var answers = await Task.WhenAll(ids.Select(async id =>
+            {
+                // The restarted server listens on another port: the same callback path.
+                using var response = await herald.Anonymous.PostAsync(new Uri(provider["callbackUrl"]!.GetValue<string>()).PathAndQuery,
+                    new StringContent($$"""[{"event":"delivered","data":[{"ts":1654512921,"meta":"{{id}}"}]}]""", Encoding.UTF8, "application/json"), ct);
+                return response.StatusCode;
+            }));
+            Assert.All(answers, s => Assert.Equal(HttpStatusCode.OK, s));
+        }
+        finally
+        {
+            await herald.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Dlr_DefaultLimits_LetABurstOfThousandsThrough()
     {
         await using var herald = await HeraldInstance.StartAsync();
