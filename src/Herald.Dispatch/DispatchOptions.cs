@@ -82,7 +82,9 @@ public sealed class DispatchOptions
     /// <summary>
     /// A successful send keeps its full request and answer (headers and bodies) on the timeline for one in this many messages;
     /// the others keep the method, URL, status and time, with the provider's id. Failures and Send Test SMS always keep them.
-    /// 1 = every one, 0 = none. Default 100.
+    /// The same sample applies to raw delivery-report callbacks: one plain successful callback in this many is kept (with its body
+    /// on the timeline); the others are applied and not kept. Callbacks that were not applied cleanly and those of test SMS are always
+    /// kept. 1 = every one, 0 = none. Default 100.
     /// </summary>
     public int KeepSuccessBodiesOneIn { get; set; } = 100;
 }

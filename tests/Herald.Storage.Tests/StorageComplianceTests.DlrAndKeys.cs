@@ -80,6 +80,42 @@ public abstract partial class StorageComplianceTests
     }
 
     [Fact]
+    public async Task DlrDeleteAppliedAsync_InTheApplyingBatch_RowGoneOthersUntouched()
+    {
+        var provider = $"prv_{Unique()}";
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await Db.DlrInbox.StoreAsync(NewReport(provider, $"report {i}"), Ct));
+        }
+
+        await using (var batch = await Db.DlrInbox.BeginBatchAsync(Ct))
+        {
+            await batch.MarkProcessedAsync([(ids[0], """{"status":"fail","processed":0,"unprocessed":[]}""")], Ct);
+            await batch.DeleteAppliedAsync([ids[1]], Ct);
+            await batch.CommitAsync(Ct);
+        }
+
+        // The one kept is processed, the one not kept is gone, the third is still waiting to be applied.
+        Assert.Equal([ids[2], ids[0]], (await Db.DlrInbox.RecentAsync(provider, 10, Ct)).Select(r => r.Id));
+        Assert.Equal([ids[2]], (await Db.DlrInbox.PendingAsync(10_000, Ct)).Where(r => r.ProviderId == provider).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task DlrDeleteAppliedAsync_BatchNotCommitted_RowStays()
+    {
+        var provider = $"prv_{Unique()}";
+        var id = await Db.DlrInbox.StoreAsync(NewReport(provider, "report"), Ct);
+
+        await using (var batch = await Db.DlrInbox.BeginBatchAsync(Ct))
+        {
+            await batch.DeleteAppliedAsync([id], Ct);
+        }
+
+        Assert.Equal([id], (await Db.DlrInbox.PendingAsync(10_000, Ct)).Where(r => r.ProviderId == provider).Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task DlrPendingAsync_Limit_ReturnsTheOldest()
     {
         var pending = await Db.DlrInbox.PendingAsync(10_000, Ct);

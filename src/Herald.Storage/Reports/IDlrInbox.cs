@@ -29,6 +29,12 @@ public interface IDlrInbox
     Task<IDlrBatch> BeginBatchAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>A message a delivery report names, as the report batch found it.</summary>
+/// <param name="Id">Herald's message id.</param>
+/// <param name="ProviderId">The provider it went through; null if none yet.</param>
+/// <param name="Type">Its type (<c>otp</c>, <c>txn</c>, … <c>test</c> for a test SMS).</param>
+public readonly record struct ReportedMessage(string Id, string? ProviderId, string Type);
+
 /// <summary>One transaction over the DLR inbox, the pending reports and the messages; see <see cref="IDlrInbox.BeginBatchAsync"/>.</summary>
 public interface IDlrBatch : IAsyncDisposable
 {
@@ -45,10 +51,10 @@ public interface IDlrBatch : IAsyncDisposable
     /// neither, so a report is never seen stored but unapplied).
     /// </summary>
     Task StoreProcessedAsync(IReadOnlyList<(DlrInboxItem Item, string Result)> items, CancellationToken cancellationToken);
-    /// <summary>The provider of each of these messages that exists (a message with no provider maps to null).</summary>
-    Task<IReadOnlyDictionary<string, string?>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken);
-    /// <summary>The Herald id of each of a provider's message ids that Herald has recorded.</summary>
-    Task<IReadOnlyDictionary<string, string>> FindByProviderMessageIdsAsync(string providerId, IReadOnlyCollection<string> providerMessageIds,
+    /// <summary>Each of these messages that exists, by its id, with its provider and type.</summary>
+    Task<IReadOnlyDictionary<string, ReportedMessage>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken);
+    /// <summary>The message (Herald id and type) of each of a provider's message ids that Herald has recorded.</summary>
+    Task<IReadOnlyDictionary<string, ReportedMessage>> FindByProviderMessageIdsAsync(string providerId, IReadOnlyCollection<string> providerMessageIds,
         CancellationToken cancellationToken);
     /// <summary>Applies changes in order, like <see cref="IMessageStore.TransitionAsync"/> each; one result per change.</summary>
     Task<IReadOnlyList<TransitionResult>> TransitionAsync(IReadOnlyList<(string MessageId, StateChange Change)> changes, CancellationToken cancellationToken);
@@ -60,6 +66,12 @@ public interface IDlrBatch : IAsyncDisposable
     Task EnqueueOutboxAsync(IReadOnlyList<OutboxItem> items, CancellationToken cancellationToken);
     /// <summary>Marks stored reports applied, each with the answer given.</summary>
     Task MarkProcessedAsync(IReadOnlyList<(long Id, string Result)> results, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes stored reports this batch applied that are not kept (a plain success outside the sample: see
+    /// <c>DlrProcessor</c>), instead of marking them processed. Only ever for reports applied in this same batch, so a report
+    /// stored but not yet applied is never deleted.
+    /// </summary>
+    Task DeleteAppliedAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken);
     /// <summary>Commits everything done in the batch.</summary>
     Task CommitAsync(CancellationToken cancellationToken);
 }

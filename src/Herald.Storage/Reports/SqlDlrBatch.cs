@@ -95,34 +95,35 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
         await batch.FlushAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyDictionary<string, string?>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
+    // The type comes with the row each lookup reads anyway (the id is not in the lookup's index): no extra read.
+    public async Task<IReadOnlyDictionary<string, ReportedMessage>> ProvidersOfAsync(IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var found = new Dictionary<string, ReportedMessage>(StringComparer.Ordinal);
         foreach (var chunk in messageIds.Distinct().Chunk(ListChunk))
         {
-            var rows = await connection.QueryAsync<(string Id, string? ProviderId)>(new CommandDefinition(
-                $"SELECT id, provider_id FROM messages WHERE {database.Dialect.InList("id", "ids")}", new { ids = chunk }, transaction,
+            var rows = await connection.QueryAsync<(string Id, string? ProviderId, string Type)>(new CommandDefinition(
+                $"SELECT id, provider_id, type FROM messages WHERE {database.Dialect.InList("id", "ids")}", new { ids = chunk }, transaction,
                 cancellationToken: cancellationToken));
             foreach (var row in rows)
             {
-                found[row.Id] = row.ProviderId;
+                found[row.Id] = new ReportedMessage(row.Id, row.ProviderId, row.Type);
             }
         }
         return found;
     }
 
-    public async Task<IReadOnlyDictionary<string, string>> FindByProviderMessageIdsAsync(string providerId, IReadOnlyCollection<string> providerMessageIds,
+    public async Task<IReadOnlyDictionary<string, ReportedMessage>> FindByProviderMessageIdsAsync(string providerId, IReadOnlyCollection<string> providerMessageIds,
         CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = new Dictionary<string, ReportedMessage>(StringComparer.Ordinal);
         foreach (var chunk in providerMessageIds.Distinct().Chunk(ListChunk))
         {
-            var rows = await connection.QueryAsync<(string ProviderMessageId, string Id)>(new CommandDefinition(
-                $"SELECT provider_message_id, id FROM messages WHERE provider_id = @providerId AND {database.Dialect.InList("provider_message_id", "ids")}",
+            var rows = await connection.QueryAsync<(string ProviderMessageId, string Id, string Type)>(new CommandDefinition(
+                $"SELECT provider_message_id, id, type FROM messages WHERE provider_id = @providerId AND {database.Dialect.InList("provider_message_id", "ids")}",
                 new { providerId, ids = chunk }, transaction, cancellationToken: cancellationToken));
             foreach (var row in rows)
             {
-                found.TryAdd(row.ProviderMessageId, row.Id);
+                found.TryAdd(row.ProviderMessageId, new ReportedMessage(row.Id, providerId, row.Type));
             }
         }
         return found;
@@ -172,6 +173,26 @@ internal sealed class SqlDlrBatch(SqlDatabase database, DbConnection connection,
             foreach (var (id, result) in results)
             {
                 batch.Add(MarkProcessed, id, at, StoredAnswer.Compact(result));
+            }
+            await batch.FlushAsync(cancellationToken);
+        }
+    }
+
+    // One DELETE … WHERE id = ANY(array) per batch on PostgreSQL, one prepared execution per report on SQLite: the same cost as the
+    // UPDATE that marks a report processed, which it replaces for a report that is not kept.
+    private static readonly Statement DeleteApplied = new("DELETE FROM dlr_inbox WHERE dlr_inbox.id {in_keys}", "id bigint")
+    {
+        SqliteRow = "DELETE FROM dlr_inbox WHERE id = @p0",
+    };
+
+    public async Task DeleteAppliedAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count > 0)
+        {
+            await using var batch = new StatementBatch(connection, transaction);
+            foreach (var id in ids)
+            {
+                batch.Add(DeleteApplied, id);
             }
             await batch.FlushAsync(cancellationToken);
         }

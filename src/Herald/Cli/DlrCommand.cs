@@ -21,7 +21,7 @@ internal static class DlrCommand
         var provider = new Option<string?>("--provider", "-p") { Description = "Only reports to this provider's callback URL (id or nickname)." };
         var last = new Option<int>("--last", "-n") { Description = "Print this many recent reports first (0 to 1000). Default: 10.", DefaultValueFactory = _ => 10 };
         var interval = Durations.Option("--interval", "How often to ask for new reports", TimeSpan.FromSeconds(1));
-        var command = new Command("tail", "Print delivery reports as they arrive (raw body and Herald's answer) until Ctrl+C. With --json, one JSON object per line.")
+        var command = new Command("tail", "Print delivery reports as they arrive (raw body and Herald's answer) until Ctrl+C: those Herald keeps (not applied cleanly, test SMS, one plain success in Herald:Dispatch:KeepSuccessBodiesOneIn). With --json, one JSON object per line.")
         {
             provider, last, interval,
         };

@@ -25,6 +25,6 @@ internal static class DlrBatchTestExtensions
     {
         await using var batch = await inbox.BeginBatchAsync(cancellationToken);
         var found = await batch.FindByProviderMessageIdsAsync(providerId, [providerMessageId], cancellationToken);
-        return found.GetValueOrDefault(providerMessageId);
+        return found.TryGetValue(providerMessageId, out var message) ? message.Id : null;
     }
 }

@@ -180,7 +180,9 @@ public abstract class KaleyraConnectorTests(TestDatabase database) : IAsyncLifet
         var view = await HeraldInstance.ReadObjectAsync(await Herald.Api.GetAsync($"/api/v1/connector/kaleyra/messages/{heraldId}", Ct), HttpStatusCode.OK);
         Assert.Equal(messageId, view["externalId"]!.GetValue<string>());
         Assert.Equal("sent", Assert.Single(view["relays"]!.AsArray())!["status"]!.GetValue<string>());
-        Assert.Equal(2, view["callbacks"]!.AsArray().Count);
+        // Kaleyra's raw callbacks that were kept: Sent, the first plain success since the start (the one-in-100 sample of
+        // Herald:Dispatch:KeepSuccessBodiesOneIn); Delivered, a plain success too, was applied and not kept.
+        Assert.Contains("Sent", Assert.Single(view["callbacks"]!.AsArray())!.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -198,6 +198,8 @@ public sealed class ProcessFaultTests
         {
             ["Herald__PublicEndpoints__PerProviderPerSecond"] = "50",
             ["Herald__PublicEndpoints__BurstSeconds"] = "1",
+            // Every raw callback kept (not only those not applied cleanly and a sample), so the report feed counts them all.
+            ["Herald__Dispatch__KeepSuccessBodiesOneIn"] = "1",
         });
         await harness.StartSimulatorAsync();
         await harness.StartHeraldAsync();

@@ -22,8 +22,9 @@ public sealed record DlrFeedItem(
 public sealed record DlrFeedPage(IReadOnlyList<DlrFeedItem> Items, long Next);
 
 /// <summary>
-/// <c>GET /api/v1/dlr?provider=&amp;after=&amp;limit=</c>: the delivery reports Herald received, to follow them
-/// (<c>herald dlr tail</c>). With <c>after</c>, the reports after that id, oldest first; without it, the latest
+/// <c>GET /api/v1/dlr?provider=&amp;after=&amp;limit=</c>: the delivery reports Herald received and kept, to follow them
+/// (<c>herald dlr tail</c>): every report not applied cleanly, those of test SMS and a sample of plain successes (see
+/// <c>DlrProcessor</c>); the other plain successes are applied and not kept. With <c>after</c>, the reports after that id, oldest first; without it, the latest
 /// <c>limit</c> reports, oldest first. <c>next</c> is the id to pass as <c>after</c> on the next call.
 /// </summary>
 internal static class DlrFeedEndpoints
@@ -54,7 +55,7 @@ internal static class DlrFeedEndpoints
                 ? await inbox.ListAfterAsync(providerId, afterId, take, ct)
                 : (await inbox.RecentAsync(providerId, take, ct)).Reverse().ToList();
             return TypedResults.Ok(new DlrFeedPage([.. items.Select(View)], items.Count > 0 ? items[^1].Id : after ?? 0));
-        }).RequireScope(ApiAccess.Read).WithTags("Delivery reports").WithSummary("The delivery reports Herald received, to follow them");
+        }).RequireScope(ApiAccess.Read).WithTags("Delivery reports").WithSummary("The delivery reports Herald received and kept (all but most plain successes), to follow them");
         return api;
     }
 

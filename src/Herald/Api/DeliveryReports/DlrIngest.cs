@@ -22,7 +22,8 @@ public sealed class DlrIngestOptions
 
     /// <summary>
     /// How long raw callbacks are kept (the report log of <c>/reports</c>, <c>herald dlr tail</c>); older ones are deleted in the
-    /// background, a few hundred at a time. Default 30 days.
+    /// background, a few hundred at a time. Default 30 days. Which callbacks are kept at all: see <see cref="DlrProcessor"/>
+    /// (those not applied cleanly, test SMS, one plain success in <c>Herald:Dispatch:KeepSuccessBodiesOneIn</c>).
     /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 

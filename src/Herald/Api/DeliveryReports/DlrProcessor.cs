@@ -41,13 +41,24 @@ internal interface IReportHook
 /// Applies delivery reports to messages, many callbacks at a time in one transaction (see <see cref="DlrIngest"/>).
 /// Idempotent: the same report twice changes nothing.
 /// </summary>
+/// <remarks>
+/// A raw callback is kept (<c>dlr_inbox</c>, until <see cref="DlrIngestOptions.Retention"/>) only when it is worth reading again:
+/// when any of its records was not applied cleanly (unreadable, unknown or not yet known message, a failure state, a change the
+/// state machine refused), when it names a test SMS, and for one plain success in <see cref="Herald.Dispatch.DispatchOptions.KeepSuccessBodiesOneIn"/>
+/// (the send bodies' sample). Any other callback is applied and not kept: its timeline entries keep their state, event and note
+/// (the provider's status, when it was reported) with no detail, rather than a reference to a body that is gone.
+/// </remarks>
 internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup providers, ProviderService providerService, IProviderKinds kinds, Herald.Dispatch.HeraldMetrics metrics,
-    IEnumerable<IReportHook> hooks, IOutboxSignal outbox,
+    IEnumerable<IReportHook> hooks, IOutboxSignal outbox, IOptions<Herald.Dispatch.DispatchOptions> dispatchOptions,
     TimeProvider time, ILogger<DlrProcessor> logger)
 {
+    /// <summary>Plain successful callbacks seen, for the one-in-N sample of those kept.</summary>
+    private long _plain;
+
     /// <summary>
-    /// Stores (unless already stored) and applies callbacks, parks reports that overtook their send's answer and marks every
-    /// callback processed with its answer, all in one commit; returns each callback's answer, in order.
+    /// Stores (unless already stored) and applies callbacks, parks reports that overtook their send's answer and keeps each callback
+    /// worth keeping processed with its answer (deleting, or never writing, the others), all in one commit; returns each callback's
+    /// answer, in order.
     /// </summary>
     public async Task<IReadOnlyList<(int StatusCode, DlrAnswer Answer)>> ProcessAsync(IReadOnlyList<DlrInboxItem> items, bool stored,
         CancellationToken cancellationToken)
@@ -64,6 +75,12 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
             items = [.. items.Select((item, i) => item with { Id = ids[i] })];
         }
         var correlation = await CorrelateAsync(batch, items, work, cancellationToken);
+        // Decided before the timeline entries are written, so an entry refers to its callback's body only when the body stays.
+        var keep = new bool[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            keep[i] = !IsPlain(items[i], work[i], correlation) || Sampled();
+        }
         var changes = new List<(string MessageId, StateChange Change)>();
         var parked = new List<PendingReport>();
         var targets = new List<(int Item, DeliveryReport Report)>();
@@ -76,12 +93,12 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
                 {
                     // The callback URL names one message (its token is that message's): its reports move that message only,
                     // whatever reference they echo (the connector's carry CleverTap's message_id).
-                    changes.Add((scope, Change(report, InBody(items[i], report, ref searchFrom))));
+                    changes.Add((scope, Change(report, keep[i], keep[i] ? InBody(items[i], report, ref searchFrom) : null)));
                     targets.Add((i, report));
                 }
                 else if (correlation.MessageFor(items[i].ProviderId, report) is { } messageId)
                 {
-                    changes.Add((messageId, Change(report, InBody(items[i], report, ref searchFrom))));
+                    changes.Add((messageId, Change(report, keep[i], keep[i] ? InBody(items[i], report, ref searchFrom) : null)));
                     targets.Add((i, report));
                 }
                 else if ((report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId) is { } providerMessageId)
@@ -113,23 +130,39 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
             {
                 work[i].Unprocessed.Add(new("fail", "unknown_message", $"Message '{changes[k].MessageId}' no longer exists.", CallbackBodies.Record(report.Raw)));
             }
+            // A change the state machine refused (out of order, a repeat) or a message gone since: the callback is kept to be read
+            // again. Its entries were written without a reference to it, which is fine: they never point at a body that is not there.
+            if (!results[k].Found || (report.State is not null && !results[k].Applied))
+            {
+                keep[i] = true;
+            }
         }
         await batch.ParkAsync(parked, cancellationToken);
         var queued = await HooksAsync(batch, items, changes, targets, results, cancellationToken);
         var answers = work.Select(w => w.Answer()).ToList();
-        var answered = new (DlrInboxItem Item, string Result)[items.Count];
+        var answered = new List<(DlrInboxItem Item, string Result)>(items.Count);
+        var notKept = new List<long>();
         for (var i = 0; i < items.Count; i++)
         {
-            answered[i] = (items[i], StoredText(answers[i].Answer));
+            if (keep[i])
+            {
+                answered.Add((items[i], StoredText(answers[i].Answer)));
+            }
+            else
+            {
+                notKept.Add(items[i].Id);
+            }
         }
         if (stored)
         {
-            // Stored before a crash: mark them applied.
+            // Stored before a crash: mark those kept applied and delete the others, in the commit that applies them.
             await batch.MarkProcessedAsync(answered.Select(r => (r.Item.Id, r.Result)).ToList(), cancellationToken);
+            await batch.DeleteAppliedAsync(notKept, cancellationToken);
         }
         else
         {
-            // Received now: stored already applied, one row each, in the same commit.
+            // Received now: those kept are stored already applied, one row each, in the same commit; the others are never written
+            // (their effects commit with this batch before any of them is answered, so nothing acknowledged is lost).
             await batch.StoreProcessedAsync(answered, cancellationToken);
         }
         await batch.CommitAsync(cancellationToken);
@@ -164,6 +197,39 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
             }
         }
         return queued;
+    }
+
+    /// <summary>
+    /// Whether a callback is a plain success, which is not kept unless sampled: it was read, every record in it names a message this
+    /// provider sent (found now, not parked), none of them is a test SMS, and every state it reports is a step forward
+    /// (accepted, sent, delivered) or none (a timeline-only event). A refused change is only known once applied (see its caller).
+    /// </summary>
+    private static bool IsPlain(DlrInboxItem item, Parsed parsed, Correlation correlation)
+    {
+        if (!parsed.Readable || parsed.Unprocessed.Count > 0 || parsed.Reports.Count == 0)
+        {
+            return false;
+        }
+        foreach (var report in parsed.Reports)
+        {
+            if (report.State is not (null or DeliveryState.Accepted or DeliveryState.Sent or DeliveryState.Delivered))
+            {
+                return false;
+            }
+            // A callback URL that names one message is the connector's, whose messages are never test SMS.
+            if (item.MessageId is null && (correlation.Find(item.ProviderId, report) is not { } message || message.Type == MessageTypes.Test))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Whether this plain success is the one in <see cref="Herald.Dispatch.DispatchOptions.KeepSuccessBodiesOneIn"/> that is kept (the first is).</summary>
+    private bool Sampled()
+    {
+        var oneIn = dispatchOptions.Value.KeepSuccessBodiesOneIn;
+        return oneIn > 0 && Interlocked.Increment(ref _plain) % oneIn == 1 % oneIn;
     }
 
     /// <summary>The most unprocessed records an answer keeps when it is stored with its callback.</summary>
@@ -275,8 +341,8 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
                 }
             }
         }
-        var owners = heraldIds.Count == 0 ? new Dictionary<string, string?>() : await batch.ProvidersOfAsync(heraldIds, cancellationToken);
-        var known = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        var owners = heraldIds.Count == 0 ? new Dictionary<string, ReportedMessage>() : await batch.ProvidersOfAsync(heraldIds, cancellationToken);
+        var known = new Dictionary<string, IReadOnlyDictionary<string, ReportedMessage>>(StringComparer.Ordinal);
         foreach (var (providerId, providerMessageIds) in byProvider)
         {
             known[providerId] = await batch.FindByProviderMessageIdsAsync(providerId, providerMessageIds, cancellationToken);
@@ -303,14 +369,20 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
         return new ReportSlice(item.Id, at, report.Raw.Length);
     }
 
-    private static StateChange Change(DeliveryReport report, ReportSlice? inBody = null)
+    /// <param name="report">The report.</param>
+    /// <param name="kept">Whether its callback's raw body is kept: when it is not, the entry keeps no detail (state, event and note say
+    /// what the report said), never a reference to a body that will not be there.</param>
+    /// <param name="inBody">Where its record is in its callback's body, if found there.</param>
+    private static StateChange Change(DeliveryReport report, bool kept = true, ReportSlice? inBody = null)
     {
         var note = report.Code is null ? report.Description : $"code {report.Code}{(report.Description is null ? "" : ": " + report.Description)}";
         if (report.OccurredAt is { } at)
         {
             note = note is null ? $"reported at {at:O}" : $"{note} (reported at {at:O})";
         }
-        return new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, Detail = report.Raw, DetailInReport = inBody };
+        return kept
+            ? new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, Detail = report.Raw, DetailInReport = inBody }
+            : new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note };
     }
 
     private void Observe(IReadOnlyList<(string MessageId, StateChange Change)> changes, IReadOnlyList<TransitionResult> results)
@@ -335,6 +407,8 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
     private sealed class Parsed(IReadOnlyList<DeliveryReport> reports, List<DlrUnprocessed> unprocessed, string? formatError)
     {
         public IReadOnlyList<DeliveryReport> Reports { get; } = reports;
+        /// <summary>Whether the body could be read as its provider's reports.</summary>
+        public bool Readable => formatError is null;
         public List<DlrUnprocessed> Unprocessed { get; } = unprocessed;
         public int Processed { get; set; }
         public int SuccessStatus { get; init; } = StatusCodes.Status200OK;
@@ -352,18 +426,20 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
     }
 
     /// <summary>The messages a batch's reports name.</summary>
-    private sealed class Correlation(IReadOnlyDictionary<string, string?> owners, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> known)
+    private sealed class Correlation(IReadOnlyDictionary<string, ReportedMessage> owners, IReadOnlyDictionary<string, IReadOnlyDictionary<string, ReportedMessage>> known)
     {
-
         /// <summary>The message a report is about: by Herald id when its provider matches, else by the provider's message id.</summary>
-        public string? MessageFor(string providerId, DeliveryReport report)
+        public string? MessageFor(string providerId, DeliveryReport report) => Find(providerId, report)?.Id;
+
+        /// <summary>The message a report is about (see <see cref="MessageFor"/>), with its type.</summary>
+        public ReportedMessage? Find(string providerId, DeliveryReport report)
         {
-            if (report.CorrelateBy == DlrCorrelation.HeraldMessageId && owners.TryGetValue(report.Reference, out var owner) && owner == providerId)
+            if (report.CorrelateBy == DlrCorrelation.HeraldMessageId && owners.TryGetValue(report.Reference, out var owner) && owner.ProviderId == providerId)
             {
-                return report.Reference;
+                return owner;
             }
             var providerMessageId = report.CorrelateBy == DlrCorrelation.ProviderMessageId ? report.Reference : report.AlternateProviderMessageId;
-            return providerMessageId is not null && known.TryGetValue(providerId, out var ids) && ids.TryGetValue(providerMessageId, out var id) ? id : null;
+            return providerMessageId is not null && known.TryGetValue(providerId, out var ids) && ids.TryGetValue(providerMessageId, out var message) ? message : null;
         }
     }
 }
