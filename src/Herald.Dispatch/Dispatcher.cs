@@ -489,7 +489,13 @@ internal sealed partial class Dispatcher(
     private DispatchCompletion Complete(ClaimedMessage claimed, SendResult result, DispatchOptions settings)
     {
         var message = claimed.Message;
-        var detail = SendOutcomes.Detail(result, KeepBodies(result.Outcome, message, settings));
+        var keepBodies = KeepBodies(result.Outcome, message, settings);
+        // A success without its bodies is kept as its four values: the store spells the JSON out when the timeline is read.
+        if (SendOutcomes.Summary(result, keepBodies) is { } summary)
+        {
+            return new DispatchCompletion(message.Id, SendOutcomes.Change(result, null, DeliveryState.Failed) with { Summary = summary });
+        }
+        var detail = SendOutcomes.Detail(result, keepBodies);
         if (result.Outcome is not SendOutcome.Transient transient)
         {
             return new DispatchCompletion(message.Id, SendOutcomes.Change(result, detail, DeliveryState.Failed));

@@ -70,6 +70,17 @@ public static class SendOutcomes
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// An accepted answer whose bodies are not kept, as its four values (<see cref="StateChange.Summary"/>), when they read back as
+    /// the JSON <see cref="Detail(SendResult, bool)"/> would write (plain method and URL, an answer, no error); otherwise null, and
+    /// the caller keeps <see cref="Detail(SendResult, bool)"/>.
+    /// </summary>
+    public static ExchangeSummary? Summary(SendResult result, bool keepBodies) =>
+        !keepBodies && result.Outcome is SendOutcome.Accepted && result.Exchange is { Response: { } response, Error: null } exchange
+        && ExchangeSummary.IsPlain(exchange.Request.Method) && ExchangeSummary.IsPlain(exchange.Request.Url)
+            ? new ExchangeSummary(exchange.Request.Method, exchange.Request.Url, response.Status, exchange.ElapsedMs)
+            : null;
+
     private static void WriteHeaders(Utf8JsonWriter json, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         json.WriteStartArray("headers");

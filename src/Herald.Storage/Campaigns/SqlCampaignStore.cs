@@ -359,7 +359,7 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
                 WHERE m.campaign_id = @id AND m.status IN ('failed', 'undelivered', 'rejected', 'expired')
                 GROUP BY COALESCE(e.note, e.event)
                 """))
-            .GroupBy(f => ReportedAt().Replace(f.Key, ""), StringComparer.Ordinal)
+            .GroupBy(f => ReportedAt().Replace(Messages.StoredNote.Expand(f.Key)!, ""), StringComparer.Ordinal)
             .Select(g => (Reason: g.Key.Length == 0 ? "unknown" : g.Key, Count: g.Sum(f => f.Value)))
             .OrderByDescending(f => f.Count).Take(20)
             .ToDictionary(f => f.Reason, f => f.Count, StringComparer.Ordinal);
@@ -421,10 +421,13 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var latencies = (await connection.QueryAsync<long>(new CommandDefinition("""
-            SELECT d.at - a.at FROM messages m
-            JOIN message_events a ON a.message_id = m.id AND a.state = 'accepted' AND a.applied = 1
-            JOIN message_events d ON d.message_id = m.id AND d.state = 'delivered' AND d.applied = 1
-            WHERE m.campaign_id = @id AND m.status = 'delivered'
+            SELECT d.at - a.at FROM (
+                SELECT m.id, COALESCE(m.accepted_at,
+                    (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.state = 'accepted' AND e.applied = 1)) AS at
+                FROM messages m WHERE m.campaign_id = @id AND m.status = 'delivered'
+            ) a
+            JOIN message_events d ON d.message_id = a.id AND d.state = 'delivered' AND d.applied = 1
+            WHERE a.at IS NOT NULL
             LIMIT 10000
             """, new { id }, cancellationToken: cancellationToken))).Order().ToList();
         return latencies.Count == 0 ? (null, null) : (Percentile(latencies, 0.50), Percentile(latencies, 0.95));

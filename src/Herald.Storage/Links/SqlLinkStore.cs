@@ -26,9 +26,17 @@ internal sealed class SqlLinkStore(SqlDatabase database) : ILinkStore, IInboundS
         UPDATE links SET clicks = clicks + 1, first_click_at = COALESCE(first_click_at, @p1), last_click_at = @p1 WHERE code = @p0
         """);
 
+    // Set-based on PostgreSQL (the table's sequence numbers the rows); on SQLite one row at a time, numbered within its message.
     private static readonly Statement TimelineClick = new("""
-        INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail) VALUES (@p0, @p1, 'link', 'clicked', NULL, 0, @p2, @p3)
-        """);
+        INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
+        SELECT r.message_id, r.at, 'link', 'clicked', NULL, 0, r.note, r.detail FROM {rows}
+        """, "message_id text", "at bigint", "note text", "detail text")
+    {
+        SqliteRow = $"""
+            INSERT INTO message_events (message_id, id, at, source, event, state, applied, note, detail)
+            VALUES (@p0, {MessageEventIds.Sqlite("@p0")}, @p1, 'link', 'clicked', NULL, 0, @p2, @p3)
+            """,
+    };
 
     public async Task<bool> InsertAsync(IReadOnlyList<LinkRecord> links, CancellationToken cancellationToken)
     {

@@ -88,12 +88,43 @@ public sealed record StateChange
     /// timeline then keeps a reference instead of a second copy, and reads the detail back from the report (until its retention).
     /// </summary>
     public ReportSlice? DetailInReport { get; init; }
+    /// <summary>
+    /// An accepted answer whose bodies were not kept: the exchange's method, URL, status and time, which the timeline spells out as
+    /// <see cref="Detail"/> (<c>{"request":{"method":…,"url":…},"response":{"status":…},"elapsedMs":…,"bodiesKept":false}</c>) when
+    /// read. The store keeps the four values, so the hot path neither writes that JSON nor parses it back.
+    /// </summary>
+    public ExchangeSummary? Summary { get; init; }
     /// <summary>A note to keep with the event.</summary>
     public string? Note { get; init; }
+    /// <summary>
+    /// When the report says it happened: the timeline's note reads <see cref="Note"/> followed by " (reported at …)" (round-trip
+    /// format), or "reported at …" alone. Kept apart from the note so the store keeps the time as a number (issue 11 §8).
+    /// </summary>
+    public DateTimeOffset? ReportedAt { get; init; }
     /// <summary>The provider's message id to record, if this change learned it.</summary>
     public string? ProviderMessageId { get; init; }
     /// <summary>Whether this change is one more send attempt.</summary>
     public bool CountsAttempt { get; init; }
+}
+
+/// <summary>
+/// An exchange with a provider reduced to what a successful send keeps when its bodies are not sampled. Its text values are
+/// plain (printable ASCII without quotes or backslashes), so the JSON it reads as is exactly the JSON a writer makes of it.
+/// </summary>
+public readonly record struct ExchangeSummary(string Method, string Url, int Status, long ElapsedMs)
+{
+    /// <summary>Whether <paramref name="text"/> reads the same inside a JSON string as written (no escape needed) and holds no separator.</summary>
+    public static bool IsPlain(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~' or '"' or '\\')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }
 
 /// <summary>A piece of a stored raw report's body: the report's id, and the start and length of the piece.</summary>

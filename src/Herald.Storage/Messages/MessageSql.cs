@@ -75,16 +75,19 @@ internal static class MessageSql
         SELECT r.message_id, r.at, r.source, r.event, r.state, r.applied, r.note, r.detail, r.attempt_at, r.attempt_note FROM {rows}
         """, "message_id text", "at bigint", "source text", "event text", "state text", "applied bigint", "note text", "detail text", "attempt_at bigint", "attempt_note text")
     {
-        SqliteRow = """
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail, attempt_at, attempt_note)
-            VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
+        SqliteRow = $"""
+            INSERT INTO message_events (message_id, id, at, source, event, state, applied, note, detail, attempt_at, attempt_note)
+            VALUES (@p0, {MessageEventIds.Sqlite("@p0")}, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
             """,
     };
 
-    /// <summary>Queues a timeline entry in <paramref name="batch"/>; <paramref name="attempt"/> is the claim it ends, shown before it as "dispatching".</summary>
-    public static void AddEvent(StatementBatch batch, string messageId, long at, string source, string @event, string? state, bool applied, string? note, string? detail,
-        (long At, string Note)? attempt = null) =>
-        batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, StoredDetail.Compact(detail), attempt?.At, attempt?.Note);
+    /// <summary>
+    /// Queues a timeline entry in <paramref name="batch"/>; <paramref name="storedDetail"/> is the detail as stored (<see cref="StoredDetail.Of"/>),
+    /// <paramref name="attempt"/> the claim it ends, shown before it as "dispatching".
+    /// </summary>
+    public static void AddEvent(StatementBatch batch, string messageId, long at, string source, string @event, string? state, bool applied, string? note,
+        string? storedDetail, (long At, string Note)? attempt = null) =>
+        batch.Add(InsertEventStatement, messageId, at, source, @event, state, applied ? 1 : 0, note, storedDetail, attempt?.At, attempt?.Note);
 
     /// <summary>The "dispatching" entry's note for a claim: which attempt, through which provider, by which worker.</summary>
     /// <paramref name="heldUntil"/> is, for a resend, when its hold in doubt ended (the row's due time).
@@ -101,7 +104,7 @@ internal static class MessageSql
     }
 
     /// <summary>What a held message's row says about its current claim (read before the row ends the attempt).</summary>
-    public sealed class ClaimState
+    public class ClaimState
     {
         public string Id { get; set; } = "";
         public string Status { get; set; } = "";
@@ -113,6 +116,8 @@ internal static class MessageSql
         public long Resend { get; set; }
         public long? ClaimedAt { get; set; }
         public long? NextAttemptAt { get; set; }
+        public string? ProviderMessageId { get; set; }
+        public long? AcceptedAt { get; set; }
 
         /// <summary>The claim this row is under, once: null when there is none (or it was taken already).</summary>
         public (long At, string Note)? TakeAttempt()
@@ -129,8 +134,25 @@ internal static class MessageSql
     /// <summary>The columns of <see cref="ClaimState"/>.</summary>
     public const string ClaimStateColumns = """
         id AS Id, status AS Status, attempts AS Attempts, provider_id AS ProviderId, provider_nickname AS ProviderNickname,
-        provider_group_id AS ProviderGroupId, lease_owner AS LeaseOwner, resend AS Resend, claimed_at AS ClaimedAt, next_attempt_at AS NextAttemptAt
+        provider_group_id AS ProviderGroupId, lease_owner AS LeaseOwner, resend AS Resend, claimed_at AS ClaimedAt, next_attempt_at AS NextAttemptAt,
+        provider_message_id AS ProviderMessageId, accepted_at AS AcceptedAt
         """;
+
+    private const string AcceptedNotePrefix = "provider message id ";
+
+    /// <summary>
+    /// Whether an answer that ends <paramref name="claim"/> is the usual success, which the row can carry instead of a timeline row
+    /// (issue 11 §8: the largest entry of a delivered message): the first attempt of a message never accepted before, not a resend,
+    /// accepted with the provider's id as the note and the exchange kept as its summary. The row then keeps when it was accepted, when
+    /// the attempt began, by which worker, the summary and the entry's place (<c>accepted_*</c>), and <see cref="ImpliedAccepted"/>
+    /// puts the same two entries ("dispatching", "accepted") back when the timeline is read. Anything else stays a row.
+    /// </summary>
+    public static bool AcceptedImplied(ClaimState claim, StateChange change) =>
+        change is { Proposed: DeliveryState.Accepted, Source: "provider-response", Event: "accepted", Summary: not null, ProviderMessageId: { } id, Note: { } note }
+        && note.Length == AcceptedNotePrefix.Length + id.Length && note.StartsWith(AcceptedNotePrefix, StringComparison.Ordinal)
+        && note.EndsWith(id, StringComparison.Ordinal)
+        && (claim.ProviderMessageId is null || claim.ProviderMessageId == id)
+        && claim is { AcceptedAt: null, ClaimedAt: not null, Resend: 0, Attempts: 1, LeaseOwner: not null };
 
     /// <summary>
     /// A timeline as stored, with the "dispatching" entries that the rows carry (the attempt a row ended, and the current
@@ -223,28 +245,68 @@ internal static class MessageSql
     public static string QueuedNote(long segments, string? encoding) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{segments} segment(s), {encoding}");
 
-    /// <summary>The columns of <see cref="QueuedHead"/>.</summary>
-    public const string QueuedHeadColumns = "id AS Id, created_at AS CreatedAt, source AS Source, segments AS Segments, encoding AS Encoding, queued_implied AS QueuedImplied";
+    /// <summary>The columns of <see cref="TimelineHead"/>.</summary>
+    public const string TimelineHeadColumns = $"""
+        {ClaimStateColumns}, created_at AS CreatedAt, source AS Source, segments AS Segments, encoding AS Encoding, queued_implied AS QueuedImplied,
+        accepted_attempt_at AS AcceptedAttemptAt, accepted_owner AS AcceptedOwner, accepted_detail AS AcceptedDetail, accepted_seq AS AcceptedSeq
+        """;
 
-    /// <summary>What a message row says about its first timeline entry, when that entry is implied (<see cref="QueuedImplied"/>).</summary>
-    public sealed class QueuedHead
+    /// <summary>
+    /// What a message row says about its timeline, read once with it: the current claim of a message held, and the entries the row
+    /// implies (the usual first one, <see cref="QueuedImplied"/>, and the usual success, <see cref="AcceptedImplied"/>).
+    /// </summary>
+    public sealed class TimelineHead : ClaimState
     {
-        public string Id { get; set; } = "";
         public long CreatedAt { get; set; }
         public string Source { get; set; } = "";
         public long? Segments { get; set; }
         public string? Encoding { get; set; }
         public long QueuedImplied { get; set; }
+        public long? AcceptedAttemptAt { get; set; }
+        public string? AcceptedOwner { get; set; }
+        public string? AcceptedDetail { get; set; }
+        public long? AcceptedSeq { get; set; }
     }
 
     /// <summary>The first timeline entry a row implies (null when it stored its own).</summary>
-    public static MessageEventRecord? ImpliedQueued(QueuedHead? head) => head is { QueuedImplied: not 0 } h
+    public static MessageEventRecord? ImpliedQueued(TimelineHead head) => head is { QueuedImplied: not 0 } h
         ? new MessageEventRecord
         {
             Id = 0, MessageId = h.Id, At = Time(h.CreatedAt), Source = h.Source, Event = "queued", State = DeliveryState.Queued, Applied = true,
             Note = QueuedNote(h.Segments ?? 0, h.Encoding),
         }
         : null;
+
+    /// <summary>
+    /// The success a row implies (<see cref="AcceptedImplied"/>) as the row it would have stored, with the attempt it ended, and its
+    /// place: after the message's stored rows with ids up to <c>Seq</c>. Null when the row implies none.
+    /// </summary>
+    public static (EventRow Row, long Seq)? ImpliedAccepted(TimelineHead head)
+    {
+        if (head is not { AcceptedAt: { } at, AcceptedAttemptAt: { } attemptAt })
+        {
+            return null;
+        }
+        var (attemptNote, note) = head.AcceptedOwner is [FrozenMark, ..] frozen && frozen.Split(FrozenMark) is [_, var a, var n]
+            ? (a, n)
+            : (AttemptNote(1, head.ProviderNickname, head.ProviderId, head.ProviderGroupId, head.AcceptedOwner, resend: false), AcceptedNotePrefix + head.ProviderMessageId);
+        return (new EventRow
+        {
+            Id = 0, MessageId = head.Id, At = at, Source = "provider-response", Event = "accepted", State = DeliveryState.Accepted.ToWire(), Applied = 1,
+            Note = note, Detail = head.AcceptedDetail, AttemptAt = attemptAt, AttemptNote = attemptNote,
+        }, head.AcceptedSeq ?? 0);
+    }
+
+    private const char FrozenMark = '\u001F';
+
+    /// <summary>
+    /// What a message about to be sent again (a dead letter requeued) keeps of the success its row implies: the requeue clears the
+    /// provider id and a later attempt may move it to another provider, from which the entry's notes are spelt, so the two notes
+    /// are kept as they read (in <c>accepted_owner</c>, after a unit separator). Null when the row implies no success or has frozen it.
+    /// </summary>
+    public static string? FrozenAccepted(TimelineHead head) => head.AcceptedAt is null || head.AcceptedOwner is null or [FrozenMark, ..]
+        ? null
+        : ImpliedAccepted(head) is var (row, _) ? string.Concat(FrozenMark.ToString(), row.AttemptNote, FrozenMark.ToString(), row.Note) : null;
 
     public static Task<int> InsertMessageRow(DbConnection connection, DbTransaction transaction, MessageRecord message, CancellationToken cancellationToken) =>
         Exec(connection, transaction, """
@@ -260,10 +322,10 @@ internal static class MessageSql
             CreatedAt = message.CreatedAt.ToUnixTimeMilliseconds(), UpdatedAt = message.UpdatedAt.ToUnixTimeMilliseconds(),
         }, cancellationToken);
 
-    public static Task<int> InsertEvent(DbConnection connection, DbTransaction transaction, MessageEventRecord e, CancellationToken cancellationToken) =>
-        Exec(connection, transaction, """
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@MessageId, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
+    public static Task<int> InsertEvent(ISqlDialect dialect, DbConnection connection, DbTransaction transaction, MessageEventRecord e, CancellationToken cancellationToken) =>
+        Exec(connection, transaction, $"""
+            INSERT INTO message_events (message_id, id, at, source, event, state, applied, note, detail)
+            VALUES (@MessageId, {dialect.NextEventId("@MessageId")}, @At, @Source, @Event, @State, @Applied, @Note, @Detail)
             """, new
         {
             e.MessageId, At = e.At.ToUnixTimeMilliseconds(), e.Source, e.Event, State = e.State?.ToWire(), Applied = e.Applied ? 1 : 0,
@@ -316,9 +378,11 @@ internal static class MessageSql
             // applies and the pending resend is cancelled, in this transaction (a claim needs status 'queued', so it can no longer take it).
             var settled = decision.Apply && newState != DeliveryState.Queued && inDoubt?.Remove(messageId) == true;
             batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0);
-            var note = decision.Apply ? change.Note : Join(change.Note, change.Proposed is null ? null : decision.Reason);
-            AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply,
-                settled ? Join(SettledNote(change.Source), note) : note, change.DetailInReport is { } slice ? StoredDetail.InReport(slice) : change.Detail);
+            // The usual note is stored with its report's time short (StoredNote); one joined with another is stored as it reads.
+            var note = decision.Apply && !settled ? StoredNote.Of(change.Note, change.ReportedAt)
+                : decision.Apply ? Join(SettledNote(change.Source), StoredNote.Full(change.Note, change.ReportedAt))
+                : Join(StoredNote.Full(change.Note, change.ReportedAt), change.Proposed is null ? null : decision.Reason);
+            AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply, note, StoredDetail.Of(change));
             if (change.ProviderMessageId is not null)
             {
                 (identified ??= []).Add(messageId);
@@ -458,7 +522,7 @@ internal static class MessageSql
         public MessageEventRecord ToRecord() => new()
         {
             Id = Id, MessageId = MessageId, At = Time(At), Source = Source, Event = Event,
-            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = Note, Detail = StoredDetail.Expand(Detail),
+            State = State is null ? null : DeliveryStates.Parse(State), Applied = Applied != 0, Note = StoredNote.Expand(Note), Detail = StoredDetail.Expand(Detail),
         };
     }
 }

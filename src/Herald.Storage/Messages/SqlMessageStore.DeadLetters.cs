@@ -30,7 +30,7 @@ internal sealed partial class SqlMessageStore
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<DeadLetterRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? rows[limit - 1].Id : null;
-        return new Page<DeadLetter>(rows.Take(limit).Select(r => new DeadLetter(r.ToRecord(), r.Reason)).ToList(), next);
+        return new Page<DeadLetter>(rows.Take(limit).Select(r => new DeadLetter(r.ToRecord(), StoredNote.Expand(r.Reason))).ToList(), next);
     }
 
     public async Task<IReadOnlyList<string>> RequeueAsync(IReadOnlyList<string> messageIds, Requeue requeue, CancellationToken cancellationToken)
@@ -41,15 +41,22 @@ internal sealed partial class SqlMessageStore
         }
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var dead = (await connection.QueryAsync<(string Id, string Status, long Attempts)>(new CommandDefinition(
+        var dead = (await connection.QueryAsync<TimelineHead>(new CommandDefinition(
             // A message whose content retention blanked (Herald:Retention:Content) has nothing left to send.
-            $"SELECT id, status, attempts FROM messages WHERE {database.Dialect.InList("id", "ids")} AND status IN {DeadStates} AND content_purged_at IS NULL {database.Dialect.ForUpdate}",
+            $"SELECT {TimelineHeadColumns} FROM messages WHERE {database.Dialect.InList("id", "ids")} AND status IN {DeadStates} AND content_purged_at IS NULL {database.Dialect.ForUpdate}",
             new { ids = messageIds.Distinct().ToArray() }, transaction, cancellationToken: cancellationToken))).ToList();
         if (dead.Count == 0)
         {
             return [];
         }
         var now = requeue.Now.ToUnixTimeMilliseconds();
+        // A success the row implies keeps its notes as they read before the provider id is cleared (MessageSql.FrozenAccepted).
+        var frozen = dead.Select(d => (d.Id, Owner: FrozenAccepted(d))).Where(d => d.Owner is not null).Select(d => new { d.Id, d.Owner }).ToList();
+        if (frozen.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("UPDATE messages SET accepted_owner = @Owner WHERE id = @Id", frozen, transaction,
+                cancellationToken: cancellationToken));
+        }
         await connection.ExecuteAsync(new CommandDefinition($"""
             UPDATE messages SET status = 'queued', next_attempt_at = @now,
                 valid_until = CASE WHEN type = 'otp' THEN @otpUntil ELSE @until END,
@@ -60,9 +67,9 @@ internal sealed partial class SqlMessageStore
             ids = dead.Select(d => d.Id).ToArray(), now, otpUntil = requeue.OtpValidUntil.ToUnixTimeMilliseconds(),
             until = requeue.ValidUntil.ToUnixTimeMilliseconds(),
         }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@Id, @At, @Source, 'requeued', 'queued', 1, @Note, NULL)
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO message_events (message_id, id, at, source, event, state, applied, note, detail)
+            VALUES (@Id, {database.Dialect.NextEventId("@Id")}, @At, @Source, 'requeued', 'queued', 1, @Note, NULL)
             """, dead.Select(d => new
         {
             d.Id, At = now, requeue.Source,

@@ -103,7 +103,7 @@ internal sealed partial class SqlMessageStore
             }
             var change = completion.Change;
             bool applied;
-            string? note = change.Note;
+            string? note = StoredNote.Full(change.Note, change.ReportedAt);
             DeliveryState next;
             long? nextAttempt = null;
             if (completion.RetryAt is { } retryAt && DeliveryStateMachine.CanRequeue(state))
@@ -125,10 +125,17 @@ internal sealed partial class SqlMessageStore
             }
             current[completion.MessageId] = next;
             var switchTo = applied && next == DeliveryState.Queued ? completion.SwitchTo : null;
+            var claim = claims[completion.MessageId];
+            // The usual success (the first attempt accepted, nothing unusual) goes on the row, not on the timeline (AcceptedImplied).
+            var folded = applied && next == DeliveryState.Accepted && completion.RetryAt is null && AcceptedImplied(claim, change);
             batch.Add(UpdateCompleted, completion.MessageId, next.ToWire(), change.ProviderMessageId, nextAttempt, at, switchTo?.ProviderId, switchTo?.ProviderNickname,
-                switchTo is null ? 0 : 1);
-            AddEvent(batch, completion.MessageId, at, change.Source, change.Event, (completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed)?.ToWire(),
-                applied, note, change.Detail, claims[completion.MessageId].TakeAttempt());
+                switchTo is null ? 0 : 1, folded ? at : null, folded ? claim.ClaimedAt : null, folded ? claim.LeaseOwner : null,
+                folded ? StoredDetail.Compact(change.Summary!.Value) : null);
+            if (!folded)
+            {
+                AddEvent(batch, completion.MessageId, at, change.Source, change.Event, (completion.RetryAt is not null ? DeliveryState.Queued : change.Proposed)?.ToWire(),
+                    applied, note, StoredDetail.Of(change), claim.TakeAttempt());
+            }
             if (switchTo?.Note is { } switchNote)
             {
                 AddEvent(batch, completion.MessageId, at, "dispatch", "failover", null, false, switchNote, null);
@@ -145,22 +152,31 @@ internal sealed partial class SqlMessageStore
         await MessageSql.MarkAfterCommitAsync(database, connection, identified, [], cancellationToken);
     }
 
-    // One UPDATE … FROM unnest per flush on PostgreSQL, one prepared execution per message on SQLite.
+    // One UPDATE … FROM unnest per flush on PostgreSQL, one prepared execution per message on SQLite. A success folded into the
+    // row (accepted_at not null) records its entry's place among the message's stored rows: after the last one so far (accepted_seq).
     private static readonly Statement UpdateCompleted = new("""
         UPDATE messages SET status = r.new_status, provider_message_id = COALESCE(messages.provider_message_id, r.new_provider_message_id),
             next_attempt_at = COALESCE(r.retry_at, messages.next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, claimed_at = NULL,
             updated_at = r.at, provider_id = COALESCE(r.switch_provider_id, messages.provider_id),
             provider_nickname = COALESCE(r.switch_provider_nickname, messages.provider_nickname),
-            provider_attempts = CASE WHEN r.switched = 1 THEN 0 ELSE messages.provider_attempts END
+            provider_attempts = CASE WHEN r.switched = 1 THEN 0 ELSE messages.provider_attempts END,
+            accepted_at = COALESCE(r.accepted_at, messages.accepted_at), accepted_attempt_at = COALESCE(r.attempt_at, messages.accepted_attempt_at),
+            accepted_owner = COALESCE(r.attempt_owner, messages.accepted_owner), accepted_detail = COALESCE(r.accepted_detail, messages.accepted_detail),
+            accepted_seq = CASE WHEN r.accepted_at IS NULL THEN messages.accepted_seq
+                ELSE (SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = r.id) END
         FROM {rows} WHERE messages.id = r.id AND messages.id {in_keys}
         """, "id text", "new_status text", "new_provider_message_id text", "retry_at bigint", "at bigint", "switch_provider_id text", "switch_provider_nickname text",
-        "switched bigint")
+        "switched bigint", "accepted_at bigint", "attempt_at bigint", "attempt_owner text", "accepted_detail text")
     {
         SqliteRow = """
             UPDATE messages SET status = @p1, provider_message_id = COALESCE(provider_message_id, @p2),
                 next_attempt_at = COALESCE(@p3, next_attempt_at), lease_until = NULL, lease_owner = NULL, resend = 0, claimed_at = NULL, updated_at = @p4,
                 provider_id = COALESCE(@p5, provider_id), provider_nickname = COALESCE(@p6, provider_nickname),
-                provider_attempts = CASE WHEN @p7 = 1 THEN 0 ELSE provider_attempts END
+                provider_attempts = CASE WHEN @p7 = 1 THEN 0 ELSE provider_attempts END,
+                accepted_at = COALESCE(@p8, accepted_at), accepted_attempt_at = COALESCE(@p9, accepted_attempt_at),
+                accepted_owner = COALESCE(@p10, accepted_owner), accepted_detail = COALESCE(@p11, accepted_detail),
+                accepted_seq = CASE WHEN @p8 IS NULL THEN accepted_seq
+                    ELSE (SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = @p0) END
             WHERE id = @p0
             """,
         KeyedByFirstColumn = true,

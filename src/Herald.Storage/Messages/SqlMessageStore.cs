@@ -19,7 +19,7 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
         using var turn = await database.WriteTurnAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await InsertMessageRow(connection, transaction, message, cancellationToken);
-        await InsertEvent(connection, transaction, firstEvent, cancellationToken);
+        await InsertEvent(database.Dialect, connection, transaction, firstEvent, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -40,13 +40,25 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
             FROM message_events WHERE message_id = @id ORDER BY id
             """, new { id }, cancellationToken: cancellationToken))).ToList();
         await ReadReportDetailsAsync(connection, rows, cancellationToken);
-        // A message held right now: its claim is on its row until the attempt ends.
-        var held = await connection.QueryFirstOrDefaultAsync<ClaimState>(new CommandDefinition(
-            $"SELECT {ClaimStateColumns} FROM messages WHERE id = @id AND claimed_at IS NOT NULL", new { id }, cancellationToken: cancellationToken));
-        var events = WithAttempts(rows, held);
-        // The usual first entry is not stored: the row implies it (MessageSql.QueuedImplied).
-        if (ImpliedQueued(await connection.QueryFirstOrDefaultAsync<QueuedHead>(new CommandDefinition(
-                $"SELECT {QueuedHeadColumns} FROM messages WHERE id = @id AND queued_implied <> 0", new { id }, cancellationToken: cancellationToken))) is { } queued)
+        // One read of the row: a message held right now has its claim on it until the attempt ends, and the usual first entry
+        // and the usual success are not stored as rows (MessageSql.QueuedImplied, MessageSql.AcceptedImplied).
+        var head = await connection.QueryFirstOrDefaultAsync<TimelineHead>(new CommandDefinition(
+            $"SELECT {TimelineHeadColumns} FROM messages WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        if (head is null)
+        {
+            return WithAttempts(rows, null);
+        }
+        if (ImpliedAccepted(head) is var (accepted, seq))
+        {
+            var place = 0;
+            while (place < rows.Count && rows[place].Id <= seq)
+            {
+                place++;
+            }
+            rows.Insert(place, accepted);
+        }
+        var events = WithAttempts(rows, head.ClaimedAt is null ? null : head);
+        if (ImpliedQueued(head) is { } queued)
         {
             events.Insert(0, queued);
         }

@@ -1,15 +1,15 @@
-using System.Text.RegularExpressions;
 using Herald.Storage.Records;
 
 namespace Herald.Storage.Messages;
 
 /// <summary>
 /// A timeline entry's detail as stored, as short as it can be read back byte for byte (issue 11 §8): the summary an accepted
-/// send keeps when its bodies are not sampled, <c>{"request":{"method":M,"url":U},"response":{"status":S},"elapsedMs":E,"bodiesKept":false}</c>,
-/// is kept as its four values after a unit separator (<c>\u001F</c>), which no JSON and no raw report starts with, and spelt out
-/// again when read. Any other detail is stored as given.
+/// send keeps when its bodies are not sampled (<see cref="ExchangeSummary"/>), which reads as
+/// <c>{"request":{"method":M,"url":U},"response":{"status":S},"elapsedMs":E,"bodiesKept":false}</c>, is kept as its four values after a
+/// unit separator (<c>\u001F</c>), which no JSON and no raw report starts with, and spelt out again when read. Any other detail is
+/// stored as given.
 /// </summary>
-internal static partial class StoredDetail
+internal static class StoredDetail
 {
     private const char Mark = '\u001F';
     private const string Summary = "a";
@@ -43,24 +43,13 @@ internal static partial class StoredDetail
     public static string? FromReport(ReportSlice slice, string? body) =>
         body is not null && slice.Start >= 0 && slice.Length >= 0 && slice.Start + (long)slice.Length <= body.Length ? body.Substring(slice.Start, slice.Length) : null;
 
-    /// <summary>The text to store for <paramref name="detail"/>.</summary>
-    public static string? Compact(string? detail)
-    {
-        if (detail is null || detail.Length > 2048 || !detail.StartsWith("""{"request":{"method":""", StringComparison.Ordinal))
-        {
-            return detail;
-        }
-        var match = AcceptedSummary().Match(detail);
-        if (!match.Success)
-        {
-            return detail;
-        }
-        var compact = string.Concat(
-            [Mark.ToString(), Summary, Mark.ToString(), match.Groups[1].Value, Mark.ToString(), match.Groups[2].Value, Mark.ToString(),
-             match.Groups[3].Value, Mark.ToString(), match.Groups[4].Value]);
-        // Stored compact only when it reads back exactly as given.
-        return Expand(compact) == detail ? compact : detail;
-    }
+    /// <summary>The text to store for an accepted answer kept as its four values (<see cref="StateChange.Summary"/>).</summary>
+    public static string Compact(ExchangeSummary summary) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Mark}{Summary}{Mark}{summary.Method}{Mark}{summary.Url}{Mark}{summary.Status}{Mark}{summary.ElapsedMs}");
+
+    /// <summary>The text to store for a change's detail: a reference into its raw report, the four values of a summary, or the detail as given.</summary>
+    public static string? Of(StateChange change) =>
+        change.DetailInReport is { } slice ? InReport(slice) : change.Summary is { } summary ? Compact(summary) : change.Detail;
 
     /// <summary>The detail as given, from its stored text.</summary>
     public static string? Expand(string? stored)
@@ -75,9 +64,4 @@ internal static partial class StoredDetail
                 ",\"bodiesKept\":false}")
             : stored;
     }
-
-    // Method, URL, status and elapsed as the writer spelt them (no escapes in them, no unit separators).
-    [GeneratedRegex("""^\{"request":\{"method":"([A-Za-z]{1,16})","url":"([^"\\\u001F]*)"\},"response":\{"status":(\d{1,4})\},"elapsedMs":(\d{1,12}),"bodiesKept":false\}$""",
-        RegexOptions.CultureInvariant)]
-    private static partial Regex AcceptedSummary();
 }

@@ -72,9 +72,9 @@ internal sealed class SqlOutboxStore(SqlDatabase database) : IOutboxStore
         {
             c.Id, Status = Name(c.Status), Next = c.NextAttemptAt?.ToUnixTimeMilliseconds(), c.Error, At = at,
         }), transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO message_events (message_id, at, source, event, state, applied, note, detail)
-            VALUES (@MessageId, @At, 'relay', @Event, NULL, 0, @Note, @Detail)
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO message_events (message_id, id, at, source, event, state, applied, note, detail)
+            VALUES (@MessageId, {database.Dialect.NextEventId("@MessageId")}, @At, 'relay', @Event, NULL, 0, @Note, @Detail)
             """, completions.Where(c => c.MessageId is not null).Select(c => new { c.MessageId, At = at, c.Event, c.Note, c.Detail }),
             transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);

@@ -39,7 +39,7 @@ internal sealed class SqlMessageRetention(SqlDatabase database)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var list = database.Dialect.InList("id", "ids");
         await Exec(connection, transaction, $"""
-            UPDATE messages SET body = NULL, template_variables = NULL, dynamic_fields = NULL, content_purged_at = @now
+            UPDATE messages SET body = NULL, template_variables = NULL, dynamic_fields = NULL, accepted_detail = NULL, content_purged_at = @now
             WHERE {list} AND created_at < @before AND status NOT IN {Sending} AND content_purged_at IS NULL
             """, new { ids, now, before = before.ToUnixTimeMilliseconds() }, cancellationToken);
         await Exec(connection, transaction, $"""

@@ -589,6 +589,42 @@ internal static class Migrations
             DROP INDEX ix_messages_provider_pmid;
             CREATE INDEX ix_messages_provider_pmid ON messages (provider_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
             """),
+        // A timeline is read by message: on SQLite message_events becomes clustered by (message_id, id) (WITHOUT ROWID), so
+        // ix_message_events_message, which repeated every row's 32-character message id (148 bytes a message in batch mode),
+        // is gone, and a message's entries sit together. Ids are numbered per message from here on (MessageEventIds); the rows
+        // copied keep theirs, which are ascending per message already. PostgreSQL keeps its table (its bytes are not the bound).
+        (360, "message_events clustered by message", d => d.Name != "sqlite" ? "SELECT 1" : """
+            CREATE TABLE message_events_by_message (
+                message_id TEXT NOT NULL,
+                id INTEGER NOT NULL,
+                at BIGINT NOT NULL,
+                source TEXT NOT NULL,
+                event TEXT NOT NULL,
+                state TEXT NULL,
+                applied INTEGER NOT NULL,
+                note TEXT NULL,
+                detail TEXT NULL,
+                attempt_at BIGINT NULL,
+                attempt_note TEXT NULL,
+                PRIMARY KEY (message_id, id)
+            ) WITHOUT ROWID;
+            INSERT INTO message_events_by_message (message_id, id, at, source, event, state, applied, note, detail, attempt_at, attempt_note)
+                SELECT message_id, id, at, source, event, state, applied, note, detail, attempt_at, attempt_note FROM message_events ORDER BY message_id, id;
+            DROP TABLE message_events;
+            ALTER TABLE message_events_by_message RENAME TO message_events;
+            DELETE FROM sqlite_sequence WHERE name = 'message_events';
+            """),
+        // The usual success (the first attempt accepted with the provider's id, its exchange kept as a summary) goes on the message
+        // row instead of a timeline row, as the usual queued entry did in 341 (MessageSql.AcceptedImplied): when it was accepted, when
+        // its attempt began and by which worker, the summary, and the entry's place among the message's rows (after ids up to
+        // accepted_seq). Rows stored before keep their own entries.
+        (361, "accepted entry implied by the message row", d => """
+            ALTER TABLE messages ADD COLUMN accepted_at BIGINT NULL;
+            ALTER TABLE messages ADD COLUMN accepted_attempt_at BIGINT NULL;
+            ALTER TABLE messages ADD COLUMN accepted_owner TEXT NULL;
+            ALTER TABLE messages ADD COLUMN accepted_detail TEXT NULL;
+            ALTER TABLE messages ADD COLUMN accepted_seq BIGINT NULL;
+            """),
     ];
 
     private const string SegmentsSql = """

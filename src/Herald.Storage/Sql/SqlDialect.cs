@@ -30,6 +30,12 @@ internal interface ISqlDialect
     /// <summary>Runs before migrations, inside their transaction (e.g. takes a cluster-wide lock).</summary>
     string MigrationLock { get; }
     /// <summary>
+    /// The id of a new row of <c>message_events</c> for the message <paramref name="messageId"/> (an SQL expression), for an
+    /// <c>INSERT … VALUES</c>: on SQLite the table is clustered by message (<c>WITHOUT ROWID</c>, key (message_id, id)) and a row
+    /// is numbered after the message's last one, which the insert's own seek finds; on PostgreSQL the table's sequence.
+    /// </summary>
+    string NextEventId(string messageId);
+    /// <summary>
     /// Waits for this process's turn to write, before a write transaction begins. SQLite has one writer: waiting here
     /// (asynchronously, first come first served) replaces SQLite's busy handler, which sleeps up to 100 ms at a time
     /// on a blocked thread. PostgreSQL has row locks, so this returns at once. An <paramref name="urgent"/> write (an OTP's:
@@ -86,6 +92,7 @@ internal sealed class SqliteDialect : ISqlDialect, IAsyncDisposable
     public string InList(string column, string parameter) => $"{column} IN @{parameter}";
     public string JsonText(string column, string key) => $"json_extract({column}, '$.{key}')";
     public string MigrationLock => "SELECT 1";
+    public string NextEventId(string messageId) => MessageEventIds.Sqlite(messageId);
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -147,6 +154,7 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
     public string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
     public string JsonText(string column, string key) => $"({column}::jsonb ->> '{key}')";
     public string MigrationLock => "SELECT pg_advisory_xact_lock(7311540)";
+    public string NextEventId(string messageId) => "DEFAULT";
 
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -157,4 +165,15 @@ internal sealed class PostgresDialect : ISqlDialect, IAsyncDisposable
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
+
+/// <summary>
+/// How SQLite numbers a message's timeline rows: <c>message_events</c> is clustered by message (migration 360), so a row's id
+/// is the next after the message's last (ids order a message's entries; nothing orders entries of different messages by id).
+/// </summary>
+internal static class MessageEventIds
+{
+    /// <summary>The next id for the message <paramref name="messageId"/> (an SQL expression, e.g. a parameter).</summary>
+    public static string Sqlite(string messageId) =>
+        $"(SELECT COALESCE(MAX(n.id), 0) + 1 FROM message_events n WHERE n.message_id = {messageId})";
 }

@@ -92,7 +92,8 @@ internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
         var rows = await connection.QueryAsync<LatencyRow>(new CommandDefinition($"""
             SELECT MessageId, AcceptedAt, FinalAt, FinalState FROM (
                 SELECT m.id AS MessageId, m.status AS FinalState,
-                    (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state = 'accepted') AS AcceptedAt,
+                    COALESCE(m.accepted_at,
+                        (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state = 'accepted')) AS AcceptedAt,
                     (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state IN {FinalStates}) AS FinalAt
                 FROM messages m
                 WHERE m.provider_id = @providerId AND m.created_at >= @since AND m.status IN {FinalStates}
@@ -111,9 +112,9 @@ internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
             FROM message_events e JOIN messages m ON m.id = e.message_id
             WHERE m.provider_id = @providerId
               AND (e.event IN ('permanent-failure', 'transient-failure') OR (e.applied = 1 AND e.state IN ('undelivered', 'failed', 'expired', 'rejected')))
-            ORDER BY e.id DESC LIMIT @limit
+            ORDER BY e.at DESC, e.message_id DESC, e.id DESC LIMIT @limit
             """, new { providerId, limit }, cancellationToken: cancellationToken));
-        return rows.Select(r => new MessageFailure(r.MessageId, Time(r.At), r.Source, r.Event, r.Note)).ToList();
+        return rows.Select(r => new MessageFailure(r.MessageId, Time(r.At), r.Source, r.Event, Messages.StoredNote.Expand(r.Note))).ToList();
     }
 
     /// <summary>The first UTC day (Unix ms / 86,400,000) that starts at or after <paramref name="ms"/>.</summary>

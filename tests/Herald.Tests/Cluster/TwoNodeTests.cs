@@ -161,13 +161,21 @@ public sealed class TwoNodeTests : IAsyncLifetime
             return text.Contains("herald_cluster_leader", StringComparison.Ordinal) ? text : null;
         }, "herald_cluster_leader in /metrics");
 
-    /// <summary>Which node claimed each message, from the claim's timeline note ("attempt 1 through Stub by node-a/…"), which the row ending the attempt carries.</summary>
+    /// <summary>
+    /// Which node claimed each message, from the claim's timeline note ("attempt 1 through Stub by node-a/…"), which the row ending
+    /// the attempt carries, or for the usual success the message row (accepted_owner: the worker, "node-a/…").
+    /// </summary>
     private async Task<Dictionary<string, long>> DispatchesByNodeAsync()
     {
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync(Ct);
         await using var command = new NpgsqlCommand(
-            "SELECT substring(attempt_note from ' by ([a-z-]+)/'), COUNT(*) FROM message_events WHERE attempt_note IS NOT NULL GROUP BY 1", connection);
+            """
+            SELECT substring(note from ' by ([a-z-]+)/'), COUNT(*) FROM (
+                SELECT attempt_note AS note FROM message_events WHERE attempt_note IS NOT NULL
+                UNION ALL SELECT ' by ' || accepted_owner FROM messages WHERE accepted_owner IS NOT NULL) x
+            GROUP BY 1
+            """, connection);
         await using var reader = await command.ExecuteReaderAsync(Ct);
         var byNode = new Dictionary<string, long>();
         while (await reader.ReadAsync(Ct))

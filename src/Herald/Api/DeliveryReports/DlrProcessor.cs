@@ -376,13 +376,9 @@ internal sealed partial class DlrProcessor(IDlrInbox inbox, ProviderLookup provi
     private static StateChange Change(DeliveryReport report, bool kept = true, ReportSlice? inBody = null)
     {
         var note = report.Code is null ? report.Description : $"code {report.Code}{(report.Description is null ? "" : ": " + report.Description)}";
-        if (report.OccurredAt is { } at)
-        {
-            note = note is null ? $"reported at {at:O}" : $"{note} (reported at {at:O})";
-        }
         return kept
-            ? new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, Detail = report.Raw, DetailInReport = inBody }
-            : new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note };
+            ? new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, ReportedAt = report.OccurredAt, Detail = report.Raw, DetailInReport = inBody }
+            : new StateChange { Proposed = report.State, Source = "dlr", Event = report.Event, Note = note, ReportedAt = report.OccurredAt };
     }
 
     private void Observe(IReadOnlyList<(string MessageId, StateChange Change)> changes, IReadOnlyList<TransitionResult> results)
