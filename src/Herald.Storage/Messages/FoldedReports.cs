@@ -7,14 +7,15 @@ namespace Herald.Storage.Messages;
 
 /// <summary>
 /// The plain report entries a message row carries instead of timeline rows (issue 11 §8, migration 380): a delivery report that
-/// says the message was sent, whose raw callback was not kept (no detail), is appended to <c>messages.reports</c> in the UPDATE that
+/// says the message was sent or delivered, whose raw callback was not kept (no detail), is appended to <c>messages.reports</c> in the UPDATE that
 /// applies it, so it costs no <c>message_events</c> row (its key repeated the 32-character message id). Each entry is a record
 /// separator (<c>\u001E</c>) then, split by unit separators (<c>\u001F</c>): the time, the event (empty when it is the state's name),
 /// the state, the applied flag (<c>1</c>/<c>0</c>, then <c>-</c> when there is no note), the note as stored (<see cref="StoredNote"/>,
 /// which may hold one unit separator itself) and last the entry's place: the message's last stored row id when it was written, which
 /// the SQL appends. Read back, an entry is the row it would have been, after the stored rows with ids up to its place.
-/// Only entries no SQL reader looks for in <c>message_events</c> are folded (the state <c>sent</c>: latency figures, campaign results,
-/// failure reasons and dead letters read delivered, accepted and failed entries); any other stays a row.
+/// Only <c>sent</c> and <c>delivered</c> reports are folded: the SQL readers of <c>message_events</c> look for delivered entries only
+/// for their time, which an applied folded one also keeps in <c>messages.delivered_at</c> (latency figures, campaign conversions);
+/// accepted and failure entries (failure reasons, dead letters, recent failures) stay rows.
 /// </summary>
 internal static class FoldedReports
 {
@@ -31,7 +32,7 @@ internal static class FoldedReports
         {
             return null;
         }
-        var state = DeliveryState.Sent.ToWire();
+        var state = change.Proposed!.Value.ToWire();
         var @event = change.Event == state ? "" : change.Event;
         var flag = (applied ? "1" : "0") + (storedNote is null ? "-" : "");
         return string.Create(CultureInfo.InvariantCulture, $"{EntryMark}{at}{FieldMark}{@event}{FieldMark}{state}{FieldMark}{flag}{FieldMark}{storedNote}{FieldMark}");
@@ -39,7 +40,7 @@ internal static class FoldedReports
 
     /// <summary>Whether <paramref name="change"/>'s entry is one the row carries (see the class), whatever the state machine decides.</summary>
     public static bool Folds(StateChange change) =>
-        change is { Source: "dlr", Proposed: DeliveryState.Sent, Detail: null, DetailInReport: null, Summary: null } && IsPlain(change.Event)
+        change is { Source: "dlr", Proposed: DeliveryState.Sent or DeliveryState.Delivered, Detail: null, DetailInReport: null, Summary: null } && IsPlain(change.Event)
         && change.Note?.Contains(EntryMark, StringComparison.Ordinal) != true;
 
     /// <summary>

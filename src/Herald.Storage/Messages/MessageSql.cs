@@ -388,7 +388,8 @@ internal static class MessageSql
             var storedDetail = StoredDetail.Of(change);
             // A plain report entry goes on the row, in the same UPDATE (FoldedReports); any other is a timeline row.
             var fold = foldable[index] ? FoldedReports.Of(at, change, decision.Apply, note) : null;
-            batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0, fold);
+            var deliveredAt = fold is not null && decision.Apply && change.Proposed == DeliveryState.Delivered ? at : (long?)null;
+            batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0, fold, deliveredAt);
             if (fold is null)
             {
                 AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply, note, storedDetail);
@@ -412,21 +413,24 @@ internal static class MessageSql
         ? "settled by a report while in doubt after a crash: the earlier send reached the provider, so it is not resent"
         : $"settled ({source}) while in doubt after a crash: it is not resent";
 
-    // A folded report (r.fold) is appended to the row's reports with its place among the message's stored rows: the last id so far.
+    // A folded report (r.fold) is appended to the row's reports with its place among the message's stored rows: the last id so far;
+    // an applied folded delivery also keeps its time in delivered_at for the SQL readers (FoldedReports).
     private static readonly Statement UpdateTransitioned = new("""
         UPDATE messages SET status = r.new_status, provider_message_id = COALESCE(messages.provider_message_id, r.new_provider_message_id),
             attempts = messages.attempts + r.counts_attempt, updated_at = r.at,
             resend = CASE WHEN r.settled = 1 THEN 0 ELSE messages.resend END,
             reports = CASE WHEN r.fold IS NULL THEN messages.reports
-                ELSE COALESCE(messages.reports, '') || r.fold || CAST((SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = r.id) AS TEXT) END
+                ELSE COALESCE(messages.reports, '') || r.fold || CAST((SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = r.id) AS TEXT) END,
+            delivered_at = COALESCE(messages.delivered_at, r.delivered_at)
         FROM {rows} WHERE messages.id = r.id AND messages.id {in_keys}
-        """, "id text", "new_status text", "new_provider_message_id text", "counts_attempt bigint", "at bigint", "settled bigint", "fold text")
+        """, "id text", "new_status text", "new_provider_message_id text", "counts_attempt bigint", "at bigint", "settled bigint", "fold text", "delivered_at bigint")
     {
         SqliteRow = """
             UPDATE messages SET status = @p1, provider_message_id = COALESCE(provider_message_id, @p2), attempts = attempts + @p3, updated_at = @p4,
                 resend = CASE WHEN @p5 = 1 THEN 0 ELSE resend END,
                 reports = CASE WHEN @p6 IS NULL THEN reports
-                    ELSE COALESCE(reports, '') || @p6 || CAST((SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = @p0) AS TEXT) END
+                    ELSE COALESCE(reports, '') || @p6 || CAST((SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = @p0) AS TEXT) END,
+                delivered_at = COALESCE(delivered_at, @p7)
             WHERE id = @p0
             """,
         KeyedByFirstColumn = true,
