@@ -9,7 +9,8 @@ namespace Herald.Storage.Messages;
 /// The plain report entries a message row carries instead of timeline rows (issue 11 §8, migration 380): a delivery report that
 /// says the message was sent or delivered, whose raw callback was not kept (no detail), is appended to <c>messages.reports</c> in the UPDATE that
 /// applies it, so it costs no <c>message_events</c> row (its key repeated the 32-character message id). Each entry is a record
-/// separator (<c>\u001E</c>) then, split by unit separators (<c>\u001F</c>): the time, the event (empty when it is the state's name),
+/// separator (<c>\u001E</c>) then, split by unit separators (<c>\u001F</c>): the time (milliseconds since the message was created), the
+/// event (empty when it is the state's name, <c>^</c> when it is that name capitalised, as Kaleyra's "Sent" and "Delivered"),
 /// the state, the applied flag (<c>1</c>/<c>0</c>, then <c>-</c> when there is no note), the note as stored (<see cref="StoredNote"/>,
 /// which may hold one unit separator itself) and last the entry's place: the message's last stored row id when it was written, which
 /// the SQL appends. Read back, an entry is the row it would have been, after the stored rows with ids up to its place.
@@ -26,16 +27,16 @@ internal static class FoldedReports
     /// The text to append for a report's entry at <paramref name="at"/> with <paramref name="storedNote"/> (the note as stored), before
     /// the SQL appends its place; null when the entry is not folded and stays a row (see the class).
     /// </summary>
-    public static string? Of(long at, StateChange change, bool applied, string? storedNote)
+    public static string? Of(long sinceCreated, StateChange change, bool applied, string? storedNote)
     {
         if (!Folds(change) || storedNote?.Contains(EntryMark, StringComparison.Ordinal) == true)
         {
             return null;
         }
         var state = change.Proposed!.Value.ToWire();
-        var @event = change.Event == state ? "" : change.Event;
+        var @event = change.Event == state ? "" : change.Event == Capitalized(state) ? Capital : change.Event;
         var flag = (applied ? "1" : "0") + (storedNote is null ? "-" : "");
-        return string.Create(CultureInfo.InvariantCulture, $"{EntryMark}{at}{FieldMark}{@event}{FieldMark}{state}{FieldMark}{flag}{FieldMark}{storedNote}{FieldMark}");
+        return string.Create(CultureInfo.InvariantCulture, $"{EntryMark}{sinceCreated}{FieldMark}{@event}{FieldMark}{state}{FieldMark}{flag}{FieldMark}{storedNote}{FieldMark}");
     }
 
     /// <summary>Whether <paramref name="change"/>'s entry is one the row carries (see the class), whatever the state machine decides.</summary>
@@ -67,11 +68,15 @@ internal static class FoldedReports
         return foldable;
     }
 
+    private const string Capital = "^";
+
+    private static string Capitalized(string state) => string.Concat(state[..1].ToUpperInvariant(), state.AsSpan(1));
+
     private static bool IsPlain(string text) =>
-        text.Length > 0 && !text.Contains(EntryMark, StringComparison.Ordinal) && !text.Contains(FieldMark, StringComparison.Ordinal);
+        text.Length > 0 && text != Capital && !text.Contains(EntryMark, StringComparison.Ordinal) && !text.Contains(FieldMark, StringComparison.Ordinal);
 
     /// <summary>The entries <paramref name="reports"/> holds, as the rows they would have been, each with its place (also its id: a timeline's ids stay in order).</summary>
-    public static List<(EventRow Row, long Seq)> Read(string messageId, string? reports)
+    public static List<(EventRow Row, long Seq)> Read(string messageId, long createdAt, string? reports)
     {
         var entries = new List<(EventRow, long)>();
         if (string.IsNullOrEmpty(reports))
@@ -81,7 +86,7 @@ internal static class FoldedReports
         foreach (var entry in reports.Split(EntryMark, StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = entry.Split(FieldMark);
-            if (fields.Length < 6 || !long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+            if (fields.Length < 6 || !long.TryParse(fields[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var sinceCreated)
                 || !long.TryParse(fields[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
             {
                 continue;
@@ -89,7 +94,8 @@ internal static class FoldedReports
             var noNote = fields[3].EndsWith('-');
             entries.Add((new EventRow
             {
-                Id = seq, MessageId = messageId, At = at, Source = "dlr", Event = fields[1].Length == 0 ? fields[2] : fields[1], State = fields[2],
+                Id = seq, MessageId = messageId, At = createdAt + sinceCreated, Source = "dlr", State = fields[2],
+                Event = fields[1] switch { "" => fields[2], Capital => Capitalized(fields[2]), var e => e },
                 Applied = fields[3].StartsWith('1') ? 1 : 0, Note = noNote ? null : string.Join(FieldMark, fields[4..^1]),
             }, seq));
         }

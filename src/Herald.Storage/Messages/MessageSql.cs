@@ -347,15 +347,17 @@ internal static class MessageSql
         IReadOnlyList<(string MessageId, StateChange Change)> changes, CancellationToken cancellationToken)
     {
         var current = new Dictionary<string, DeliveryState>(StringComparer.Ordinal);
+        var created = new Dictionary<string, long>(StringComparer.Ordinal);
         HashSet<string>? inDoubt = null;
         foreach (var chunk in changes.Select(c => c.MessageId).Distinct().Order(StringComparer.Ordinal).Chunk(ListChunk))
         {
-            var rows = await connection.QueryAsync<(string Id, string Status, long Resend)>(new CommandDefinition(
-                $"SELECT id, status, resend FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = chunk },
+            var rows = await connection.QueryAsync<(string Id, string Status, long Resend, long CreatedAt)>(new CommandDefinition(
+                $"SELECT id, status, resend, created_at FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = chunk },
                 transaction, cancellationToken: cancellationToken));
             foreach (var row in rows)
             {
                 current[row.Id] = DeliveryStates.Parse(row.Status);
+                created[row.Id] = row.CreatedAt;
                 if (row.Resend != 0 && current[row.Id] == DeliveryState.Queued)
                 {
                     (inDoubt ??= new(StringComparer.Ordinal)).Add(row.Id); // held after a crash, waiting for a report or its resend
@@ -387,7 +389,7 @@ internal static class MessageSql
                 : Join(StoredNote.Full(change.Note, change.ReportedAt), change.Proposed is null ? null : decision.Reason);
             var storedDetail = StoredDetail.Of(change);
             // A plain report entry goes on the row, in the same UPDATE (FoldedReports); any other is a timeline row.
-            var fold = foldable[index] ? FoldedReports.Of(at, change, decision.Apply, note) : null;
+            var fold = foldable[index] ? FoldedReports.Of(at - created[messageId], change, decision.Apply, note) : null;
             var deliveredAt = fold is not null && decision.Apply && change.Proposed == DeliveryState.Delivered ? at : (long?)null;
             batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0, fold, deliveredAt);
             if (fold is null)

@@ -48,7 +48,7 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
         {
             return WithAttempts(rows, null);
         }
-        rows = FoldedReports.Merge(rows, ImpliedAccepted(head), FoldedReports.Read(head.Id, head.Reports));
+        rows = FoldedReports.Merge(rows, ImpliedAccepted(head), FoldedReports.Read(head.Id, head.CreatedAt, head.Reports));
         var events = WithAttempts(rows, head.ClaimedAt is null ? null : head);
         if (ImpliedQueued(head) is { } queued)
         {
