@@ -46,17 +46,20 @@ internal static class FoldedReports
 
     /// <summary>
     /// Which of <paramref name="changes"/> (applied in one transaction, in order) may go on their rows: those <see cref="Folds"/> says,
-    /// unless a later change of the same message stores a row. A statement batch writes all its timeline rows at one place, so such
+    /// unless a later change of the same message stores a row, or it
+    /// is of a message held in doubt. A statement batch writes all its timeline rows at one place, so such
     /// a row could be written before the report's place is taken and the report would read after it.
     /// </summary>
-    public static bool[] Foldable(IReadOnlyList<(string MessageId, StateChange Change)> changes)
+    /// <param name="changes">The changes.</param>
+    /// <param name="inDoubt">Messages held in doubt after a crash: a report settles them, which their timeline says in a row of its own.</param>
+    public static bool[] Foldable(IReadOnlyList<(string MessageId, StateChange Change)> changes, IReadOnlySet<string>? inDoubt)
     {
         var foldable = new bool[changes.Count];
         HashSet<string>? rowAfter = null;
         for (var i = changes.Count - 1; i >= 0; i--)
         {
             var (messageId, change) = changes[i];
-            if (!Folds(change))
+            if (!Folds(change) || inDoubt?.Contains(messageId) == true)
             {
                 (rowAfter ??= new(StringComparer.Ordinal)).Add(messageId);
             }

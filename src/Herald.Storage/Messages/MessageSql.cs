@@ -368,7 +368,7 @@ internal static class MessageSql
         var results = new List<TransitionResult>(changes.Count);
         await using var batch = new StatementBatch(connection, transaction);
         List<string>? identified = null;
-        var foldable = FoldedReports.Foldable(changes);
+        var foldable = FoldedReports.Foldable(changes, inDoubt);
         for (var index = 0; index < changes.Count; index++)
         {
             var (messageId, change) = changes[index];
