@@ -328,6 +328,8 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
             r.status = 'queued' AND EXISTS (SELECT 1 FROM events g WHERE g.contact_id = r.contact_id AND g.name = @goal AND (
                 EXISTS (SELECT 1 FROM message_events d WHERE d.message_id = r.message_id AND d.state = 'delivered' AND d.applied = 1
                     AND g.at >= d.at AND g.at <= d.at + @window)
+                OR EXISTS (SELECT 1 FROM messages dm WHERE dm.id = r.message_id AND dm.delivered_at IS NOT NULL
+                    AND g.at >= dm.delivered_at AND g.at <= dm.delivered_at + @window)
                 OR EXISTS (SELECT 1 FROM events c WHERE {clickOf} AND g.at >= c.at AND g.at <= c.at + @window)))
             OR r.status = 'control' AND EXISTS (SELECT 1 FROM events g WHERE g.contact_id = r.contact_id AND g.name = @goal
                 AND g.at >= r.due_at AND g.at <= r.due_at + @window)
@@ -421,13 +423,14 @@ internal sealed partial class SqlCampaignStore(SqlDatabase database) : ICampaign
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var latencies = (await connection.QueryAsync<long>(new CommandDefinition("""
-            SELECT d.at - a.at FROM (
+            SELECT a.delivered_at - a.at FROM (
                 SELECT m.id, COALESCE(m.accepted_at,
-                    (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.state = 'accepted' AND e.applied = 1)) AS at
+                    (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.state = 'accepted' AND e.applied = 1)) AS at,
+                    COALESCE(m.delivered_at,
+                        (SELECT MIN(d.at) FROM message_events d WHERE d.message_id = m.id AND d.state = 'delivered' AND d.applied = 1)) AS delivered_at
                 FROM messages m WHERE m.campaign_id = @id AND m.status = 'delivered'
             ) a
-            JOIN message_events d ON d.message_id = a.id AND d.state = 'delivered' AND d.applied = 1
-            WHERE a.at IS NOT NULL
+            WHERE a.at IS NOT NULL AND a.delivered_at IS NOT NULL
             LIMIT 10000
             """, new { id }, cancellationToken: cancellationToken))).Order().ToList();
         return latencies.Count == 0 ? (null, null) : (Percentile(latencies, 0.50), Percentile(latencies, 0.95));

@@ -248,7 +248,8 @@ internal static class MessageSql
     /// <summary>The columns of <see cref="TimelineHead"/>.</summary>
     public const string TimelineHeadColumns = $"""
         {ClaimStateColumns}, created_at AS CreatedAt, source AS Source, segments AS Segments, encoding AS Encoding, queued_implied AS QueuedImplied,
-        accepted_attempt_at AS AcceptedAttemptAt, accepted_owner AS AcceptedOwner, accepted_detail AS AcceptedDetail, accepted_seq AS AcceptedSeq
+        accepted_attempt_at AS AcceptedAttemptAt, accepted_owner AS AcceptedOwner, accepted_detail AS AcceptedDetail, accepted_seq AS AcceptedSeq,
+        reports AS Reports
         """;
 
     /// <summary>
@@ -266,6 +267,7 @@ internal static class MessageSql
         public string? AcceptedOwner { get; set; }
         public string? AcceptedDetail { get; set; }
         public long? AcceptedSeq { get; set; }
+        public string? Reports { get; set; }
     }
 
     /// <summary>The first timeline entry a row implies (null when it stored its own).</summary>
@@ -345,15 +347,17 @@ internal static class MessageSql
         IReadOnlyList<(string MessageId, StateChange Change)> changes, CancellationToken cancellationToken)
     {
         var current = new Dictionary<string, DeliveryState>(StringComparer.Ordinal);
+        var created = new Dictionary<string, long>(StringComparer.Ordinal);
         HashSet<string>? inDoubt = null;
         foreach (var chunk in changes.Select(c => c.MessageId).Distinct().Order(StringComparer.Ordinal).Chunk(ListChunk))
         {
-            var rows = await connection.QueryAsync<(string Id, string Status, long Resend)>(new CommandDefinition(
-                $"SELECT id, status, resend FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = chunk },
+            var rows = await connection.QueryAsync<(string Id, string Status, long Resend, long CreatedAt)>(new CommandDefinition(
+                $"SELECT id, status, resend, created_at FROM messages WHERE {database.Dialect.InList("id", "ids")} ORDER BY id {database.Dialect.ForUpdate}", new { ids = chunk },
                 transaction, cancellationToken: cancellationToken));
             foreach (var row in rows)
             {
                 current[row.Id] = DeliveryStates.Parse(row.Status);
+                created[row.Id] = row.CreatedAt;
                 if (row.Resend != 0 && current[row.Id] == DeliveryState.Queued)
                 {
                     (inDoubt ??= new(StringComparer.Ordinal)).Add(row.Id); // held after a crash, waiting for a report or its resend
@@ -364,8 +368,10 @@ internal static class MessageSql
         var results = new List<TransitionResult>(changes.Count);
         await using var batch = new StatementBatch(connection, transaction);
         List<string>? identified = null;
-        foreach (var (messageId, change) in changes)
+        var foldable = FoldedReports.Foldable(changes, inDoubt);
+        for (var index = 0; index < changes.Count; index++)
         {
+            var (messageId, change) = changes[index];
             if (!current.TryGetValue(messageId, out var state))
             {
                 results.Add(TransitionResult.NotFound);
@@ -377,12 +383,19 @@ internal static class MessageSql
             // A report for a message held in doubt after a crash proves its send reached the provider: the report's state
             // applies and the pending resend is cancelled, in this transaction (a claim needs status 'queued', so it can no longer take it).
             var settled = decision.Apply && newState != DeliveryState.Queued && inDoubt?.Remove(messageId) == true;
-            batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0);
             // The usual note is stored with its report's time short (StoredNote); one joined with another is stored as it reads.
             var note = decision.Apply && !settled ? StoredNote.Of(change.Note, change.ReportedAt)
                 : decision.Apply ? Join(SettledNote(change.Source), StoredNote.Full(change.Note, change.ReportedAt))
                 : Join(StoredNote.Full(change.Note, change.ReportedAt), change.Proposed is null ? null : decision.Reason);
-            AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply, note, StoredDetail.Of(change));
+            var storedDetail = StoredDetail.Of(change);
+            // A plain report entry goes on the row, in the same UPDATE (FoldedReports); any other is a timeline row.
+            var fold = foldable[index] ? FoldedReports.Of(at - created[messageId], change, decision.Apply, note) : null;
+            var deliveredAt = fold is not null && decision.Apply && change.Proposed == DeliveryState.Delivered ? at : (long?)null;
+            batch.Add(UpdateTransitioned, messageId, newState.ToWire(), change.ProviderMessageId, change.CountsAttempt ? 1 : 0, at, settled ? 1 : 0, fold, deliveredAt);
+            if (fold is null)
+            {
+                AddEvent(batch, messageId, at, change.Source, change.Event, change.Proposed?.ToWire(), decision.Apply, note, storedDetail);
+            }
             if (change.ProviderMessageId is not null)
             {
                 (identified ??= []).Add(messageId);
@@ -402,16 +415,24 @@ internal static class MessageSql
         ? "settled by a report while in doubt after a crash: the earlier send reached the provider, so it is not resent"
         : $"settled ({source}) while in doubt after a crash: it is not resent";
 
+    // A folded report (r.fold) is appended to the row's reports with its place among the message's stored rows: the last id so far;
+    // an applied folded delivery also keeps its time in delivered_at for the SQL readers (FoldedReports).
     private static readonly Statement UpdateTransitioned = new("""
         UPDATE messages SET status = r.new_status, provider_message_id = COALESCE(messages.provider_message_id, r.new_provider_message_id),
             attempts = messages.attempts + r.counts_attempt, updated_at = r.at,
-            resend = CASE WHEN r.settled = 1 THEN 0 ELSE messages.resend END
+            resend = CASE WHEN r.settled = 1 THEN 0 ELSE messages.resend END,
+            reports = CASE WHEN r.fold IS NULL THEN messages.reports
+                ELSE COALESCE(messages.reports, '') || r.fold || CAST((SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = r.id) AS TEXT) END,
+            delivered_at = COALESCE(messages.delivered_at, r.delivered_at)
         FROM {rows} WHERE messages.id = r.id AND messages.id {in_keys}
-        """, "id text", "new_status text", "new_provider_message_id text", "counts_attempt bigint", "at bigint", "settled bigint")
+        """, "id text", "new_status text", "new_provider_message_id text", "counts_attempt bigint", "at bigint", "settled bigint", "fold text", "delivered_at bigint")
     {
         SqliteRow = """
             UPDATE messages SET status = @p1, provider_message_id = COALESCE(provider_message_id, @p2), attempts = attempts + @p3, updated_at = @p4,
-                resend = CASE WHEN @p5 = 1 THEN 0 ELSE resend END
+                resend = CASE WHEN @p5 = 1 THEN 0 ELSE resend END,
+                reports = CASE WHEN @p6 IS NULL THEN reports
+                    ELSE COALESCE(reports, '') || @p6 || CAST((SELECT COALESCE(MAX(n.id), 0) FROM message_events n WHERE n.message_id = @p0) AS TEXT) END,
+                delivered_at = COALESCE(delivered_at, @p7)
             WHERE id = @p0
             """,
         KeyedByFirstColumn = true,

@@ -41,22 +41,14 @@ internal sealed partial class SqlMessageStore(SqlDatabase database) : IMessageSt
             """, new { id }, cancellationToken: cancellationToken))).ToList();
         await ReadReportDetailsAsync(connection, rows, cancellationToken);
         // One read of the row: a message held right now has its claim on it until the attempt ends, and the usual first entry
-        // and the usual success are not stored as rows (MessageSql.QueuedImplied, MessageSql.AcceptedImplied).
+        // the usual success and plain reports are not stored as rows (MessageSql.QueuedImplied, MessageSql.AcceptedImplied, FoldedReports).
         var head = await connection.QueryFirstOrDefaultAsync<TimelineHead>(new CommandDefinition(
             $"SELECT {TimelineHeadColumns} FROM messages WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         if (head is null)
         {
             return WithAttempts(rows, null);
         }
-        if (ImpliedAccepted(head) is var (accepted, seq))
-        {
-            var place = 0;
-            while (place < rows.Count && rows[place].Id <= seq)
-            {
-                place++;
-            }
-            rows.Insert(place, accepted);
-        }
+        rows = FoldedReports.Merge(rows, ImpliedAccepted(head), FoldedReports.Read(head.Id, head.CreatedAt, head.Reports));
         var events = WithAttempts(rows, head.ClaimedAt is null ? null : head);
         if (ImpliedQueued(head) is { } queued)
         {

@@ -625,6 +625,14 @@ internal static class Migrations
             ALTER TABLE messages ADD COLUMN accepted_detail TEXT NULL;
             ALTER TABLE messages ADD COLUMN accepted_seq BIGINT NULL;
             """),
+        // A plain report entry (a sent or delivered report whose raw callback was not kept) goes on the message row, appended in the
+        // UPDATE that applies it (FoldedReports), instead of a message_events row that repeated the message id in its key; an applied
+        // delivery keeps its time in delivered_at, which the latency figures and campaign conversions read. Rows stored before keep
+        // their own entries.
+        (380, "plain report entries on the message row", d => """
+            ALTER TABLE messages ADD COLUMN reports TEXT NULL;
+            ALTER TABLE messages ADD COLUMN delivered_at BIGINT NULL;
+            """),
     ];
 
     private const string SegmentsSql = """

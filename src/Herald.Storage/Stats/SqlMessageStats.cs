@@ -94,7 +94,8 @@ internal sealed class SqlMessageStats(SqlDatabase database) : IMessageStats
                 SELECT m.id AS MessageId, m.status AS FinalState,
                     COALESCE(m.accepted_at,
                         (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state = 'accepted')) AS AcceptedAt,
-                    (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state IN {FinalStates}) AS FinalAt
+                    COALESCE((SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.applied = 1 AND e.state IN {FinalStates}),
+                        m.delivered_at) AS FinalAt
                 FROM messages m
                 WHERE m.provider_id = @providerId AND m.created_at >= @since AND m.status IN {FinalStates}
             ) x
