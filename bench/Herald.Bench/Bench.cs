@@ -60,7 +60,8 @@ internal static class Bench
         using var stopSide = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
         if (options.Warmup > 0)
         {
-            await Load.WarmUpAsync(stack, options, time, run.Token);
+            var warmedUpTo = await Load.WarmUpAsync(stack, options, time, run.Token);
+            chaos?.StartAfter(warmedUpTo);
         }
         var cpuStart = CpuSnapshot.Take(stack);
         monitor.Start(time.GetTimestamp());

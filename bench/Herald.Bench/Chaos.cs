@@ -17,6 +17,9 @@ internal sealed class Chaos(Stack stack, BenchOptions options, Load load, Monito
 
     public int Kills { get; private set; }
 
+    /// <summary>Starts following the request log after <paramref name="lastRequestId"/> (the warm-up's requests are not the run's).</summary>
+    public void StartAfter(long lastRequestId) => _lastRequestId = lastRequestId;
+
     /// <summary>Send requests the log had dropped before they were read (0 = every send was seen).</summary>
     public long MissedRequests => _missedRequests;
 

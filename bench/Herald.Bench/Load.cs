@@ -94,9 +94,10 @@ internal sealed class Load(Stack stack, BenchOptions options, Monitor monitor, T
 
     /// <summary>
     /// The warm-up (<see cref="BenchOptions.Warmup"/>): the same messages to numbers of their own, submitted and waited for
-    /// until none is pending; then the simulator forgets them, so the run's counters start at zero.
+    /// until none is pending; then the simulator forgets them, so the run's counters start at zero. Returns the id of the last
+    /// request the simulator logged during the warm-up (its request ids go on from there).
     /// </summary>
-    public static async Task WarmUpAsync(Stack stack, BenchOptions options, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<long> WarmUpAsync(Stack stack, BenchOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         // Numbers from index 50,000,000 on: never a campaign's (a run has at most a few million).
         const int First = 50_000_000;
@@ -118,7 +119,9 @@ internal sealed class Load(Stack stack, BenchOptions options, Monitor monitor, T
                 throw new BenchException($"the {options.Warmup:N0} warm-up messages were not all final after 5 minutes");
             }
         }
+        var last = (await stack.Sim.RequestsAsync(1, cancellationToken)).Select(r => r.Id).DefaultIfEmpty(0).Max();
         await stack.Sim.ClearAsync(cancellationToken);
+        return last;
     }
 
     private static byte[] Chunk(int first, int count)
