@@ -96,14 +96,7 @@ public abstract partial class StorageComplianceTests
         await using (var connection = Fixture.RawConnection(connectionString))
         {
             await connection.OpenAsync(Ct);
-            ISqlDialect dialect = Fixture.Provider == "sqlite" ? new SqliteDialect(connectionString, "FULL") : new PostgresDialect(connectionString);
-            await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-            foreach (var (version, name, sql) in Migrations.All.Where(m => m.Version < 380))
-            {
-                await connection.ExecuteAsync(sql(dialect));
-                await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)", new { version, name });
-            }
-            await ((IAsyncDisposable)dialect).DisposeAsync();
+            await SchemaBeforeAsync(connection, connectionString, 380);
             await connection.ExecuteAsync("""
                 INSERT INTO messages (id, to_number, type, source, status, provider_id, provider_nickname, provider_message_id, attempts, created_at, updated_at,
                     segments, encoding, queued_implied)

@@ -128,6 +128,19 @@ public abstract partial class StorageComplianceTests
         Assert.Equal(1, await StoredRowsAsync(connectionString, once, "accepted"));
     }
 
+    /// <summary>Applies the migrations before <paramref name="version"/> to a new database, as an older Herald left it.</summary>
+    private async Task SchemaBeforeAsync(System.Data.Common.DbConnection connection, string connectionString, int version)
+    {
+        ISqlDialect dialect = Fixture.Provider == "sqlite" ? new SqliteDialect(connectionString, "FULL") : new PostgresDialect(connectionString);
+        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+        foreach (var (step, name, sql) in Migrations.All.Where(m => m.Version < version))
+        {
+            await connection.ExecuteAsync(sql(dialect));
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)", new { version = step, name });
+        }
+        await ((IAsyncDisposable)dialect).DisposeAsync();
+    }
+
     [Fact]
     public async Task MigrateAsync_TimelineStoredByTheSchemaBefore_ReadsTheSameAndGrows()
     {
@@ -135,14 +148,7 @@ public abstract partial class StorageComplianceTests
         await using (var connection = Fixture.RawConnection(connectionString))
         {
             await connection.OpenAsync(Ct);
-            ISqlDialect dialect = Fixture.Provider == "sqlite" ? new SqliteDialect(connectionString, "FULL") : new PostgresDialect(connectionString);
-            await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-            foreach (var (version, name, sql) in Migrations.All.Where(m => m.Version < 360))
-            {
-                await connection.ExecuteAsync(sql(dialect));
-                await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)", new { version, name });
-            }
-            await ((IAsyncDisposable)dialect).DisposeAsync();
+            await SchemaBeforeAsync(connection, connectionString, 360);
             // Two messages' timelines as that schema stored them: the ids are one sequence over both, interleaved.
             await connection.ExecuteAsync("""
                 INSERT INTO messages (id, to_number, type, source, status, provider_id, provider_nickname, provider_message_id, attempts, created_at, updated_at,
